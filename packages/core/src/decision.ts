@@ -1,0 +1,236 @@
+import { KeyguardError, VerifierError } from "./errors";
+import type { KeyExtraction } from "./extract-key";
+import type { FailureMode, KeyContext, RatelimitState, VerifyResult } from "./types";
+
+/** Every reason a guard refuses a request. */
+export type DenialCode =
+  | "MISSING_KEY"
+  | "MALFORMED_KEY"
+  | "NOT_FOUND"
+  | "EXPIRED"
+  | "DISABLED"
+  | "INVALID_KEY"
+  | "FORBIDDEN"
+  | "INSUFFICIENT_PERMISSIONS"
+  | "RATE_LIMITED"
+  | "USAGE_EXCEEDED"
+  | "VERIFIER_UNAVAILABLE"
+  | "VERIFIER_MISCONFIGURED";
+
+/** An RFC 9457 problem details body. It never contains the presented key. */
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: DenialCode;
+  /** Unkey's request id, to quote when asking Unkey's support. */
+  readonly requestId?: string;
+}
+
+/** Let the request through; `context` is undefined only for an unguarded CORS preflight. */
+export interface Allow {
+  readonly allowed: true;
+  readonly context: KeyContext | undefined;
+  /** Headers to add to the response (rate-limit state, fail-open flag). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly result?: VerifyResult;
+}
+
+/** Refuse the request with `status`, `headers` and the problem+json `body`. */
+export interface Deny {
+  readonly allowed: false;
+  readonly status: number;
+  readonly code: DenialCode;
+  readonly body: ProblemDetails;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly result?: VerifyResult;
+  /** The verifier failure behind a `VERIFIER_*` denial. */
+  readonly error?: KeyguardError;
+}
+
+/** What a guard decided about one request. */
+export type Decision = Allow | Deny;
+
+/** The decision table: status, title and explanation of every denial, in one place. */
+export const DENIALS: Readonly<Record<DenialCode, { status: number; title: string; detail: string }>> = {
+  MISSING_KEY: { status: 401, title: "Unauthorized", detail: "No API key was presented. Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`." },
+  MALFORMED_KEY: { status: 401, title: "Unauthorized", detail: "The API key header is malformed: expected one `Authorization: Bearer <key>` (or `X-API-Key`) with 1 to 512 printable ASCII characters." },
+  NOT_FOUND: { status: 401, title: "Unauthorized", detail: "The API key does not exist or has been deleted." },
+  EXPIRED: { status: 401, title: "Unauthorized", detail: "The API key has expired." },
+  DISABLED: { status: 401, title: "Unauthorized", detail: "The API key is disabled." },
+  INVALID_KEY: { status: 401, title: "Unauthorized", detail: "The API key was not accepted." },
+  FORBIDDEN: { status: 403, title: "Forbidden", detail: "The API key may not be used for this API." },
+  INSUFFICIENT_PERMISSIONS: { status: 403, title: "Forbidden", detail: "The API key lacks the permissions this route requires." },
+  RATE_LIMITED: { status: 429, title: "Too Many Requests", detail: "The API key's rate limit is exceeded." },
+  USAGE_EXCEEDED: { status: 429, title: "Too Many Requests", detail: "The API key has no usage credits left." },
+  VERIFIER_UNAVAILABLE: { status: 503, title: "Service Unavailable", detail: "The API key could not be verified right now. Try again shortly." },
+  VERIFIER_MISCONFIGURED: { status: 500, title: "Internal Server Error", detail: "API key verification is misconfigured on this server." },
+};
+
+/** The header that flags a request let through unverified by `failureMode: "open"`. */
+export const FAIL_OPEN_HEADER = "x-keyguard-fail-open";
+
+const PROBLEM_HEADERS = { "content-type": "application/problem+json", "cache-control": "no-store" };
+const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function headersFor(code: DenialCode, result?: VerifyResult, error?: KeyguardError, now = Date.now()) {
+  const status = DENIALS[code].status;
+  if (status === 401) {
+    // RFC 6750 §3: no error code when no credentials were sent at all.
+    const challenge = code === "MISSING_KEY" ? "Bearer" : 'Bearer error="invalid_token"';
+    return { ...PROBLEM_HEADERS, "www-authenticate": challenge };
+  }
+  if (code === "RATE_LIMITED") return { ...PROBLEM_HEADERS, ...ratelimitHeaders(result?.ratelimits, now, true) };
+  if (status === 503) {
+    const seconds = error instanceof VerifierError ? error.retryAfterSeconds : 1;
+    return { ...PROBLEM_HEADERS, "retry-after": String(seconds) };
+  }
+  return PROBLEM_HEADERS;
+}
+
+/**
+ * `RateLimit-*` headers (IETF httpapi-ratelimit-headers) for the most
+ * constrained limit, plus `Retry-After` (RFC 9110 §10.2.3) when it is exceeded.
+ */
+function ratelimitHeaders(
+  limits: readonly RatelimitState[] | undefined,
+  now: number,
+  exceededOnly: boolean,
+): Record<string, string> {
+  let pick: RatelimitState | undefined;
+  for (const limit of limits ?? []) {
+    if (exceededOnly && !limit.exceeded) continue;
+    if (!pick || limit.remaining < pick.remaining || (limit.exceeded && limit.reset > pick.reset)) pick = limit;
+  }
+  if (!pick || pick.reset <= 0) return {};
+  const seconds = String(Math.max(1, Math.ceil((pick.reset - now) / 1000)));
+  const headers: Record<string, string> = {
+    "ratelimit-limit": String(pick.limit),
+    "ratelimit-remaining": String(Math.max(0, pick.remaining)),
+    "ratelimit-reset": seconds,
+  };
+  if (pick.exceeded) headers["retry-after"] = seconds;
+  return headers;
+}
+
+/** Builds the refusal for `code`, with its status, problem+json body and headers. */
+export function deny(code: DenialCode, details: { result?: VerifyResult; error?: KeyguardError; now?: number } = {}): Deny {
+  const { status, title, detail } = DENIALS[code];
+  const requestId = details.result?.requestId ?? (details.error instanceof VerifierError ? details.error.requestId : undefined);
+  const body: ProblemDetails = {
+    type: `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
+    title,
+    status,
+    detail,
+    code,
+    ...(requestId ? { requestId } : {}),
+  };
+  return {
+    allowed: false,
+    status,
+    code,
+    body,
+    headers: headersFor(code, details.result, details.error, details.now),
+    result: details.result,
+    error: details.error,
+  };
+}
+
+const CODE_DENIALS: Readonly<Record<string, DenialCode>> = {
+  MALFORMED_KEY: "MALFORMED_KEY",
+  NOT_FOUND: "NOT_FOUND",
+  EXPIRED: "EXPIRED",
+  DISABLED: "DISABLED",
+  FORBIDDEN: "FORBIDDEN",
+  INSUFFICIENT_PERMISSIONS: "INSUFFICIENT_PERMISSIONS",
+  RATE_LIMITED: "RATE_LIMITED",
+  USAGE_EXCEEDED: "USAGE_EXCEEDED",
+};
+
+// One allow decision per cached result: a cache hit allocates nothing.
+const allowMemo = new WeakMap<VerifyResult, Allow>();
+
+/** The context a handler sees for a valid result. */
+export function contextOf(result: VerifyResult): KeyContext {
+  return allowOf(result).context as KeyContext;
+}
+
+function allowOf(result: VerifyResult, now = Date.now()): Allow {
+  const memo = allowMemo.get(result);
+  if (memo !== undefined) return memo;
+  const context: KeyContext = Object.freeze({
+    keyId: result.keyId ?? "",
+    name: result.name,
+    meta: result.meta,
+    roles: result.roles,
+    permissions: result.permissions,
+    identity: result.identity,
+    credits: result.credits,
+    expires: result.expires,
+    ratelimits: result.ratelimits,
+    source: result.source === "local" ? "upstream" : result.source,
+  });
+  const headers = result.ratelimits?.length ? ratelimitHeaders(result.ratelimits, now, false) : EMPTY_HEADERS;
+  const allow: Allow = Object.freeze({ allowed: true, context, headers, result });
+  // Rate-limit headers depend on the time, so only header-less decisions are shared.
+  if (headers === EMPTY_HEADERS) allowMemo.set(result, allow);
+  return allow;
+}
+
+const FAIL_OPEN: Allow = Object.freeze({
+  allowed: true,
+  context: Object.freeze({ keyId: "", roles: Object.freeze([]), permissions: Object.freeze([]), source: "fail-open" }),
+  headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
+});
+
+/** What {@link decide} needs to know about one request. */
+export interface DecideInput {
+  /** A failed key extraction (`MISSING_KEY` / `MALFORMED_KEY`). */
+  readonly extraction?: KeyExtraction;
+  /** The verification result, when there is one. */
+  readonly result?: VerifyResult;
+  /** The verifier's failure, when it could not answer. */
+  readonly error?: unknown;
+  /** @default "closed" */
+  readonly failureMode?: FailureMode;
+  /** Whether the route has a permission query: fail-open never grants those. */
+  readonly requiresPermissions?: boolean;
+  /** @default Date.now() */
+  readonly now?: number;
+}
+
+/**
+ * Turns extraction, verification and the route's permission check into a
+ * decision, per the status table: 401 for missing, malformed, unknown,
+ * expired or disabled keys (with `WWW-Authenticate`), 403 for missing
+ * permissions, 429 for rate limits and exhausted credits (with `Retry-After`
+ * and `RateLimit-*` when Unkey gave a reset), 503 when Unkey is unavailable
+ * (with `Retry-After`), 500 when Unkey refuses the root key.
+ *
+ * Under `failureMode: "open"`, an outage lets requests through to routes
+ * without a permission query, flagged by `context.source === "fail-open"` and
+ * the `x-keyguard-fail-open: true` response header. Routes with a permission
+ * query still answer 503: an outage never grants permissions.
+ *
+ * @example
+ * ```ts
+ * const decision = decide({ result: await verifier.verify(key) });
+ * if (!decision.allowed) return new Response(JSON.stringify(decision.body), decision);
+ * ```
+ */
+export function decide(input: DecideInput): Decision {
+  const now = input.now ?? Date.now();
+  if (input.extraction && !input.extraction.ok) return deny(input.extraction.code, { now });
+  if (input.result) {
+    if (input.result.valid) return allowOf(input.result, now);
+    return deny(CODE_DENIALS[input.result.code] ?? "INVALID_KEY", { result: input.result, now });
+  }
+  const error =
+    input.error instanceof KeyguardError
+      ? input.error
+      : new VerifierError("VERIFIER_UNAVAILABLE", "The verifier failed unexpectedly.", { cause: input.error });
+  if (error.code === "VERIFIER_MISCONFIGURED") return deny("VERIFIER_MISCONFIGURED", { error, now });
+  if (input.failureMode === "open" && !input.requiresPermissions) return FAIL_OPEN;
+  return deny("VERIFIER_UNAVAILABLE", { error, now });
+}

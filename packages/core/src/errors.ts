@@ -1,0 +1,111 @@
+/**
+ * Stable, machine-readable codes for every error keyguard throws. They never
+ * change between minor versions, so callers may switch on them.
+ */
+export type KeyguardErrorCode =
+  | "INVALID_OPTION"
+  | "INVALID_PERMISSION_QUERY"
+  | "VERIFIER_UNAVAILABLE"
+  | "VERIFIER_MISCONFIGURED";
+
+/**
+ * Base class of every error keyguard throws: a stable `code`, a message that
+ * never contains an API key, and the original `cause` when there is one.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifier.verify(key);
+ * } catch (error) {
+ *   if (error instanceof KeyguardError && error.code === "VERIFIER_UNAVAILABLE") retryLater();
+ * }
+ * ```
+ */
+export class KeyguardError extends Error {
+  override readonly name: string = "KeyguardError";
+  readonly code: KeyguardErrorCode;
+
+  constructor(code: KeyguardErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * A bad option, thrown when a verifier, guard or middleware is created (never at
+ * the first request). `option` names the offending option.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ rootKey: "unkey_…", cache: { ttlMs: -1 } });
+ * // KeyguardConfigError: Invalid option `cache.ttlMs`: expected a finite number ≥ 0, got -1.
+ * ```
+ */
+export class KeyguardConfigError extends KeyguardError {
+  override readonly name = "KeyguardConfigError";
+  readonly option: string;
+
+  constructor(option: string, problem: string, options?: { cause?: unknown }) {
+    super("INVALID_OPTION", `Invalid option \`${option}\`: ${problem}`, options);
+    this.option = option;
+  }
+}
+
+/**
+ * A permission query that does not follow Unkey's grammar. `position` is the
+ * zero-based character offset where parsing failed, as Unkey reports it.
+ *
+ * @example
+ * ```ts
+ * parsePermissionQuery("a AND");
+ * // PermissionQuerySyntaxError: Syntax error in permission query "a AND": unexpected end of query at position 5. …
+ * ```
+ */
+export class PermissionQuerySyntaxError extends KeyguardError {
+  override readonly name = "PermissionQuerySyntaxError";
+  readonly query: string;
+  readonly position: number;
+  /** Unkey's own wording of the problem, without the query. */
+  readonly reason: string;
+
+  constructor(query: string, position: number, reason: string) {
+    super(
+      "INVALID_PERMISSION_QUERY",
+      `Syntax error in permission query ${JSON.stringify(query.length > 120 ? `${query.slice(0, 117)}...` : query)}: ${reason}`,
+    );
+    this.query = query;
+    this.position = position;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Unkey could not give an answer: it is unreachable, too slow, answered 5xx or
+ * something that is not a verification (`VERIFIER_UNAVAILABLE`), or it refused
+ * the root key or the request itself (`VERIFIER_MISCONFIGURED`).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof VerifierError) console.log(error.code, error.status, error.requestId);
+ * ```
+ */
+export class VerifierError extends KeyguardError {
+  override readonly name = "VerifierError";
+  /** The HTTP status Unkey answered with, when it answered at all. */
+  readonly status: number | undefined;
+  /** Unkey's `meta.requestId`, when the answer carried one. */
+  readonly requestId: string | undefined;
+  /** Seconds to wait before retrying, from Unkey's `Retry-After` or keyguard's default. */
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    code: "VERIFIER_UNAVAILABLE" | "VERIFIER_MISCONFIGURED",
+    message: string,
+    details: { status?: number; requestId?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(code, message, { cause: details.cause });
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.retryAfterSeconds = details.retryAfterSeconds ?? 1;
+  }
+}

@@ -1,0 +1,132 @@
+import { countRawHeader, readHeader } from "./headers";
+import { isPlausibleKey } from "./key-format";
+import type { HeadersLike } from "./types";
+
+/**
+ * Where a key may be presented. Headers are always allowed; query parameters
+ * and cookies leak into logs and caches, so they are used only when listed.
+ */
+export type KeySource =
+  | { readonly header: string; readonly scheme?: string }
+  | { readonly query: string }
+  | { readonly cookie: string };
+
+/** The request facts that key extraction looks at. */
+export interface KeyRequest {
+  readonly headers: HeadersLike;
+  /** Node's `rawHeaders`, to refuse duplicated key headers that `headers` hides. */
+  readonly rawHeaders?: readonly string[];
+  /** The request URL or path with its query string (only read for `query` sources). */
+  readonly url?: string;
+}
+
+/** Either the key that was presented, or why there is none to verify. */
+export type KeyExtraction =
+  | { readonly ok: true; readonly key: string }
+  | { readonly ok: false; readonly code: "MISSING_KEY" | "MALFORMED_KEY" };
+
+/** `Authorization: Bearer <key>`, then `X-API-Key: <key>`. */
+export const DEFAULT_KEY_SOURCES: readonly KeySource[] = Object.freeze([
+  Object.freeze({ header: "authorization", scheme: "Bearer" }),
+  Object.freeze({ header: "x-api-key" }),
+]);
+
+const MISSING: KeyExtraction = Object.freeze({ ok: false, code: "MISSING_KEY" });
+const MALFORMED: KeyExtraction = Object.freeze({ ok: false, code: "MALFORMED_KEY" });
+
+/** Validates a presented value into an extraction result. */
+export function checkPresentedKey(value: string | null | undefined): KeyExtraction {
+  if (value === undefined || value === null || value === "") return MISSING;
+  if (typeof value !== "string" || !isPlausibleKey(value)) return MALFORMED;
+  return { ok: true, key: value };
+}
+
+// RFC 9110 §11.4: credentials = auth-scheme [ 1*SP token68 ]; the scheme is case-insensitive.
+function stripScheme(value: string, scheme: string): string | undefined {
+  if (value.length <= scheme.length) return undefined;
+  if (value.charCodeAt(scheme.length) !== 0x20) return undefined;
+  if (value.slice(0, scheme.length).toLowerCase() !== scheme.toLowerCase()) return undefined;
+  let start = scheme.length;
+  while (value.charCodeAt(start) === 0x20) start++;
+  return value.slice(start);
+}
+
+function fromQuery(url: string | undefined, name: string): string | undefined {
+  if (!url) return undefined;
+  const mark = url.indexOf("?");
+  if (mark === -1) return undefined;
+  const params = new URLSearchParams(url.slice(mark + 1));
+  const all = params.getAll(name);
+  if (all.length > 1) return ","; // ambiguous: refused as malformed
+  return all[0];
+}
+
+function fromCookie(headers: HeadersLike, name: string): string | undefined {
+  const raw = readHeader(headers, "cookie");
+  const header = Array.isArray(raw) ? raw.join("; ") : (raw as string | undefined);
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return ",";
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finds the API key in a request. Sources are tried in order and the first one
+ * present decides: a present but unusable value (wrong scheme, scheme without a
+ * key, a duplicated header, whitespace, commas, non-ASCII, over 512 characters)
+ * is `MALFORMED_KEY` and is never sent to Unkey.
+ *
+ * A header with another scheme (say `Authorization: Basic …`) is skipped so a
+ * later source can still supply the key; if none does, it is `MALFORMED_KEY`.
+ *
+ * @example
+ * ```ts
+ * extractKey({ headers: new Headers({ authorization: "Bearer sk_123" }) });
+ * // { ok: true, key: "sk_123" }
+ * extractKey({ headers: { "x-api-key": "a b" } });
+ * // { ok: false, code: "MALFORMED_KEY" }
+ * ```
+ */
+export function extractKey(
+  request: KeyRequest,
+  sources: readonly KeySource[] = DEFAULT_KEY_SOURCES,
+): KeyExtraction {
+  let sawUnusable = false;
+  for (const source of sources) {
+    let value: string | undefined;
+    if ("header" in source) {
+      const raw = readHeader(request.headers, source.header);
+      if (raw === undefined || raw === "") continue;
+      if (typeof raw !== "string") return MALFORMED; // the header was sent more than once
+      if (request.rawHeaders && countRawHeader(request.rawHeaders, source.header) > 1) {
+        return MALFORMED;
+      }
+      if (source.scheme === undefined) {
+        value = raw;
+      } else {
+        value = stripScheme(raw, source.scheme);
+        if (value === undefined) {
+          // `Bearer` alone is a malformed attempt at this source; `Basic …` belongs to someone else.
+          if (raw.trim().toLowerCase() === source.scheme.toLowerCase()) return MALFORMED;
+          sawUnusable = true;
+          continue;
+        }
+      }
+    } else if ("query" in source) {
+      value = fromQuery(request.url, source.query);
+    } else {
+      value = fromCookie(request.headers, source.cookie);
+    }
+    if (value === undefined || value === "") continue;
+    return isPlausibleKey(value) ? { ok: true, key: value } : MALFORMED;
+  }
+  return sawUnusable ? MALFORMED : MISSING;
+}

@@ -1,0 +1,172 @@
+import { type Decision, decide, deny } from "./decision";
+import { KeyguardConfigError } from "./errors";
+import { checkPresentedKey, DEFAULT_KEY_SOURCES, extractKey, type KeyRequest, type KeySource } from "./extract-key";
+import { readHeader } from "./headers";
+import type { VerifierOptions } from "./options";
+import { holds, type PermissionQuery } from "./permission-query";
+import type { KeyContext, RatelimitRequest, VerifyRequest } from "./types";
+import type { Verifier } from "./verifier";
+import { type PreparedRequest, prepareRequest } from "./verify-request";
+
+/** What one route asks of a key. Route options replace the app-wide ones field by field. */
+export interface RouteOptions {
+  /** A permission query the key must satisfy, e.g. `"docs.read AND (docs.write OR admin)"`. */
+  permissions?: string | PermissionQuery;
+  /** Analytics tags sent to Unkey with upstream verifications. */
+  tags?: readonly string[];
+  /** Credits to deduct per request; makes every request reach Unkey. */
+  cost?: number;
+  /** Named rate limits to apply per request; makes every request reach Unkey. */
+  ratelimits?: readonly RatelimitRequest[];
+}
+
+/** Options shared by every adapter: verifier options (or a ready verifier), key sources, route defaults. */
+export interface GuardOptions extends VerifierOptions, RouteOptions {
+  /**
+   * A ready verifier, so that several middleware instances share one cache.
+   * When given, verifier options (rootKey, cache, …) must not be.
+   */
+  verifier?: Verifier;
+  /**
+   * Where the key is looked for, in order.
+   * @default [{ header: "authorization", scheme: "Bearer" }, { header: "x-api-key" }]
+   */
+  keySources?: readonly KeySource[];
+  /**
+   * Whether CORS preflights (`OPTIONS` with `Access-Control-Request-Method`) pass unguarded.
+   * Browsers never attach credentials to a preflight, so guarding it breaks CORS.
+   * @default "allow"
+   */
+  preflight?: "allow" | "guard";
+}
+
+/** The request facts a guard needs; adapters build it from their framework's request. */
+export interface GuardRequest extends KeyRequest {
+  readonly method?: string;
+  /** The key from a custom `getKey` (`null` for none); when set, `keySources` are not read. */
+  readonly key?: string | null;
+}
+
+/** A route's options, validated and compiled once at start-up. */
+export type PreparedRoute = PreparedRequest;
+
+/** The guard every adapter wraps: options are resolved once, then `check` runs per request. */
+export interface Guard {
+  readonly verifier: Verifier;
+  /** Compiles a route's options (merged over the guard's); throws at start-up on a bad one. */
+  route(options?: RouteOptions, optionPrefix?: string): PreparedRoute;
+  /** Decides one request; synchronous when the answer is in the cache. */
+  check(request: GuardRequest, route?: PreparedRoute): Decision | Promise<Decision>;
+}
+
+const VERIFIER_OPTION_NAMES = ["rootKey", "baseUrl", "timeoutMs", "cache", "failureMode", "staleIfErrorMs", "fetch", "logger"] as const;
+
+const PREFLIGHT: Decision = Object.freeze({ allowed: true, context: undefined, headers: Object.freeze({}) });
+
+function isPreflight(request: GuardRequest): boolean {
+  return request.method === "OPTIONS" && readHeader(request.headers, "access-control-request-method") !== undefined;
+}
+
+function validateKeySources(sources: unknown): readonly KeySource[] {
+  if (!Array.isArray(sources) || sources.length === 0) {
+    throw new KeyguardConfigError("keySources", "expected a non-empty array of { header, scheme? }, { query } or { cookie }.");
+  }
+  return Object.freeze(
+    sources.map((source, i) => {
+      const at = `keySources[${i}]`;
+      const name = source?.header ?? source?.query ?? source?.cookie;
+      if (typeof name !== "string" || name.trim() === "") {
+        throw new KeyguardConfigError(at, "expected { header: string, scheme?: string }, { query: string } or { cookie: string }.");
+      }
+      if (source.header !== undefined) {
+        if (source.scheme !== undefined && (typeof source.scheme !== "string" || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(source.scheme))) {
+          throw new KeyguardConfigError(`${at}.scheme`, `expected an auth scheme such as "Bearer", got ${JSON.stringify(source.scheme)}.`);
+        }
+        return Object.freeze({ header: name.toLowerCase(), scheme: source.scheme });
+      }
+      return Object.freeze({ ...source });
+    }),
+  );
+}
+
+/**
+ * Builds a guard from options and a verifier factory. Everything expensive (the
+ * verifier and its cache, parsed permission queries) is built here, once.
+ */
+export function buildGuard(options: GuardOptions = {}, createVerifier: (options: VerifierOptions) => Verifier): Guard {
+  if (typeof options !== "object" || options === null) throw new KeyguardConfigError("options", "expected an object.");
+  let verifier = options.verifier;
+  if (verifier !== undefined) {
+    if (typeof verifier?.verify !== "function" || typeof verifier.cached !== "function") {
+      throw new KeyguardConfigError("verifier", "expected a verifier from createVerifier().");
+    }
+    const clash = VERIFIER_OPTION_NAMES.find((name) => options[name] !== undefined);
+    if (clash) {
+      throw new KeyguardConfigError(clash, "cannot be combined with `verifier`; pass it to createVerifier() instead.");
+    }
+  } else {
+    verifier = createVerifier(options);
+  }
+  const sources = options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
+  const preflight = options.preflight ?? "allow";
+  if (preflight !== "allow" && preflight !== "guard") {
+    throw new KeyguardConfigError("preflight", `expected "allow" or "guard", got ${JSON.stringify(preflight)}.`);
+  }
+  const base: VerifyRequest = { permissions: options.permissions, tags: options.tags, cost: options.cost, ratelimits: options.ratelimits };
+  const defaultRoute = prepareRequest(base);
+  const ready = verifier;
+
+  function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRoute {
+    if (typeof routeOptions !== "object" || routeOptions === null) {
+      throw new KeyguardConfigError(optionPrefix || "route", "expected an object.");
+    }
+    const merged: VerifyRequest = {
+      permissions: routeOptions.permissions ?? base.permissions,
+      tags: routeOptions.tags ?? base.tags,
+      cost: routeOptions.cost ?? base.cost,
+      ratelimits: routeOptions.ratelimits ?? base.ratelimits,
+    };
+    return prepareRequest(merged, optionPrefix);
+  }
+
+  function check(request: GuardRequest, prepared: PreparedRoute = defaultRoute): Decision | Promise<Decision> {
+    if (preflight === "allow" && request.method === "OPTIONS" && isPreflight(request)) return PREFLIGHT;
+    const extraction = request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
+    if (!extraction.ok) return decide({ extraction });
+    const hit = ready.cached(extraction.key, prepared);
+    if (hit !== undefined) return decide({ result: hit });
+    return ready.verify(extraction.key, prepared).then(
+      (result) => decide({ result }),
+      (error: unknown) =>
+        decide({ error, failureMode: ready.failureMode, requiresPermissions: prepared.query !== undefined }),
+    );
+  }
+
+  return { verifier: ready, route, check };
+}
+
+const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();
+
+/**
+ * Checks a permission query against a key already let in by a guard, with no
+ * upstream call: what `requirePermissions(query)` does in every adapter.
+ * No context is 401; a fail-open context is 503 (an outage never grants
+ * permissions); a failed query is 403.
+ *
+ * @example
+ * ```ts
+ * const route = guard.route({ permissions: "admin" });
+ * const decision = authorize(req.unkey, route);
+ * ```
+ */
+export function authorize(context: KeyContext | undefined, route: PreparedRoute): Decision {
+  if (context === undefined) return deny("MISSING_KEY");
+  if (context.source === "fail-open") return route.query === undefined ? decide({ error: undefined, failureMode: "open" }) : deny("VERIFIER_UNAVAILABLE");
+  if (route.query === undefined) return { allowed: true, context, headers: {} };
+  let granted = grantedMemo.get(context);
+  if (granted === undefined) {
+    granted = new Set(context.permissions);
+    grantedMemo.set(context, granted);
+  }
+  return holds(route.query, granted) ? { allowed: true, context, headers: {} } : deny("INSUFFICIENT_PERMISSIONS");
+}

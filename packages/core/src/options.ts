@@ -1,0 +1,188 @@
+import { KeyguardConfigError } from "./errors";
+import type { FailureMode, Logger } from "./types";
+
+/** Cache settings of a verifier. */
+export interface CacheOptions {
+  /**
+   * How long a valid, unmetered verification is served from memory.
+   * Unkey documents revocation as taking up to 60 s; a few seconds adds little.
+   * @default 5000
+   */
+  ttlMs?: number;
+  /**
+   * How long a `NOT_FOUND`, `DISABLED` or `EXPIRED` answer is served from memory,
+   * to absorb floods of one bad key. `0` disables negative caching.
+   * @default 1000
+   */
+  negativeTtlMs?: number;
+  /**
+   * Most entries kept (least recently used are evicted), so a flood of random
+   * keys cannot grow memory.
+   * @default 10000
+   */
+  max?: number;
+}
+
+/** Options of {@link createVerifier}; every option is validated when the verifier is created. */
+export interface VerifierOptions {
+  /**
+   * Unkey root key with permission to verify keys.
+   * @default process.env.UNKEY_ROOT_KEY
+   */
+  rootKey?: string;
+  /**
+   * Unkey API origin; point it at `@keyguard/emulator` for local work and tests.
+   * @default process.env.UNKEY_BASE_URL ?? "https://api.unkey.com"
+   */
+  baseUrl?: string;
+  /**
+   * Abort an upstream verification after this many ms. Unkey's SDK has no
+   * timeout and retries 5xx for up to 10 s, which would stall the request path.
+   * @default 2000
+   */
+  timeoutMs?: number;
+  /**
+   * In-process cache of verifications, or `false` to ask Unkey on every request.
+   * @default { ttlMs: 5000, negativeTtlMs: 1000, max: 10000 }
+   */
+  cache?: CacheOptions | false;
+  /**
+   * What an outage of Unkey does to a request: `"closed"` refuses it (503);
+   * `"open"` lets it through with `context.source === "fail-open"` on routes
+   * without a permission query.
+   * @default "closed"
+   */
+  failureMode?: FailureMode;
+  /**
+   * When Unkey fails, serve a valid cached verification that expired at most this
+   * many ms ago (`context.source === "stale"`). `0` turns it off.
+   * @default 0
+   */
+  staleIfErrorMs?: number;
+  /**
+   * The fetch implementation used to reach Unkey.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Where warnings and misconfiguration are reported. Messages never contain a key.
+   * @default console
+   */
+  logger?: Logger;
+}
+
+/** Options with every default applied: built once, at creation. */
+export interface ResolvedVerifierOptions {
+  readonly rootKey: string;
+  readonly verifyUrl: string;
+  readonly timeoutMs: number;
+  readonly cache: Required<CacheOptions> | false;
+  readonly failureMode: FailureMode;
+  readonly staleIfErrorMs: number;
+  readonly fetch: typeof globalThis.fetch;
+  readonly logger: Logger;
+}
+
+/** The defaults, in exactly one place. */
+export const VERIFIER_DEFAULTS = Object.freeze({
+  baseUrl: "https://api.unkey.com",
+  timeoutMs: 2000,
+  cache: Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
+  failureMode: "closed" as FailureMode,
+  staleIfErrorMs: 0,
+});
+
+const env = (name: string): string | undefined =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] ||
+  undefined;
+
+const describe = (value: unknown) =>
+  typeof value === "string" ? JSON.stringify(value) : String(value);
+
+function nonNegative(option: string, value: unknown, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new KeyguardConfigError(option, `expected a finite number ≥ 0, got ${describe(value)}.`);
+  }
+  if (integer && !Number.isInteger(value)) {
+    throw new KeyguardConfigError(option, `expected a whole number, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * Applies defaults and validates options, throwing a {@link KeyguardConfigError}
+ * that names the first bad option. Called once, when a verifier is created.
+ */
+export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedVerifierOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new KeyguardConfigError("options", "expected an object.");
+  }
+  const rootKey = options.rootKey ?? env("UNKEY_ROOT_KEY");
+  if (typeof rootKey !== "string" || rootKey.trim() === "") {
+    throw new KeyguardConfigError(
+      "rootKey",
+      "no Unkey root key. Pass `rootKey`, or set the UNKEY_ROOT_KEY environment variable (for local work, start `keyguard-emulator` and use the root key it prints).",
+    );
+  }
+  const baseUrl = options.baseUrl ?? env("UNKEY_BASE_URL") ?? VERIFIER_DEFAULTS.baseUrl;
+  let verifyUrl: string;
+  try {
+    const url = new URL(baseUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("protocol");
+    verifyUrl = new URL("/v2/keys.verifyKey", url).href;
+  } catch {
+    throw new KeyguardConfigError(
+      "baseUrl",
+      `expected an http(s) URL such as "https://api.unkey.com", got ${describe(baseUrl)}.`,
+    );
+  }
+  const timeoutMs = nonNegative("timeoutMs", options.timeoutMs, VERIFIER_DEFAULTS.timeoutMs);
+  if (timeoutMs === 0) throw new KeyguardConfigError("timeoutMs", "must be greater than 0.");
+
+  let cache: Required<CacheOptions> | false = false;
+  if (options.cache !== false) {
+    const given = options.cache ?? {};
+    if (typeof given !== "object" || given === null) {
+      throw new KeyguardConfigError("cache", `expected an object or false, got ${describe(given)}.`);
+    }
+    const d = VERIFIER_DEFAULTS.cache;
+    cache = {
+      ttlMs: nonNegative("cache.ttlMs", given.ttlMs, d.ttlMs),
+      negativeTtlMs: nonNegative("cache.negativeTtlMs", given.negativeTtlMs, d.negativeTtlMs),
+      max: nonNegative("cache.max", given.max, d.max, true),
+    };
+    if (cache.max < 1) throw new KeyguardConfigError("cache.max", "must be at least 1.");
+  }
+
+  const failureMode = options.failureMode ?? VERIFIER_DEFAULTS.failureMode;
+  if (failureMode !== "closed" && failureMode !== "open") {
+    throw new KeyguardConfigError(
+      "failureMode",
+      `expected "closed" or "open", got ${describe(failureMode)}.`,
+    );
+  }
+  const staleIfErrorMs = nonNegative(
+    "staleIfErrorMs",
+    options.staleIfErrorMs,
+    VERIFIER_DEFAULTS.staleIfErrorMs,
+  );
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== "function") {
+    throw new KeyguardConfigError("fetch", "no fetch implementation; pass `fetch`.");
+  }
+  const logger = options.logger ?? console;
+  if (typeof logger?.warn !== "function" || typeof logger?.error !== "function") {
+    throw new KeyguardConfigError("logger", "expected an object with warn() and error().");
+  }
+  return {
+    rootKey,
+    verifyUrl,
+    timeoutMs,
+    cache,
+    failureMode,
+    staleIfErrorMs,
+    fetch: fetchImpl,
+    logger,
+  };
+}

@@ -1,0 +1,138 @@
+import { VerifierError } from "./errors";
+import type { ResolvedVerifierOptions } from "./options";
+import type { RatelimitRequest, VerifyResult } from "./types";
+import { errorSummaryOf, parseVerifyData, requestIdOf } from "./unkey-response";
+
+/** The body of `POST /v2/keys.verifyKey`; undefined fields are left out by JSON. */
+export interface VerifyKeyBody {
+  key: string;
+  permissions?: string;
+  tags?: readonly string[];
+  credits?: { cost: number };
+  ratelimits?: readonly RatelimitRequest[];
+}
+
+/** Unkey answers are small; a larger body is not a verification. */
+const MAX_BODY_CHARS = 1_000_000;
+
+// A refused connection provably never reached Unkey, so it is the one failure safe to
+// retry: a retried verification after a timeout could deduct credits twice.
+function neverReachedServer(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "ECONNREFUSED") return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function retryAfter(response: Response): number | undefined {
+  const value = response.headers.get("retry-after");
+  const seconds = value === null ? Number.NaN : Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
+}
+
+/** A transport that counts its calls; created once per verifier. */
+export interface Transport {
+  verifyKey(body: VerifyKeyBody): Promise<VerifyResult>;
+  readonly calls: () => number;
+}
+
+/**
+ * Sends `keys.verifyKey` with an explicit timeout and keep-alive (fetch pools
+ * connections), at most one retry and only after a refused connection.
+ * Resolves with a verification, or rejects with a {@link VerifierError}: every
+ * unexpected answer is a failure, never a valid key.
+ */
+export function createTransport(options: ResolvedVerifierOptions): Transport {
+  const { verifyUrl, timeoutMs } = options;
+  const fetchImpl = options.fetch;
+  const authorization = `Bearer ${options.rootKey}`;
+  let calls = 0;
+
+  async function send(payload: string): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      calls++;
+      try {
+        return await fetchImpl(verifyUrl, {
+          method: "POST",
+          headers: { authorization, "content-type": "application/json" },
+          body: payload,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        if (attempt === 0 && neverReachedServer(error)) continue;
+        const timedOut = (error as { name?: string })?.name === "TimeoutError";
+        throw new VerifierError(
+          "VERIFIER_UNAVAILABLE",
+          timedOut
+            ? `Unkey did not answer within ${timeoutMs} ms.`
+            : `Unkey could not be reached: ${(error as Error)?.message ?? String(error)}.`,
+          { cause: error },
+        );
+      }
+    }
+  }
+
+  async function verifyKey(body: VerifyKeyBody): Promise<VerifyResult> {
+    const response = await send(JSON.stringify(body));
+    let raw: string;
+    try {
+      raw = await response.text();
+    } catch (error) {
+      const timedOut = (error as { name?: string })?.name === "TimeoutError";
+      throw new VerifierError(
+        "VERIFIER_UNAVAILABLE",
+        timedOut
+          ? `Unkey did not finish its answer within ${timeoutMs} ms.`
+          : "Unkey's answer was cut off.",
+        { status: response.status, cause: error },
+      );
+    }
+    let parsed: unknown;
+    const json = (response.headers.get("content-type") ?? "").toLowerCase().includes("json");
+    if (json && raw.length <= MAX_BODY_CHARS) {
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    const requestId = requestIdOf(parsed);
+    const status = response.status;
+    const summary = errorSummaryOf(parsed);
+
+    if (status === 200) {
+      const result = parsed === undefined ? undefined : parseVerifyData((parsed as { data?: unknown }).data, requestId);
+      if (result) return result;
+      throw new VerifierError(
+        "VERIFIER_UNAVAILABLE",
+        json
+          ? "Unkey answered 200 with a body that is not a verification."
+          : `Unkey answered 200 with content type ${JSON.stringify(response.headers.get("content-type"))}, not JSON.`,
+        { status, requestId },
+      );
+    }
+    if (status === 401 || status === 403) {
+      throw new VerifierError(
+        "VERIFIER_MISCONFIGURED",
+        `Unkey refused the root key (HTTP ${status}${summary ? `: ${summary}` : ""}). Check rootKey / UNKEY_ROOT_KEY and that it may verify keys.`,
+        { status, requestId },
+      );
+    }
+    if (status === 400 || status === 404 || status === 412 || status === 422) {
+      throw new VerifierError(
+        "VERIFIER_MISCONFIGURED",
+        `Unkey rejected the verification request (HTTP ${status}${summary ? `: ${summary}` : ""}). Check the route's tags, cost and ratelimits options.`,
+        { status, requestId },
+      );
+    }
+    throw new VerifierError(
+      "VERIFIER_UNAVAILABLE",
+      `Unkey answered HTTP ${status}${summary ? `: ${summary}` : ""}.`,
+      { status, requestId, retryAfterSeconds: retryAfter(response) },
+    );
+  }
+
+  return { verifyKey, calls: () => calls };
+}
