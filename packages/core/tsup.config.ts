@@ -16,5 +16,8 @@ const nodeHash: Plugin = {
 
 export default [
   packageBuild({ index: "src/index.ts" }),
-  packageBuild({ "index.node": "src/index.ts" }, { platform: "node", clean: false, esbuildPlugins: [nodeHash] }),
+  packageBuild(
+    { "index.node": "src/index.ts" },
+    { platform: "node", clean: false, esbuildPlugins: [nodeHash] },
+  ),
 ];

@@ -53,19 +53,59 @@ export interface Deny {
 export type Decision = Allow | Deny;
 
 /** The decision table: status, title and explanation of every denial, in one place. */
-export const DENIALS: Readonly<Record<DenialCode, { status: number; title: string; detail: string }>> = {
-  MISSING_KEY: { status: 401, title: "Unauthorized", detail: "No API key was presented. Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`." },
-  MALFORMED_KEY: { status: 401, title: "Unauthorized", detail: "The API key header is malformed: expected one `Authorization: Bearer <key>` (or `X-API-Key`) with 1 to 512 printable ASCII characters." },
-  NOT_FOUND: { status: 401, title: "Unauthorized", detail: "The API key does not exist or has been deleted." },
+export const DENIALS: Readonly<
+  Record<DenialCode, { status: number; title: string; detail: string }>
+> = {
+  MISSING_KEY: {
+    status: 401,
+    title: "Unauthorized",
+    detail:
+      "No API key was presented. Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+  },
+  MALFORMED_KEY: {
+    status: 401,
+    title: "Unauthorized",
+    detail:
+      "The API key header is malformed: expected one `Authorization: Bearer <key>` (or `X-API-Key`) with 1 to 512 printable ASCII characters.",
+  },
+  NOT_FOUND: {
+    status: 401,
+    title: "Unauthorized",
+    detail: "The API key does not exist or has been deleted.",
+  },
   EXPIRED: { status: 401, title: "Unauthorized", detail: "The API key has expired." },
   DISABLED: { status: 401, title: "Unauthorized", detail: "The API key is disabled." },
   INVALID_KEY: { status: 401, title: "Unauthorized", detail: "The API key was not accepted." },
-  FORBIDDEN: { status: 403, title: "Forbidden", detail: "The API key may not be used for this API." },
-  INSUFFICIENT_PERMISSIONS: { status: 403, title: "Forbidden", detail: "The API key lacks the permissions this route requires." },
-  RATE_LIMITED: { status: 429, title: "Too Many Requests", detail: "The API key's rate limit is exceeded." },
-  USAGE_EXCEEDED: { status: 429, title: "Too Many Requests", detail: "The API key has no usage credits left." },
-  VERIFIER_UNAVAILABLE: { status: 503, title: "Service Unavailable", detail: "The API key could not be verified right now. Try again shortly." },
-  VERIFIER_MISCONFIGURED: { status: 500, title: "Internal Server Error", detail: "API key verification is misconfigured on this server." },
+  FORBIDDEN: {
+    status: 403,
+    title: "Forbidden",
+    detail: "The API key may not be used for this API.",
+  },
+  INSUFFICIENT_PERMISSIONS: {
+    status: 403,
+    title: "Forbidden",
+    detail: "The API key lacks the permissions this route requires.",
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: "Too Many Requests",
+    detail: "The API key's rate limit is exceeded.",
+  },
+  USAGE_EXCEEDED: {
+    status: 429,
+    title: "Too Many Requests",
+    detail: "The API key has no usage credits left.",
+  },
+  VERIFIER_UNAVAILABLE: {
+    status: 503,
+    title: "Service Unavailable",
+    detail: "The API key could not be verified right now. Try again shortly.",
+  },
+  VERIFIER_MISCONFIGURED: {
+    status: 500,
+    title: "Internal Server Error",
+    detail: "API key verification is misconfigured on this server.",
+  },
 };
 
 /** The header that flags a request let through unverified by `failureMode: "open"`. */
@@ -74,14 +114,20 @@ export const FAIL_OPEN_HEADER = "x-keyguard-fail-open";
 const PROBLEM_HEADERS = { "content-type": "application/problem+json", "cache-control": "no-store" };
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-function headersFor(code: DenialCode, result?: VerifyResult, error?: KeyguardError, now = Date.now()) {
+function headersFor(
+  code: DenialCode,
+  result?: VerifyResult,
+  error?: KeyguardError,
+  now = Date.now(),
+) {
   const status = DENIALS[code].status;
   if (status === 401) {
     // RFC 6750 §3: no error code when no credentials were sent at all.
     const challenge = code === "MISSING_KEY" ? "Bearer" : 'Bearer error="invalid_token"';
     return { ...PROBLEM_HEADERS, "www-authenticate": challenge };
   }
-  if (code === "RATE_LIMITED") return { ...PROBLEM_HEADERS, ...ratelimitHeaders(result?.ratelimits, now, true) };
+  if (code === "RATE_LIMITED")
+    return { ...PROBLEM_HEADERS, ...ratelimitHeaders(result?.ratelimits, now, true) };
   if (status === 503) {
     const seconds = error instanceof VerifierError ? error.retryAfterSeconds : 1;
     return { ...PROBLEM_HEADERS, "retry-after": String(seconds) };
@@ -101,7 +147,8 @@ function ratelimitHeaders(
   let pick: RatelimitState | undefined;
   for (const limit of limits ?? []) {
     if (exceededOnly && !limit.exceeded) continue;
-    if (!pick || limit.remaining < pick.remaining || (limit.exceeded && limit.reset > pick.reset)) pick = limit;
+    if (!pick || limit.remaining < pick.remaining || (limit.exceeded && limit.reset > pick.reset))
+      pick = limit;
   }
   if (!pick || pick.reset <= 0) return {};
   const seconds = String(Math.max(1, Math.ceil((pick.reset - now) / 1000)));
@@ -115,9 +162,14 @@ function ratelimitHeaders(
 }
 
 /** Builds the refusal for `code`, with its status, problem+json body and headers. */
-export function deny(code: DenialCode, details: { result?: VerifyResult; error?: KeyguardError; now?: number } = {}): Deny {
+export function deny(
+  code: DenialCode,
+  details: { result?: VerifyResult; error?: KeyguardError; now?: number } = {},
+): Deny {
   const { status, title, detail } = DENIALS[code];
-  const requestId = details.result?.requestId ?? (details.error instanceof VerifierError ? details.error.requestId : undefined);
+  const requestId =
+    details.result?.requestId ??
+    (details.error instanceof VerifierError ? details.error.requestId : undefined);
   const body: ProblemDetails = {
     type: `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
     title,
@@ -171,7 +223,9 @@ function allowOf(result: VerifyResult, now = Date.now()): Allow {
     ratelimits: result.ratelimits,
     source: result.source === "local" ? "upstream" : result.source,
   });
-  const headers = result.ratelimits?.length ? ratelimitHeaders(result.ratelimits, now, false) : EMPTY_HEADERS;
+  const headers = result.ratelimits?.length
+    ? ratelimitHeaders(result.ratelimits, now, false)
+    : EMPTY_HEADERS;
   const allow: Allow = Object.freeze({ allowed: true, context, headers, result });
   // Rate-limit headers depend on the time, so only header-less decisions are shared.
   if (headers === EMPTY_HEADERS) allowMemo.set(result, allow);
@@ -180,7 +234,12 @@ function allowOf(result: VerifyResult, now = Date.now()): Allow {
 
 const FAIL_OPEN: Allow = Object.freeze({
   allowed: true,
-  context: Object.freeze({ keyId: "", roles: Object.freeze([]), permissions: Object.freeze([]), source: "fail-open" }),
+  context: Object.freeze({
+    keyId: "",
+    roles: Object.freeze([]),
+    permissions: Object.freeze([]),
+    source: "fail-open",
+  }),
   headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
 });
 
@@ -229,8 +288,11 @@ export function decide(input: DecideInput): Decision {
   const error =
     input.error instanceof KeyguardError
       ? input.error
-      : new VerifierError("VERIFIER_UNAVAILABLE", "The verifier failed unexpectedly.", { cause: input.error });
-  if (error.code === "VERIFIER_MISCONFIGURED") return deny("VERIFIER_MISCONFIGURED", { error, now });
+      : new VerifierError("VERIFIER_UNAVAILABLE", "The verifier failed unexpectedly.", {
+          cause: input.error,
+        });
+  if (error.code === "VERIFIER_MISCONFIGURED")
+    return deny("VERIFIER_MISCONFIGURED", { error, now });
   if (input.failureMode === "open" && !input.requiresPermissions) return FAIL_OPEN;
   return deny("VERIFIER_UNAVAILABLE", { error, now });
 }

@@ -101,7 +101,12 @@ export class VerifierError extends KeyguardError {
   constructor(
     code: "VERIFIER_UNAVAILABLE" | "VERIFIER_MISCONFIGURED",
     message: string,
-    details: { status?: number; requestId?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+    details: {
+      status?: number;
+      requestId?: string;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(code, message, { cause: details.cause });
     this.status = details.status;

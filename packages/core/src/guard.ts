@@ -1,6 +1,12 @@
 import { type Decision, decide, deny } from "./decision";
 import { KeyguardConfigError } from "./errors";
-import { checkPresentedKey, DEFAULT_KEY_SOURCES, extractKey, type KeyRequest, type KeySource } from "./extract-key";
+import {
+  checkPresentedKey,
+  DEFAULT_KEY_SOURCES,
+  extractKey,
+  type KeyRequest,
+  type KeySource,
+} from "./extract-key";
 import { readHeader } from "./headers";
 import type { VerifierOptions } from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
@@ -59,28 +65,57 @@ export interface Guard {
   check(request: GuardRequest, route?: PreparedRoute): Decision | Promise<Decision>;
 }
 
-const VERIFIER_OPTION_NAMES = ["rootKey", "baseUrl", "timeoutMs", "cache", "failureMode", "staleIfErrorMs", "fetch", "logger"] as const;
+const VERIFIER_OPTION_NAMES = [
+  "rootKey",
+  "baseUrl",
+  "timeoutMs",
+  "cache",
+  "failureMode",
+  "staleIfErrorMs",
+  "fetch",
+  "logger",
+] as const;
 
-const PREFLIGHT: Decision = Object.freeze({ allowed: true, context: undefined, headers: Object.freeze({}) });
+const PREFLIGHT: Decision = Object.freeze({
+  allowed: true,
+  context: undefined,
+  headers: Object.freeze({}),
+});
 
 function isPreflight(request: GuardRequest): boolean {
-  return request.method === "OPTIONS" && readHeader(request.headers, "access-control-request-method") !== undefined;
+  return (
+    request.method === "OPTIONS" &&
+    readHeader(request.headers, "access-control-request-method") !== undefined
+  );
 }
 
 function validateKeySources(sources: unknown): readonly KeySource[] {
   if (!Array.isArray(sources) || sources.length === 0) {
-    throw new KeyguardConfigError("keySources", "expected a non-empty array of { header, scheme? }, { query } or { cookie }.");
+    throw new KeyguardConfigError(
+      "keySources",
+      "expected a non-empty array of { header, scheme? }, { query } or { cookie }.",
+    );
   }
   return Object.freeze(
     sources.map((source, i) => {
       const at = `keySources[${i}]`;
       const name = source?.header ?? source?.query ?? source?.cookie;
       if (typeof name !== "string" || name.trim() === "") {
-        throw new KeyguardConfigError(at, "expected { header: string, scheme?: string }, { query: string } or { cookie: string }.");
+        throw new KeyguardConfigError(
+          at,
+          "expected { header: string, scheme?: string }, { query: string } or { cookie: string }.",
+        );
       }
       if (source.header !== undefined) {
-        if (source.scheme !== undefined && (typeof source.scheme !== "string" || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(source.scheme))) {
-          throw new KeyguardConfigError(`${at}.scheme`, `expected an auth scheme such as "Bearer", got ${JSON.stringify(source.scheme)}.`);
+        if (
+          source.scheme !== undefined &&
+          (typeof source.scheme !== "string" ||
+            !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(source.scheme))
+        ) {
+          throw new KeyguardConfigError(
+            `${at}.scheme`,
+            `expected an auth scheme such as "Bearer", got ${JSON.stringify(source.scheme)}.`,
+          );
         }
         return Object.freeze({ header: name.toLowerCase(), scheme: source.scheme });
       }
@@ -93,8 +128,12 @@ function validateKeySources(sources: unknown): readonly KeySource[] {
  * Builds a guard from options and a verifier factory. Everything expensive (the
  * verifier and its cache, parsed permission queries) is built here, once.
  */
-export function buildGuard(options: GuardOptions = {}, createVerifier: (options: VerifierOptions) => Verifier): Guard {
-  if (typeof options !== "object" || options === null) throw new KeyguardConfigError("options", "expected an object.");
+export function buildGuard(
+  options: GuardOptions = {},
+  createVerifier: (options: VerifierOptions) => Verifier,
+): Guard {
+  if (typeof options !== "object" || options === null)
+    throw new KeyguardConfigError("options", "expected an object.");
   let verifier = options.verifier;
   if (verifier !== undefined) {
     if (typeof verifier?.verify !== "function" || typeof verifier.cached !== "function") {
@@ -102,17 +141,29 @@ export function buildGuard(options: GuardOptions = {}, createVerifier: (options:
     }
     const clash = VERIFIER_OPTION_NAMES.find((name) => options[name] !== undefined);
     if (clash) {
-      throw new KeyguardConfigError(clash, "cannot be combined with `verifier`; pass it to createVerifier() instead.");
+      throw new KeyguardConfigError(
+        clash,
+        "cannot be combined with `verifier`; pass it to createVerifier() instead.",
+      );
     }
   } else {
     verifier = createVerifier(options);
   }
-  const sources = options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
+  const sources =
+    options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
   const preflight = options.preflight ?? "allow";
   if (preflight !== "allow" && preflight !== "guard") {
-    throw new KeyguardConfigError("preflight", `expected "allow" or "guard", got ${JSON.stringify(preflight)}.`);
+    throw new KeyguardConfigError(
+      "preflight",
+      `expected "allow" or "guard", got ${JSON.stringify(preflight)}.`,
+    );
   }
-  const base: VerifyRequest = { permissions: options.permissions, tags: options.tags, cost: options.cost, ratelimits: options.ratelimits };
+  const base: VerifyRequest = {
+    permissions: options.permissions,
+    tags: options.tags,
+    cost: options.cost,
+    ratelimits: options.ratelimits,
+  };
   const defaultRoute = prepareRequest(base);
   const ready = verifier;
 
@@ -129,16 +180,25 @@ export function buildGuard(options: GuardOptions = {}, createVerifier: (options:
     return prepareRequest(merged, optionPrefix);
   }
 
-  function check(request: GuardRequest, prepared: PreparedRoute = defaultRoute): Decision | Promise<Decision> {
-    if (preflight === "allow" && request.method === "OPTIONS" && isPreflight(request)) return PREFLIGHT;
-    const extraction = request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
+  function check(
+    request: GuardRequest,
+    prepared: PreparedRoute = defaultRoute,
+  ): Decision | Promise<Decision> {
+    if (preflight === "allow" && request.method === "OPTIONS" && isPreflight(request))
+      return PREFLIGHT;
+    const extraction =
+      request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
     if (!extraction.ok) return decide({ extraction });
     const hit = ready.cached(extraction.key, prepared);
     if (hit !== undefined) return decide({ result: hit });
     return ready.verify(extraction.key, prepared).then(
       (result) => decide({ result }),
       (error: unknown) =>
-        decide({ error, failureMode: ready.failureMode, requiresPermissions: prepared.query !== undefined }),
+        decide({
+          error,
+          failureMode: ready.failureMode,
+          requiresPermissions: prepared.query !== undefined,
+        }),
     );
   }
 
@@ -161,12 +221,17 @@ const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();
  */
 export function authorize(context: KeyContext | undefined, route: PreparedRoute): Decision {
   if (context === undefined) return deny("MISSING_KEY");
-  if (context.source === "fail-open") return route.query === undefined ? decide({ error: undefined, failureMode: "open" }) : deny("VERIFIER_UNAVAILABLE");
+  if (context.source === "fail-open")
+    return route.query === undefined
+      ? decide({ error: undefined, failureMode: "open" })
+      : deny("VERIFIER_UNAVAILABLE");
   if (route.query === undefined) return { allowed: true, context, headers: {} };
   let granted = grantedMemo.get(context);
   if (granted === undefined) {
     granted = new Set(context.permissions);
     grantedMemo.set(context, granted);
   }
-  return holds(route.query, granted) ? { allowed: true, context, headers: {} } : deny("INSUFFICIENT_PERMISSIONS");
+  return holds(route.query, granted)
+    ? { allowed: true, context, headers: {} }
+    : deny("INSUFFICIENT_PERMISSIONS");
 }

@@ -1,4 +1,4 @@
-import { type Guard, type GuardOptions, buildGuard } from "./guard";
+import { buildGuard, type Guard, type GuardOptions } from "./guard";
 // The Node build swaps this import for ./hash/node (see tsup.config.ts): same output, node:crypto speed.
 import { hashKey } from "./hash/web";
 import type { VerifierOptions } from "./options";
@@ -6,27 +6,51 @@ import { buildVerifier, type Verifier } from "./verifier";
 
 export {
   type Allow,
-  type Decision,
+  contextOf,
+  DENIALS,
   type DecideInput,
+  type Decision,
   type DenialCode,
   type Deny,
-  type ProblemDetails,
-  DENIALS,
-  FAIL_OPEN_HEADER,
-  contextOf,
   decide,
   deny,
+  FAIL_OPEN_HEADER,
+  type ProblemDetails,
 } from "./decision";
-export { KeyguardConfigError, KeyguardError, type KeyguardErrorCode, PermissionQuerySyntaxError, VerifierError } from "./errors";
-export { DEFAULT_KEY_SOURCES, type KeyExtraction, type KeyRequest, type KeySource, extractKey } from "./extract-key";
-export { type Guard, type GuardOptions, type GuardRequest, type PreparedRoute, type RouteOptions, authorize } from "./guard";
+export {
+  KeyguardConfigError,
+  KeyguardError,
+  type KeyguardErrorCode,
+  PermissionQuerySyntaxError,
+  VerifierError,
+} from "./errors";
+export {
+  DEFAULT_KEY_SOURCES,
+  extractKey,
+  type KeyExtraction,
+  type KeyRequest,
+  type KeySource,
+} from "./extract-key";
+export {
+  authorize,
+  type Guard,
+  type GuardOptions,
+  type GuardRequest,
+  type PreparedRoute,
+  type RouteOptions,
+} from "./guard";
 export { isPlausibleKey, MAX_KEY_LENGTH } from "./key-format";
-export { type CacheOptions, type ResolvedVerifierOptions, type VerifierOptions, VERIFIER_DEFAULTS } from "./options";
+export {
+  type CacheOptions,
+  type ResolvedVerifierOptions,
+  VERIFIER_DEFAULTS,
+  type VerifierOptions,
+} from "./options";
 export { and, or } from "./permission-builders";
 export {
-  type PermissionQuery,
-  MAX_PERMISSION_QUERY_LENGTH,
   evaluatePermissionQuery,
+  MAX_PERMISSION_QUERY_LENGTH,
+  type PermissionQuery,
   parsePermissionQuery,
   printPermissionQuery,
 } from "./permission-query";

@@ -144,7 +144,10 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
   if (options.cache !== false) {
     const given = options.cache ?? {};
     if (typeof given !== "object" || given === null) {
-      throw new KeyguardConfigError("cache", `expected an object or false, got ${describe(given)}.`);
+      throw new KeyguardConfigError(
+        "cache",
+        `expected an object or false, got ${describe(given)}.`,
+      );
     }
     const d = VERIFIER_DEFAULTS.cache;
     cache = {

@@ -103,7 +103,10 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
     const summary = errorSummaryOf(parsed);
 
     if (status === 200) {
-      const result = parsed === undefined ? undefined : parseVerifyData((parsed as { data?: unknown }).data, requestId);
+      const result =
+        parsed === undefined
+          ? undefined
+          : parseVerifyData((parsed as { data?: unknown }).data, requestId);
       if (result) return result;
       throw new VerifierError(
         "VERIFIER_UNAVAILABLE",

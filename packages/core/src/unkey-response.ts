@@ -15,7 +15,9 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 const stringList = (value: unknown): readonly string[] =>
-  Array.isArray(value) ? Object.freeze(value.filter((v): v is string => typeof v === "string")) : [];
+  Array.isArray(value)
+    ? Object.freeze(value.filter((v): v is string => typeof v === "string"))
+    : [];
 
 const finite = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isFinite(value) ? value : undefined;
@@ -62,7 +64,10 @@ function identity(value: unknown): Identity | undefined {
  * is valid only when `valid === true`, `code === "VALID"` and a `keyId` is
  * present; an unknown code is `UNKNOWN`, never valid.
  */
-export function parseVerifyData(data: unknown, requestId: string | undefined): VerifyResult | undefined {
+export function parseVerifyData(
+  data: unknown,
+  requestId: string | undefined,
+): VerifyResult | undefined {
   if (!isObject(data) || typeof data.valid !== "boolean" || typeof data.code !== "string") {
     return undefined;
   }

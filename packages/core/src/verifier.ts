@@ -1,7 +1,11 @@
 import { type CacheEntry, VerificationCache } from "./cache";
 import { VerifierError } from "./errors";
 import { isPlausibleKey } from "./key-format";
-import { type ResolvedVerifierOptions, resolveVerifierOptions, type VerifierOptions } from "./options";
+import {
+  type ResolvedVerifierOptions,
+  resolveVerifierOptions,
+  type VerifierOptions,
+} from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
 import { createTransport } from "./transport";
 import type { FailureMode, VerifierStats, VerifyRequest, VerifyResult } from "./types";
@@ -63,7 +67,10 @@ function answerFrom(entry: CacheEntry, query: PermissionQuery | undefined): Veri
  * Builds a verifier around a hash function (the package entry points supply
  * `node:crypto` on Node and @noble/hashes elsewhere).
  */
-export function buildVerifier(options: VerifierOptions | undefined, hashKey: (key: string) => string): Verifier {
+export function buildVerifier(
+  options: VerifierOptions | undefined,
+  hashKey: (key: string) => string,
+): Verifier {
   const resolved = resolveVerifierOptions(options);
   const transport = createTransport(resolved);
   const settings = resolved.cache;
@@ -71,7 +78,14 @@ export function buildVerifier(options: VerifierOptions | undefined, hashKey: (ke
   const inflight = new Map<string, Promise<{ result: VerifyResult; entry?: CacheEntry }>>();
   // The permission query each in-flight call was made with, so waiters know what its answer covers.
   const leaderQueries = new WeakMap<Promise<unknown>, string | undefined>();
-  const counters = { hits: 0, misses: 0, coalesced: 0, failures: 0, staleServed: 0, refusedLocally: 0 };
+  const counters = {
+    hits: 0,
+    misses: 0,
+    coalesced: 0,
+    failures: 0,
+    staleServed: 0,
+    refusedLocally: 0,
+  };
   let misconfigurationLogged = false;
 
   function store(hash: string, result: VerifyResult, now: number): CacheEntry | undefined {
@@ -88,7 +102,8 @@ export function buildVerifier(options: VerifierOptions | undefined, hashKey: (ke
       return entry;
     };
     if (result.valid) {
-      if (isMeteredKey(result)) return asCached("metered", now + settings.ttlMs, now + settings.ttlMs);
+      if (isMeteredKey(result))
+        return asCached("metered", now + settings.ttlMs, now + settings.ttlMs);
       // A cached answer never outlives the key's own expiry.
       const expires = result.expires ?? Number.POSITIVE_INFINITY;
       const freshUntil = Math.min(now + settings.ttlMs, expires);
@@ -105,7 +120,8 @@ export function buildVerifier(options: VerifierOptions | undefined, hashKey: (ke
     if (result.code === "RATE_LIMITED") {
       // Refused locally until the exceeded window resets, and no longer than the TTL.
       let reset = 0;
-      for (const limit of result.ratelimits ?? []) if (limit.exceeded) reset = Math.max(reset, limit.reset);
+      for (const limit of result.ratelimits ?? [])
+        if (limit.exceeded) reset = Math.max(reset, limit.reset);
       const until = Math.min(reset, now + settings.ttlMs);
       if (until > now) return asCached("negative", until, until);
     }
@@ -116,9 +132,15 @@ export function buildVerifier(options: VerifierOptions | undefined, hashKey: (ke
 
   function onFailure(error: unknown): never {
     counters.failures++;
-    if (error instanceof VerifierError && error.code === "VERIFIER_MISCONFIGURED" && !misconfigurationLogged) {
+    if (
+      error instanceof VerifierError &&
+      error.code === "VERIFIER_MISCONFIGURED" &&
+      !misconfigurationLogged
+    ) {
       misconfigurationLogged = true;
-      resolved.logger.error(`[keyguard] ${error.message} Every guarded request answers 500 until this is fixed.`);
+      resolved.logger.error(
+        `[keyguard] ${error.message} Every guarded request answers 500 until this is fixed.`,
+      );
     }
     throw error;
   }
@@ -153,12 +175,16 @@ export function buildVerifier(options: VerifierOptions | undefined, hashKey: (ke
     const { result, entry } = shared;
     if (entry !== undefined && entry.kind !== "metered") return answerFrom(entry, request.query);
     if (NEGATIVE_CODES.has(result.code) || result.code === "FORBIDDEN") return result;
-    if (result.code === "INSUFFICIENT_PERMISSIONS" && leaderQuery === request.querySource) return result;
+    if (result.code === "INSUFFICIENT_PERMISSIONS" && leaderQuery === request.querySource)
+      return result;
     // A metered key (credits, rate limits) or an answer about another query: ask Unkey ourselves.
     return undefined;
   }
 
-  function cached(key: string, request?: VerifyRequest | PreparedRequest): VerifyResult | undefined {
+  function cached(
+    key: string,
+    request?: VerifyRequest | PreparedRequest,
+  ): VerifyResult | undefined {
     if (!isPlausibleKey(key)) {
       counters.refusedLocally++;
       return MALFORMED;
@@ -168,12 +194,16 @@ export function buildVerifier(options: VerifierOptions | undefined, hashKey: (ke
     if (prepared.metered) return undefined;
     const now = Date.now();
     const entry = cache.get(hashKey(key), now);
-    if (entry === undefined || entry.kind === "metered" || now >= entry.freshUntil) return undefined;
+    if (entry === undefined || entry.kind === "metered" || now >= entry.freshUntil)
+      return undefined;
     counters.hits++;
     return answerFrom(entry, prepared.query);
   }
 
-  async function verify(key: string, request?: VerifyRequest | PreparedRequest): Promise<VerifyResult> {
+  async function verify(
+    key: string,
+    request?: VerifyRequest | PreparedRequest,
+  ): Promise<VerifyResult> {
     if (typeof key !== "string") return MALFORMED;
     const hit = cached(key, request);
     if (hit !== undefined) return hit;

@@ -1,5 +1,9 @@
 import { KeyguardConfigError } from "./errors";
-import { type PermissionQuery, parsePermissionQuery, printPermissionQuery } from "./permission-query";
+import {
+  type PermissionQuery,
+  parsePermissionQuery,
+  printPermissionQuery,
+} from "./permission-query";
 import type { RatelimitRequest, VerifyRequest } from "./types";
 
 /** A {@link VerifyRequest} checked and compiled once: what the hot path works with. */
@@ -46,7 +50,8 @@ export function prepareRequest(request: VerifyRequest | undefined, prefix = ""):
     try {
       query = typeof permissions === "string" ? parsePermissionQuery(permissions) : permissions;
       // A hand-built tree is printed and parsed again, so it is held to the same grammar.
-      if (typeof permissions !== "string") query = parsePermissionQuery(printPermissionQuery(query));
+      if (typeof permissions !== "string")
+        query = parsePermissionQuery(printPermissionQuery(query));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new KeyguardConfigError(`${prefix}permissions`, reason, { cause: error });
@@ -58,23 +63,40 @@ export function prepareRequest(request: VerifyRequest | undefined, prefix = ""):
       tags.length > 20 ||
       tags.some((t) => typeof t !== "string" || t.length === 0 || t.length > 128))
   ) {
-    throw new KeyguardConfigError(`${prefix}tags`, "expected at most 20 non-empty strings of up to 128 characters.");
+    throw new KeyguardConfigError(
+      `${prefix}tags`,
+      "expected at most 20 non-empty strings of up to 128 characters.",
+    );
   }
   if (cost !== undefined && !isWhole(cost)) {
-    throw new KeyguardConfigError(`${prefix}cost`, `expected a whole number ≥ 0, got ${String(cost)}.`);
+    throw new KeyguardConfigError(
+      `${prefix}cost`,
+      `expected a whole number ≥ 0, got ${String(cost)}.`,
+    );
   }
   if (ratelimits !== undefined) {
     if (!Array.isArray(ratelimits)) {
-      throw new KeyguardConfigError(`${prefix}ratelimits`, "expected an array of { name, cost?, limit?, duration? }.");
+      throw new KeyguardConfigError(
+        `${prefix}ratelimits`,
+        "expected an array of { name, cost?, limit?, duration? }.",
+      );
     }
     ratelimits.forEach((limit, i) => {
       const at = `${prefix}ratelimits[${i}]`;
-      if (typeof limit !== "object" || limit === null || typeof limit.name !== "string" || limit.name === "") {
+      if (
+        typeof limit !== "object" ||
+        limit === null ||
+        typeof limit.name !== "string" ||
+        limit.name === ""
+      ) {
         throw new KeyguardConfigError(`${at}.name`, "expected a non-empty string.");
       }
       for (const field of ["cost", "limit", "duration"] as const) {
         if (limit[field] !== undefined && !isWhole(limit[field])) {
-          throw new KeyguardConfigError(`${at}.${field}`, `expected a whole number ≥ 0, got ${String(limit[field])}.`);
+          throw new KeyguardConfigError(
+            `${at}.${field}`,
+            `expected a whole number ≥ 0, got ${String(limit[field])}.`,
+          );
         }
       }
     });
@@ -84,7 +106,8 @@ export function prepareRequest(request: VerifyRequest | undefined, prefix = ""):
     querySource: query === undefined ? undefined : printPermissionQuery(query),
     tags: tags === undefined ? undefined : Object.freeze([...tags]),
     cost,
-    ratelimits: ratelimits === undefined ? undefined : Object.freeze(ratelimits.map((r) => ({ ...r }))),
+    ratelimits:
+      ratelimits === undefined ? undefined : Object.freeze(ratelimits.map((r) => ({ ...r }))),
     metered: cost !== undefined || (ratelimits !== undefined && ratelimits.length > 0),
   });
   prepared.add(result);
