@@ -6,6 +6,8 @@ export default defineConfig({
     projects: [
       "packages/*/vitest.config.ts",
       "test/vitest.config.ts",
+      "test/*/vitest.config.ts",
+      "examples/*/vitest.config.ts",
       {
         // The core's suite again, with the Node build's hashing (node:crypto) in place of @noble/hashes.
         resolve: { alias: [{ find: /^(.*)\/hash\/web$/, replacement: "$1/hash/node" }] },

@@ -48,7 +48,8 @@ function stripScheme(value: string, scheme: string): string | undefined {
   if (value.slice(0, scheme.length).toLowerCase() !== scheme.toLowerCase()) return undefined;
   let start = scheme.length;
   while (value.charCodeAt(start) === 0x20) start++;
-  return value.slice(start);
+  // `Bearer ` with nothing after the spaces is the scheme alone (Headers trims it to that).
+  return start < value.length ? value.slice(start) : undefined;
 }
 
 function fromQuery(url: string | undefined, name: string): string | undefined {

@@ -1,0 +1,18 @@
+import { createApp } from "./app";
+import { devUpstream } from "./dev-upstream";
+
+const port = Number(process.env.PORT ?? 3001);
+const upstream = await devUpstream(
+  ["projects.read", "projects.write", "projects.delete"],
+  ["projects.read", "projects.write"],
+);
+const server = createApp(upstream).listen(port, "127.0.0.1", () => {
+  console.log(`Express example on http://127.0.0.1:${port}`);
+  if (upstream.key) {
+    console.log(`Emulator key (projects.read, projects.write): ${upstream.key}`);
+    console.log(
+      `  curl -H "Authorization: Bearer ${upstream.key}" http://127.0.0.1:${port}/api/me`,
+    );
+  }
+});
+process.once("SIGINT", () => server.close(() => upstream.stop().then(() => process.exit(0))));

@@ -1,0 +1,16 @@
+import { createApp } from "./app";
+import { devUpstream } from "./dev-upstream";
+
+const port = Number(process.env.PORT ?? 3003);
+const upstream = await devUpstream(
+  ["invoices.read", "invoices.write", "invoices.void"],
+  ["invoices.read", "invoices.write"],
+);
+const app = await createApp(upstream);
+await app.listen({ port, host: "127.0.0.1" });
+console.log(`Fastify example on http://127.0.0.1:${port}`);
+if (upstream.key) {
+  console.log(`Emulator key (invoices.read, invoices.write): ${upstream.key}`);
+  console.log(`  curl -H "Authorization: Bearer ${upstream.key}" http://127.0.0.1:${port}/me`);
+}
+process.once("SIGINT", () => app.close().then(() => upstream.stop().then(() => process.exit(0))));

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import { devUpstream, type Upstream } from "../src/dev-upstream";
+
+describe("fastify example", () => {
+  let upstream: Upstream;
+  let app: FastifyInstance;
+  let url: string;
+
+  beforeAll(async () => {
+    delete process.env.UNKEY_ROOT_KEY;
+    upstream = await devUpstream(
+      ["invoices.read", "invoices.write", "invoices.void"],
+      ["invoices.read", "invoices.write"],
+    );
+    app = await createApp(upstream);
+    url = await app.listen({ port: 0, host: "127.0.0.1" });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await upstream?.stop();
+  });
+
+  const auth = () => ({ authorization: `Bearer ${upstream.key}` });
+
+  it("serves the public health check without a key", async () => {
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  });
+
+  it("answers 200 with the key's id, meta and identity for a key made on the emulator", async () => {
+    const response = await fetch(`${url}/me`, { headers: auth() });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ plan: "pro", user: "user_42", name: "Example key" });
+    expect(body.keyId).toEqual(expect.any(String));
+  });
+
+  it("writes with invoices.write and refuses a void without invoices.void", async () => {
+    const created = await fetch(`${url}/invoices`, {
+      method: "POST",
+      headers: { ...auth(), "content-type": "application/json" },
+      body: JSON.stringify({ amount: 990 }),
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ amount: 990, customer: "user_42" });
+    const refused = await fetch(`${url}/invoices/1`, { method: "DELETE", headers: auth() });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "INSUFFICIENT_PERMISSIONS" });
+  });
+
+  it("answers 401 without a key", async () => {
+    const response = await fetch(`${url}/invoices`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await response.json()).toMatchObject({ code: "MISSING_KEY" });
+  });
+});

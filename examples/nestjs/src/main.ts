@@ -1,0 +1,24 @@
+import "reflect-metadata";
+import { NestFactory } from "@nestjs/core";
+import { AppModule } from "./app.module";
+import { devUpstream } from "./dev-upstream";
+
+async function bootstrap() {
+  const port = Number(process.env.PORT ?? 3004);
+  const upstream = await devUpstream(
+    ["orders.read", "orders.write", "orders.cancel"],
+    ["orders.read", "orders.write"],
+  );
+  const app = await NestFactory.create(AppModule.register(upstream), { logger: ["warn", "error"] });
+  await app.listen(port, "127.0.0.1");
+  console.log(`NestJS example on http://127.0.0.1:${port}`);
+  if (upstream.key) {
+    console.log(`Emulator key (orders.read, orders.write): ${upstream.key}`);
+    console.log(
+      `  curl -H "Authorization: Bearer ${upstream.key}" http://127.0.0.1:${port}/orders/me`,
+    );
+  }
+  process.once("SIGINT", () => app.close().then(() => upstream.stop().then(() => process.exit(0))));
+}
+
+void bootstrap();

@@ -1,0 +1,85 @@
+import { parseArgs } from "node:util";
+import { startEmulator } from "./emulator";
+import type { EmulatorOptions } from "./options";
+
+const HELP = `keyguard-emulator: a local Unkey v2 API for development, tests and CI
+
+Usage: keyguard-emulator [options]
+
+  --port <n>        port to listen on (default 0: a free port)
+  --host <host>     interface to listen on (default 127.0.0.1)
+  --root-key <key>  root key clients must send (default: generated)
+  --seed <file>     seed JSON file (apis, keys in plaintext, roles, permissions, identities)
+  --data <file>     persist the workspace to this JSON file (loaded at start)
+  --latency <ms>    delay every answer by this many ms (default 0)
+  --help            show this help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`keyguard-emulator: ${message}\nRun keyguard-emulator --help for usage.\n`);
+  process.exit(2);
+}
+
+function toNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0)
+    fail(`--${flag} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "root-key": { type: "string" },
+        seed: { type: "string" },
+        data: { type: "string" },
+        latency: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const options: EmulatorOptions = {};
+  const port = toNumber("port", values.port as string | undefined);
+  if (port !== undefined) options.port = port;
+  const latency = toNumber("latency", values.latency as string | undefined);
+  if (latency !== undefined) options.latencyMs = latency;
+  if (typeof values.host === "string") options.host = values.host;
+  if (typeof values["root-key"] === "string") options.rootKey = values["root-key"];
+  if (typeof values.seed === "string") options.seed = values.seed;
+  if (typeof values.data === "string") options.dataFile = values.data;
+
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator(options);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  // The root key is printed on purpose: it is the emulator's own, local credential.
+  process.stdout.write(
+    `keyguard-emulator listening on ${emulator.url}\nroot key: ${emulator.rootKey}\n` +
+      `UNKEY_BASE_URL=${emulator.url} UNKEY_ROOT_KEY=${emulator.rootKey}\n`,
+  );
+  const shutdown = () => {
+    emulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+void main();

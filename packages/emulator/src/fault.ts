@@ -1,0 +1,26 @@
+/**
+ * A fault injected into `POST /v2/keys.verifyKey` until cleared.
+ *
+ * @example
+ * ```ts
+ * emulator.setFault({ status: 503 });                        // Unkey error envelope, 503
+ * emulator.setFault({ status: 200, body: "{not json" });     // garbage with a JSON content type
+ * emulator.setFault({ latencyMs: 3_000 });                   // the normal answer, late
+ * emulator.setFault({ hang: true });                         // never answers
+ * emulator.setFault(null);                                   // back to normal
+ * ```
+ */
+export interface Fault {
+  /** Status of the replacement answer. @default 500 when `body` or `contentType` is set */
+  status?: number;
+  /** Delay before the (normal or faulted) answer, in ms. @default 0 */
+  latencyMs?: number;
+  /** Replacement body (objects are sent as JSON). @default Unkey's error envelope for `status` */
+  body?: string | object;
+  /** Content type of the replacement answer. @default "application/json" */
+  contentType?: string;
+  /** Never answer (the socket stays open until the client gives up or the emulator stops). @default false */
+  hang?: boolean;
+  /** Destroy the socket without answering. @default false */
+  reset?: boolean;
+}

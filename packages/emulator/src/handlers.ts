@@ -1,0 +1,357 @@
+import type { Context, HandlerResult } from "./context";
+import { ApiError, conflict, notFound } from "./errors";
+import { newId } from "./ids";
+import {
+  createKeyRecord,
+  ensureIdentity,
+  hashKey,
+  paginate,
+  requireApi,
+  requireKey,
+  resolvePermissions,
+  resolveRoles,
+  toCredits,
+  toRatelimits,
+} from "./resources";
+import type { Body, Operation } from "./schemas";
+import type { KeyRecord, State } from "./state";
+import { verifyKey } from "./verify";
+import { creditsView, identityView, keyView, permissionView, roleView } from "./views";
+
+type Handler<O extends Operation> = (ctx: Context, body: Body<O>) => HandlerResult;
+type Handlers = { [O in Operation]: Handler<O> };
+
+const EMPTY = {};
+
+function directPermissions(state: State, key: KeyRecord) {
+  return key.permissionIds.flatMap((id) => {
+    const permission = state.permissions.get(id);
+    return permission ? [permissionView(permission)] : [];
+  });
+}
+
+function keyRolesView(state: State, key: KeyRecord) {
+  return key.roleIds.flatMap((id) => {
+    const role = state.roles.get(id);
+    return role ? [roleView(state, role)] : [];
+  });
+}
+
+/** Touches a key after a mutation and reports the change. */
+function touched(ctx: Context, key: KeyRecord): void {
+  key.updatedAt = ctx.now();
+  ctx.changed();
+}
+
+function requireRoleRef(ctx: Context, ref: string) {
+  const role = ctx.state.findRole(ref);
+  if (!role) throw notFound("role", `The role "${ref}" does not exist.`);
+  return role;
+}
+
+function requirePermissionRef(ctx: Context, ref: string) {
+  const permission = ctx.state.findPermission(ref);
+  if (!permission) throw notFound("permission", `The permission "${ref}" does not exist.`);
+  return permission;
+}
+
+/** Every operation the emulator serves, by Unkey's operation name. */
+export const handlers: Handlers = {
+  "apis.createApi"(ctx, body) {
+    ctx.require("api.*.create_api");
+    const api = { id: newId("api"), name: body.name, createdAt: ctx.now() };
+    ctx.state.addApi(api);
+    ctx.changed();
+    return { data: { apiId: api.id } };
+  },
+  "apis.getApi"(ctx, body) {
+    ctx.require("api.*.read_api", `api.${body.apiId}.read_api`);
+    const api = requireApi(ctx.state, body.apiId);
+    return { data: { id: api.id, name: api.name } };
+  },
+  "apis.deleteApi"(ctx, body) {
+    ctx.require("api.*.delete_api", `api.${body.apiId}.delete_api`);
+    const api = requireApi(ctx.state, body.apiId);
+    for (const key of [...ctx.state.keys.values()]) {
+      if (key.apiId === api.id) ctx.state.removeKey(key);
+    }
+    ctx.state.apis.delete(api.id);
+    ctx.changed();
+    return { data: EMPTY };
+  },
+  "apis.listKeys"(ctx, body) {
+    ctx.require("api.*.read_key", `api.${body.apiId}.read_key`);
+    requireApi(ctx.state, body.apiId);
+    let keys = [...ctx.state.keys.values()].filter((key) => key.apiId === body.apiId);
+    if (body.externalId !== undefined) {
+      const identity = ctx.state.identitiesByExternalId.get(body.externalId);
+      keys = identity ? keys.filter((key) => key.identityId === identity.id) : [];
+    }
+    const { page, pagination } = paginate(keys, body.limit, body.cursor);
+    return { data: page.map((key) => keyView(ctx.state, key)), pagination };
+  },
+
+  "keys.createKey"(ctx, body) {
+    ctx.require("api.*.create_key", `api.${body.apiId}.create_key`);
+    const { record, plaintext } = createKeyRecord(ctx.state, body, ctx.now());
+    ctx.changed();
+    return { data: { keyId: record.id, key: plaintext } };
+  },
+  "keys.verifyKey": verifyKey,
+  "keys.getKey"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.read_key", `api.${key.apiId}.read_key`);
+    return { data: keyView(ctx.state, key) };
+  },
+  "keys.whoami"(ctx, body) {
+    const key = ctx.state.keysByHash.get(hashKey(body.key));
+    if (!key) throw notFound("key", "The key does not exist.");
+    ctx.require("api.*.read_key", `api.${key.apiId}.read_key`);
+    return { data: keyView(ctx.state, key) };
+  },
+  "keys.updateKey"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    const now = ctx.now();
+    // Resolve everything that can fail before changing anything.
+    const roleIds = body.roles !== undefined ? resolveRoles(ctx.state, body.roles) : undefined;
+    if (body.name !== undefined) {
+      if (body.name === null) delete key.name;
+      else key.name = body.name;
+    }
+    if (body.meta !== undefined) {
+      if (body.meta === null) delete key.meta;
+      else key.meta = body.meta;
+    }
+    if (body.expires !== undefined) {
+      if (body.expires === null) delete key.expires;
+      else key.expires = body.expires;
+    }
+    if (body.externalId !== undefined) {
+      if (body.externalId === null) delete key.identityId;
+      else key.identityId = ensureIdentity(ctx.state, body.externalId, now).id;
+    }
+    if (body.credits !== undefined) {
+      if (body.credits === null) delete key.credits;
+      else {
+        const current = key.credits ?? toCredits({ remaining: null }, now);
+        if (body.credits.remaining !== undefined) current.remaining = body.credits.remaining;
+        if (body.credits.refill === null) delete current.refill;
+        else if (body.credits.refill !== undefined) {
+          current.refill = { ...body.credits.refill };
+          current.lastRefillAt = now;
+        }
+        key.credits = current;
+      }
+    }
+    if (body.ratelimits !== undefined) key.ratelimits = toRatelimits(body.ratelimits);
+    if (body.enabled !== undefined) key.enabled = body.enabled;
+    if (roleIds !== undefined) key.roleIds = roleIds;
+    if (body.permissions !== undefined) {
+      key.permissionIds = resolvePermissions(ctx.state, body.permissions, now);
+    }
+    touched(ctx, key);
+    return { data: EMPTY };
+  },
+  "keys.deleteKey"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.delete_key", `api.${key.apiId}.delete_key`);
+    ctx.state.removeKey(key);
+    ctx.changed();
+    return { data: EMPTY };
+  },
+  "keys.updateCredits"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    const value = body.value ?? null;
+    if (body.operation === "set") {
+      if (value === null) delete key.credits;
+      else if (key.credits) key.credits.remaining = value;
+      else key.credits = toCredits({ remaining: value }, ctx.now());
+    } else {
+      if (value === null) {
+        throw new ApiError(
+          400,
+          "unkey/application/invalid_input",
+          `A value is required to ${body.operation} credits.`,
+          [{ location: "body.value", message: `required for operation "${body.operation}"` }],
+        );
+      }
+      if (!key.credits || key.credits.remaining === null) {
+        throw new ApiError(
+          400,
+          "unkey/application/invalid_input",
+          `The key has unlimited credits; ${body.operation} needs a limited key (use "set").`,
+          [{ location: "body.operation", message: "the key has unlimited credits" }],
+        );
+      }
+      const next = key.credits.remaining + (body.operation === "increment" ? value : -value);
+      key.credits.remaining = Math.max(0, next);
+    }
+    touched(ctx, key);
+    return { data: key.credits ? creditsView(key.credits) : { remaining: null } };
+  },
+  "keys.addPermissions"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    const ids = resolvePermissions(ctx.state, body.permissions, ctx.now());
+    key.permissionIds = [...new Set([...key.permissionIds, ...ids])];
+    touched(ctx, key);
+    return { data: directPermissions(ctx.state, key) };
+  },
+  "keys.removePermissions"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    const remove = new Set(body.permissions.map((ref) => requirePermissionRef(ctx, ref).id));
+    key.permissionIds = key.permissionIds.filter((id) => !remove.has(id));
+    touched(ctx, key);
+    return { data: directPermissions(ctx.state, key) };
+  },
+  "keys.setPermissions"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    key.permissionIds = resolvePermissions(ctx.state, body.permissions, ctx.now());
+    touched(ctx, key);
+    return { data: directPermissions(ctx.state, key) };
+  },
+  "keys.addRoles"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    const ids = resolveRoles(ctx.state, body.roles);
+    key.roleIds = [...new Set([...key.roleIds, ...ids])];
+    touched(ctx, key);
+    return { data: keyRolesView(ctx.state, key) };
+  },
+  "keys.removeRoles"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    const remove = new Set(resolveRoles(ctx.state, body.roles));
+    key.roleIds = key.roleIds.filter((id) => !remove.has(id));
+    touched(ctx, key);
+    return { data: keyRolesView(ctx.state, key) };
+  },
+  "keys.setRoles"(ctx, body) {
+    const key = requireKey(ctx.state, body.keyId);
+    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    key.roleIds = resolveRoles(ctx.state, body.roles);
+    touched(ctx, key);
+    return { data: keyRolesView(ctx.state, key) };
+  },
+
+  "permissions.createPermission"(ctx, body) {
+    ctx.require("rbac.*.create_permission");
+    if (ctx.state.permissionsBySlug.has(body.slug)) {
+      throw conflict("permission", `A permission with slug "${body.slug}" already exists.`);
+    }
+    const permission = {
+      id: newId("perm"),
+      name: body.name,
+      slug: body.slug,
+      ...(body.description !== undefined ? { description: body.description } : {}),
+      createdAt: ctx.now(),
+    };
+    ctx.state.addPermission(permission);
+    ctx.changed();
+    return { data: { permissionId: permission.id } };
+  },
+  "permissions.getPermission"(ctx, body) {
+    ctx.require("rbac.*.read_permission");
+    return { data: permissionView(requirePermissionRef(ctx, body.permission)) };
+  },
+  "permissions.listPermissions"(ctx, body) {
+    ctx.require("rbac.*.read_permission");
+    const search = body.search?.toLowerCase();
+    const all = [...ctx.state.permissions.values()].filter(
+      (p) => !search || p.name.toLowerCase().includes(search) || p.slug.includes(search),
+    );
+    const { page, pagination } = paginate(all, body.limit, body.cursor);
+    return { data: page.map(permissionView), pagination };
+  },
+  "permissions.deletePermission"(ctx, body) {
+    ctx.require("rbac.*.delete_permission");
+    ctx.state.removePermission(requirePermissionRef(ctx, body.permission));
+    ctx.changed();
+    return { data: EMPTY };
+  },
+  "permissions.createRole"(ctx, body) {
+    ctx.require("rbac.*.create_role");
+    if (ctx.state.rolesByName.has(body.name)) {
+      throw conflict("role", `A role named "${body.name}" already exists.`);
+    }
+    const permissionIds = resolvePermissions(ctx.state, body.permissions ?? [], ctx.now());
+    const role = {
+      id: newId("role"),
+      name: body.name,
+      ...(body.description !== undefined ? { description: body.description } : {}),
+      permissionIds,
+      createdAt: ctx.now(),
+    };
+    ctx.state.addRole(role);
+    ctx.changed();
+    return { data: { roleId: role.id } };
+  },
+  "permissions.getRole"(ctx, body) {
+    ctx.require("rbac.*.read_role");
+    return { data: roleView(ctx.state, requireRoleRef(ctx, body.role)) };
+  },
+  "permissions.listRoles"(ctx, body) {
+    ctx.require("rbac.*.read_role");
+    const search = body.search?.toLowerCase();
+    const all = [...ctx.state.roles.values()].filter(
+      (r) => !search || r.name.toLowerCase().includes(search),
+    );
+    const { page, pagination } = paginate(all, body.limit, body.cursor);
+    return { data: page.map((role) => roleView(ctx.state, role)), pagination };
+  },
+  "permissions.deleteRole"(ctx, body) {
+    ctx.require("rbac.*.delete_role");
+    ctx.state.removeRole(requireRoleRef(ctx, body.role));
+    ctx.changed();
+    return { data: EMPTY };
+  },
+  "permissions.setRolePermissions"(ctx, body) {
+    ctx.require("rbac.*.update_role", "rbac.*.create_role");
+    const role = requireRoleRef(ctx, body.role ?? body.roleId ?? "");
+    role.permissionIds = resolvePermissions(ctx.state, body.permissions, ctx.now());
+    ctx.changed();
+    return { data: roleView(ctx.state, role).permissions };
+  },
+
+  "identities.createIdentity"(ctx, body) {
+    ctx.require("identity.*.create_identity");
+    if (ctx.state.identitiesByExternalId.has(body.externalId)) {
+      throw conflict(
+        "identity",
+        `An identity with externalId "${body.externalId}" already exists.`,
+      );
+    }
+    const identity = {
+      id: newId("id"),
+      externalId: body.externalId,
+      ...(body.meta !== undefined ? { meta: body.meta } : {}),
+      ratelimits: toRatelimits(body.ratelimits),
+      createdAt: ctx.now(),
+    };
+    ctx.state.addIdentity(identity);
+    ctx.changed();
+    return { data: { identityId: identity.id } };
+  },
+  "identities.getIdentity"(ctx, body) {
+    ctx.require("identity.*.read_identity");
+    const identity = ctx.state.findIdentity(body.identity);
+    if (!identity) throw notFound("identity", `The identity "${body.identity}" does not exist.`);
+    return { data: identityView(identity) };
+  },
+
+  "ratelimit.limit"(ctx, body) {
+    ctx.require("ratelimit.*.limit", `ratelimit.${body.namespace}.limit`);
+    const result = ctx.limiter.limit(
+      `n:${body.namespace}:${body.identifier}`,
+      body.limit,
+      body.duration,
+      body.cost ?? 1,
+      ctx.now(),
+    );
+    return { data: result };
+  },
+};

@@ -1,0 +1,70 @@
+import type { SeedData } from "./seed";
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Port to listen on; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** The root key clients must send (full rights, `*`). @default generated: "unkey_root_" + base58 */
+  rootKey?: string;
+  /** A seed object or the path of a seed JSON file. @default undefined (empty workspace) */
+  seed?: SeedData | string;
+  /** A JSON file to load at start and save (atomically) after every change. @default undefined (memory only) */
+  dataFile?: string;
+  /** Delay added to every answer, in ms. @default 0 */
+  latencyMs?: number;
+  /** The clock, for tests (expiry, refill, rate-limit windows). @default Date.now */
+  now?: () => number;
+}
+
+/** Options after defaults: merged here and nowhere else. */
+export interface ResolvedEmulatorOptions {
+  port: number;
+  host: string;
+  rootKey: string | undefined;
+  seed: SeedData | string | undefined;
+  dataFile: string | undefined;
+  latencyMs: number;
+  now: () => number;
+}
+
+/** Thrown by startEmulator for an option it cannot use; the message names the option. */
+export class EmulatorOptionError extends Error {
+  override readonly name = "EmulatorOptionError";
+}
+
+/** Merges defaults and rejects bad options, naming the option. */
+export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
+  const fail = (name: string, why: string): never => {
+    throw new EmulatorOptionError(`startEmulator: option "${name}" ${why}`);
+  };
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail("port", "must be 0..65535");
+  const host = options.host ?? "127.0.0.1";
+  if (typeof host !== "string" || host === "") fail("host", "must be a non-empty string");
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) fail("latencyMs", "must be >= 0");
+  if (options.rootKey !== undefined) {
+    if (typeof options.rootKey !== "string" || !/^[\x21-\x7e]{1,512}$/.test(options.rootKey)) {
+      fail("rootKey", "must be 1..512 printable ASCII characters without spaces");
+    }
+  }
+  if (
+    options.dataFile !== undefined &&
+    (typeof options.dataFile !== "string" || !options.dataFile)
+  ) {
+    fail("dataFile", "must be a file path");
+  }
+  if (options.now !== undefined && typeof options.now !== "function")
+    fail("now", "must be a function");
+  return {
+    port,
+    host,
+    rootKey: options.rootKey,
+    seed: options.seed,
+    dataFile: options.dataFile,
+    latencyMs,
+    now: options.now ?? Date.now,
+  };
+}

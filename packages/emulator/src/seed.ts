@@ -1,0 +1,188 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { createKeyRecord, resolvePermissions, resolveRoles, toRatelimits } from "./resources";
+import { creditsSchema, ratelimitSchema, toIssues } from "./schemas";
+import type { State } from "./state";
+
+const seedKeySchema = z.strictObject({
+  key: z.string().min(1).max(512),
+  id: z.string().min(3).max(255).optional(),
+  name: z.string().min(1).max(255).optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  expires: z.int().min(0).optional(),
+  enabled: z.boolean().optional(),
+  credits: creditsSchema.optional(),
+  ratelimits: z.array(ratelimitSchema).optional(),
+  roles: z.array(z.string().min(1)).optional(),
+  permissions: z.array(z.string().min(1)).optional(),
+  externalId: z.string().min(1).max(255).optional(),
+});
+
+const seedSchema = z.strictObject({
+  rootKeys: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1).max(512),
+        permissions: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
+  permissions: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          name: z.string().min(1),
+          slug: z.string().min(1).optional(),
+          description: z.string().optional(),
+        }),
+      ]),
+    )
+    .optional(),
+  roles: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        description: z.string().optional(),
+        permissions: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
+  identities: z
+    .array(
+      z.strictObject({
+        externalId: z.string().min(1).max(255),
+        meta: z.record(z.string(), z.unknown()).optional(),
+        ratelimits: z.array(ratelimitSchema).optional(),
+      }),
+    )
+    .optional(),
+  apis: z
+    .array(
+      z.strictObject({
+        id: z.string().min(3).max(255).optional(),
+        name: z.string().min(1).max(255),
+        keys: z.array(seedKeySchema).optional(),
+      }),
+    )
+    .optional(),
+});
+
+/**
+ * The seed: a workspace described in JSON, with keys given in plaintext so that
+ * demos and tests know them (they are stored hashed like any other key).
+ *
+ * @example
+ * ```ts
+ * const seed: SeedData = {
+ *   permissions: ["documents.read", "documents.write"],
+ *   roles: [{ name: "editor", permissions: ["documents.read", "documents.write"] }],
+ *   apis: [{ id: "api_demo", name: "demo", keys: [{ key: "demo_editor", roles: ["editor"] }] }],
+ * };
+ * ```
+ */
+export type SeedData = z.input<typeof seedSchema>;
+
+/** A seed that does not match the format; the message names the bad field. */
+export class SeedError extends Error {
+  override readonly name = "SeedError";
+}
+
+/** Validates a seed object or reads and validates a seed file. */
+export function loadSeed(seed: SeedData | string): z.output<typeof seedSchema> {
+  let raw: unknown = seed;
+  const source = typeof seed === "string" ? `seed file ${seed}` : "seed";
+  if (typeof seed === "string") {
+    let text: string;
+    try {
+      text = readFileSync(seed, "utf8");
+    } catch (error) {
+      throw new SeedError(`Cannot read ${source}: ${(error as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new SeedError(`The ${source} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const result = seedSchema.safeParse(raw);
+  if (!result.success) {
+    const detail = toIssues(result.error, "seed")
+      .map((issue) => `${issue.location}: ${issue.message}`)
+      .join("; ");
+    throw new SeedError(`Invalid ${source}: ${detail}`);
+  }
+  return result.data;
+}
+
+/** Writes a validated seed into the workspace; returns the seeded root keys. */
+export function applySeed(
+  state: State,
+  seed: z.output<typeof seedSchema>,
+  now: number,
+): { key: string; permissions: string[] }[] {
+  const at = (path: string, run: () => void) => {
+    try {
+      run();
+    } catch (error) {
+      throw new SeedError(`Invalid seed at ${path}: ${(error as Error).message}`);
+    }
+  };
+  (seed.permissions ?? []).forEach((p, i) => {
+    at(`seed.permissions.${i}`, () => {
+      const spec = typeof p === "string" ? { name: p } : p;
+      const slug = spec.slug ?? spec.name;
+      if (state.permissionsBySlug.has(slug)) return;
+      const [id] = resolvePermissions(state, [slug], now);
+      const record = id ? state.permissions.get(id) : undefined;
+      if (record) {
+        record.name = spec.name;
+        if (spec.description !== undefined) record.description = spec.description;
+      }
+    });
+  });
+  (seed.roles ?? []).forEach((r, i) => {
+    at(`seed.roles.${i}`, () => {
+      if (state.rolesByName.has(r.name)) throw new Error(`duplicate role "${r.name}"`);
+      state.addRole({
+        id: `role_${r.name.replace(/[^a-zA-Z0-9]/g, "_")}`,
+        name: r.name,
+        ...(r.description !== undefined ? { description: r.description } : {}),
+        permissionIds: resolvePermissions(state, r.permissions ?? [], now),
+        createdAt: now,
+      });
+    });
+  });
+  (seed.identities ?? []).forEach((identity, i) => {
+    at(`seed.identities.${i}`, () => {
+      if (state.identitiesByExternalId.has(identity.externalId)) {
+        throw new Error(`duplicate externalId "${identity.externalId}"`);
+      }
+      state.addIdentity({
+        id: `id_${identity.externalId.replace(/[^a-zA-Z0-9]/g, "_")}`,
+        externalId: identity.externalId,
+        ...(identity.meta !== undefined ? { meta: identity.meta } : {}),
+        ratelimits: toRatelimits(identity.ratelimits),
+        createdAt: now,
+      });
+    });
+  });
+  (seed.apis ?? []).forEach((api, i) => {
+    const apiId = api.id ?? `api_${api.name.replace(/[^a-zA-Z0-9]/g, "_")}`;
+    at(`seed.apis.${i}`, () => {
+      if (state.apis.has(apiId)) throw new Error(`duplicate api id "${apiId}"`);
+      state.addApi({ id: apiId, name: api.name, createdAt: now });
+    });
+    (api.keys ?? []).forEach((key, j) => {
+      at(`seed.apis.${i}.keys.${j}`, () => {
+        resolveRoles(state, key.roles ?? []);
+        const { key: plaintext, ...rest } = key;
+        createKeyRecord(state, { ...rest, apiId, plaintext }, now);
+      });
+    });
+  });
+  return (seed.rootKeys ?? []).map((root) => ({
+    key: root.key,
+    permissions: root.permissions ?? ["*"],
+  }));
+}

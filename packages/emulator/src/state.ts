@@ -1,0 +1,184 @@
+/** A refill rule for a key's credits. */
+export interface RefillRecord {
+  interval: "daily" | "monthly";
+  amount: number;
+  refillDay?: number;
+}
+
+/** A key's usage credits: `remaining` null means unlimited. */
+export interface CreditsRecord {
+  remaining: number | null;
+  refill?: RefillRecord;
+  /** Unix ms of the last refill (or of when the credits were set). */
+  lastRefillAt: number;
+}
+
+/** A named rate limit on a key or an identity. */
+export interface RatelimitRecord {
+  id: string;
+  name: string;
+  limit: number;
+  duration: number;
+  autoApply: boolean;
+}
+
+export interface ApiRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface PermissionRecord {
+  id: string;
+  name: string;
+  slug: string;
+  description?: string;
+  createdAt: number;
+}
+
+export interface RoleRecord {
+  id: string;
+  name: string;
+  description?: string;
+  permissionIds: string[];
+  createdAt: number;
+}
+
+export interface IdentityRecord {
+  id: string;
+  externalId: string;
+  meta?: Record<string, unknown>;
+  ratelimits: RatelimitRecord[];
+  createdAt: number;
+}
+
+/** A key as stored: only the SHA-256 hash of its plaintext, never the plaintext. */
+export interface KeyRecord {
+  id: string;
+  apiId: string;
+  hash: string;
+  start: string;
+  name?: string;
+  meta?: Record<string, unknown>;
+  expires?: number;
+  enabled: boolean;
+  createdAt: number;
+  updatedAt?: number;
+  lastUsedAt?: number;
+  identityId?: string;
+  credits?: CreditsRecord;
+  ratelimits: RatelimitRecord[];
+  permissionIds: string[];
+  roleIds: string[];
+}
+
+/** What the data file holds (rate-limit windows and root keys are not persisted). */
+export interface Snapshot {
+  version: 1;
+  apis: ApiRecord[];
+  keys: KeyRecord[];
+  permissions: PermissionRecord[];
+  roles: RoleRecord[];
+  identities: IdentityRecord[];
+}
+
+/** The whole workspace, indexed for the lookups the handlers need. */
+export class State {
+  readonly apis = new Map<string, ApiRecord>();
+  readonly keys = new Map<string, KeyRecord>();
+  readonly keysByHash = new Map<string, KeyRecord>();
+  readonly permissions = new Map<string, PermissionRecord>();
+  readonly permissionsBySlug = new Map<string, PermissionRecord>();
+  readonly roles = new Map<string, RoleRecord>();
+  readonly rolesByName = new Map<string, RoleRecord>();
+  readonly identities = new Map<string, IdentityRecord>();
+  readonly identitiesByExternalId = new Map<string, IdentityRecord>();
+
+  addApi(api: ApiRecord): void {
+    this.apis.set(api.id, api);
+  }
+
+  addKey(key: KeyRecord): void {
+    this.keys.set(key.id, key);
+    this.keysByHash.set(key.hash, key);
+  }
+
+  removeKey(key: KeyRecord): void {
+    this.keys.delete(key.id);
+    this.keysByHash.delete(key.hash);
+  }
+
+  addPermission(permission: PermissionRecord): void {
+    this.permissions.set(permission.id, permission);
+    this.permissionsBySlug.set(permission.slug, permission);
+  }
+
+  removePermission(permission: PermissionRecord): void {
+    this.permissions.delete(permission.id);
+    this.permissionsBySlug.delete(permission.slug);
+    for (const key of this.keys.values()) {
+      key.permissionIds = key.permissionIds.filter((id) => id !== permission.id);
+    }
+    for (const role of this.roles.values()) {
+      role.permissionIds = role.permissionIds.filter((id) => id !== permission.id);
+    }
+  }
+
+  addRole(role: RoleRecord): void {
+    this.roles.set(role.id, role);
+    this.rolesByName.set(role.name, role);
+  }
+
+  removeRole(role: RoleRecord): void {
+    this.roles.delete(role.id);
+    this.rolesByName.delete(role.name);
+    for (const key of this.keys.values()) {
+      key.roleIds = key.roleIds.filter((id) => id !== role.id);
+    }
+  }
+
+  addIdentity(identity: IdentityRecord): void {
+    this.identities.set(identity.id, identity);
+    this.identitiesByExternalId.set(identity.externalId, identity);
+  }
+
+  /** A permission by id, slug or name. */
+  findPermission(ref: string): PermissionRecord | undefined {
+    const found = this.permissions.get(ref) ?? this.permissionsBySlug.get(ref);
+    if (found) return found;
+    for (const permission of this.permissions.values())
+      if (permission.name === ref) return permission;
+    return undefined;
+  }
+
+  /** A role by id or name. */
+  findRole(ref: string): RoleRecord | undefined {
+    return this.roles.get(ref) ?? this.rolesByName.get(ref);
+  }
+
+  /** An identity by id or external id. */
+  findIdentity(ref: string): IdentityRecord | undefined {
+    return this.identities.get(ref) ?? this.identitiesByExternalId.get(ref);
+  }
+
+  toSnapshot(): Snapshot {
+    return {
+      version: 1,
+      apis: [...this.apis.values()],
+      keys: [...this.keys.values()],
+      permissions: [...this.permissions.values()],
+      roles: [...this.roles.values()],
+      identities: [...this.identities.values()],
+    };
+  }
+
+  static fromSnapshot(snapshot: Snapshot): State {
+    const state = new State();
+    for (const api of snapshot.apis) state.addApi(api);
+    for (const permission of snapshot.permissions) state.addPermission(permission);
+    for (const role of snapshot.roles) state.addRole(role);
+    for (const identity of snapshot.identities) state.addIdentity(identity);
+    for (const key of snapshot.keys) state.addKey(key);
+    return state;
+  }
+}

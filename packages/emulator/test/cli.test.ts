@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const bin = fileURLToPath(new URL("../bin/keyguard-emulator.js", import.meta.url));
+const built = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+function run(args: string[]): ChildProcess {
+  return spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+function firstOutput(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes("root key:")) resolve(text);
+    });
+    child.once("exit", () => reject(new Error(`exited early: ${text}`)));
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(built))
+    throw new Error("build the package first: pnpm --filter @keyguard/emulator build");
+});
+
+describe("keyguard-emulator CLI", () => {
+  it("starts, prints url and root key, serves a verify, exits 0 on SIGTERM", async () => {
+    const child = run(["--port", "0", "--root-key", "unkey_root_cli_test"]);
+    const output = await firstOutput(child);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    expect(url).toBeDefined();
+    expect(output).toContain("root key: unkey_root_cli_test");
+    const res = await fetch(`${url}/v2/keys.verifyKey`, {
+      method: "POST",
+      headers: { authorization: "Bearer unkey_root_cli_test", "content-type": "application/json" },
+      body: JSON.stringify({ key: "unknown_key" }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).data.code).toBe("NOT_FOUND");
+    const code = exited(child);
+    child.kill("SIGTERM");
+    expect(await code).toBe(0);
+  });
+
+  it("rejects a bad flag and a bad seed file with non-zero exit", async () => {
+    const bad = run(["--nope"]);
+    let stderr = "";
+    bad.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    expect(await exited(bad)).not.toBe(0);
+    expect(stderr).toMatch(/nope/);
+    const badPort = run(["--port", "abc"]);
+    expect(await exited(badPort)).not.toBe(0);
+    const badSeed = run(["--seed", "/nonexistent/seed.json"]);
+    let seedErr = "";
+    badSeed.stderr?.on("data", (chunk: Buffer) => {
+      seedErr += chunk.toString();
+    });
+    expect(await exited(badSeed)).not.toBe(0);
+    expect(seedErr).toMatch(/seed file/);
+  });
+
+  it("--help prints usage and exits 0", async () => {
+    const child = run(["--help"]);
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    expect(await exited(child)).toBe(0);
+    expect(out).toContain("--root-key");
+  });
+});

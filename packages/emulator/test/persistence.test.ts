@@ -1,0 +1,119 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DataFileError, SeedError, startEmulator } from "../src/index";
+import { type Json, post } from "./helpers";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "keyguard-emulator-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("dataFile", () => {
+  it("survives a stop/start, with keys stored hashed only", async () => {
+    const dataFile = join(dir, "data.json");
+    const first = await startEmulator({ dataFile });
+    const { apiId } = await first.call<{ apiId: string }>("apis.createApi", { name: "persisted" });
+    const { key, keyId } = await first.call<Json>("keys.createKey", {
+      apiId,
+      credits: { remaining: 3 },
+      permissions: ["p.read"],
+    });
+    expect((await post(first, "keys.verifyKey", { key })).body.data.credits).toBe(2);
+    await first.stop();
+    const saved = readFileSync(dataFile, "utf8");
+    expect(saved).not.toContain(key);
+    expect(readdirSync(dir)).toEqual(["data.json"]);
+
+    const second = await startEmulator({ dataFile });
+    const data = (await post(second, "keys.verifyKey", { key, permissions: "p.read" })).body.data;
+    expect(data).toMatchObject({ valid: true, keyId, credits: 1 });
+    await second.stop();
+  });
+
+  it("refuses a corrupt data file and leaves it untouched", async () => {
+    const dataFile = join(dir, "data.json");
+    writeFileSync(dataFile, "{corrupt");
+    await expect(startEmulator({ dataFile })).rejects.toBeInstanceOf(DataFileError);
+    writeFileSync(dataFile, JSON.stringify({ hello: "world" }));
+    await expect(startEmulator({ dataFile })).rejects.toThrow(/not an emulator data file/);
+    expect(readFileSync(dataFile, "utf8")).toBe(JSON.stringify({ hello: "world" }));
+  });
+});
+
+describe("seed", () => {
+  it("seeds apis, keys in plaintext, permissions, roles and identities", async () => {
+    const seedFile = join(dir, "seed.json");
+    writeFileSync(
+      seedFile,
+      JSON.stringify({
+        permissions: ["docs.read", { name: "Write docs", slug: "docs.write" }],
+        roles: [{ name: "editor", permissions: ["docs.read", "docs.write"] }],
+        identities: [
+          {
+            externalId: "org_1",
+            ratelimits: [{ name: "org", limit: 1, duration: 60000, autoApply: true }],
+          },
+        ],
+        apis: [
+          {
+            id: "api_demo",
+            name: "demo",
+            keys: [
+              {
+                key: "demo_editor",
+                id: "key_editor",
+                roles: ["editor"],
+                name: "Editor",
+                externalId: "org_1",
+              },
+              { key: "demo_off", enabled: false },
+              { key: "demo_credits", credits: { remaining: 0 }, meta: { a: 1 } },
+              { key: "demo_expired", expires: 1 },
+            ],
+          },
+        ],
+      }),
+    );
+    const emulator = await startEmulator({ seed: seedFile });
+    const verify = async (key: string, extra = {}) =>
+      (await post(emulator, "keys.verifyKey", { key, ...extra })).body.data;
+    expect(await verify("demo_editor", { permissions: "docs.read AND docs.write" })).toMatchObject({
+      code: "VALID",
+      keyId: "key_editor",
+      name: "Editor",
+      identity: { externalId: "org_1" },
+    });
+    expect((await verify("demo_editor")).code).toBe("RATE_LIMITED");
+    expect((await verify("demo_off")).code).toBe("DISABLED");
+    expect((await verify("demo_credits")).code).toBe("USAGE_EXCEEDED");
+    expect((await verify("demo_expired")).code).toBe("EXPIRED");
+    expect(
+      await emulator.call("permissions.getPermission", { permission: "docs.write" }),
+    ).toMatchObject({
+      name: "Write docs",
+    });
+    await emulator.stop();
+  });
+
+  it("names the bad field of an invalid seed", async () => {
+    await expect(
+      startEmulator({
+        seed: {
+          apis: [{ name: "x", keys: [{ key: "k", credits: { remaining: "many" } }] }],
+        } as never,
+      }),
+    ).rejects.toThrow(/seed\.apis\.0\.keys\.0\.credits\.remaining/);
+    await expect(
+      startEmulator({ seed: { apis: [{ name: "x", keys: [{ key: "k", roles: ["ghost"] }] }] } }),
+    ).rejects.toBeInstanceOf(SeedError);
+    await expect(startEmulator({ seed: join(dir, "missing.json") })).rejects.toThrow(
+      /Cannot read seed file/,
+    );
+    await expect(startEmulator({ port: -1 })).rejects.toThrow(/"port"/);
+  });
+});

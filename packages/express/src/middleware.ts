@@ -1,0 +1,70 @@
+import { createGuard, type Verifier } from "@keyguard/core";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { splitOptions, type UnkeyExpressOptions } from "./options";
+import { createSettle } from "./respond";
+
+/** An Express middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
+export type UnkeyMiddleware = RequestHandler & { readonly verifier: Verifier };
+
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
+  typeof (value as Promise<T> | undefined)?.then === "function";
+
+/**
+ * Express middleware that lets a request through only with a valid Unkey API
+ * key (and the route's permissions), putting the key's context at `req.unkey`.
+ * Use it app-wide or per route; options are checked and the verifier (with its
+ * cache) is built here, once. Without options it reads `UNKEY_ROOT_KEY` and
+ * `UNKEY_BASE_URL`, and throws at start-up when there is no root key.
+ *
+ * Denials are answered directly (401/403/429/503/500 with a problem+json body);
+ * no invalid key reaches a handler unless `onDenied` says so.
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { unkey, requirePermissions } from "@keyguard/express";
+ *
+ * const app = express();
+ * app.get("/health", (_req, res) => res.send("ok")); // declared first: unguarded
+ * const auth = unkey();
+ * app.use(auth);
+ * app.get("/docs", requirePermissions("docs.read"), (req, res) => res.json({ keyId: req.unkey?.keyId }));
+ * app.post("/search", unkey({ verifier: auth.verifier, cost: 5 }), search); // same cache
+ * ```
+ */
+export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
+  const { hooks, guardOptions } = splitOptions(options);
+  const guard = createGuard(guardOptions);
+  const { getKey, skip } = hooks;
+  const settle = createSettle(hooks);
+
+  function check(req: Request, res: Response, next: NextFunction, key?: string | null): void {
+    const decision = guard.check({
+      method: req.method,
+      // Node keeps only the first Authorization in `headers`; `rawHeaders` shows the duplicates.
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      url: req.originalUrl ?? req.url,
+      key,
+    });
+    // A cache hit is decided synchronously: no promise hop on the hot path.
+    if (isPromise(decision)) decision.then((settled) => settle(settled, req, res, next), next);
+    else settle(decision, req, res, next);
+  }
+
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    try {
+      if (skip?.(req)) next();
+      else if (getKey === undefined) check(req, res, next);
+      else {
+        const key = getKey(req);
+        if (isPromise(key)) key.then((k) => check(req, res, next, k ?? null), next);
+        else check(req, res, next, key ?? null);
+      }
+    } catch (error) {
+      // A throwing hook must neither crash the process nor let the request through.
+      next(error);
+    }
+  };
+  return Object.assign(middleware, { verifier: guard.verifier });
+}

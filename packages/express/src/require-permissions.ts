@@ -1,0 +1,36 @@
+import { authorize, type PermissionQuery, prepareRoute } from "@keyguard/core";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { UnkeyExpressOptions } from "./options";
+import { splitOptions } from "./options";
+import { createSettle } from "./respond";
+
+/** Options of `requirePermissions`. */
+export type RequirePermissionsOptions = Pick<UnkeyExpressOptions, "onDenied" | "onError">;
+
+/**
+ * Checks a permission query against the key an earlier `unkey()` already let in
+ * (`req.unkey`), locally: no second upstream call. No verified key is 401,
+ * missing permissions 403, and a fail-open request 503 (an outage never grants
+ * permissions). The query is parsed here, so a syntax error throws at start-up.
+ *
+ * @example
+ * ```ts
+ * app.use(unkey());
+ * app.delete("/docs/:id", requirePermissions("docs.delete OR admin"), deleteDoc);
+ * ```
+ */
+export function requirePermissions(
+  query: string | PermissionQuery,
+  options?: RequirePermissionsOptions,
+): RequestHandler {
+  const route = prepareRoute({ permissions: query });
+  const { hooks } = splitOptions({ onDenied: options?.onDenied, onError: options?.onError });
+  const settle = createSettle(hooks);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    try {
+      settle(authorize(req.unkey, route), req, res, next);
+    } catch (error) {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,5 @@
+import { keyguard } from "./plugin";
+
+export type { FastifyRouteUnkeyOptions, KeyguardFastifyOptions } from "./options";
+export { keyguard };
+export default keyguard;

@@ -1,0 +1,4 @@
+export type { KeyContext } from "@keyguard/core";
+export { type UnkeyMiddleware, unkey } from "./middleware";
+export type { UnkeyHonoOptions } from "./options";
+export { type RequirePermissionsOptions, requirePermissions } from "./require-permissions";

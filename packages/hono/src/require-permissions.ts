@@ -1,0 +1,34 @@
+import { authorize, type PermissionQuery, prepareRoute } from "@keyguard/core";
+import type { MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import { splitOptions, type UnkeyHonoOptions } from "./options";
+import { createRefuse, proceed } from "./respond";
+
+/** Options of `requirePermissions`. */
+export type RequirePermissionsOptions = Pick<UnkeyHonoOptions, "onDenied" | "onError">;
+
+/**
+ * Checks a permission query against the key an earlier `unkey()` already let in
+ * (`c.get("unkey")`), locally: no second upstream call. No verified key is 401,
+ * missing permissions 403, and a fail-open request 503 (an outage never grants
+ * permissions). The query is parsed here, so a syntax error throws at start-up.
+ *
+ * @example
+ * ```ts
+ * app.use(unkey());
+ * app.delete("/docs/:id", requirePermissions("docs.delete OR admin"), (c) => c.body(null, 204));
+ * ```
+ */
+export function requirePermissions(
+  query: string | PermissionQuery,
+  options?: RequirePermissionsOptions,
+): MiddlewareHandler {
+  const route = prepareRoute({ permissions: query });
+  const { hooks } = splitOptions({ onDenied: options?.onDenied, onError: options?.onError });
+  const refuse = createRefuse(hooks);
+  return createMiddleware(async (c, next) => {
+    const decision = authorize(c.get("unkey"), route);
+    if (decision.allowed) return proceed(decision, c, next);
+    return refuse(decision, c);
+  });
+}

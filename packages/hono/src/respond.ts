@@ -1,0 +1,63 @@
+import {
+  type Decision,
+  type Deny,
+  FAIL_OPEN_HEADER,
+  type KeyguardError,
+  VerifierError,
+} from "@keyguard/core";
+import type { Context, Next } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { HonoHooks } from "./options";
+
+/** The decision's problem+json answer (RFC 9457); its headers carry the content type. */
+export function denialResponse(decision: Deny, c: Context): Response {
+  // c.body keeps headers other middleware already set (CORS on a 401 matters to browsers).
+  return c.body(
+    JSON.stringify(decision.body),
+    decision.status as ContentfulStatusCode,
+    decision.headers,
+  );
+}
+
+// Requests a keyguard middleware refused, so that an outer one that let them in fail-open
+// does not flag the refusal with its x-keyguard-fail-open header.
+const refused = new WeakSet<Context>();
+
+function failureOf(decision: Deny): KeyguardError {
+  return (
+    decision.error ??
+    new VerifierError(
+      decision.code as "VERIFIER_UNAVAILABLE" | "VERIFIER_MISCONFIGURED",
+      decision.body.detail,
+    )
+  );
+}
+
+/** Builds the function that answers a denial: `onError`, `onDenied` or the default problem+json. */
+export function createRefuse(
+  hooks: Pick<HonoHooks, "onDenied" | "onError">,
+): (decision: Deny, c: Context) => Response | Promise<Response> {
+  const { onDenied, onError } = hooks;
+  return (decision, c) => {
+    refused.add(c);
+    const failed =
+      decision.code === "VERIFIER_UNAVAILABLE" || decision.code === "VERIFIER_MISCONFIGURED";
+    if (failed && onError !== undefined) {
+      if (onError === "throw") throw failureOf(decision);
+      return onError(failureOf(decision), c);
+    }
+    if (onDenied !== undefined) return onDenied(decision, c);
+    return denialResponse(decision, c);
+  };
+}
+
+/** Continues with an allow decision: context on `c`, its headers on the response. */
+export async function proceed(decision: Decision & { allowed: true }, c: Context, next: Next) {
+  if (decision.context !== undefined) c.set("unkey", decision.context);
+  await next();
+  // Set after the handler so they land on whatever Response it returned.
+  for (const name in decision.headers) {
+    if (name === FAIL_OPEN_HEADER && refused.has(c)) continue;
+    c.header(name, decision.headers[name]);
+  }
+}

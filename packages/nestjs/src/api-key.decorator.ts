@@ -1,0 +1,45 @@
+import { type KeyContext, KeyguardConfigError } from "@keyguard/core";
+import { createParamDecorator, type ExecutionContext } from "@nestjs/common";
+
+const FIELDS: ReadonlySet<string> = new Set<keyof KeyContext>([
+  "keyId",
+  "name",
+  "meta",
+  "roles",
+  "permissions",
+  "identity",
+  "credits",
+  "expires",
+  "ratelimits",
+  "source",
+]);
+
+const apiKeyParam = createParamDecorator(
+  (field: keyof KeyContext | undefined, context: ExecutionContext) => {
+    const request = context.switchToHttp().getRequest<{ unkey?: KeyContext | null }>();
+    const key = request.unkey ?? undefined;
+    return field === undefined ? key : key?.[field];
+  },
+);
+
+/**
+ * Injects the `KeyContext` of the key `UnkeyGuard` let in, or one field of it
+ * (`@ApiKey("keyId")`). `undefined` on `@Public()` routes and CORS preflights.
+ *
+ * @example
+ * ```ts
+ * @Get("me")
+ * me(@ApiKey() key: KeyContext, @ApiKey("keyId") keyId: string) {
+ *   return { keyId, permissions: key.permissions };
+ * }
+ * ```
+ */
+export function ApiKey(field?: keyof KeyContext): ParameterDecorator {
+  if (field !== undefined && !FIELDS.has(field)) {
+    throw new KeyguardConfigError(
+      "@ApiKey(field)",
+      `expected one of ${[...FIELDS].join(", ")}, got ${JSON.stringify(field)}.`,
+    );
+  }
+  return field === undefined ? apiKeyParam() : apiKeyParam(field);
+}

@@ -1,0 +1,11 @@
+export { ApiKey } from "./api-key.decorator";
+export { UNKEY_CORE_GUARD, UNKEY_OPTIONS, UNKEY_VERIFIER } from "./constants";
+export type { HttpResponseLike } from "./http-response";
+export type { UnkeyModuleAsyncOptions, UnkeyModuleExtras, UnkeyModuleOptions } from "./options";
+export { Public } from "./public.decorator";
+export { RequirePermissions } from "./require-permissions.decorator";
+export { UnkeyGuard, type UnkeyHttpRequest } from "./unkey.guard";
+export { UnkeyModule } from "./unkey.module";
+export { UnkeyDeniedException } from "./unkey-denied.exception";
+export { UnkeyExceptionFilter } from "./unkey-exception.filter";
+export { UnkeyRoute, type UnkeyRouteOptions } from "./unkey-route.decorator";

@@ -1,0 +1,111 @@
+import { createGuard, type Guard, KeyguardConfigError } from "@keyguard/core";
+import { type DynamicModule, Module, type Provider } from "@nestjs/common";
+import { APP_FILTER } from "@nestjs/core";
+import { UNKEY_CORE_GUARD, UNKEY_OPTIONS, UNKEY_VERIFIER } from "./constants";
+import type { UnkeyModuleAsyncOptions, UnkeyModuleOptions } from "./options";
+import { UnkeyGuard } from "./unkey.guard";
+import { UnkeyExceptionFilter } from "./unkey-exception.filter";
+
+function withoutExtras(options: UnkeyModuleOptions) {
+  if (typeof options !== "object" || options === null) {
+    throw new KeyguardConfigError("options", "expected an object.");
+  }
+  const { exceptionFilter: _, ...guardOptions } = options;
+  return guardOptions;
+}
+
+/**
+ * A global module that builds the app's one core guard and verifier (with its
+ * cache), once, in a provider: options are validated at start-up. It provides
+ * `UnkeyGuard`, the `UNKEY_VERIFIER` token, and registers
+ * `UnkeyExceptionFilter` app-wide.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     UnkeyModule.forRootAsync({
+ *       imports: [ConfigModule],
+ *       inject: [ConfigService],
+ *       useFactory: (config: ConfigService) => ({ rootKey: config.getOrThrow("UNKEY_ROOT_KEY") }),
+ *     }),
+ *   ],
+ *   providers: [{ provide: APP_GUARD, useClass: UnkeyGuard }],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({})
+// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with static factories.
+export class UnkeyModule {
+  /**
+   * Configures keyguard with static options.
+   *
+   * @example
+   * ```ts
+   * UnkeyModule.forRoot({ rootKey: process.env.UNKEY_ROOT_KEY, cache: { ttlMs: 5_000 } })
+   * ```
+   */
+  static forRoot(options: UnkeyModuleOptions = {}): DynamicModule {
+    const exceptionFilter = options?.exceptionFilter;
+    return UnkeyModule.build(
+      { provide: UNKEY_OPTIONS, useFactory: () => withoutExtras(options) },
+      [],
+      exceptionFilter,
+    );
+  }
+
+  /**
+   * Configures keyguard with options built by a factory that injects other providers.
+   *
+   * @example
+   * ```ts
+   * UnkeyModule.forRootAsync({ inject: [ConfigService], useFactory: (c: ConfigService) => ({ rootKey: c.get("UNKEY_ROOT_KEY") }) })
+   * ```
+   */
+  static forRootAsync(options: UnkeyModuleAsyncOptions): DynamicModule {
+    if (typeof options?.useFactory !== "function") {
+      throw new KeyguardConfigError("useFactory", "expected a function returning the options.");
+    }
+    const factory = options.useFactory as (...args: unknown[]) => unknown;
+    return UnkeyModule.build(
+      {
+        provide: UNKEY_OPTIONS,
+        useFactory: async (...args: unknown[]) =>
+          withoutExtras((await factory(...args)) as UnkeyModuleOptions),
+        inject: options.inject ?? [],
+      },
+      options.imports ?? [],
+      options.exceptionFilter,
+    );
+  }
+
+  private static build(
+    optionsProvider: Provider,
+    imports: NonNullable<UnkeyModuleAsyncOptions["imports"]>,
+    exceptionFilter: boolean | undefined,
+  ): DynamicModule {
+    if (exceptionFilter !== undefined && typeof exceptionFilter !== "boolean") {
+      throw new KeyguardConfigError("exceptionFilter", "expected a boolean.");
+    }
+    const providers: Provider[] = [
+      optionsProvider,
+      { provide: UNKEY_CORE_GUARD, useFactory: createGuard, inject: [UNKEY_OPTIONS] },
+      {
+        provide: UNKEY_VERIFIER,
+        useFactory: (guard: Guard) => guard.verifier,
+        inject: [UNKEY_CORE_GUARD],
+      },
+      UnkeyGuard,
+    ];
+    if (exceptionFilter !== false)
+      providers.push({ provide: APP_FILTER, useClass: UnkeyExceptionFilter });
+    return {
+      module: UnkeyModule,
+      global: true,
+      imports,
+      providers,
+      exports: [UNKEY_OPTIONS, UNKEY_CORE_GUARD, UNKEY_VERIFIER, UnkeyGuard],
+    };
+  }
+}

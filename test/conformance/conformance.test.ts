@@ -1,0 +1,184 @@
+import type { GuardOptions } from "@keyguard/core";
+import { type Emulator, type SeedData, startEmulator } from "@keyguard/emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { expressHarness } from "./express.harness";
+import { express4Harness } from "./express4.harness";
+import { fastifyHarness } from "./fastify.harness";
+import type { AdapterHarness, HandlerBody, RunningApp } from "./harness";
+import { honoHarness } from "./hono.harness";
+import { send } from "./http";
+import { nestjsExpressHarness } from "./nestjs-express.harness";
+import { nestjsFastifyHarness } from "./nestjs-fastify.harness";
+import {
+  type Expectation,
+  KEY,
+  KEY_ID,
+  type RequestSpec,
+  ROOT_KEYS,
+  SCENARIOS,
+  type Scenario,
+} from "./scenarios";
+
+/** Every adapter; adding one to the suite takes its harness file and one line here. */
+const HARNESSES: readonly AdapterHarness[] = [
+  expressHarness,
+  express4Harness,
+  honoHarness,
+  fastifyHarness,
+  nestjsExpressHarness,
+  nestjsFastifyHarness,
+];
+
+const API_ID = "api_conformance";
+
+const SEED: SeedData = {
+  rootKeys: [{ key: ROOT_KEYS.otherApiOnly, permissions: ["api.api_elsewhere.verify_key"] }],
+  roles: [{ name: "editor", permissions: ["docs.read", "docs.write"] }],
+  permissions: ["docs.read", "docs.write", "admin", "billing.read"],
+  apis: [
+    { id: API_ID, name: "conformance", keys: [] },
+    { id: "api_elsewhere", name: "elsewhere", keys: [] },
+  ],
+};
+
+interface Fixture {
+  readonly key: string;
+  readonly keyId: string;
+}
+
+/** Replaces the KEY / KEY_ID placeholders anywhere in a value. */
+function fill<T>(value: T, fixture: Fixture): T {
+  if (typeof value === "string")
+    return value.replaceAll(KEY_ID, fixture.keyId).replaceAll(KEY, fixture.key) as T;
+  if (Array.isArray(value)) return value.map((item) => fill(item, fixture)) as T;
+  if (value !== null && typeof value === "object" && !(value instanceof RegExp)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([name, item]) => [name, fill(item, fixture)]),
+    ) as T;
+  }
+  return value;
+}
+
+/** Roles and permissions compare as sets. */
+function normalize(context: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...context };
+  for (const field of ["roles", "permissions"]) {
+    if (Array.isArray(out[field])) out[field] = [...(out[field] as string[])].sort();
+  }
+  return out;
+}
+
+async function createKey(emulator: Emulator, scenario: Scenario): Promise<Fixture> {
+  if (scenario.key === undefined) return { key: "sk_conformance_no_key_created", keyId: "none" };
+  const { expiresInMs, ...spec } = scenario.key;
+  const body = {
+    apiId: API_ID,
+    prefix: "sk",
+    ...spec,
+    ...(expiresInMs === undefined ? {} : { expires: Date.now() + expiresInMs }),
+  };
+  return emulator.call<Fixture>("keys.createKey", body);
+}
+
+async function check(
+  app: RunningApp,
+  emulator: Emulator,
+  request: RequestSpec,
+  expected: Expectation,
+  fixture: Fixture,
+  where: string,
+): Promise<void> {
+  const method = request.method ?? "GET";
+  const handlerCallsBefore = app.handlerCalls();
+  const response = await send(app.url, method, request.path, fill(request.headers, fixture));
+  const reached = app.handlerCalls() - handlerCallsBefore;
+  const label = `${where}: ${method} ${request.path} → ${response.status} ${response.text}`;
+
+  expect(response.status, label).toBe(expected.status);
+  for (const [name, want] of Object.entries(expected.headers ?? {})) {
+    const got = response.headers[name];
+    if (want === null) expect(got, `${label}\nheader ${name}`).toBeUndefined();
+    else if (want instanceof RegExp) expect(got, `${label}\nheader ${name}`).toMatch(want);
+    else expect(got, `${label}\nheader ${name}`).toBe(want);
+  }
+  if (expected.upstream !== undefined) {
+    expect(emulator.stats().calls["keys.verifyKey"] ?? 0, `${label}\nupstream calls`).toBe(
+      expected.upstream,
+    );
+  }
+
+  if (response.status >= 400) {
+    // A denial: never a handler, always problem+json (RFC 9457), never the key.
+    expect(reached, `${label}\nhandler calls`).toBe(0);
+    expect(response.headers["content-type"], label).toMatch(/^application\/problem\+json/);
+    const body = JSON.parse(response.text) as Record<string, unknown>;
+    expect(expected.code, `${where}: the table must state the code of every denial`).toBeDefined();
+    expect(body, label).toMatchObject({ status: expected.status, code: expected.code });
+    expect(typeof body.type === "string" && typeof body.title === "string", label).toBe(true);
+    expect(response.text, `${label}\nbody echoes the key`).not.toContain(fixture.key);
+    if (response.status === 401) expect(response.headers["www-authenticate"], label).toBeDefined();
+    return;
+  }
+  expect(reached, `${label}\nhandler calls`).toBe(1);
+  expect(expected.code, `${where}: a code is only expected on a denial`).toBeUndefined();
+  if (response.status === 204) return;
+  const body = JSON.parse(response.text) as HandlerBody;
+  expect(body.route, label).toBe(request.path);
+  if (expected.context === null) {
+    expect(body.unkey, label).toBeNull();
+  } else if (expected.context !== undefined) {
+    expect(body.unkey, label).not.toBeNull();
+    expect(normalize(body.unkey as unknown as Record<string, unknown>), label).toMatchObject(
+      normalize(fill(expected.context, fixture)),
+    );
+  }
+}
+
+async function run(harness: AdapterHarness, emulator: Emulator, scenario: Scenario) {
+  const fixture = await createKey(emulator, scenario);
+  const options: GuardOptions = {
+    rootKey: emulator.rootKey,
+    baseUrl: emulator.url,
+    ...scenario.guard,
+  };
+  const app = await harness.start(options);
+  emulator.resetStats();
+  try {
+    for (const [index, step] of scenario.steps.entries()) {
+      const where = `step ${index + 1}`;
+      if ("send" in step) await check(app, emulator, step.send, step.expect, fixture, where);
+      else if ("fault" in step) emulator.setFault(step.fault);
+      else if ("updateKey" in step)
+        await emulator.call("keys.updateKey", { keyId: fixture.keyId, ...step.updateKey });
+      else vi.setSystemTime(Date.now() + step.advanceMs);
+    }
+  } finally {
+    emulator.setFault(null);
+    await app.close();
+  }
+}
+
+describe.each(HARNESSES.map((harness) => [harness.name, harness] as const))(
+  "%s",
+  (_name, harness) => {
+    let emulator: Emulator;
+
+    beforeAll(async () => {
+      // The emulator reads the same (faked) clock as the guard, so expiry agrees on both sides.
+      emulator = await startEmulator({ seed: SEED, now: () => Date.now() });
+    });
+    afterAll(() => emulator?.stop());
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))(
+      "%s",
+      async (_name, scenario) => {
+        // Only Date is faked: sockets and timeouts run on real timers, and TTLs pass on `advanceMs`.
+        vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+        await run(harness, emulator, scenario);
+      },
+    );
+  },
+);

@@ -1,0 +1,56 @@
+import type { GuardOptions, KeyContext } from "@keyguard/core";
+
+/**
+ * The one app every adapter builds for the conformance suite, in its own
+ * framework's idiom. Routes (GET unless noted); every guarded handler answers
+ * 200 with `{ route, unkey }`, where `unkey` is the KeyContext the handler saw:
+ *
+ * | route             | guard                                             |
+ * |-------------------|---------------------------------------------------|
+ * | /public           | none (public route, never verified)               |
+ * | /protected        | any valid key                                     |
+ * | OPTIONS /protected| guarded route; the handler answers 204            |
+ * | /read             | permissions "docs.read"                           |
+ * | /write            | permissions "docs.write"                          |
+ * | /read-and-write   | permissions "docs.read AND docs.write"            |
+ * | /write-or-admin   | permissions "docs.write OR admin"                 |
+ * | /grouped          | permissions "(docs.read AND docs.write) OR admin" |
+ * | /metered          | cost 1 (every request reaches Unkey)              |
+ *
+ * The whole app shares one verifier (one cache) built from `options`.
+ */
+export const ROUTE_PERMISSIONS = {
+  "/read": "docs.read",
+  "/write": "docs.write",
+  "/read-and-write": "docs.read AND docs.write",
+  "/write-or-admin": "docs.write OR admin",
+  "/grouped": "(docs.read AND docs.write) OR admin",
+} as const;
+
+/** Route with a per-request cost. */
+export const METERED_ROUTE = { path: "/metered", cost: 1 } as const;
+
+/** What a guarded handler sends back. */
+export interface HandlerBody {
+  route: string;
+  unkey: KeyContext | null;
+}
+
+export interface RunningApp {
+  /** Base URL, e.g. http://127.0.0.1:PORT (always 127.0.0.1, port 0). */
+  readonly url: string;
+  /** How many times any route handler ran (public included), to prove denials never reach one. */
+  handlerCalls(): number;
+  close(): Promise<void>;
+}
+
+/** One file per adapter implements this; adding an adapter to the suite takes only that file. */
+export interface AdapterHarness {
+  readonly name: string;
+  /**
+   * Starts the standard app on 127.0.0.1:0, guarded with `options` (verifier
+   * options such as rootKey, baseUrl, cache, failureMode, staleIfErrorMs,
+   * timeoutMs, plus GuardOptions like keySources and preflight).
+   */
+  start(options: GuardOptions): Promise<RunningApp>;
+}

@@ -1,0 +1,120 @@
+import "reflect-metadata";
+import type { GuardOptions, KeyContext } from "@keyguard/core";
+import {
+  ApiKey,
+  Public,
+  RequirePermissions,
+  UnkeyGuard,
+  UnkeyModule,
+  UnkeyRoute,
+} from "@keyguard/nestjs";
+import { Controller, Get, HttpCode, type INestApplication, Module, Options } from "@nestjs/common";
+import { APP_GUARD, NestFactory } from "@nestjs/core";
+import { ExpressAdapter } from "@nestjs/platform-express";
+import type { FastifyAdapter } from "@nestjs/platform-fastify";
+import {
+  type AdapterHarness,
+  type HandlerBody,
+  METERED_ROUTE,
+  ROUTE_PERMISSIONS,
+  type RunningApp,
+} from "./harness";
+
+/**
+ * The standard conformance app as a Nest user writes it: `UnkeyModule.forRoot`,
+ * `UnkeyGuard` as `APP_GUARD`, `@Public()`, `@RequirePermissions()`,
+ * `@UnkeyRoute({ cost })` and `@ApiKey()`. Built fresh per start so that each
+ * app counts its own handler calls. Shared by both Nest platforms.
+ */
+export async function startNestApp(
+  adapter: ExpressAdapter | FastifyAdapter,
+  options: GuardOptions,
+): Promise<RunningApp> {
+  let calls = 0;
+  const answer = (route: string, unkey: KeyContext | undefined): HandlerBody => {
+    calls++;
+    return { route, unkey: unkey ?? null };
+  };
+
+  @Controller()
+  class StandardController {
+    @Public()
+    @Get("public")
+    public(key?: KeyContext) {
+      return answer("/public", key);
+    }
+    @Get("protected")
+    protected(key?: KeyContext) {
+      return answer("/protected", key);
+    }
+    @Options("protected")
+    @HttpCode(204)
+    preflight() {
+      calls++;
+    }
+    @Get("read")
+    @RequirePermissions(ROUTE_PERMISSIONS["/read"])
+    read(key?: KeyContext) {
+      return answer("/read", key);
+    }
+    @Get("write")
+    @RequirePermissions(ROUTE_PERMISSIONS["/write"])
+    write(key?: KeyContext) {
+      return answer("/write", key);
+    }
+    @Get("read-and-write")
+    @RequirePermissions(ROUTE_PERMISSIONS["/read-and-write"])
+    readAndWrite(key?: KeyContext) {
+      return answer("/read-and-write", key);
+    }
+    @Get("write-or-admin")
+    @RequirePermissions(ROUTE_PERMISSIONS["/write-or-admin"])
+    writeOrAdmin(key?: KeyContext) {
+      return answer("/write-or-admin", key);
+    }
+    @Get("grouped")
+    @RequirePermissions(ROUTE_PERMISSIONS["/grouped"])
+    grouped(key?: KeyContext) {
+      return answer("/grouped", key);
+    }
+    @Get(METERED_ROUTE.path.slice(1))
+    @UnkeyRoute({ cost: METERED_ROUTE.cost })
+    metered(key?: KeyContext) {
+      return answer(METERED_ROUTE.path, key);
+    }
+  }
+  // `@ApiKey() key` on every handler, applied by call: the repository's Biome
+  // parser has parameter-decorator syntax off outside packages/nestjs.
+  const handlers = [
+    "public",
+    "protected",
+    "read",
+    "write",
+    "readAndWrite",
+    "writeOrAdmin",
+    "grouped",
+    "metered",
+  ] as const;
+  for (const name of handlers) ApiKey()(StandardController.prototype, name, 0);
+
+  @Module({
+    imports: [UnkeyModule.forRoot(options)],
+    controllers: [StandardController],
+    providers: [{ provide: APP_GUARD, useClass: UnkeyGuard }],
+  })
+  class AppModule {}
+
+  const app: INestApplication = await NestFactory.create(AppModule, adapter, {
+    logger: false,
+    abortOnError: false,
+  });
+  await app.listen(0, "127.0.0.1");
+  const url = (await app.getUrl()).replace("[::1]", "127.0.0.1");
+  return { url, handlerCalls: () => calls, close: () => app.close() };
+}
+
+/** NestJS on `@nestjs/platform-express`. */
+export const nestjsExpressHarness: AdapterHarness = {
+  name: "nestjs-express",
+  start: (options) => startNestApp(new ExpressAdapter(), options),
+};

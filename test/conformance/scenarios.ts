@@ -1,0 +1,723 @@
+import type { DenialCode, GuardOptions, KeyContext } from "@keyguard/core";
+import type { Fault } from "@keyguard/emulator";
+
+/**
+ * The conformance table: every adapter must answer each scenario identically.
+ * Values are data; the runner (conformance.test.ts) substitutes {@link KEY} and
+ * {@link KEY_ID} with the scenario's freshly created key and its id.
+ *
+ * The runner also checks, on every step: a denial never reaches a handler, is
+ * `application/problem+json` with `status` and `code` in the body and never
+ * echoes the presented key; a 2xx reached exactly one handler, which answered
+ * `{ route, unkey }` for the requested path.
+ */
+
+/** Placeholder for the scenario's key in header values. */
+export const KEY = "$KEY";
+/** Placeholder for the scenario key's id in expected contexts. */
+export const KEY_ID = "$KEY_ID";
+
+/** Root keys the emulator is seeded with (see conformance.test.ts). */
+export const ROOT_KEYS = {
+  /** May verify keys of another API only: verifying ours answers FORBIDDEN. */
+  otherApiOnly: "unkey_root_conformance_other_api",
+  /** Unknown to the emulator: Unkey answers 401, keyguard 500 VERIFIER_MISCONFIGURED. */
+  unknown: "unkey_root_conformance_unknown",
+} as const;
+
+/** A key created for one scenario (`keys.createKey` fields, besides `apiId`). */
+export interface KeySpec {
+  readonly name?: string;
+  readonly meta?: Record<string, unknown>;
+  readonly roles?: readonly string[];
+  readonly permissions?: readonly string[];
+  readonly expires?: number;
+  /** Expires this many ms after the scenario starts (on the scenario's clock). */
+  readonly expiresInMs?: number;
+  readonly enabled?: boolean;
+  readonly externalId?: string;
+  readonly credits?: { readonly remaining: number };
+  readonly ratelimits?: readonly {
+    readonly name: string;
+    readonly limit: number;
+    readonly duration: number;
+    readonly autoApply?: boolean;
+  }[];
+}
+
+export type Header = readonly [name: string, value: string];
+
+export interface RequestSpec {
+  /** @default "GET" */
+  readonly method?: string;
+  readonly path: string;
+  /** Sent exactly as listed (repeats really go out twice). */
+  readonly headers: readonly Header[];
+}
+
+export interface Expectation {
+  readonly status: number;
+  /** The problem body's `code`, for a denial. */
+  readonly code?: DenialCode;
+  /** Exact value, pattern, or `null` for "absent". Names are lower case. */
+  readonly headers?: Readonly<Record<string, string | RegExp | null>>;
+  /**
+   * Fields of the KeyContext the handler saw (`null`: it saw none). `roles` and
+   * `permissions` are compared as sets.
+   */
+  readonly context?: Partial<Record<keyof KeyContext, unknown>> | null;
+  /** `keys.verifyKey` calls the emulator received since the scenario started. */
+  readonly upstream?: number;
+}
+
+export type Step =
+  | { readonly send: RequestSpec; readonly expect: Expectation }
+  /** Inject (or clear) a fault on the emulator's keys.verifyKey. */
+  | { readonly fault: Fault | null }
+  /** `keys.updateKey` on the scenario's key, e.g. `{ enabled: false }`. */
+  | { readonly updateKey: Record<string, unknown> }
+  /** Move the (faked) clock forward: cache TTLs pass without sleeping. */
+  | { readonly advanceMs: number };
+
+export interface Scenario {
+  readonly name: string;
+  /** Guard options merged over `{ rootKey, baseUrl }` of the emulator. */
+  readonly guard?: GuardOptions;
+  /** The key created for this scenario; none when omitted. */
+  readonly key?: KeySpec;
+  readonly steps: readonly Step[];
+}
+
+// Helpers that keep the table readable; they only build data.
+const bearer = (value = KEY): Header[] => [["authorization", `Bearer ${value}`]];
+const get = (path: string, headers: readonly Header[] = bearer()): RequestSpec => ({
+  path,
+  headers,
+});
+const expectCall = (send: RequestSpec, expect: Expectation): Step => ({ send, expect });
+
+const CHALLENGE = "Bearer";
+const INVALID_TOKEN = 'Bearer error="invalid_token"';
+const PROBLEM = /^application\/problem\+json/;
+const silent = { warn() {}, error() {} };
+
+const FAR_FUTURE = 4_102_444_800_000; // 2100-01-01
+const LONG_PAST = 1_000_000_000_000; // 2001-09-09
+const HOUR = 3_600_000;
+
+/** No-fault, one-request scenarios about presenting the key. */
+const presenting: Scenario[] = [
+  {
+    name: "no key: 401 MISSING_KEY with a bare Bearer challenge, no upstream call",
+    key: {},
+    steps: [
+      expectCall(get("/protected", []), {
+        status: 401,
+        code: "MISSING_KEY",
+        headers: { "www-authenticate": CHALLENGE, "content-type": PROBLEM },
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "empty Authorization header: 401 MISSING_KEY",
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["authorization", ""]]), {
+        status: 401,
+        code: "MISSING_KEY",
+        headers: { "www-authenticate": CHALLENGE },
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "scheme without a key (`Bearer`): 401 MALFORMED_KEY",
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["authorization", "Bearer"]]), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        headers: { "www-authenticate": INVALID_TOKEN },
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "another scheme (`Basic`) and no other source: 401 MALFORMED_KEY",
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["authorization", "Basic dXNlcjpwYXNz"]]), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "key with inner whitespace: 401 MALFORMED_KEY, never sent upstream",
+    key: {},
+    steps: [
+      expectCall(get("/protected", bearer(`${KEY} extra`)), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "key over 512 characters: 401 MALFORMED_KEY, never sent upstream",
+    steps: [
+      expectCall(get("/protected", bearer("k".repeat(513))), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "non-ASCII key: 401 MALFORMED_KEY, never sent upstream",
+    steps: [
+      expectCall(get("/protected", bearer("sk_caf\u00e9")), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "two Authorization headers (raw HTTP): 401 MALFORMED_KEY, neither is tried",
+    key: {},
+    steps: [
+      expectCall(get("/protected", [...bearer(), ...bearer()]), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "two X-API-Key headers (raw HTTP): 401 MALFORMED_KEY",
+    key: {},
+    steps: [
+      expectCall(
+        get("/protected", [
+          ["x-api-key", KEY],
+          ["x-api-key", KEY],
+        ]),
+        { status: 401, code: "MALFORMED_KEY", upstream: 0 },
+      ),
+    ],
+  },
+  {
+    name: "lower-case scheme (`bearer`): allowed (RFC 9110 §11.1: schemes are case-insensitive)",
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["authorization", `bearer ${KEY}`]]), {
+        status: 200,
+        context: { keyId: KEY_ID, source: "upstream" },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "upper-case scheme (`BEARER`): allowed",
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["authorization", `BEARER ${KEY}`]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "X-API-Key header: allowed",
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["x-api-key", KEY]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "Basic Authorization plus X-API-Key: the X-API-Key is used",
+    key: {},
+    steps: [
+      expectCall(
+        get("/protected", [
+          ["authorization", "Basic dXNlcjpwYXNz"],
+          ["x-api-key", KEY],
+        ]),
+        { status: 200, context: { keyId: KEY_ID }, upstream: 1 },
+      ),
+    ],
+  },
+  {
+    name: "custom keySources (X-Token only): Authorization is ignored",
+    guard: { keySources: [{ header: "x-token" }] },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), { status: 401, code: "MISSING_KEY", upstream: 0 }),
+      expectCall(get("/protected", [["x-token", KEY]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "public route: no key needed, never verified, handler sees no context",
+    steps: [
+      expectCall(get("/public", []), { status: 200, context: null, upstream: 0 }),
+      expectCall(get("/public", bearer("not-a-key")), { status: 200, context: null, upstream: 0 }),
+    ],
+  },
+];
+
+/** Every code `keys.verifyKey` answers, and what the handler sees for a valid key. */
+const verifyCodes: Scenario[] = [
+  {
+    name: "VALID: 200, the handler sees the key's full context",
+    key: {
+      name: "conformance key",
+      meta: { plan: "pro", seats: 3 },
+      roles: ["editor"],
+      permissions: ["billing.read"],
+      externalId: "org_conformance",
+      expires: FAR_FUTURE,
+    },
+    steps: [
+      expectCall(get("/protected"), {
+        status: 200,
+        context: {
+          keyId: KEY_ID,
+          name: "conformance key",
+          meta: { plan: "pro", seats: 3 },
+          roles: ["editor"],
+          permissions: ["billing.read", "docs.read", "docs.write"],
+          identity: { externalId: "org_conformance" },
+          expires: FAR_FUTURE,
+          source: "upstream",
+        },
+        headers: { "x-keyguard-fail-open": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "NOT_FOUND: 401 with an invalid_token challenge",
+    steps: [
+      expectCall(get("/protected", bearer("sk_conformance_does_not_exist")), {
+        status: 401,
+        code: "NOT_FOUND",
+        headers: { "www-authenticate": INVALID_TOKEN },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "EXPIRED: 401",
+    key: { expires: LONG_PAST },
+    steps: [
+      expectCall(get("/protected"), {
+        status: 401,
+        code: "EXPIRED",
+        headers: { "www-authenticate": INVALID_TOKEN },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "DISABLED: 401",
+    key: { enabled: false },
+    steps: [
+      expectCall(get("/protected"), {
+        status: 401,
+        code: "DISABLED",
+        headers: { "www-authenticate": INVALID_TOKEN },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "FORBIDDEN (root key may not verify this API's keys): 403",
+    guard: { rootKey: ROOT_KEYS.otherApiOnly },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), {
+        status: 403,
+        code: "FORBIDDEN",
+        headers: { "www-authenticate": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "INSUFFICIENT_PERMISSIONS: 403 on a route whose query the key fails",
+    key: { permissions: ["docs.write"] },
+    steps: [
+      expectCall(get("/read"), { status: 403, code: "INSUFFICIENT_PERMISSIONS", upstream: 1 }),
+    ],
+  },
+  {
+    name: "USAGE_EXCEEDED: the last credit is spent, then 429 (metered keys always reach Unkey)",
+    key: { credits: { remaining: 1 } },
+    steps: [
+      expectCall(get("/protected"), {
+        status: 200,
+        context: { keyId: KEY_ID, credits: 0, source: "upstream" },
+        upstream: 1,
+      }),
+      expectCall(get("/protected"), {
+        status: 429,
+        code: "USAGE_EXCEEDED",
+        headers: { "www-authenticate": null },
+        upstream: 2,
+      }),
+    ],
+  },
+  {
+    name: "RATE_LIMITED: RateLimit-* on the allowed request, then 429 with Retry-After",
+    key: { ratelimits: [{ name: "requests", limit: 1, duration: HOUR, autoApply: true }] },
+    steps: [
+      expectCall(get("/protected"), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        headers: { "ratelimit-limit": "1", "ratelimit-remaining": "0", "retry-after": null },
+        upstream: 1,
+      }),
+      expectCall(get("/protected"), {
+        status: 429,
+        code: "RATE_LIMITED",
+        headers: {
+          "retry-after": /^[1-9]\d*$/,
+          "ratelimit-limit": "1",
+          "ratelimit-remaining": "0",
+        },
+        upstream: 2,
+      }),
+    ],
+  },
+  {
+    name: "a key with an auto-applied rate limit reaches Unkey on every request, refused ones too",
+    key: { ratelimits: [{ name: "requests", limit: 1, duration: HOUR, autoApply: true }] },
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
+      expectCall(get("/protected"), { status: 429, code: "RATE_LIMITED", upstream: 2 }),
+      expectCall(get("/protected"), {
+        status: 429,
+        code: "RATE_LIMITED",
+        headers: { "retry-after": /^[1-9]\d*$/ },
+        upstream: 3,
+      }),
+    ],
+  },
+];
+
+/** Per-route permission queries, evaluated locally against the key's permissions. */
+function permission(
+  route: string,
+  permissions: readonly string[],
+  status: 200 | 403,
+  roles?: readonly string[],
+): Scenario {
+  const verdict = status === 200 ? "passes" : "fails";
+  const holder = roles ? `role ${roles.join(", ")}` : `[${permissions.join(", ")}]`;
+  return {
+    name: `${route} ${verdict} for a key with ${holder}`,
+    key: roles ? { roles } : { permissions },
+    steps: [
+      expectCall(
+        get(route),
+        status === 200
+          ? { status, context: { keyId: KEY_ID }, upstream: 1 }
+          : { status, code: "INSUFFICIENT_PERMISSIONS", upstream: 1 },
+      ),
+    ],
+  };
+}
+
+const permissions: Scenario[] = [
+  permission("/read", ["docs.read"], 200),
+  permission("/write", ["docs.read"], 403),
+  permission("/read-and-write", ["docs.read", "docs.write"], 200),
+  permission("/read-and-write", ["docs.read"], 403),
+  permission("/read-and-write", [], 200, ["editor"]),
+  permission("/write-or-admin", ["admin"], 200),
+  permission("/write-or-admin", ["docs.write"], 200),
+  permission("/write-or-admin", ["docs.read"], 403),
+  permission("/grouped", ["docs.read", "docs.write"], 200),
+  permission("/grouped", ["admin"], 200),
+  permission("/grouped", ["docs.write"], 403),
+  {
+    name: "one cached verification serves every route's query: one upstream call for five routes",
+    key: { permissions: ["docs.read"] },
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
+      expectCall(get("/read"), { status: 200, context: { source: "cache" }, upstream: 1 }),
+      expectCall(get("/write"), { status: 403, code: "INSUFFICIENT_PERMISSIONS", upstream: 1 }),
+      expectCall(get("/write-or-admin"), {
+        status: 403,
+        code: "INSUFFICIENT_PERMISSIONS",
+        upstream: 1,
+      }),
+      expectCall(get("/read-and-write"), {
+        status: 403,
+        code: "INSUFFICIENT_PERMISSIONS",
+        upstream: 1,
+      }),
+    ],
+  },
+];
+
+/** Upstream call counts: cache on, off, metered routes, negative caching, TTL. */
+const caching: Scenario[] = [
+  {
+    name: "cache on: three requests, one upstream call (sources upstream, cache, cache)",
+    key: {},
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
+      expectCall(get("/protected"), { status: 200, context: { source: "cache" }, upstream: 1 }),
+      expectCall(get("/read-and-write"), {
+        status: 403,
+        code: "INSUFFICIENT_PERMISSIONS",
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "cache off: every request reaches Unkey",
+    guard: { cache: false },
+    key: { permissions: ["docs.read"] },
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 2 }),
+      expectCall(get("/read"), { status: 200, context: { source: "upstream" }, upstream: 3 }),
+    ],
+  },
+  {
+    name: "metered route (cost 1): every request reaches Unkey even with the cache on",
+    key: { credits: { remaining: 10 } },
+    steps: [
+      expectCall(get("/metered"), { status: 200, context: { credits: 9 }, upstream: 1 }),
+      expectCall(get("/metered"), {
+        status: 200,
+        context: { credits: 8, source: "upstream" },
+        upstream: 2,
+      }),
+    ],
+  },
+  {
+    name: "NOT_FOUND is cached briefly: a flood of one bad key costs one call per negative TTL",
+    guard: { cache: { negativeTtlMs: 1000 } },
+    steps: [
+      expectCall(get("/protected", bearer("sk_conformance_flood")), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 1,
+      }),
+      expectCall(get("/protected", bearer("sk_conformance_flood")), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 1,
+      }),
+      { advanceMs: 1001 },
+      expectCall(get("/protected", bearer("sk_conformance_flood")), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 2,
+      }),
+    ],
+  },
+  {
+    // Documented behaviour: revocation takes effect within the cache TTL (Unkey itself
+    // documents up to 60 s). The clock is faked, so the TTL passes without sleeping.
+    name: "key disabled while cached: still allowed within the TTL (300 ms), refused after it",
+    guard: { cache: { ttlMs: 300 } },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
+      { updateKey: { enabled: false } },
+      expectCall(get("/protected"), { status: 200, context: { source: "cache" }, upstream: 1 }),
+      { advanceMs: 299 },
+      expectCall(get("/protected"), { status: 200, context: { source: "cache" }, upstream: 1 }),
+      { advanceMs: 2 },
+      expectCall(get("/protected"), { status: 401, code: "DISABLED", upstream: 2 }),
+    ],
+  },
+  {
+    name: "a cached answer never outlives the key's expiry (TTL 60 s, key expires in 500 ms)",
+    key: { expiresInMs: 500 },
+    guard: { cache: { ttlMs: 60_000 } },
+    steps: [
+      expectCall(get("/protected"), { status: 200, upstream: 1 }),
+      { advanceMs: 499 },
+      expectCall(get("/protected"), { status: 200, context: { source: "cache" }, upstream: 1 }),
+      { advanceMs: 2 },
+      expectCall(get("/protected"), { status: 401, code: "EXPIRED", upstream: 2 }),
+    ],
+  },
+];
+
+const verifierDown = (fault: Fault, name: string, guard: GuardOptions = {}): Scenario => ({
+  name: `verifier down (${name}): 503 VERIFIER_UNAVAILABLE with Retry-After, fail-closed`,
+  guard: { timeoutMs: 300, ...guard },
+  key: {},
+  steps: [
+    { fault },
+    expectCall(get("/protected"), {
+      status: 503,
+      code: "VERIFIER_UNAVAILABLE",
+      headers: { "retry-after": /^\d+$/, "x-keyguard-fail-open": null },
+      upstream: 1,
+    }),
+  ],
+});
+
+/** Unkey unavailable or refusing us: fail closed by default, fail open on request, stale-if-error. */
+const failures: Scenario[] = [
+  verifierDown({ status: 503 }, "Unkey answers 503"),
+  verifierDown({ status: 500 }, "Unkey answers 500"),
+  verifierDown({ status: 200, body: "{not json" }, "garbage JSON"),
+  verifierDown({ status: 200, contentType: "text/html", body: "<html>" }, "an HTML page"),
+  verifierDown({ hang: true }, "no answer within timeoutMs"),
+  verifierDown({ reset: true }, "connection reset"),
+  {
+    name: "Unkey refuses the root key: 500 VERIFIER_MISCONFIGURED",
+    guard: { rootKey: ROOT_KEYS.unknown, logger: silent },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), {
+        status: 500,
+        code: "VERIFIER_MISCONFIGURED",
+        headers: { "www-authenticate": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "fail-open (opt-in): the handler is reached, flagged by source and header",
+    guard: { failureMode: "open" },
+    key: {},
+    steps: [
+      { fault: { status: 503 } },
+      expectCall(get("/protected"), {
+        status: 200,
+        context: { source: "fail-open", keyId: "", permissions: [], roles: [] },
+        headers: { "x-keyguard-fail-open": "true" },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "fail-open never grants permissions: a permission route still answers 503",
+    guard: { failureMode: "open" },
+    key: { permissions: ["docs.read"] },
+    steps: [
+      { fault: { status: 503 } },
+      expectCall(get("/read"), {
+        status: 503,
+        code: "VERIFIER_UNAVAILABLE",
+        headers: { "x-keyguard-fail-open": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "fail-open still refuses a missing key (no outage involved)",
+    guard: { failureMode: "open" },
+    steps: [
+      { fault: { status: 503 } },
+      expectCall(get("/protected", []), { status: 401, code: "MISSING_KEY", upstream: 0 }),
+    ],
+  },
+  {
+    name: "stale-if-error: an expired entry is served during an outage, then refused after the window",
+    guard: { cache: { ttlMs: 1000 }, staleIfErrorMs: 60_000 },
+    key: { permissions: ["docs.read"] },
+    steps: [
+      expectCall(get("/read"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
+      { advanceMs: 1001 },
+      { fault: { status: 503 } },
+      expectCall(get("/read"), {
+        status: 200,
+        context: { source: "stale", keyId: KEY_ID },
+        upstream: 2,
+      }),
+      expectCall(get("/write"), { status: 403, code: "INSUFFICIENT_PERMISSIONS", upstream: 3 }),
+      { advanceMs: 60_000 },
+      expectCall(get("/read"), { status: 503, code: "VERIFIER_UNAVAILABLE", upstream: 4 }),
+    ],
+  },
+  {
+    name: "no stale-if-error by default: an expired entry is not served during an outage",
+    guard: { cache: { ttlMs: 1000 } },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), { status: 200, upstream: 1 }),
+      { advanceMs: 1001 },
+      { fault: { status: 503 } },
+      expectCall(get("/protected"), { status: 503, code: "VERIFIER_UNAVAILABLE", upstream: 2 }),
+    ],
+  },
+  {
+    name: "recovery: once Unkey answers again, the same key is allowed",
+    key: {},
+    steps: [
+      { fault: { status: 503 } },
+      expectCall(get("/protected"), { status: 503, code: "VERIFIER_UNAVAILABLE", upstream: 1 }),
+      { fault: null },
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 2 }),
+    ],
+  },
+];
+
+const preflightHeaders: Header[] = [
+  ["origin", "https://app.example"],
+  ["access-control-request-method", "GET"],
+];
+
+/** CORS preflights carry no credentials (Fetch standard §4.8), so they pass unguarded by default. */
+const preflight: Scenario[] = [
+  {
+    name: "OPTIONS preflight without a key passes unguarded by default",
+    steps: [
+      expectCall(
+        { method: "OPTIONS", path: "/protected", headers: preflightHeaders },
+        { status: 204, upstream: 0 },
+      ),
+    ],
+  },
+  {
+    name: "OPTIONS that is not a preflight (no Access-Control-Request-Method) is guarded",
+    steps: [
+      expectCall(
+        { method: "OPTIONS", path: "/protected", headers: [["origin", "https://app.example"]] },
+        { status: 401, code: "MISSING_KEY", upstream: 0 },
+      ),
+    ],
+  },
+  {
+    name: 'preflight: "guard" guards preflights too',
+    guard: { preflight: "guard" },
+    steps: [
+      expectCall(
+        { method: "OPTIONS", path: "/protected", headers: preflightHeaders },
+        { status: 401, code: "MISSING_KEY", upstream: 0 },
+      ),
+    ],
+  },
+];
+
+/** The whole table, grouped by concern. */
+export const SCENARIOS: readonly Scenario[] = [
+  ...presenting,
+  ...verifyCodes,
+  ...permissions,
+  ...caching,
+  ...failures,
+  ...preflight,
+];

@@ -1,0 +1,54 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A published package and the public names its entry point must export. */
+export interface Published {
+  readonly name: string;
+  readonly dir: string;
+  readonly names: readonly string[];
+}
+
+/** Every package keyguard publishes, with the names examples and docs rely on (DESIGN.md). */
+export const PUBLISHED: readonly Published[] = [
+  {
+    name: "@keyguard/core",
+    dir: "packages/core",
+    names: [
+      "createVerifier",
+      "createGuard",
+      "authorize",
+      "prepareRoute",
+      "decide",
+      "deny",
+      "extractKey",
+      "parsePermissionQuery",
+      "evaluatePermissionQuery",
+      "printPermissionQuery",
+      "and",
+      "or",
+      "KeyguardError",
+      "KeyguardConfigError",
+      "VerifierError",
+      "PermissionQuerySyntaxError",
+    ],
+  },
+  { name: "@keyguard/express", dir: "packages/express", names: ["unkey", "requirePermissions"] },
+  { name: "@keyguard/hono", dir: "packages/hono", names: ["unkey", "requirePermissions"] },
+  { name: "@keyguard/fastify", dir: "packages/fastify", names: ["keyguard", "default"] },
+  {
+    name: "@keyguard/nestjs",
+    dir: "packages/nestjs",
+    names: ["UnkeyModule", "UnkeyGuard", "RequirePermissions", "Public", "ApiKey"],
+  },
+  { name: "@keyguard/emulator", dir: "packages/emulator", names: ["startEmulator"] },
+];
+
+/** Fails early, with the fix, when a package has not been built. */
+export function assertBuilt(pkg: Published): void {
+  if (!existsSync(`${ROOT}${pkg.dir}/dist`)) {
+    throw new Error(`${pkg.name} has no dist/: run \`pnpm build\` first.`);
+  }
+}
