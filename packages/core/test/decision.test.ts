@@ -1,0 +1,234 @@
+import { describe, expect, it } from "vitest";
+import {
+  authorize,
+  createGuard,
+  type Deny,
+  decide,
+  FAIL_OPEN_HEADER,
+  type KeyContext,
+  KeyguardError,
+  prepareRoute,
+  type RatelimitState,
+  VerifierError,
+  type VerifyCode,
+  type VerifyResult,
+} from "../src/index";
+import { fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY } from "./fake-unkey";
+
+const NOW = 1_700_000_000_000;
+
+function result(code: VerifyCode, extra: Partial<VerifyResult> = {}): VerifyResult {
+  return {
+    valid: code === "VALID",
+    code,
+    keyId: code === "NOT_FOUND" ? undefined : "key_1",
+    roles: [],
+    permissions: [],
+    requestId: "req_42",
+    source: "upstream",
+    ...extra,
+  };
+}
+
+function denied(decision: ReturnType<typeof decide>): Deny {
+  expect(decision.allowed).toBe(false);
+  return decision as Deny;
+}
+
+const limit = (extra: Partial<RatelimitState>): RatelimitState => ({
+  name: "requests",
+  exceeded: false,
+  limit: 10,
+  remaining: 5,
+  duration: 60_000,
+  reset: NOW + 30_000,
+  autoApply: true,
+  ...extra,
+});
+
+describe("decide(): the decision table", () => {
+  it.each([
+    ["NOT_FOUND", 401],
+    ["EXPIRED", 401],
+    ["DISABLED", 401],
+    ["FORBIDDEN", 403],
+    ["INSUFFICIENT_PERMISSIONS", 403],
+    ["USAGE_EXCEEDED", 429],
+    ["RATE_LIMITED", 429],
+    ["UNKNOWN", 401],
+  ] as const)("%s → %i", (code, status) => {
+    const decision = denied(decide({ result: result(code), now: NOW }));
+    expect(decision.status).toBe(status);
+    expect(decision.body.status).toBe(status);
+    expect(decision.body.code).toBe(code === "UNKNOWN" ? "INVALID_KEY" : code);
+    expect(decision.body.requestId).toBe("req_42");
+    expect(decision.headers["content-type"]).toBe("application/problem+json");
+    expect(decision.body.type).toMatch(/^urn:keyguard:problem:/);
+    expect(typeof decision.body.title).toBe("string");
+    expect(typeof decision.body.detail).toBe("string");
+    if (status === 401) expect(decision.headers["www-authenticate"]).toMatch(/^Bearer/);
+    else expect(decision.headers["www-authenticate"]).toBeUndefined();
+  });
+
+  it.each([
+    ["MISSING_KEY", "Bearer"],
+    ["MALFORMED_KEY", 'Bearer error="invalid_token"'],
+  ] as const)("extraction %s → 401 with WWW-Authenticate", (code, challenge) => {
+    const decision = denied(decide({ extraction: { ok: false, code } }));
+    expect(decision.status).toBe(401);
+    expect(decision.code).toBe(code);
+    expect(decision.body.code).toBe(code);
+    expect(decision.body.requestId).toBeUndefined();
+    expect(decision.headers["www-authenticate"]).toBe(challenge);
+  });
+
+  it("RATE_LIMITED with a reset → Retry-After and RateLimit-*", () => {
+    const decision = denied(
+      decide({
+        result: result("RATE_LIMITED", {
+          ratelimits: [limit({ exceeded: true, remaining: 0, reset: NOW + 30_000 })],
+        }),
+        now: NOW,
+      }),
+    );
+    expect(decision.status).toBe(429);
+    expect(decision.headers["retry-after"]).toBe("30");
+    expect(decision.headers["ratelimit-limit"]).toBe("10");
+    expect(decision.headers["ratelimit-remaining"]).toBe("0");
+    expect(decision.headers["ratelimit-reset"]).toBe("30");
+  });
+
+  it("RATE_LIMITED without a known reset → no Retry-After", () => {
+    const decision = denied(decide({ result: result("RATE_LIMITED"), now: NOW }));
+    expect(decision.status).toBe(429);
+    expect(decision.headers["retry-after"]).toBeUndefined();
+  });
+
+  it("USAGE_EXCEEDED → 429 without Retry-After (credits do not reset on a clock)", () => {
+    const decision = denied(decide({ result: result("USAGE_EXCEEDED", { credits: 0 }), now: NOW }));
+    expect(decision.status).toBe(429);
+    expect(decision.headers["retry-after"]).toBeUndefined();
+  });
+
+  it("a valid key → allow with context; RateLimit-* but no Retry-After when limits apply", () => {
+    const plain = decide({ result: result("VALID", { permissions: ["a"], name: "n" }) });
+    expect(plain).toMatchObject({
+      allowed: true,
+      context: { keyId: "key_1", name: "n", permissions: ["a"], source: "upstream" },
+      headers: {},
+    });
+    const limited = decide({
+      result: result("VALID", { ratelimits: [limit({ remaining: 3 })] }),
+      now: NOW,
+    });
+    expect(limited.allowed).toBe(true);
+    expect(limited.headers["ratelimit-remaining"]).toBe("3");
+    expect(limited.headers["retry-after"]).toBeUndefined();
+  });
+
+  it("cached and stale results keep their source in the context", () => {
+    for (const source of ["cache", "stale"] as const) {
+      const decision = decide({ result: result("VALID", { source }) });
+      expect(decision.allowed && decision.context?.source).toBe(source);
+    }
+  });
+
+  it("VERIFIER_UNAVAILABLE → 503 with Retry-After from the error", () => {
+    const error = new VerifierError("VERIFIER_UNAVAILABLE", "down", {
+      retryAfterSeconds: 7,
+      requestId: "req_9",
+    });
+    const decision = denied(decide({ error }));
+    expect(decision.status).toBe(503);
+    expect(decision.body.code).toBe("VERIFIER_UNAVAILABLE");
+    expect(decision.body.requestId).toBe("req_9");
+    expect(decision.headers["retry-after"]).toBe("7");
+    expect(decision.error).toBe(error);
+  });
+
+  it("an unexpected error → 503 with a default Retry-After", () => {
+    const decision = denied(decide({ error: new TypeError("boom") }));
+    expect(decision.status).toBe(503);
+    expect(decision.headers["retry-after"]).toBe("1");
+    expect(decision.error).toBeInstanceOf(KeyguardError);
+  });
+
+  it.each(["closed", "open"] as const)(
+    "VERIFIER_MISCONFIGURED → 500 under failureMode %s",
+    (failureMode) => {
+      const error = new VerifierError("VERIFIER_MISCONFIGURED", "bad root key", { status: 401 });
+      const decision = denied(decide({ error, failureMode }));
+      expect(decision.status).toBe(500);
+      expect(decision.body.code).toBe("VERIFIER_MISCONFIGURED");
+      expect(decision.headers["retry-after"]).toBeUndefined();
+    },
+  );
+
+  it("fail-open lets an outage through, flagged, but never on a route with permissions", () => {
+    const error = new VerifierError("VERIFIER_UNAVAILABLE", "down");
+    const open = decide({ error, failureMode: "open" });
+    expect(open.allowed).toBe(true);
+    expect(open.headers[FAIL_OPEN_HEADER]).toBe("true");
+    expect(FAIL_OPEN_HEADER).toBe("x-keyguard-fail-open");
+    expect(open.allowed && open.context?.source).toBe("fail-open");
+    expect(open.allowed && open.context?.permissions).toEqual([]);
+
+    expect(denied(decide({ error, failureMode: "open", requiresPermissions: true })).status).toBe(
+      503,
+    );
+    expect(denied(decide({ error, failureMode: "closed" })).status).toBe(503);
+    expect(denied(decide({ error })).status).toBe(503);
+  });
+
+  it("fail-open never overrides a real answer from Unkey", () => {
+    expect(denied(decide({ result: result("NOT_FOUND"), failureMode: "open" })).status).toBe(401);
+  });
+});
+
+describe("bodies never contain the presented key", () => {
+  const secret = "sk_live_SECRET_4f9d2";
+
+  it.each([
+    ["NOT_FOUND", { authorization: `Bearer ${secret}` }, 401],
+    ["MALFORMED_KEY (space)", { authorization: `Bearer ${secret} x` }, 401],
+    ["MALFORMED_KEY (comma)", { "x-api-key": `${secret},${secret}` }, 401],
+  ] as const)("%s", async (_name, headers, status) => {
+    const unkey = fakeUnkey(() => NOT_FOUND_ANSWER);
+    const guard = createGuard({ rootKey: ROOT_KEY, fetch: unkey.fetch });
+    const decision = denied(await guard.check({ headers: new Headers(headers) }));
+    expect(decision.status).toBe(status);
+    const everything = JSON.stringify({ body: decision.body, headers: decision.headers });
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(ROOT_KEY);
+  });
+});
+
+describe("authorize()", () => {
+  const context: KeyContext = {
+    keyId: "key_1",
+    roles: [],
+    permissions: ["docs.read", "docs.write"],
+    source: "cache",
+  };
+
+  it("allows when the query holds, 403 when not, 401 without a context", () => {
+    const ok = authorize(context, prepareRoute({ permissions: "docs.read AND docs.write" }));
+    expect(ok).toMatchObject({ allowed: true, context });
+    const no = denied(authorize(context, prepareRoute({ permissions: "docs.read AND admin" })));
+    expect(no.status).toBe(403);
+    expect(no.body.code).toBe("INSUFFICIENT_PERMISSIONS");
+    expect(authorize(context, prepareRoute({})).allowed).toBe(true);
+    const none = denied(authorize(undefined, prepareRoute({ permissions: "docs.read" })));
+    expect(none.status).toBe(401);
+    expect(none.body.code).toBe("MISSING_KEY");
+  });
+
+  it("never grants permissions to a fail-open context", () => {
+    const failOpen: KeyContext = { keyId: "", roles: [], permissions: [], source: "fail-open" };
+    const withQuery = denied(authorize(failOpen, prepareRoute({ permissions: "docs.read" })));
+    expect(withQuery.status).toBe(503);
+    const without = authorize(failOpen, prepareRoute({}));
+    expect(without.allowed).toBe(true);
+    expect(without.headers[FAIL_OPEN_HEADER]).toBe("true");
+  });
+});

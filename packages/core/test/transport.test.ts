@@ -1,0 +1,252 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createVerifier, decide, type Logger, VerifierError } from "../src/index";
+import { ROOT_KEY } from "./fake-unkey";
+
+interface Seen {
+  method: string | undefined;
+  url: string | undefined;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+/** A local Unkey stand-in on 127.0.0.1:0 that records what it was sent. */
+async function serve(handler: Handler) {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      raw += chunk;
+    });
+    req.on("end", () => {
+      seen.push({
+        method: req.method,
+        url: req.url,
+        authorization: req.headers.authorization,
+        contentType: req.headers["content-type"],
+        body: raw ? JSON.parse(raw) : undefined,
+      });
+      handler(req, res);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { baseUrl: `http://127.0.0.1:${port}`, seen };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const verifyData = (data: Record<string, unknown>) => ({ meta: { requestId: "req_t" }, data });
+
+function verifierFor(baseUrl: string, extra: { timeoutMs?: number; logger?: Logger } = {}) {
+  return createVerifier({ rootKey: ROOT_KEY, baseUrl, cache: false, ...extra });
+}
+
+async function failure(promise: Promise<unknown>): Promise<VerifierError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(VerifierError);
+  return error as VerifierError;
+}
+
+describe("transport against a real HTTP server", () => {
+  it("sends exactly the expected body with the root key as Bearer", async () => {
+    const { baseUrl, seen } = await serve((_req, res) =>
+      json(res, 200, verifyData({ valid: true, code: "VALID", keyId: "key_1" })),
+    );
+    const verifier = verifierFor(baseUrl);
+    await verifier.verify("sk_1");
+    await verifier.verify("sk_2", {
+      permissions: "a and (b or c)",
+      tags: ["route=/docs"],
+      cost: 2,
+      ratelimits: [{ name: "requests", cost: 1 }],
+    });
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toEqual({
+      method: "POST",
+      url: "/v2/keys.verifyKey",
+      authorization: `Bearer ${ROOT_KEY}`,
+      contentType: "application/json",
+      body: { key: "sk_1" },
+    });
+    expect(seen[1]?.body).toEqual({
+      key: "sk_2",
+      permissions: "a AND (b OR c)",
+      tags: ["route=/docs"],
+      credits: { cost: 2 },
+      ratelimits: [{ name: "requests", cost: 1 }],
+    });
+  });
+
+  it("a valid answer is normalized with its requestId", async () => {
+    const { baseUrl } = await serve((_req, res) =>
+      json(
+        res,
+        200,
+        verifyData({
+          valid: true,
+          code: "VALID",
+          keyId: "key_1",
+          permissions: ["a", 3],
+          roles: ["admin"],
+          credits: 9,
+        }),
+      ),
+    );
+    expect(await verifierFor(baseUrl).verify("sk_1")).toMatchObject({
+      valid: true,
+      keyId: "key_1",
+      permissions: ["a"],
+      roles: ["admin"],
+      credits: 9,
+      requestId: "req_t",
+      source: "upstream",
+    });
+  });
+
+  it("times out a server that never answers, within about timeoutMs", async () => {
+    const { baseUrl, seen } = await serve(() => {});
+    const verifier = verifierFor(baseUrl, { timeoutMs: 200 });
+    const started = performance.now();
+    const error = await failure(verifier.verify("sk_1"));
+    const elapsed = performance.now() - started;
+    expect(error.code).toBe("VERIFIER_UNAVAILABLE");
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(1500);
+    // Never retried after a timeout: a retry could deduct credits twice.
+    expect(verifier.stats().upstreamCalls).toBe(1);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("retries a refused connection once, then reports VERIFIER_UNAVAILABLE", async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const verifier = verifierFor(`http://127.0.0.1:${port}`);
+    const error = await failure(verifier.verify("sk_1"));
+    expect(error.code).toBe("VERIFIER_UNAVAILABLE");
+    expect(verifier.stats().upstreamCalls).toBe(2);
+    expect(decide({ error })).toMatchObject({ allowed: false, status: 503 });
+  });
+
+  it.each([500, 502, 503])("HTTP %i → VERIFIER_UNAVAILABLE", async (status) => {
+    const { baseUrl } = await serve((_req, res) =>
+      json(res, status, {
+        meta: { requestId: "req_5xx" },
+        error: { title: "oops", detail: "x", status },
+      }),
+    );
+    const error = await failure(verifierFor(baseUrl).verify("sk_1"));
+    expect(error.code).toBe("VERIFIER_UNAVAILABLE");
+    expect(error.status).toBe(status);
+    expect(error.requestId).toBe("req_5xx");
+    expect(error.retryAfterSeconds).toBe(1);
+  });
+
+  it("takes Retry-After from Unkey's header", async () => {
+    const { baseUrl } = await serve((_req, res) =>
+      json(res, 503, { error: { title: "busy" } }, { "retry-after": "7" }),
+    );
+    const error = await failure(verifierFor(baseUrl).verify("sk_1"));
+    expect(error.retryAfterSeconds).toBe(7);
+    const decision = decide({ error });
+    expect(decision.allowed).toBe(false);
+    expect(decision.headers["retry-after"]).toBe("7");
+  });
+
+  it.each<[string, Handler]>([
+    [
+      "malformed JSON",
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"meta": {"requestId": "r"}, "data": {"valid": tr');
+      },
+    ],
+    [
+      "a truncated body",
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+        res.write('{"meta":{"requestId":"r"},"data":{"valid":true,');
+        setTimeout(() => res.destroy(), 10);
+      },
+    ],
+    [
+      "the wrong content type",
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end(JSON.stringify(verifyData({ valid: true, code: "VALID", keyId: "key_1" })));
+      },
+    ],
+    [
+      "valid:true without a keyId",
+      (_req, res) => json(res, 200, verifyData({ valid: true, code: "VALID" })),
+    ],
+    [
+      "valid:true with code NOT_FOUND",
+      (_req, res) => json(res, 200, verifyData({ valid: true, code: "NOT_FOUND", keyId: "k" })),
+    ],
+    ["an empty object", (_req, res) => json(res, 200, {})],
+  ])("200 with %s → VERIFIER_UNAVAILABLE, never valid", async (_name, handler) => {
+    const { baseUrl } = await serve(handler);
+    const error = await failure(verifierFor(baseUrl).verify("sk_1"));
+    expect(error.code).toBe("VERIFIER_UNAVAILABLE");
+  });
+
+  it("an unknown code is UNKNOWN and never valid", async () => {
+    const { baseUrl } = await serve((_req, res) =>
+      json(res, 200, verifyData({ valid: true, code: "SUPER_VALID", keyId: "key_1" })),
+    );
+    const result = await verifierFor(baseUrl).verify("sk_1");
+    expect(result).toMatchObject({ valid: false, code: "UNKNOWN" });
+    const decision = decide({ result });
+    expect(decision.allowed).toBe(false);
+    expect(decision.allowed ? 0 : decision.status).toBe(401);
+  });
+
+  it.each([401, 403])(
+    "HTTP %i → VERIFIER_MISCONFIGURED, logged once across calls",
+    async (status) => {
+      const { baseUrl, seen } = await serve((_req, res) =>
+        json(res, status, {
+          meta: { requestId: "req_bad" },
+          error: { title: "Unauthorized", detail: "root key invalid", status },
+        }),
+      );
+      const logger = { warn: vi.fn(), error: vi.fn() };
+      const verifier = verifierFor(baseUrl, { logger });
+      for (let i = 0; i < 3; i++) {
+        const error = await failure(verifier.verify(`sk_call_${i}`));
+        expect(error.code).toBe("VERIFIER_MISCONFIGURED");
+        expect(error.status).toBe(status);
+        expect(decide({ error, failureMode: "open" }).allowed).toBe(false);
+      }
+      expect(seen).toHaveLength(3);
+      expect(logger.error).toHaveBeenCalledTimes(1);
+      const message = String(logger.error.mock.calls[0]?.[0]);
+      expect(message).toContain(String(status));
+      expect(message).not.toContain("sk_call_");
+      expect(message).not.toContain(ROOT_KEY);
+    },
+  );
+});
