@@ -1,0 +1,158 @@
+import { randomBytes } from "node:crypto";
+import { type Emulator, startEmulator } from "@keyguard/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RawResponse } from "../conformance/http";
+import { HARNESSES } from "./adapters";
+import { keepAliveClient, pool } from "./client";
+import { recordFigures } from "./results";
+import {
+  captureOutput,
+  checkResponse,
+  leaks,
+  observeError,
+  secretFigures,
+  trackKey,
+} from "./secrets";
+
+/**
+ * A bounded soak: ~3 s on one adapter by default. `SOAK_SECONDS=60 SOAK_ADAPTERS=all`
+ * runs longer and on every adapter (see README/RESULTS.md for the command).
+ */
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 3);
+const ADAPTERS =
+  process.env.SOAK_ADAPTERS === "all"
+    ? HARNESSES
+    : HARNESSES.filter((h) => (process.env.SOAK_ADAPTERS ?? "express").split(",").includes(h.name));
+const CONCURRENCY = 50;
+const VALID_KEYS = 200;
+const TOTAL_KEYS = 10_000;
+const HEAP_GROWTH_LIMIT = 96 * 1024 * 1024;
+
+interface Sample {
+  readonly latencyMs: number;
+}
+
+function p99(samples: readonly Sample[]): number {
+  const sorted = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+}
+
+const figures: Record<string, unknown> = {};
+let restoreOutput: () => void = () => {};
+beforeAll(() => {
+  restoreOutput = captureOutput();
+});
+afterAll(() => {
+  restoreOutput();
+  recordFigures("soak", {
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+    keys: TOTAL_KEYS,
+    validKeys: VALID_KEYS,
+    perAdapter: figures,
+    secrets: secretFigures(),
+  });
+  expect(leaks()).toEqual([]);
+});
+
+describe("soak", () => {
+  let emulator: Emulator;
+  const keys: { key: string; valid: boolean }[] = [];
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    trackKey(emulator.rootKey);
+    const { apiId } = await emulator.call<{ apiId: string }>("apis.createApi", { name: "soak" });
+    const created = await pool(Array.from({ length: VALID_KEYS }), 10, () =>
+      emulator.call<{ key: string }>("keys.createKey", { apiId, prefix: "sk" }),
+    );
+    for (const { key } of created) keys.push({ key, valid: true });
+    while (keys.length < TOTAL_KEYS) {
+      // Nine in ten invalid keys are plausible (Unkey answers NOT_FOUND), one in ten malformed.
+      const plausible = keys.length % 10 !== 0;
+      const key = plausible
+        ? `sk_${randomBytes(12).toString("base64url")}`
+        : `sk ${randomBytes(6).toString("hex")}`;
+      keys.push({ key, valid: false });
+    }
+    for (const { key } of keys) trackKey(key);
+  });
+  afterAll(() => emulator?.stop());
+
+  it.each(ADAPTERS.map((h) => [h.name, h] as const))(
+    `%s: ${SECONDS} s at concurrency ${CONCURRENCY} over ${TOTAL_KEYS} keys: no error, no 5xx, bounded heap, stable p99`,
+    async (name, harness) => {
+      const app = await harness.start({
+        rootKey: emulator.rootKey,
+        baseUrl: emulator.url,
+        logger: { warn() {}, error() {} },
+      });
+      const client = keepAliveClient(app.url, CONCURRENCY);
+      const samples: Sample[] = [];
+      const statuses: Record<string, number> = {};
+      const wrong: string[] = [];
+      let errors = 0;
+      let handlersExpected = 0;
+      const heapBefore = process.memoryUsage().heapUsed;
+      const deadline = performance.now() + SECONDS * 1000;
+      let cursor = 0;
+      try {
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (performance.now() < deadline) {
+              const item = keys[(cursor++ * 7919) % keys.length] as { key: string; valid: boolean };
+              const t0 = performance.now();
+              let response: RawResponse;
+              try {
+                response = await client.get("/protected", { authorization: `Bearer ${item.key}` });
+              } catch (error) {
+                errors++;
+                observeError(error);
+                continue;
+              }
+              samples.push({ latencyMs: performance.now() - t0 });
+              statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+              checkResponse(response, item.key, true);
+              if (item.valid) handlersExpected++;
+              if (response.status !== (item.valid ? 200 : 401) && wrong.length < 5) {
+                wrong.push(
+                  `${item.valid ? "valid" : "invalid"} key → ${response.status} ${response.text.slice(0, 120)}`,
+                );
+              }
+            }
+          }),
+        );
+      } finally {
+        client.close();
+      }
+      const heapAfter = process.memoryUsage().heapUsed;
+      const handlerCalls = app.handlerCalls();
+      await app.close();
+      const tenth = Math.max(1, Math.floor(samples.length / 10));
+      const first = p99(samples.slice(0, tenth));
+      const last = p99(samples.slice(-tenth));
+      const fivexx = Object.entries(statuses)
+        .filter(([s]) => Number(s) >= 500)
+        .reduce((n, [, c]) => n + c, 0);
+      figures[name] = {
+        requests: samples.length,
+        requestsPerSecond: Math.round(samples.length / SECONDS),
+        statuses,
+        errors,
+        upstreamVerifyCalls: emulator.stats().calls["keys.verifyKey"] ?? 0,
+        heapGrowthMB: Number(((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)),
+        p99FirstTenthMs: Number(first.toFixed(2)),
+        p99LastTenthMs: Number(last.toFixed(2)),
+      };
+      emulator.resetStats();
+      expect(errors).toBe(0);
+      expect(fivexx).toBe(0);
+      expect(wrong).toEqual([]);
+      expect(handlerCalls).toBe(handlersExpected);
+      expect(samples.length).toBeGreaterThan(100);
+      expect(heapAfter - heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT);
+      expect(last).toBeLessThanOrEqual(5 * first + 50);
+    },
+    SECONDS * 1000 + 20_000,
+  );
+});
