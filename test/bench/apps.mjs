@@ -1,0 +1,135 @@
+// App builders for the bench: one route, GET /hello, answering {"ok":true},
+// bare (no guard) or guarded (any valid key), in each framework's own idiom.
+import "reflect-metadata";
+import { createServer } from "node:http";
+
+/** The route every configuration serves. */
+export const ROUTE = "/hello";
+
+function listenNode(server) {
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections?.();
+          }),
+      });
+    });
+  });
+}
+
+async function express(config) {
+  const { default: createApp } = await import("express");
+  const app = createApp();
+  let verifier;
+  if (config.guard === "keyguard") {
+    const { unkey } = await import("@keyguard/express");
+    const auth = unkey(config.options);
+    verifier = auth.verifier;
+    app.use(auth);
+  }
+  app.get(ROUTE, (_req, res) => {
+    res.json({ ok: true });
+  });
+  return { ...(await listenNode(createServer(app))), verifier };
+}
+
+async function hono(config) {
+  const { Hono } = await import("hono");
+  const { serve } = await import("@hono/node-server");
+  const app = new Hono();
+  let verifier;
+  if (config.guard === "keyguard") {
+    const { unkey } = await import("@keyguard/hono");
+    const auth = unkey(config.options);
+    verifier = auth.verifier;
+    app.use(auth);
+  } else if (config.guard === "unkey-hono") {
+    redirectUnkeyFetch(config.options.baseUrl);
+    const { unkey } = await import("@unkey/hono");
+    app.use(unkey({ rootKey: config.options.rootKey }));
+  }
+  app.get(ROUTE, (c) => c.json({ ok: true }));
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        verifier,
+        close: () => new Promise((done) => server.close(() => done())),
+      }),
+    );
+  });
+}
+
+async function fastify(config) {
+  const { default: Fastify } = await import("fastify");
+  const app = Fastify();
+  if (config.guard === "keyguard") {
+    const { keyguard } = await import("@keyguard/fastify");
+    await app.register(keyguard, config.options);
+  }
+  app.get(ROUTE, () => ({ ok: true }));
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+  return { url, verifier: undefined, close: () => app.close() };
+}
+
+async function nestjsExpress(config) {
+  const { Controller, Get, Module } = await import("@nestjs/common");
+  const { APP_GUARD, NestFactory } = await import("@nestjs/core");
+  const { ExpressAdapter } = await import("@nestjs/platform-express");
+  class HelloController {
+    hello() {
+      return { ok: true };
+    }
+  }
+  // Decorators applied by call: this file is plain JS.
+  Reflect.decorate(
+    [Get(ROUTE.slice(1))],
+    HelloController.prototype,
+    "hello",
+    Object.getOwnPropertyDescriptor(HelloController.prototype, "hello"),
+  );
+  const Ctl = Reflect.decorate([Controller()], HelloController);
+  const moduleMeta = { imports: [], controllers: [Ctl], providers: [] };
+  if (config.guard === "keyguard") {
+    const { UnkeyGuard, UnkeyModule } = await import("@keyguard/nestjs");
+    moduleMeta.imports.push(UnkeyModule.forRoot(config.options));
+    moduleMeta.providers.push({ provide: APP_GUARD, useClass: UnkeyGuard });
+  }
+  class AppModule {}
+  const Mod = Reflect.decorate([Module(moduleMeta)], AppModule);
+  const app = await NestFactory.create(Mod, new ExpressAdapter(), {
+    logger: false,
+    abortOnError: false,
+  });
+  await app.listen(0, "127.0.0.1");
+  const { port } = app.getHttpServer().address();
+  return { url: `http://127.0.0.1:${port}`, verifier: undefined, close: () => app.close() };
+}
+
+/**
+ * @unkey/hono 2.x builds `new Unkey({ rootKey })` with no serverURL or fetch
+ * option, and @unkey/api calls the global `fetch` at request time, so in this
+ * child process only, requests to https://api.unkey.com are rewritten to the
+ * emulator. Nothing else about the request changes.
+ */
+function redirectUnkeyFetch(baseUrl) {
+  const original = globalThis.fetch;
+  const from = "https://api.unkey.com";
+  globalThis.fetch = (input, init) => {
+    // Duck-typed: @hono/node-server swaps the global Request class for its own.
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input?.url;
+    if (typeof url === "string" && url.startsWith(from)) {
+      const target = baseUrl + url.slice(from.length);
+      if (typeof input === "string" || input instanceof URL) return original(target, init);
+      return original(new Request(target, input), init);
+    }
+    return original(input, init);
+  };
+}
+
+export const builders = { express, hono, fastify, "nestjs-express": nestjsExpress };

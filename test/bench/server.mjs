@@ -1,0 +1,37 @@
+// Child process: builds one app configuration and serves it until told to stop.
+// Messages in: {type:"start", config}, {type:"memory"}, {type:"stop"}.
+import { builders } from "./apps.mjs";
+
+let app;
+
+function collect() {
+  if (typeof globalThis.gc === "function") {
+    globalThis.gc();
+    globalThis.gc();
+  }
+}
+
+process.on("message", async (message) => {
+  try {
+    if (message.type === "start") {
+      const build = builders[message.config.framework];
+      if (!build) throw new Error(`unknown framework ${message.config.framework}`);
+      app = await build(message.config);
+      process.send({ type: "ready", url: app.url });
+    } else if (message.type === "memory") {
+      collect();
+      const usage = process.memoryUsage();
+      process.send({
+        type: "memory",
+        rss: usage.rss,
+        heapUsed: usage.heapUsed,
+        cacheSize: app?.verifier?.stats().size,
+      });
+    } else if (message.type === "stop") {
+      await app?.close();
+      process.exit(0);
+    }
+  } catch (error) {
+    process.send({ type: "error", message: String(error?.stack ?? error) });
+  }
+});
