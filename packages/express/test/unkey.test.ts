@@ -14,8 +14,8 @@ import express5, {
 } from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { fakeUnkey } from "../../../test/support/fake-unkey";
 import { requirePermissions, type UnkeyExpressOptions, unkey } from "../src/index";
-import { fakeUnkey } from "./fake-unkey";
 
 // Express 4 is installed under the `express4` alias (same peer range, same tests).
 const express4 = createRequire(import.meta.url)("express4") as typeof express5;

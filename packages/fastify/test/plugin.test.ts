@@ -2,8 +2,8 @@ import { request as httpRequest } from "node:http";
 import { type KeyContext, KeyguardConfigError } from "@keyguard/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { fakeUnkey } from "../../../test/support/fake-unkey";
 import keyguardDefault, { type KeyguardFastifyOptions, keyguard } from "../src/index";
-import { fakeUnkey } from "./fake-unkey";
 
 const ROOT_KEY = "unkey_root_test";
 

@@ -9,8 +9,8 @@ import {
 } from "@keyguard/core";
 import { type Context, Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { fakeUnkey } from "../../../test/support/fake-unkey";
 import { requirePermissions, type UnkeyHonoOptions, unkey } from "../src/index";
-import { fakeUnkey } from "./fake-unkey";
 
 const KEYS = {
   sk_reader: { keyId: "key_reader", permissions: ["docs.read"], name: "Reader" },

@@ -9,6 +9,7 @@ import {
 } from "@nestjs/common";
 import { APP_GUARD } from "@nestjs/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { fakeUnkey } from "../../../test/support/fake-unkey";
 import {
   ApiKey,
   RequirePermissions,
@@ -29,7 +30,6 @@ import {
   ScopedController,
   startApp,
 } from "./app";
-import { fakeUnkey } from "./fake-unkey";
 
 const ROOT_KEY = "unkey_root_test";
 

@@ -5,32 +5,46 @@ export interface FakeKey {
   keyId: string;
   permissions?: string[];
   roles?: string[];
-  code?: "VALID" | "DISABLED" | "EXPIRED";
-  credits?: number;
+  name?: string;
   meta?: Record<string, unknown>;
+  /** `false` answers DISABLED. */
+  enabled?: boolean;
+  /** Forces a code other than VALID (checked before permissions, as Unkey does). */
+  code?: "VALID" | "DISABLED" | "EXPIRED";
+  /** Credits left; deducted by `credits.cost` (default 1) on a VALID verification. */
+  credits?: number;
+}
+
+/** The body keyguard sends to `keys.verifyKey`. */
+export interface VerifyBody {
+  key: string;
+  permissions?: string;
+  credits?: { cost: number };
+  [field: string]: unknown;
 }
 
 /**
  * A stand-in for Unkey's `POST /v2/keys.verifyKey`, injected as the verifier's
- * `fetch`: answers from a table of keys, evaluates permission queries and
- * credits, and counts every upstream call. `down` makes it answer 503.
+ * `fetch` in the adapters' unit tests: answers from a table of keys, evaluates
+ * permission queries and credits, records every body and counts every call.
+ * `down = true` makes it answer 503 in Unkey's error envelope.
  */
 export function fakeUnkey(keys: Record<string, FakeKey>) {
   const state = {
     calls: 0,
     down: false,
-    lastBody: undefined as Record<string, unknown> | undefined,
+    bodies: [] as VerifyBody[],
+    /** The last body sent upstream. */
+    lastBody: undefined as VerifyBody | undefined,
   };
   const fetch: typeof globalThis.fetch = async (_url, init) => {
     state.calls++;
     const meta = { requestId: `req_${state.calls}` };
-    if (state.down)
+    if (state.down) {
       return Response.json({ meta, error: { title: "down", status: 503 } }, { status: 503 });
-    const body = JSON.parse(String(init?.body)) as {
-      key: string;
-      permissions?: string;
-      credits?: { cost: number };
-    };
+    }
+    const body = JSON.parse(String(init?.body)) as VerifyBody;
+    state.bodies.push(body);
     state.lastBody = body;
     const key = keys[body.key];
     if (key === undefined)
@@ -38,19 +52,17 @@ export function fakeUnkey(keys: Record<string, FakeKey>) {
     const permissions = key.permissions ?? [];
     const data: Record<string, unknown> = {
       keyId: key.keyId,
+      name: key.name,
+      meta: key.meta,
       permissions,
       roles: key.roles ?? [],
-      meta: key.meta,
       credits: key.credits,
-      enabled: key.code !== "DISABLED",
+      enabled: key.enabled !== false && key.code !== "DISABLED",
     };
-    let code: string = key.code ?? "VALID";
-    if (
-      code === "VALID" &&
-      body.permissions &&
-      !evaluatePermissionQuery(body.permissions, permissions)
-    ) {
-      code = "INSUFFICIENT_PERMISSIONS";
+    let code: string = key.enabled === false ? "DISABLED" : (key.code ?? "VALID");
+    if (code === "VALID" && body.permissions !== undefined) {
+      if (!evaluatePermissionQuery(body.permissions, permissions))
+        code = "INSUFFICIENT_PERMISSIONS";
     }
     if (code === "VALID" && key.credits !== undefined) {
       const cost = body.credits?.cost ?? 1;
