@@ -40,6 +40,7 @@ export {
   type RouteOptions,
 } from "./guard";
 export { isPlausibleKey, MAX_KEY_LENGTH } from "./key-format";
+export { isPromise } from "./maybe-promise";
 export {
   type CacheOptions,
   type ResolvedVerifierOptions,

@@ -1,13 +1,10 @@
-import { createGuard, type Verifier } from "@keyguard/core";
+import { createGuard, isPromise, type Verifier } from "@keyguard/core";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { splitOptions, type UnkeyExpressOptions } from "./options";
 import { createSettle } from "./respond";
 
 /** An Express middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
 export type UnkeyMiddleware = RequestHandler & { readonly verifier: Verifier };
-
-const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
-  typeof (value as Promise<T> | undefined)?.then === "function";
 
 /**
  * Express middleware that lets a request through only with a valid Unkey API

@@ -2,6 +2,7 @@ import {
   type Decision,
   type Deny,
   FAIL_OPEN_HEADER,
+  isPromise,
   type KeyguardError,
   VerifierError,
 } from "@keyguard/core";
@@ -10,9 +11,6 @@ import type { ExpressHooks } from "./options";
 
 /** Applies a decision to an Express request: continue with the context, or answer the denial. */
 export type Settle = (decision: Decision, req: Request, res: Response, next: NextFunction) => void;
-
-const isPromise = (value: unknown): value is Promise<unknown> =>
-  typeof (value as Promise<unknown> | undefined)?.then === "function";
 
 /** Writes the decision's problem+json answer (RFC 9457); its headers carry the content type. */
 export function sendDenial(decision: Deny, res: Response): void {

@@ -3,6 +3,7 @@ import {
   type Decision,
   type Deny,
   type Guard,
+  isPromise,
   type PreparedRoute,
 } from "@keyguard/core";
 import type {
@@ -22,9 +23,6 @@ import {
 
 /** A route compiled as public: never guarded. */
 const PUBLIC = null;
-
-const isPromise = (value: unknown): value is Promise<unknown> =>
-  typeof (value as Promise<unknown> | undefined)?.then === "function";
 
 const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, options, done) => {
   // Everything expensive happens once, here: options checked, verifier (and cache) built.

@@ -1,4 +1,4 @@
-import { createGuard, type Verifier } from "@keyguard/core";
+import { createGuard, isPromise, type Verifier } from "@keyguard/core";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
@@ -6,9 +6,6 @@ import { createRefuse, proceed } from "./respond";
 
 /** A Hono middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
 export type UnkeyMiddleware = MiddlewareHandler & { readonly verifier: Verifier };
-
-const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
-  typeof (value as Promise<T> | undefined)?.then === "function";
 
 /**
  * Hono middleware that lets a request through only with a valid Unkey API key
