@@ -208,7 +208,7 @@ export function contextOf(result: VerifyResult): KeyContext {
   return allowOf(result).context as KeyContext;
 }
 
-function allowOf(result: VerifyResult, now = Date.now()): Allow {
+function allowOf(result: VerifyResult, now?: number): Allow {
   const memo = allowMemo.get(result);
   if (memo !== undefined) return memo;
   const context: KeyContext = Object.freeze({
@@ -224,7 +224,7 @@ function allowOf(result: VerifyResult, now = Date.now()): Allow {
     source: result.source === "local" ? "upstream" : result.source,
   });
   const headers = result.ratelimits?.length
-    ? ratelimitHeaders(result.ratelimits, now, false)
+    ? ratelimitHeaders(result.ratelimits, now ?? Date.now(), false)
     : EMPTY_HEADERS;
   const allow: Allow = Object.freeze({ allowed: true, context, headers, result });
   // Rate-limit headers depend on the time, so only header-less decisions are shared.
@@ -279,10 +279,12 @@ export interface DecideInput {
  * ```
  */
 export function decide(input: DecideInput): Decision {
+  if (input.extraction && !input.extraction.ok)
+    return deny(input.extraction.code, { now: input.now });
+  // An allow served from memory needs no clock: the cache-hit path skips reading it.
+  if (input.result?.valid) return allowOf(input.result, input.now);
   const now = input.now ?? Date.now();
-  if (input.extraction && !input.extraction.ok) return deny(input.extraction.code, { now });
   if (input.result) {
-    if (input.result.valid) return allowOf(input.result, now);
     return deny(CODE_DENIALS[input.result.code] ?? "INVALID_KEY", { result: input.result, now });
   }
   const error =

@@ -1,4 +1,4 @@
-import { countRawHeader, readHeader } from "./headers";
+import { countRawHeader, matchesIgnoringCase, readHeader } from "./headers";
 import { isPlausibleKey } from "./key-format";
 import type { HeadersLike } from "./types";
 
@@ -45,7 +45,7 @@ export function checkPresentedKey(value: string | null | undefined): KeyExtracti
 function stripScheme(value: string, scheme: string): string | undefined {
   if (value.length <= scheme.length) return undefined;
   if (value.charCodeAt(scheme.length) !== 0x20) return undefined;
-  if (value.slice(0, scheme.length).toLowerCase() !== scheme.toLowerCase()) return undefined;
+  if (!matchesIgnoringCase(value, 0, scheme)) return undefined;
   let start = scheme.length;
   while (value.charCodeAt(start) === 0x20) start++;
   // `Bearer ` with nothing after the spaces is the scheme alone (Headers trims it to that).

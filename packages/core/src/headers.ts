@@ -28,7 +28,22 @@ export function countRawHeader(rawHeaders: readonly string[], name: string): num
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const candidate = rawHeaders[i] as string;
-    if (candidate.length === name.length && candidate.toLowerCase() === name) count++;
+    if (candidate.length === name.length && matchesIgnoringCase(candidate, 0, name)) count++;
   }
   return count;
+}
+
+const foldCase = (c: number) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+
+/**
+ * Whether `value` holds `expected` at `offset`, ASCII letters compared without
+ * regard to case, as header names (RFC 9110 §5.1) and auth schemes (§11.1) are.
+ * Allocates nothing: it runs on every guarded request.
+ */
+export function matchesIgnoringCase(value: string, offset: number, expected: string): boolean {
+  if (offset + expected.length > value.length) return false;
+  for (let i = 0; i < expected.length; i++) {
+    if (foldCase(value.charCodeAt(offset + i)) !== foldCase(expected.charCodeAt(i))) return false;
+  }
+  return true;
 }

@@ -2,7 +2,8 @@ import { createGuard, isPromise, type Verifier } from "@keyguard/core";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
-import { createRefuse, proceed } from "./respond";
+import { guardRequestOf } from "./request";
+import { addAllowHeaders, admit, createRefuse } from "./respond";
 
 /** A Hono middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
 export type UnkeyMiddleware = MiddlewareHandler & { readonly verifier: Verifier };
@@ -41,17 +42,13 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     // A throw in a hook propagates to Hono's error handler: never a crash, never a pass.
     if (skip !== undefined && (await skip(c))) return next();
     const key = getKey === undefined ? undefined : ((await getKey(c)) ?? null);
-    let decision = guard.check({
-      method: c.req.method,
-      // Two Authorization headers arrive comma-joined here; the core refuses the comma.
-      headers: c.req.raw.headers,
-      url: c.req.url,
-      key,
-    });
+    let decision = guard.check(guardRequestOf(c, key));
     // A cache hit is decided synchronously: no extra await on the hot path.
     if (isPromise(decision)) decision = await decision;
-    if (decision.allowed) return proceed(decision, c, next);
-    return refuse(decision, c);
+    if (!decision.allowed) return refuse(decision, c);
+    admit(decision, c);
+    await next();
+    addAllowHeaders(decision, c);
   });
   return Object.assign(middleware, { verifier: guard.verifier });
 }

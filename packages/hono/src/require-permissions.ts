@@ -2,7 +2,7 @@ import { authorize, type PermissionQuery, prepareRoute } from "@keyguard/core";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
-import { createRefuse, proceed } from "./respond";
+import { addAllowHeaders, admit, createRefuse } from "./respond";
 
 /** Options of `requirePermissions`. */
 export type RequirePermissionsOptions = Pick<UnkeyHonoOptions, "onDenied" | "onError">;
@@ -28,7 +28,9 @@ export function requirePermissions(
   const refuse = createRefuse(hooks);
   return createMiddleware(async (c, next) => {
     const decision = authorize(c.get("unkey"), route);
-    if (decision.allowed) return proceed(decision, c, next);
-    return refuse(decision, c);
+    if (!decision.allowed) return refuse(decision, c);
+    admit(decision, c);
+    await next();
+    addAllowHeaders(decision, c);
   });
 }

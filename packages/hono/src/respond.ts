@@ -1,11 +1,11 @@
 import {
-  type Decision,
+  type Allow,
   type Deny,
   FAIL_OPEN_HEADER,
   type KeyguardError,
   VerifierError,
 } from "@keyguard/core";
-import type { Context, Next } from "hono";
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { HonoHooks } from "./options";
 
@@ -51,11 +51,13 @@ export function createRefuse(
   };
 }
 
-/** Continues with an allow decision: context on `c`, its headers on the response. */
-export async function proceed(decision: Decision & { allowed: true }, c: Context, next: Next) {
+/** Before the handler: the allowed key's context on `c` (`c.get("unkey")`). */
+export function admit(decision: Allow, c: Context): void {
   if (decision.context !== undefined) c.set("unkey", decision.context);
-  await next();
-  // Set after the handler so they land on whatever Response it returned.
+}
+
+/** After the handler: the allow decision's headers, on whatever Response it returned. */
+export function addAllowHeaders(decision: Allow, c: Context): void {
   for (const name in decision.headers) {
     if (name === FAIL_OPEN_HEADER && refused.has(c)) continue;
     c.header(name, decision.headers[name]);

@@ -309,6 +309,63 @@ describe("unkey() on @hono/node-server", () => {
   });
 });
 
+describe("unkey() reading Node's headers (c.env.incoming)", () => {
+  const incoming = (method: string, rawHeaders: string[]) => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      // Node keeps the first Authorization of a pair, as its parser does.
+      headers[(rawHeaders[i] as string).toLowerCase()] ??= rawHeaders[i + 1] as string;
+    }
+    return { incoming: { method, headers, rawHeaders } };
+  };
+
+  it("reads the key from Node's headers when @hono/node-server provides them", async () => {
+    const { unkeyFake, base, handler, app } = setup();
+    app.use(unkey(base));
+    app.get("/docs", handler);
+    const res = await app.request(
+      "/docs",
+      {},
+      incoming("GET", ["Host", "x", "Authorization", "Bearer sk_reader"]),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ keyId: "key_reader", source: "upstream" });
+    expect(unkeyFake.calls).toBe(1);
+  });
+
+  it("refuses a second Authorization line that Node's headers hide (rawHeaders show it)", async () => {
+    const { unkeyFake, base, handler, seen, app } = setup();
+    app.use(unkey(base));
+    app.get("/docs", handler);
+    const res = await app.request(
+      "/docs",
+      {},
+      incoming("GET", ["Authorization", "Bearer sk_reader", "authorization", "Bearer sk_admin"]),
+    );
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: "MALFORMED_KEY" });
+    expect(seen).toHaveLength(0);
+    expect(unkeyFake.calls).toBe(0);
+  });
+
+  it("ignores an env.incoming that is not this request's and reads the request itself", async () => {
+    const { base, handler, app } = setup();
+    app.use(unkey(base));
+    app.get("/docs", handler);
+    const res = await app.request(
+      "/docs",
+      bearer("sk_reader"),
+      incoming("POST", ["Authorization", "Bearer sk_admin"]),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ keyId: "key_reader", source: "upstream" });
+    const noHeaders = await app.request("/docs", bearer("sk_reader"), {
+      incoming: { method: "GET" },
+    });
+    expect(noHeaders.status).toBe(200);
+  });
+});
+
 describe("start-up", () => {
   it("unkey() without a root key fails at creation, naming rootKey", () => {
     vi.stubEnv("UNKEY_ROOT_KEY", "");

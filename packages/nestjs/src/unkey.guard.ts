@@ -36,6 +36,12 @@ export interface UnkeyHttpRequest {
 type Handler = ReturnType<ExecutionContext["getHandler"]>;
 type Controller = ReturnType<ExecutionContext["getClass"]>;
 
+/** A handler's keyguard metadata, read and compiled once. */
+interface CompiledRoute {
+  readonly isPublic: boolean;
+  readonly route: PreparedRoute;
+}
+
 /**
  * Verifies the request's API key with Unkey (through the app's one cached
  * verifier) and enforces the route's `@RequirePermissions()` / `@UnkeyRoute()`
@@ -55,8 +61,9 @@ type Controller = ReturnType<ExecutionContext["getClass"]>;
  */
 @Injectable()
 export class UnkeyGuard implements CanActivate {
-  // Route options compiled once per handler and controller (a handler may be inherited).
-  private readonly routes = new WeakMap<Handler, WeakMap<Controller, PreparedRoute>>();
+  // Metadata read and compiled once per handler and controller (a handler may be inherited):
+  // reflecting on every request would cost more than a cached verification.
+  private readonly routes = new WeakMap<Handler, WeakMap<Controller, CompiledRoute>>();
 
   // Property injection with explicit tokens: the published build carries no
   // `design:paramtypes` metadata, and subclasses keep their constructors to themselves.
@@ -74,7 +81,7 @@ export class UnkeyGuard implements CanActivate {
         url: request.originalUrl ?? request.url,
         key: this.getKey(request),
       },
-      this.routeFor(context),
+      this.compiled(context).route,
     );
     // A cache hit is decided synchronously: no promise on the hot path.
     return decision instanceof Promise
@@ -84,12 +91,7 @@ export class UnkeyGuard implements CanActivate {
 
   /** Whether the guard lets the request through unchecked. Default: `@Public()` metadata. */
   protected shouldSkip(context: ExecutionContext): boolean {
-    return (
-      this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, [
-        context.getHandler(),
-        context.getClass(),
-      ]) === true
-    );
+    return this.compiled(context).isPublic;
   }
 
   /** The HTTP request; override for GraphQL or other transports. */
@@ -136,12 +138,12 @@ export class UnkeyGuard implements CanActivate {
     return true;
   }
 
-  private routeFor(context: ExecutionContext): PreparedRoute {
+  private compiled(context: ExecutionContext): CompiledRoute {
     const handler = context.getHandler();
     const controller = context.getClass();
     let byController = this.routes.get(handler);
-    let route = byController?.get(controller);
-    if (route !== undefined) return route;
+    let compiled = byController?.get(controller);
+    if (compiled !== undefined) return compiled;
     const targets = [handler, controller];
     const permissions = this.reflector.getAllAndOverride<RouteOptions["permissions"]>(
       PERMISSIONS_METADATA,
@@ -151,12 +153,16 @@ export class UnkeyGuard implements CanActivate {
       ROUTE_METADATA,
       targets,
     );
-    route = this.guard.route({ ...options, permissions }, `${controller.name}.${handler.name}: `);
+    compiled = {
+      isPublic:
+        this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, targets) === true,
+      route: this.guard.route({ ...options, permissions }, `${controller.name}.${handler.name}: `),
+    };
     if (byController === undefined) {
       byController = new WeakMap();
       this.routes.set(handler, byController);
     }
-    byController.set(controller, route);
-    return route;
+    byController.set(controller, compiled);
+    return compiled;
   }
 }
