@@ -1,5 +1,7 @@
 // App builders for the bench: one route, GET /hello, answering {"ok":true},
-// bare (no guard) or guarded (any valid key), in each framework's own idiom.
+// bare (no guard), behind a pass-through middleware ("noop": what any one
+// middleware costs in that framework) or guarded (any valid key), in each
+// framework's own idiom.
 import "reflect-metadata";
 import { createServer } from "node:http";
 
@@ -31,6 +33,8 @@ async function express(config) {
     const auth = unkey(config.options);
     verifier = auth.verifier;
     app.use(auth);
+  } else if (config.guard === "noop") {
+    app.use((_req, _res, next) => next());
   }
   app.get(ROUTE, (_req, res) => {
     res.json({ ok: true });
@@ -52,6 +56,10 @@ async function hono(config) {
     redirectUnkeyFetch(config.options.baseUrl);
     const { unkey } = await import("@unkey/hono");
     app.use(unkey({ rootKey: config.options.rootKey }));
+  } else if (config.guard === "noop") {
+    app.use(async (_c, next) => {
+      await next();
+    });
   }
   app.get(ROUTE, (c) => c.json({ ok: true }));
   return new Promise((resolve) => {
@@ -71,6 +79,8 @@ async function fastify(config) {
   if (config.guard === "keyguard") {
     const { keyguard } = await import("@keyguard/fastify");
     await app.register(keyguard, config.options);
+  } else if (config.guard === "noop") {
+    app.addHook("onRequest", (_request, _reply, done) => done());
   }
   app.get(ROUTE, () => ({ ok: true }));
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -99,6 +109,13 @@ async function nestjsExpress(config) {
     const { UnkeyGuard, UnkeyModule } = await import("@keyguard/nestjs");
     moduleMeta.imports.push(UnkeyModule.forRoot(config.options));
     moduleMeta.providers.push({ provide: APP_GUARD, useClass: UnkeyGuard });
+  } else if (config.guard === "noop") {
+    class AllowGuard {
+      canActivate() {
+        return true;
+      }
+    }
+    moduleMeta.providers.push({ provide: APP_GUARD, useClass: AllowGuard });
   }
   class AppModule {}
   const Mod = Reflect.decorate([Module(moduleMeta)], AppModule);

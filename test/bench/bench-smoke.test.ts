@@ -10,7 +10,14 @@ const outDir = mkdtempSync(join(tmpdir(), "keyguard-bench-smoke-"));
 
 interface Results {
   smoke: boolean;
-  rows: { section: number; name: string; total: number; non2xx: number; errors: number }[];
+  rows: {
+    section: number;
+    name: string;
+    total: number;
+    non2xx: number;
+    errors: number;
+    cpuPerRequest: number;
+  }[];
   burst: { requests: number; upstream: number; ok: number };
   memory: Record<"invalid" | "valid", { keys: number; cacheSize: number }>;
 }
@@ -18,12 +25,16 @@ interface Results {
 /** Every row the table must have, by section and configuration name. */
 const EXPECTED_ROWS = [
   "1 | express bare",
+  "1 | express pass-through middleware",
   "1 | express guarded (warm cache)",
   "1 | hono bare",
+  "1 | hono pass-through middleware",
   "1 | hono guarded (warm cache)",
   "1 | fastify bare",
+  "1 | fastify pass-through middleware",
   "1 | fastify guarded (warm cache)",
   "1 | nestjs-express bare",
+  "1 | nestjs-express pass-through middleware",
   "1 | nestjs-express guarded (warm cache)",
   "2 | hono guarded, cache:false, emulator +0 ms",
   "2 | hono guarded, cache, emulator +0 ms",
@@ -63,11 +74,12 @@ describe("bench smoke mode", () => {
   });
 
   it("served every throughput configuration without errors", () => {
-    expect(results.rows).toHaveLength(15);
+    expect(results.rows).toHaveLength(19);
     for (const row of results.rows) {
       expect(row.total, row.name).toBeGreaterThan(0);
       expect(row.non2xx, row.name).toBe(0);
       expect(row.errors, row.name).toBe(0);
+      expect(row.cpuPerRequest, row.name).toBeGreaterThan(0);
     }
   });
 

@@ -1,7 +1,10 @@
-// CPU profile of one guarded server on the cached path: node test/bench/profile.mjs [framework] [seconds]
-// Runs the server child with --cpu-prof, loads it with one warm key, then lists self time.
+// CPU profile of one server on the cached path:
+//   node test/bench/profile.mjs [framework] [seconds] [guard]
+// guard: "keyguard" (default, one warm key), "noop" (a pass-through middleware) or "none" (bare).
+// Runs the server child with --cpu-prof, loads it, then lists self time per request, so that
+// two profiles (say noop and keyguard) can be compared line by line.
 import { fork } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,17 +14,15 @@ import { ROUTE } from "./apps.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 const framework = process.argv[2] ?? "hono";
 const seconds = Number(process.argv[3] ?? 5);
+const guard = process.argv[4] ?? "keyguard";
 const dir = mkdtempSync(join(os.tmpdir(), "keyguard-prof-"));
 const key = "bench_profile_key_0123456789";
 
 const once = (child, type) =>
   new Promise((resolve) => child.on("message", (m) => m.type === type && resolve(m)));
-const emulatorChild = fork(join(here, "emulator.mjs"), ["0"]);
 // Seed through a file like run.mjs does.
-const { writeFileSync } = await import("node:fs");
 const seedFile = join(dir, "seed.json");
 writeFileSync(seedFile, JSON.stringify({ apis: [{ name: "p", keys: [{ key }] }] }));
-emulatorChild.kill();
 const emu = fork(join(here, "emulator.mjs"), ["0", seedFile]);
 const emulator = await once(emu, "ready");
 const server = fork(join(here, "server.mjs"), [], {
@@ -31,7 +32,7 @@ server.send({
   type: "start",
   config: {
     framework,
-    guard: "keyguard",
+    guard,
     options: { rootKey: emulator.rootKey, baseUrl: emulator.url },
   },
 });
@@ -43,7 +44,7 @@ const result = await autocannon({
   headers: { authorization: `Bearer ${key}` },
 });
 console.log(
-  `${framework} guarded, cached: ${Math.round(result.requests.total / result.duration)} req/s, non2xx ${result.non2xx}`,
+  `${framework} ${guard}: ${Math.round(result.requests.total / result.duration)} req/s, non2xx ${result.non2xx}`,
 );
 const exited = new Promise((resolve) => server.on("exit", resolve));
 server.send({ type: "stop" });
@@ -66,14 +67,15 @@ for (const node of profile.nodes) {
   self.set(name, (self.get(name) ?? 0) + ms);
 }
 const sorted = [...self.entries()].sort((a, b) => b[1] - a[1]);
+const requests = result.requests.total;
 const show = (title, list) => {
   console.log(`\n${title}`);
   for (const [name, ms] of list)
     console.log(
-      `${((100 * ms) / total).toFixed(2).padStart(6)}%  ${ms.toFixed(0).padStart(6)} ms  ${name}`,
+      `${((100 * ms) / total).toFixed(2).padStart(6)}%  ${((ms * 1000) / requests).toFixed(2).padStart(7)} µs/req  ${name}`,
     );
 };
-show("top self time (all)", sorted.slice(0, 25));
+show("top self time (all)", sorted.slice(0, Number(process.env.PROFILE_TOP ?? 25)));
 show(
   "top self time in keyguard (packages/*/dist)",
   sorted.filter(([n]) => n.includes("/packages/")).slice(0, 15),

@@ -1,7 +1,7 @@
 // keyguard benchmark harness: `pnpm bench` (full) or BENCH_SMOKE=1 (smoke).
 // Every server configuration runs in its own child process (server.mjs), the
 // emulator in another (emulator.mjs), autocannon here, all on 127.0.0.1.
-import { fork } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -13,29 +13,66 @@ import { ROUTE } from "./apps.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SMOKE = process.env.BENCH_SMOKE === "1";
-const SECONDS = SMOKE ? 0.5 : Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP_SECONDS = SMOKE ? 0.2 : Math.min(1, SECONDS / 5);
+// Seconds per round; every configuration gets ROUNDS rounds, interleaved with the ones it is compared with.
+const SECONDS = SMOKE ? 0.5 : Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP_SECONDS = SMOKE ? 0.2 : 1;
 const MEMORY_KEYS = Number(process.env.BENCH_MEMORY_KEYS ?? (SMOKE ? 1000 : 100_000));
 // Each memory run stops after this budget even if not every key was sent (each key is an upstream call).
-const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? (SMOKE ? 60 : 30));
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? (SMOKE ? 60 : 90));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BURST = 1000;
+const FRAMEWORKS = (process.env.BENCH_FRAMEWORKS ?? "express,hono,fastify,nestjs-express")
+  .split(",")
+  .map((name) => name.trim());
+// Which sections to run (all by default), e.g. BENCH_SECTIONS=1 while tuning the cached path.
+const SECTIONS = new Set(
+  (process.env.BENCH_SECTIONS ?? "1,2,3,4,5").split(",").map((s) => Number(s.trim())),
+);
+// Only a full run replaces the committed RESULTS.md; smoke and partial runs write to a temp dir.
+const FULL = !SMOKE && SECTIONS.size === 5 && FRAMEWORKS.length === 4;
 const OUT_DIR =
-  process.env.BENCH_OUT_DIR ?? (SMOKE ? join(os.tmpdir(), "keyguard-bench-smoke") : here);
-const FRAMEWORKS = ["express", "hono", "fastify", "nestjs-express"];
+  process.env.BENCH_OUT_DIR ??
+  (FULL ? here : join(os.tmpdir(), SMOKE ? "keyguard-bench-smoke" : "keyguard-bench-partial"));
 
 if (!(SECONDS > 0)) throw new Error("BENCH_SECONDS must be a positive number");
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1))
+  throw new Error("BENCH_ROUNDS must be a whole number ≥ 1");
 if (!(MEMORY_KEYS >= 1)) throw new Error("BENCH_MEMORY_KEYS must be at least 1");
+if (![...SECTIONS].every((n) => n >= 1 && n <= 5))
+  throw new Error("BENCH_SECTIONS must list section numbers from 1 to 5, e.g. 1,3");
 
 // ---------------------------------------------------------------- children
 
 const children = new Set();
 
-function startChild(file, args = [], execArgv = []) {
+// Servers get CPU 1 to themselves; the load generator (this process) and the emulators
+// share CPU 0. Unpinned, the scheduler moves them about, and a server's per-request cost
+// (its socket writes wake the client) swings with whoever shares its core.
+const PIN = process.env.BENCH_PIN !== "0" && os.availableParallelism() >= 2 && canPin();
+const LOAD_CPU = "0";
+const SERVER_CPU = "1";
+
+function canPin() {
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pin(pid, cpu) {
+  if (PIN) execFileSync("taskset", ["-a", "-p", "-c", cpu, String(pid)], { stdio: "ignore" });
+}
+pin(process.pid, LOAD_CPU);
+
+function startChild(file, args = [], execArgv = [], cpu = LOAD_CPU) {
   const child = fork(join(here, file), args, {
     execArgv,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  pin(child.pid, cpu);
   children.add(child);
   child.on("exit", () => children.delete(child));
   return child;
@@ -98,11 +135,12 @@ async function startEmulator(latencyMs, seed) {
 }
 
 async function startServer(config, execArgv = []) {
-  const child = startChild("server.mjs", [], ["--expose-gc", ...execArgv]);
+  const child = startChild("server.mjs", [], ["--expose-gc", ...execArgv], SERVER_CPU);
   const ready = await ask(child, { type: "start", config }, "ready");
   return {
     url: ready.url,
     memory: () => ask(child, { type: "memory" }, "memory"),
+    cpuMicros: async () => (await ask(child, { type: "cpu" }, "cpu")).micros,
     stop: () => stopChild(child),
   };
 }
@@ -126,22 +164,61 @@ async function load(url, key, seconds) {
   };
 }
 
-/** Warm (JIT and, for guarded routes, the cache with the one key), then measure. */
-async function measure(config, key) {
-  const server = await startServer(config);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** One round of load on a running server, with the server's own CPU time per request. */
+async function round(server, key) {
+  const cpuBefore = await server.cpuMicros();
+  const measured = await load(server.url, key, SECONDS);
+  // Unlike req/s, CPU per request does not depend on whether the load generator (sharing
+  // this 2-core machine) or the server was the bottleneck.
+  measured.cpuPerRequest = ((await server.cpuMicros()) - cpuBefore) / measured.total;
+  return measured;
+}
+
+/**
+ * Measures configurations that are compared with each other. Each runs in its own
+ * process, all started up front (an idle server costs nothing); each is checked (a
+ * guarded one must refuse a request without a key) and warmed (JIT, and the one key's
+ * cache entry); then the rounds interleave (A B C, A B C, …) so that a slow moment of
+ * this shared machine falls on every configuration alike, and each figure is the
+ * median over the rounds.
+ */
+async function compare(configs, key) {
+  const servers = [];
   try {
-    // Proof that the guard is really on: no key must be refused.
-    const unauthenticated = (await fetch(server.url + ROUTE)).status;
-    const expected = config.guard === "none" ? 200 : 401;
-    if (unauthenticated !== expected) {
-      throw new Error(
-        `${config.framework}/${config.guard}: no key answered ${unauthenticated}, expected ${expected}`,
-      );
+    for (const config of configs) {
+      const server = await startServer(config);
+      servers.push(server);
+      const unauthenticated = (await fetch(server.url + ROUTE)).status;
+      const expected = config.guard === "none" || config.guard === "noop" ? 200 : 401;
+      if (unauthenticated !== expected) {
+        throw new Error(
+          `${config.framework}/${config.guard}: no key answered ${unauthenticated}, expected ${expected}`,
+        );
+      }
+      await load(server.url, key, WARMUP_SECONDS);
     }
-    await load(server.url, key, WARMUP_SECONDS);
-    return await load(server.url, key, SECONDS);
+    const samples = configs.map(() => []);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [i, server] of servers.entries()) samples[i].push(await round(server, key));
+    }
+    return samples.map((runs) => ({
+      rps: median(runs.map((m) => m.rps)),
+      p50: median(runs.map((m) => m.p50)),
+      p99: median(runs.map((m) => m.p99)),
+      cpuPerRequest: median(runs.map((m) => m.cpuPerRequest)),
+      total: runs.reduce((sum, m) => sum + m.total, 0),
+      non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
+      errors: runs.reduce((sum, m) => sum + m.errors, 0),
+      rounds: runs.map((m) => Math.round(m.rps)),
+    }));
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((server) => server.stop()));
   }
 }
 
@@ -161,83 +238,81 @@ function row(section, name, m, extra = {}) {
   const r = { section, name, ...m, ...extra };
   rows.push(r);
   const tag = m.non2xx || m.errors || !m.total ? ` (!! non2xx=${m.non2xx} errors=${m.errors})` : "";
-  console.log(`[${section}] ${name}: ${Math.round(m.rps)} req/s p50=${m.p50} p99=${m.p99}${tag}`);
+  const cpu = m.cpuPerRequest === undefined ? "" : ` cpu=${m.cpuPerRequest.toFixed(1)}µs/req`;
+  const rounds = m.rounds?.length > 1 ? ` rounds=${m.rounds.join("/")}` : "";
+  console.log(
+    `[${section}] ${name}: ${Math.round(m.rps)} req/s p50=${m.p50} p99=${m.p99}${cpu}${rounds}${tag}`,
+  );
   return r;
 }
 
 async function throughput(emulator0, emulator20) {
-  // 1. bare vs guarded (warm cache) per framework
+  // 1. bare vs guarded (warm cache) per framework, with a pass-through middleware between
+  //    them to tell the framework's cost of any middleware from keyguard's own.
   for (const framework of FRAMEWORKS) {
-    const bare = row(1, `${framework} bare`, await measure({ framework, guard: "none" }, mainKey));
-    const guarded = row(
-      1,
-      `${framework} guarded (warm cache)`,
-      await measure({ framework, guard: "keyguard", options: keyguardOptions(emulator0) }, mainKey),
+    if (!SECTIONS.has(1)) break;
+    const [bareM, noopM, guardedM] = await compare(
+      [
+        { framework, guard: "none" },
+        { framework, guard: "noop" },
+        { framework, guard: "keyguard", options: keyguardOptions(emulator0) },
+      ],
+      mainKey,
     );
+    const bare = row(1, `${framework} bare`, bareM);
+    const noop = row(1, `${framework} pass-through middleware`, noopM);
+    noop.ratio = noop.rps / bare.rps;
+    noop.ratioLabel = "noop/bare";
+    const guarded = row(1, `${framework} guarded (warm cache)`, guardedM);
     guarded.ratio = guarded.rps / bare.rps;
     guarded.ratioLabel = "guarded/bare";
     guarded.target = 0.95;
+    guarded.extra = `${fmt(guarded.rps / noop.rps, 2)}× guarded/noop; keyguard ${fmt(guarded.cpuPerRequest - noop.cpuPerRequest, 1)} µs CPU/req over noop`;
   }
   // 2. Hono with vs without the cache, emulator at 0 and 20 ms
-  for (const [latency, emulator] of [
-    [0, emulator0],
-    [20, emulator20],
-  ]) {
-    const off = row(
-      2,
-      `hono guarded, cache:false, emulator +${latency} ms`,
-      await measure(
+  const latencies = SECTIONS.has(2)
+    ? [
+        [0, emulator0],
+        [20, emulator20],
+      ]
+    : [];
+  for (const [latency, emulator] of latencies) {
+    const [offM, onM] = await compare(
+      [
         {
           framework: "hono",
           guard: "keyguard",
           options: keyguardOptions(emulator, { cache: false }),
         },
-        mainKey,
-      ),
-    );
-    const on = row(
-      2,
-      `hono guarded, cache, emulator +${latency} ms`,
-      await measure(
         { framework: "hono", guard: "keyguard", options: keyguardOptions(emulator) },
-        mainKey,
-      ),
+      ],
+      mainKey,
     );
-    on.ratio = on.rps / off.rps;
+    row(2, `hono guarded, cache:false, emulator +${latency} ms`, offM);
+    const on = row(2, `hono guarded, cache, emulator +${latency} ms`, onM);
+    on.ratio = on.rps / offM.rps;
     on.ratioLabel = "cache/no cache";
   }
   // 3. @keyguard/hono vs @unkey/hono 2.x, emulator +0 ms
-  const official = row(
-    3,
-    "@unkey/hono 2.x (fetch → emulator)",
-    await measure(
+  if (!SECTIONS.has(3)) return;
+  const [officialM, noCacheM, cachedM] = await compare(
+    [
       { framework: "hono", guard: "unkey-hono", options: keyguardOptions(emulator0) },
-      mainKey,
-    ),
-  );
-  const noCache = row(
-    3,
-    "@keyguard/hono, cache:false",
-    await measure(
       {
         framework: "hono",
         guard: "keyguard",
         options: keyguardOptions(emulator0, { cache: false }),
       },
-      mainKey,
-    ),
+      { framework: "hono", guard: "keyguard", options: keyguardOptions(emulator0) },
+    ],
+    mainKey,
   );
+  const official = row(3, "@unkey/hono 2.x (fetch → emulator)", officialM);
+  const noCache = row(3, "@keyguard/hono, cache:false", noCacheM);
   noCache.ratio = noCache.rps / official.rps;
   noCache.ratioLabel = "vs @unkey/hono";
   noCache.target = 1.0;
-  const cached = row(
-    3,
-    "@keyguard/hono, cache",
-    await measure(
-      { framework: "hono", guard: "keyguard", options: keyguardOptions(emulator0) },
-      mainKey,
-    ),
-  );
+  const cached = row(3, "@keyguard/hono, cache", cachedM);
   cached.ratio = cached.rps / official.rps;
   cached.ratioLabel = "vs @unkey/hono";
 }
@@ -397,28 +472,32 @@ function render(info, burstResult, mem, totalSeconds) {
   lines.push(
     `- machine: ${info.nproc} CPUs (\`nproc\`), ${info.model}, ${fmt(info.memoryGB, 1)} GB RAM`,
     `- Node ${info.node}; date ${info.date}; load average at start ${info.loadavg.map((l) => l.toFixed(2)).join(" / ")}`,
-    `- ${SECONDS} s per configuration after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, autocannon in the parent process, each server in its own child process, emulator in another; all on 127.0.0.1; whole run ${fmt(totalSeconds, 0)} s`,
+    `- ${ROUNDS} round(s) of ${SECONDS} s per configuration, interleaved with the configurations it is compared with, after ${WARMUP_SECONDS} s warm-up; medians over the rounds; ${CONNECTIONS} connections; autocannon in the parent process, each server in its own child process, emulator in another; all on 127.0.0.1; whole run ${fmt(totalSeconds, 0)} s`,
     "- the machine is shared with other workers: absolute numbers are noisy, compare ratios within a section",
     "",
   );
-  lines.push("| # | configuration | req/s | p50 ms | p99 ms | ratio | target | verdict |");
-  lines.push("|---|---|---:|---:|---:|---|---|---|");
+  lines.push(
+    "| # | configuration | req/s | p50 ms | p99 ms | server CPU µs/req | ratio | target | verdict |",
+  );
+  lines.push("|---|---|---:|---:|---:|---:|---|---|---|");
   for (const r of rows) {
-    const ratio = r.ratio === undefined ? "" : `${fmt(r.ratio, 2)}× ${r.ratioLabel}`;
+    let ratio = r.ratio === undefined ? "" : `${fmt(r.ratio, 2)}× ${r.ratioLabel}`;
+    if (r.extra) ratio += ` (${r.extra})`;
     const target = r.target === undefined ? "" : `≥ ${fmt(r.target, 2)}`;
     const verdict = r.target === undefined ? "" : r.ratio >= r.target ? "meets" : "UNDER";
     const bad =
       r.non2xx || r.errors || !r.total ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : "";
     lines.push(
-      `| ${r.section} | ${r.name}${bad} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${ratio} | ${target} | ${verdict} |`,
+      `| ${r.section} | ${r.name}${bad} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${fmt(r.cpuPerRequest, 1)} | ${ratio} | ${target} | ${verdict} |`,
     );
   }
-  lines.push(
-    `| 4 | burst: ${burstResult.requests} concurrent requests, one cold key (emulator +20 ms) | | | | ${burstResult.upstream} upstream call(s), ${burstResult.ok} × 200 | = 1 | ${burstResult.upstream === 1 ? "meets" : "FAILS"} |`,
-  );
-  for (const m of [mem.invalid, mem.valid]) {
+  if (burstResult)
     lines.push(
-      `| 5 | memory: ${m.label} | ${fmt(m.total / m.seconds)} | | | RSS +${fmt(m.rssGrowthMB, 1)} MB (${fmt(m.rssBeforeMB, 0)} → ${fmt(m.rssAfterMB, 0)}), heap +${fmt(m.heapGrowthMB, 1)} MB, cache ${m.cacheSize} entries | bounded by cache max (10,000) | ${m.cacheSize <= 10000 ? "bounded" : "UNBOUNDED"} |`,
+      `| 4 | burst: ${burstResult.requests} concurrent requests, one cold key (emulator +20 ms) | | | | | ${burstResult.upstream} upstream call(s), ${burstResult.ok} × 200 | = 1 | ${burstResult.upstream === 1 ? "meets" : "FAILS"} |`,
+    );
+  for (const m of mem ? [mem.invalid, mem.valid] : []) {
+    lines.push(
+      `| 5 | memory: ${m.label} | ${fmt(m.total / m.seconds)} | | | | RSS +${fmt(m.rssGrowthMB, 1)} MB (${fmt(m.rssBeforeMB, 0)} → ${fmt(m.rssAfterMB, 0)}), heap +${fmt(m.heapGrowthMB, 1)} MB, cache ${m.cacheSize} entries | bounded by cache max (10,000) | ${m.cacheSize <= 10000 ? "bounded" : "UNBOUNDED"} |`,
     );
   }
   lines.push("");
@@ -430,7 +509,7 @@ function render(info, burstResult, mem, totalSeconds) {
 const started = performance.now();
 const info = machine();
 console.log(
-  `keyguard bench${SMOKE ? " (smoke)" : ""}: ${SECONDS} s per configuration, ${info.nproc} CPUs, Node ${info.node}`,
+  `keyguard bench${SMOKE ? " (smoke)" : ""}: ${ROUNDS} × ${SECONDS} s per configuration, ${info.nproc} CPUs, Node ${info.node}`,
 );
 let emulator0;
 let emulator20;
@@ -438,8 +517,8 @@ try {
   emulator0 = await startEmulator(0, baseSeed);
   emulator20 = await startEmulator(20, baseSeed);
   await throughput(emulator0, emulator20);
-  const burstResult = await burst(emulator20);
-  const mem = await memory(emulator0);
+  const burstResult = SECTIONS.has(4) ? await burst(emulator20) : undefined;
+  const mem = SECTIONS.has(5) ? await memory(emulator0) : undefined;
   const totalSeconds = (performance.now() - started) / 1000;
   const table = render(info, burstResult, mem, totalSeconds);
   console.log(`\n${table}`);
@@ -447,13 +526,21 @@ try {
   const notesFile = join(here, "NOTES.md");
   let notesText = "";
   try {
-    if (!SMOKE) notesText = readFileSync(notesFile, "utf8");
+    if (FULL) notesText = readFileSync(notesFile, "utf8");
   } catch {}
   writeFileSync(join(OUT_DIR, "RESULTS.md"), `${table}\n${notesText}${notes.join("\n")}`);
   writeFileSync(
     join(OUT_DIR, "results.json"),
     JSON.stringify(
-      { smoke: SMOKE, seconds: SECONDS, machine: info, rows, burst: burstResult, memory: mem },
+      {
+        smoke: SMOKE,
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        machine: info,
+        rows,
+        burst: burstResult,
+        memory: mem,
+      },
       null,
       2,
     ),

@@ -1,5 +1,5 @@
 // Child process: builds one app configuration and serves it until told to stop.
-// Messages in: {type:"start", config}, {type:"memory"}, {type:"stop"}.
+// Messages in: {type:"start", config}, {type:"memory"}, {type:"cpu"}, {type:"stop"}.
 import { builders } from "./apps.mjs";
 
 let app;
@@ -27,6 +27,10 @@ process.on("message", async (message) => {
         heapUsed: usage.heapUsed,
         cacheSize: app?.verifier?.stats().size,
       });
+    } else if (message.type === "cpu") {
+      // This process's CPU time so far (µs): the parent divides the difference by the requests served.
+      const { user, system } = process.cpuUsage();
+      process.send({ type: "cpu", micros: user + system });
     } else if (message.type === "stop") {
       await app?.close();
       process.exit(0);
