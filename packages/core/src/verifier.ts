@@ -35,6 +35,18 @@ export interface Verifier {
   readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger">;
 }
 
+/** A cache-hit lookup for a key and route that were already validated. */
+export type TrustedLookup = (key: string, request: PreparedRequest) => VerifyResult | undefined;
+
+// Each verifier's lookup that skips re-validating what a guard has just checked (the key's
+// format, the route's options): module-private, so only the guard can reach it.
+const trustedLookups = new WeakMap<Verifier, TrustedLookup>();
+
+/** The fastest cache lookup a guard may use with this verifier (its public `cached` otherwise). */
+export function trustedLookupOf(verifier: Verifier): TrustedLookup {
+  return trustedLookups.get(verifier) ?? verifier.cached;
+}
+
 const MALFORMED: VerifyResult = Object.freeze({
   valid: false,
   code: "MALFORMED_KEY",
@@ -189,9 +201,11 @@ export function buildVerifier(
       counters.refusedLocally++;
       return MALFORMED;
     }
-    if (cache === undefined) return undefined;
-    const prepared = prepareRequest(request as VerifyRequest | undefined);
-    if (prepared.metered) return undefined;
+    return lookup(key, prepareRequest(request as VerifyRequest | undefined));
+  }
+
+  function lookup(key: string, prepared: PreparedRequest): VerifyResult | undefined {
+    if (cache === undefined || prepared.metered) return undefined;
     const now = Date.now();
     const entry = cache.get(hashKey(key), now);
     if (entry === undefined || entry.kind === "metered" || now >= entry.freshUntil)
@@ -242,7 +256,7 @@ export function buildVerifier(
   }
 
   const { rootKey: _rootKey, fetch: _fetch, logger: _logger, ...visible } = resolved;
-  return {
+  const verifier: Verifier = {
     verify,
     cached,
     invalidate: (key: string) => {
@@ -257,4 +271,6 @@ export function buildVerifier(
     failureMode: resolved.failureMode,
     options: Object.freeze(visible),
   };
+  trustedLookups.set(verifier, lookup);
+  return verifier;
 }

@@ -50,6 +50,18 @@ describe("createGuard().check", () => {
     expect(unkey.count).toBe(1);
   });
 
+  it("holds a route object that did not come from route() to its permission query on a cache hit", async () => {
+    const { unkey, guard } = setup();
+    expect((await guard.check({ headers: bearer("sk_good") })).allowed).toBe(true);
+    const handMade = { permissions: "docs.write" } as unknown as ReturnType<typeof guard.route>;
+    expect(guard.check({ headers: bearer("sk_good") }, handMade)).toMatchObject({
+      allowed: false,
+      status: 403,
+      code: "INSUFFICIENT_PERMISSIONS",
+    });
+    expect(unkey.count).toBe(1);
+  });
+
   it("lets a CORS preflight through unguarded, but guards a plain OPTIONS", async () => {
     const { unkey, guard } = setup();
     const preflight = guard.check({
