@@ -19,7 +19,10 @@ interface Results {
     cpuPerRequest: number;
   }[];
   burst: { requests: number; upstream: number; ok: number };
-  memory: Record<"invalid" | "valid", { keys: number; cacheSize: number }>;
+  memory: Record<
+    "invalid" | "valid",
+    { keys: number; keysAtMiddle: number; cacheSize: number; total: number; non2xx: number }
+  >;
 }
 
 /** Every row the table must have, by section and configuration name. */
@@ -63,7 +66,7 @@ beforeAll(async () => {
   });
   table = readFileSync(join(outDir, "RESULTS.md"), "utf8");
   results = JSON.parse(readFileSync(join(outDir, "results.json"), "utf8")) as Results;
-}, 115_000);
+}, 300_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -92,5 +95,14 @@ describe("bench smoke mode", () => {
     expect(results.memory.valid.keys).toBe(1000);
     expect(results.memory.valid.cacheSize).toBeGreaterThanOrEqual(1000);
     expect(results.memory.valid.cacheSize).toBeLessThanOrEqual(10_000);
+    expect(results.memory.valid.keysAtMiddle).toBe(500);
+  });
+
+  it("refused every random key and let every seeded key in during the memory runs", () => {
+    const { invalid, valid } = results.memory;
+    expect(invalid.total).toBe(1000);
+    expect(invalid.non2xx).toBe(1000);
+    expect(valid.total).toBe(1000);
+    expect(valid.non2xx).toBe(0);
   });
 });

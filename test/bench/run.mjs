@@ -14,8 +14,8 @@ import { ROUTE } from "./apps.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 const SMOKE = process.env.BENCH_SMOKE === "1";
 // Seconds per round; every configuration gets ROUNDS rounds, interleaved with the ones it is compared with.
-const SECONDS = SMOKE ? 0.5 : Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = SMOKE ? 0.5 : Number(process.env.BENCH_SECONDS ?? 1.5);
+const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 4);
 const WARMUP_SECONDS = SMOKE ? 0.2 : 1;
 const MEMORY_KEYS = Number(process.env.BENCH_MEMORY_KEYS ?? (SMOKE ? 1000 : 100_000));
 // Each memory run stops after this budget even if not every key was sent (each key is an upstream call).
@@ -65,6 +65,8 @@ function canPin() {
 function pin(pid, cpu) {
   if (PIN) execFileSync("taskset", ["-a", "-p", "-c", cpu, String(pid)], { stdio: "ignore" });
 }
+// Read before pinning: once pinned, this process sees one CPU.
+const CPUS = os.availableParallelism();
 pin(process.pid, LOAD_CPU);
 
 function startChild(file, args = [], execArgv = [], cpu = LOAD_CPU) {
@@ -355,7 +357,36 @@ async function burst(emulator20) {
   }
 }
 
-async function memoryRun(emulator, label, nextKey, expectStatus) {
+/** Sends `count` requests, each with the next distinct key, unless the budget runs out first. */
+function sendDistinct(url, count, nextKey, budgetMs) {
+  let sent = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: url + ROUTE,
+        connections: CONNECTIONS,
+        amount: count,
+        requests: [
+          {
+            setupRequest: (req) => {
+              sent++;
+              req.headers = { ...req.headers, authorization: `Bearer ${nextKey()}` };
+              return req;
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        clearTimeout(budget);
+        if (error) reject(error);
+        else resolve({ result, sent: Math.min(sent, count) });
+      },
+    );
+    const budget = setTimeout(() => instance.stop(), Math.max(1, budgetMs));
+  });
+}
+
+async function memoryRun(emulator, label, nextKey) {
   const server = await startServer({
     framework: "hono",
     guard: "keyguard",
@@ -365,52 +396,42 @@ async function memoryRun(emulator, label, nextKey, expectStatus) {
     await load(server.url, mainKey, WARMUP_SECONDS); // JIT + steady state before the baseline
     const before = await server.memory();
     const started = performance.now();
-    let sent = 0;
-    const result = await new Promise((resolve, reject) => {
-      const instance = autocannon(
-        {
-          url: server.url + ROUTE,
-          connections: CONNECTIONS,
-          amount: MEMORY_KEYS,
-          requests: [
-            {
-              setupRequest: (req) => {
-                sent++;
-                req.headers = { ...req.headers, authorization: `Bearer ${nextKey()}` };
-                return req;
-              },
-            },
-          ],
-        },
-        (error, value) => {
-          clearTimeout(budget);
-          if (error) reject(error);
-          else resolve(value);
-        },
-      );
-      const budget = setTimeout(() => instance.stop(), MEMORY_SECONDS * 1000);
-    });
+    // In two halves, so that the table shows whether the second half still grows memory.
+    const half = Math.ceil(MEMORY_KEYS / 2);
+    const first = await sendDistinct(server.url, half, nextKey, MEMORY_SECONDS * 1000);
+    const middle = await server.memory();
+    const elapsedMs = performance.now() - started;
+    const second = await sendDistinct(
+      server.url,
+      MEMORY_KEYS - half,
+      nextKey,
+      MEMORY_SECONDS * 1000 - elapsedMs,
+    );
     const seconds = (performance.now() - started) / 1000;
     const after = await server.memory();
-    const statusCount = result[`${expectStatus}`] ?? 0;
+    const mb = (bytes) => bytes / 2 ** 20;
+    const runs = [first.result, second.result];
     const r = {
       label,
-      keys: Math.min(sent, MEMORY_KEYS),
-      complete: result.requests.total >= MEMORY_KEYS,
+      keys: first.sent + second.sent,
+      keysAtMiddle: first.sent,
+      complete: first.sent + second.sent >= MEMORY_KEYS,
       seconds,
-      rssBeforeMB: before.rss / 2 ** 20,
-      rssAfterMB: after.rss / 2 ** 20,
-      rssGrowthMB: (after.rss - before.rss) / 2 ** 20,
-      heapGrowthMB: (after.heapUsed - before.heapUsed) / 2 ** 20,
+      rssBeforeMB: mb(before.rss),
+      rssMiddleMB: mb(middle.rss),
+      rssAfterMB: mb(after.rss),
+      rssGrowthMB: mb(after.rss - before.rss),
+      rssSecondHalfMB: mb(after.rss - middle.rss),
+      heapGrowthMB: mb(after.heapUsed - before.heapUsed),
+      heapSecondHalfMB: mb(after.heapUsed - middle.heapUsed),
       cacheSize: after.cacheSize,
-      total: result.requests.total,
-      non2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
-      statusCount,
+      total: runs.reduce((sum, run) => sum + run.requests.total, 0),
+      non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+      errors: runs.reduce((sum, run) => sum + run.errors + run.timeouts, 0),
     };
     r.label = `${r.keys} distinct ${label}${r.complete ? "" : ` (of ${MEMORY_KEYS} planned: ${MEMORY_SECONDS} s budget)`}`;
     console.log(
-      `[5] ${r.label}: ${r.total} requests in ${seconds.toFixed(1)} s, RSS +${r.rssGrowthMB.toFixed(1)} MB (heap +${r.heapGrowthMB.toFixed(1)} MB), cache entries ${r.cacheSize}`,
+      `[5] ${r.label}: ${r.total} requests in ${seconds.toFixed(1)} s, RSS +${r.rssGrowthMB.toFixed(1)} MB (of which +${r.rssSecondHalfMB.toFixed(1)} MB in the second half; heap +${r.heapGrowthMB.toFixed(1)} MB), cache entries ${r.cacheSize}`,
     );
     return r;
   } finally {
@@ -423,7 +444,6 @@ async function memory(emulator0) {
     emulator0,
     "random invalid keys",
     () => `sk_${randomBytes(16).toString("base64url")}`,
-    "4xx",
   );
   // Valid keys come from a seed (one emulator start, hashed on load) rather than createKey calls.
   const seedStarted = performance.now();
@@ -436,7 +456,7 @@ async function memory(emulator0) {
   console.log(`[5] seeded ${MEMORY_KEYS} valid keys in ${seedSeconds.toFixed(1)} s`);
   try {
     let i = 0;
-    const valid = await memoryRun(emulator, "valid keys", () => keys[i++ % keys.length], "2xx");
+    const valid = await memoryRun(emulator, "valid keys", () => keys[i++ % keys.length]);
     valid.seedSeconds = seedSeconds;
     return { invalid, valid };
   } finally {
@@ -452,7 +472,7 @@ function machine() {
     model = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? model;
   } catch {}
   return {
-    nproc: os.availableParallelism(),
+    nproc: CPUS,
     model,
     memoryGB: os.totalmem() / 2 ** 30,
     node: process.version,
@@ -472,7 +492,7 @@ function render(info, burstResult, mem, totalSeconds) {
   lines.push(
     `- machine: ${info.nproc} CPUs (\`nproc\`), ${info.model}, ${fmt(info.memoryGB, 1)} GB RAM`,
     `- Node ${info.node}; date ${info.date}; load average at start ${info.loadavg.map((l) => l.toFixed(2)).join(" / ")}`,
-    `- ${ROUNDS} round(s) of ${SECONDS} s per configuration, interleaved with the configurations it is compared with, after ${WARMUP_SECONDS} s warm-up; medians over the rounds; ${CONNECTIONS} connections; autocannon in the parent process, each server in its own child process, emulator in another; all on 127.0.0.1; whole run ${fmt(totalSeconds, 0)} s`,
+    `- ${ROUNDS} round(s) of ${SECONDS} s per configuration, interleaved with the configurations it is compared with, after ${WARMUP_SECONDS} s warm-up; medians over the rounds; ${CONNECTIONS} connections; autocannon in the parent process, each server in its own child process, emulator in another; ${PIN ? "servers pinned to CPU 1, load generator and emulators to CPU 0" : "no CPU pinning"}; all on 127.0.0.1; whole run ${fmt(totalSeconds, 0)} s`,
     "- the machine is shared with other workers: absolute numbers are noisy, compare ratios within a section",
     "",
   );
@@ -497,7 +517,7 @@ function render(info, burstResult, mem, totalSeconds) {
     );
   for (const m of mem ? [mem.invalid, mem.valid] : []) {
     lines.push(
-      `| 5 | memory: ${m.label} | ${fmt(m.total / m.seconds)} | | | | RSS +${fmt(m.rssGrowthMB, 1)} MB (${fmt(m.rssBeforeMB, 0)} → ${fmt(m.rssAfterMB, 0)}), heap +${fmt(m.heapGrowthMB, 1)} MB, cache ${m.cacheSize} entries | bounded by cache max (10,000) | ${m.cacheSize <= 10000 ? "bounded" : "UNBOUNDED"} |`,
+      `| 5 | memory: ${m.label} | ${fmt(m.total / m.seconds)} | | | | RSS +${fmt(m.rssGrowthMB, 1)} MB (${fmt(m.rssBeforeMB, 0)} → ${fmt(m.rssMiddleMB, 0)} after ${m.keysAtMiddle} keys → ${fmt(m.rssAfterMB, 0)}), heap +${fmt(m.heapGrowthMB, 1)} MB (second half ${m.heapSecondHalfMB >= 0 ? "+" : ""}${fmt(m.heapSecondHalfMB, 1)} MB), cache ${m.cacheSize} entries | bounded by cache max (10,000) | ${m.cacheSize <= 10000 ? "bounded" : "UNBOUNDED"} |`,
     );
   }
   lines.push("");
