@@ -318,11 +318,15 @@ describe("unkey() reading Node's headers (c.env.incoming)", () => {
     }
     return { incoming: { method, headers, rawHeaders } };
   };
+  const guarded = () => {
+    const parts = setup();
+    parts.app.use(unkey(parts.base));
+    parts.app.get("/docs", parts.handler);
+    return parts;
+  };
 
   it("reads the key from Node's headers when @hono/node-server provides them", async () => {
-    const { unkeyFake, base, handler, app } = setup();
-    app.use(unkey(base));
-    app.get("/docs", handler);
+    const { unkeyFake, app } = guarded();
     const res = await app.request(
       "/docs",
       {},
@@ -334,9 +338,7 @@ describe("unkey() reading Node's headers (c.env.incoming)", () => {
   });
 
   it("refuses a second Authorization line that Node's headers hide (rawHeaders show it)", async () => {
-    const { unkeyFake, base, handler, seen, app } = setup();
-    app.use(unkey(base));
-    app.get("/docs", handler);
+    const { unkeyFake, seen, app } = guarded();
     const res = await app.request(
       "/docs",
       {},
@@ -349,9 +351,7 @@ describe("unkey() reading Node's headers (c.env.incoming)", () => {
   });
 
   it("ignores an env.incoming that is not this request's and reads the request itself", async () => {
-    const { base, handler, app } = setup();
-    app.use(unkey(base));
-    app.get("/docs", handler);
+    const { app } = guarded();
     const res = await app.request(
       "/docs",
       bearer("sk_reader"),
