@@ -11,7 +11,7 @@ import { readHeader } from "./headers";
 import type { VerifierOptions } from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
 import type { KeyContext, RatelimitRequest, VerifyRequest } from "./types";
-import { trustedLookupOf, type Verifier } from "./verifier";
+import type { Verifier } from "./verifier";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
@@ -166,8 +166,6 @@ export function buildGuard(
   };
   const defaultRoute = prepareRequest(base);
   const ready = verifier;
-  // The key and route are checked just before the lookup, so it need not check them again.
-  const lookup = trustedLookupOf(ready);
 
   function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRoute {
     if (typeof routeOptions !== "object" || routeOptions === null) {
@@ -184,16 +182,14 @@ export function buildGuard(
 
   function check(
     request: GuardRequest,
-    route: PreparedRoute = defaultRoute,
+    prepared: PreparedRoute = defaultRoute,
   ): Decision | Promise<Decision> {
     if (preflight === "allow" && request.method === "OPTIONS" && isPreflight(request))
       return PREFLIGHT;
-    // A route from `route()` passes straight through; anything else is validated here.
-    const prepared = prepareRequest(route as unknown as VerifyRequest);
     const extraction =
       request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
     if (!extraction.ok) return decide({ extraction });
-    const hit = lookup(extraction.key, prepared);
+    const hit = ready.cached(extraction.key, prepared);
     if (hit !== undefined) return decide({ result: hit });
     return ready.verify(extraction.key, prepared).then(
       (result) => decide({ result }),

@@ -35,18 +35,6 @@ export interface Verifier {
   readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger">;
 }
 
-/** A cache-hit lookup for a key and route that were already validated. */
-export type TrustedLookup = (key: string, request: PreparedRequest) => VerifyResult | undefined;
-
-// Each verifier's lookup that skips re-validating what a guard has just checked (the key's
-// format, the route's options): module-private, so only the guard can reach it.
-const trustedLookups = new WeakMap<Verifier, TrustedLookup>();
-
-/** The fastest cache lookup a guard may use with this verifier (its public `cached` otherwise). */
-export function trustedLookupOf(verifier: Verifier): TrustedLookup {
-  return trustedLookups.get(verifier) ?? verifier.cached;
-}
-
 const MALFORMED: VerifyResult = Object.freeze({
   valid: false,
   code: "MALFORMED_KEY",
@@ -201,11 +189,9 @@ export function buildVerifier(
       counters.refusedLocally++;
       return MALFORMED;
     }
-    return lookup(key, prepareRequest(request as VerifyRequest | undefined));
-  }
-
-  function lookup(key: string, prepared: PreparedRequest): VerifyResult | undefined {
-    if (cache === undefined || prepared.metered) return undefined;
+    if (cache === undefined) return undefined;
+    const prepared = prepareRequest(request as VerifyRequest | undefined);
+    if (prepared.metered) return undefined;
     const now = Date.now();
     const entry = cache.get(hashKey(key), now);
     if (entry === undefined || entry.kind === "metered" || now >= entry.freshUntil)
@@ -256,7 +242,7 @@ export function buildVerifier(
   }
 
   const { rootKey: _rootKey, fetch: _fetch, logger: _logger, ...visible } = resolved;
-  const verifier: Verifier = {
+  return {
     verify,
     cached,
     invalidate: (key: string) => {
@@ -271,6 +257,4 @@ export function buildVerifier(
     failureMode: resolved.failureMode,
     options: Object.freeze(visible),
   };
-  trustedLookups.set(verifier, lookup);
-  return verifier;
 }
