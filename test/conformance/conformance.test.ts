@@ -80,6 +80,19 @@ async function createKey(emulator: Emulator, scenario: Scenario): Promise<Fixtur
   return emulator.call<Fixture>("keys.createKey", body);
 }
 
+/** Each field: a value, a pattern, or `null` for "absent". */
+function checkFields(
+  got: Record<string, unknown>,
+  want: Readonly<Record<string, unknown>>,
+  label: string,
+): void {
+  for (const [name, value] of Object.entries(want)) {
+    if (value === null) expect(got[name], `${label}\nfield ${name}`).toBeUndefined();
+    else if (value instanceof RegExp) expect(got[name], `${label}\nfield ${name}`).toMatch(value);
+    else expect(got[name], `${label}\nfield ${name}`).toBe(value);
+  }
+}
+
 async function check(
   app: RunningApp,
   emulator: Emulator,
@@ -95,12 +108,7 @@ async function check(
   const label = `${where}: ${method} ${request.path} → ${response.status} ${response.text}`;
 
   expect(response.status, label).toBe(expected.status);
-  for (const [name, want] of Object.entries(expected.headers ?? {})) {
-    const got = response.headers[name];
-    if (want === null) expect(got, `${label}\nheader ${name}`).toBeUndefined();
-    else if (want instanceof RegExp) expect(got, `${label}\nheader ${name}`).toMatch(want);
-    else expect(got, `${label}\nheader ${name}`).toBe(want);
-  }
+  checkFields(response.headers, expected.headers ?? {}, `${label}\nheaders`);
   if (expected.upstream !== undefined) {
     expect(emulator.stats().calls["keys.verifyKey"] ?? 0, `${label}\nupstream calls`).toBe(
       expected.upstream,
@@ -116,7 +124,10 @@ async function check(
     expect(body, label).toMatchObject({ status: expected.status, code: expected.code });
     expect(typeof body.type === "string" && typeof body.title === "string", label).toBe(true);
     expect(response.text, `${label}\nbody echoes the key`).not.toContain(fixture.key);
-    if (response.status === 401) expect(response.headers["www-authenticate"], label).toBeDefined();
+    checkFields(body, expected.body ?? {}, label);
+    // RFC 9110 §15.5.2: a 401 challenges, unless the table says no scheme applies.
+    if (response.status === 401 && expected.headers?.["www-authenticate"] !== null)
+      expect(response.headers["www-authenticate"], label).toBeDefined();
     return;
   }
   expect(reached, `${label}\nhandler calls`).toBe(1);
@@ -134,6 +145,27 @@ async function check(
   }
 }
 
+/** The adapter must refuse the options at start-up, naming the option. */
+async function expectStartupError(
+  harness: AdapterHarness,
+  options: GuardOptions,
+  scenario: Scenario,
+): Promise<void> {
+  const refused = await harness.start(options, scenario.hooks).then(
+    async (app) => {
+      await app.close();
+      return undefined;
+    },
+    (error: unknown) => error,
+  );
+  // Compared by name: each framework may wrap or re-throw the core's error class.
+  expect(refused, "the adapter started with a bad option").toMatchObject({
+    name: "KeyguardConfigError",
+    option: scenario.startupError?.option,
+  });
+  expect((refused as Error).message).toMatch(scenario.startupError?.message ?? /./);
+}
+
 async function run(harness: AdapterHarness, emulator: Emulator, scenario: Scenario) {
   const fixture = await createKey(emulator, scenario);
   const options: GuardOptions = {
@@ -141,7 +173,8 @@ async function run(harness: AdapterHarness, emulator: Emulator, scenario: Scenar
     baseUrl: emulator.url,
     ...scenario.guard,
   };
-  const app = await harness.start(options);
+  if (scenario.startupError) return expectStartupError(harness, options, scenario);
+  const app = await harness.start(options, scenario.hooks);
   emulator.resetStats();
   try {
     for (const [index, step] of scenario.steps.entries()) {

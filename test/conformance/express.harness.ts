@@ -1,14 +1,16 @@
 import { createServer } from "node:http";
 import type { GuardOptions } from "@keyguard/core";
-import { requirePermissions, unkey } from "@keyguard/express";
-import express, { type Request, type Response } from "express";
+import { requirePermissions, type UnkeyExpressOptions, unkey } from "@keyguard/express";
+import express, { type ErrorRequestHandler, type Request, type Response } from "express";
 import {
   type AdapterHarness,
   type HandlerBody,
+  type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
   type RunningApp,
 } from "./harness";
+import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, type SpecHooks, specHooks } from "./hooks";
 
 /** Express 4 and 5 share this shape of app factory. */
 export type ExpressFactory = () => express.Express;
@@ -21,6 +23,7 @@ export type ExpressFactory = () => express.Express;
 export async function startExpressApp(
   createApp: ExpressFactory,
   options: GuardOptions,
+  spec?: HookSpec,
 ): Promise<RunningApp> {
   let calls = 0;
   const handler = (route: string) => (req: Request, res: Response) => {
@@ -28,7 +31,7 @@ export async function startExpressApp(
     const body: HandlerBody = { route, unkey: req.unkey ?? null };
     res.json(body);
   };
-  const auth = unkey(options);
+  const auth = unkey({ ...options, ...expressHooks(specHooks(spec)) });
   const { keySources, preflight } = options;
   const app = createApp();
   app.get("/public", handler("/public"));
@@ -46,6 +49,7 @@ export async function startExpressApp(
   for (const [path, query] of Object.entries(ROUTE_PERMISSIONS)) {
     app.get(path, requirePermissions(query), handler(path));
   }
+  app.use(answerHookFailure);
 
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -62,8 +66,26 @@ export async function startExpressApp(
   };
 }
 
+/** The spec's hooks in Express's signatures (`onError` as an error-handler-shaped function). */
+function expressHooks(hooks: SpecHooks): Partial<UnkeyExpressOptions> {
+  const out: Partial<UnkeyExpressOptions> = {};
+  if (hooks.skip) out.skip = hooks.skip as UnkeyExpressOptions["skip"];
+  if (hooks.getKey) out.getKey = hooks.getKey as UnkeyExpressOptions["getKey"];
+  if (hooks.onDenied) out.onDenied = hooks.onDenied;
+  if (hooks.onError) out.onError = hooks.onError;
+  return out;
+}
+
+/** A hook's error reaches the app's error handler (the guard writes its own answers directly). */
+const answerHookFailure: ErrorRequestHandler = (error, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  res.statusCode = 500;
+  res.setHeader("content-type", HOOK_FAILED_TYPE);
+  res.end(JSON.stringify(HOOK_FAILED_BODY));
+};
+
 /** Express 5. */
 export const expressHarness: AdapterHarness = {
   name: "express",
-  start: (options) => startExpressApp(express, options),
+  start: (options, hooks) => startExpressApp(express, options, hooks),
 };

@@ -8,5 +8,5 @@ const express4 = createRequire(import.meta.url)("express4") as ExpressFactory;
 /** Express 4, within the same peer range and the same app as Express 5. */
 export const express4Harness: AdapterHarness = {
   name: "express4",
-  start: (options) => startExpressApp(express4, options),
+  start: (options, hooks) => startExpressApp(express4, options, hooks),
 };

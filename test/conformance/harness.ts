@@ -44,13 +44,40 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/**
+ * Hooks a scenario installs, as data: each harness turns them into its
+ * framework's own hooks (Express/Hono/Fastify options, Nest guard overrides)
+ * on the app-wide guard. The one hook contract, tried the same way everywhere.
+ */
+export interface HookSpec {
+  /**
+   * `skip` (Nest: `shouldSkip`): `"async-true"`/`"async-false"` resolve to that
+   * boolean after a tick; `"non-boolean"` returns the string `"yes"` synchronously;
+   * `"throws"` throws; `"rejects"` returns a rejected promise.
+   */
+  readonly skip?: "async-true" | "async-false" | "non-boolean" | "throws" | "rejects";
+  /** `getKey`: `"throws"` throws; `"rejects"` returns a rejected promise. */
+  readonly getKey?: "throws" | "rejects";
+  /** `onDenied`: `"throws"` throws; `"rejects"` returns a rejected promise. */
+  readonly onDenied?: "throws" | "rejects";
+  /** `onError`: `"throws"` throws; `"rejects"` returns a rejected promise. */
+  readonly onError?: "throws" | "rejects";
+}
+
+/** Message of the errors the hooks of a {@link HookSpec} throw. */
+export const HOOK_FAILURE = "conformance hook failed";
+
 /** One file per adapter implements this; adding an adapter to the suite takes only that file. */
 export interface AdapterHarness {
   readonly name: string;
   /**
    * Starts the standard app on 127.0.0.1:0, guarded with `options` (verifier
    * options such as rootKey, baseUrl, cache, failureMode, staleIfErrorMs,
-   * timeoutMs, plus GuardOptions like keySources and preflight).
+   * timeoutMs, plus GuardOptions like keySources and preflight) and `hooks` on
+   * the app-wide guard. Rejects when the adapter refuses the options at start-up.
+   * An error a hook throws must reach the framework's own error handling,
+   * which the harness sets to answer 500 `application/problem+json` with
+   * `code: "HOOK_FAILED"` (so the runner can tell it from a guard's answer).
    */
-  start(options: GuardOptions): Promise<RunningApp>;
+  start(options: GuardOptions, hooks?: HookSpec): Promise<RunningApp>;
 }

@@ -1,24 +1,19 @@
 import "reflect-metadata";
 import type { GuardOptions, KeyContext } from "@keyguard/core";
-import {
-  ApiKey,
-  Public,
-  RequirePermissions,
-  UnkeyGuard,
-  UnkeyModule,
-  UnkeyRoute,
-} from "@keyguard/nestjs";
+import { ApiKey, Public, RequirePermissions, UnkeyModule, UnkeyRoute } from "@keyguard/nestjs";
 import { Controller, Get, HttpCode, type INestApplication, Module, Options } from "@nestjs/common";
-import { APP_GUARD, NestFactory } from "@nestjs/core";
+import { APP_FILTER, APP_GUARD, NestFactory } from "@nestjs/core";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import type { FastifyAdapter } from "@nestjs/platform-fastify";
 import {
   type AdapterHarness,
   type HandlerBody,
+  type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
   type RunningApp,
 } from "./harness";
+import { guardWithHooks, HookFailureFilter } from "./nest-hooks";
 
 /**
  * The standard conformance app as a Nest user writes it: `UnkeyModule.forRoot`,
@@ -29,6 +24,7 @@ import {
 export async function startNestApp(
   adapter: ExpressAdapter | FastifyAdapter,
   options: GuardOptions,
+  spec?: HookSpec,
 ): Promise<RunningApp> {
   let calls = 0;
   const answer = (route: string, unkey: KeyContext | undefined): HandlerBody => {
@@ -100,7 +96,10 @@ export async function startNestApp(
   @Module({
     imports: [UnkeyModule.forRoot(options)],
     controllers: [StandardController],
-    providers: [{ provide: APP_GUARD, useClass: UnkeyGuard }],
+    providers: [
+      { provide: APP_GUARD, useClass: guardWithHooks(spec) },
+      { provide: APP_FILTER, useClass: HookFailureFilter },
+    ],
   })
   class AppModule {}
 
@@ -116,5 +115,5 @@ export async function startNestApp(
 /** NestJS on `@nestjs/platform-express`. */
 export const nestjsExpressHarness: AdapterHarness = {
   name: "nestjs-express",
-  start: (options) => startNestApp(new ExpressAdapter(), options),
+  start: (options, hooks) => startNestApp(new ExpressAdapter(), options, hooks),
 };

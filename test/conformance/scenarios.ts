@@ -1,5 +1,6 @@
 import type { DenialCode, GuardOptions, KeyContext } from "@keyguard/core";
 import type { Fault } from "@keyguard/emulator";
+import type { HookSpec } from "./harness";
 
 /**
  * The conformance table: every adapter must answer each scenario identically.
@@ -19,7 +20,7 @@ export const KEY_ID = "$KEY_ID";
 
 /** Root keys the emulator is seeded with (see conformance.test.ts). */
 export const ROOT_KEYS = {
-  /** May verify keys of another API only: verifying ours answers FORBIDDEN. */
+  /** May verify keys of another API only: verifying ours answers NOT_FOUND, as Unkey does. */
   otherApiOnly: "unkey_root_conformance_other_api",
   /** Unknown to the emulator: Unkey answers 401, keyguard 500 VERIFIER_MISCONFIGURED. */
   unknown: "unkey_root_conformance_unknown",
@@ -57,8 +58,13 @@ export interface RequestSpec {
 
 export interface Expectation {
   readonly status: number;
-  /** The problem body's `code`, for a denial. */
-  readonly code?: DenialCode;
+  /**
+   * The problem body's `code`, for a denial; `HOOK_FAILED` for the 500 the
+   * harness's error handler answers when a user hook threw (see harness.ts).
+   */
+  readonly code?: DenialCode | "HOOK_FAILED";
+  /** Fields of the problem body: a value, a pattern, or `null` for "absent". */
+  readonly body?: Readonly<Record<string, string | number | RegExp | null>>;
   /** Exact value, pattern, or `null` for "absent". Names are lower case. */
   readonly headers?: Readonly<Record<string, string | RegExp | null>>;
   /**
@@ -83,6 +89,13 @@ export interface Scenario {
   readonly name: string;
   /** Guard options merged over `{ rootKey, baseUrl }` of the emulator. */
   readonly guard?: GuardOptions;
+  /** User hooks on the app-wide guard (skip, getKey, onDenied, onError), as data. */
+  readonly hooks?: HookSpec;
+  /**
+   * The adapter must refuse the options at start-up with a `KeyguardConfigError`
+   * naming `option`, its message matching `message`; no request is sent.
+   */
+  readonly startupError?: { readonly option: string; readonly message: RegExp };
   /** The key created for this scenario; none when omitted. */
   readonly key?: KeySpec;
   readonly steps: readonly Step[];
@@ -256,11 +269,17 @@ const presenting: Scenario[] = [
     ],
   },
   {
-    name: "custom keySources (X-Token only): Authorization is ignored",
+    name: "custom keySources (X-Token only): Authorization is ignored, and not challenged for",
     guard: { keySources: [{ header: "x-token" }] },
     key: {},
     steps: [
-      expectCall(get("/protected"), { status: 401, code: "MISSING_KEY", upstream: 0 }),
+      expectCall(get("/protected"), {
+        status: 401,
+        code: "MISSING_KEY",
+        body: { detail: /`x-token: <key>`/ },
+        headers: { "www-authenticate": null },
+        upstream: 0,
+      }),
       expectCall(get("/protected", [["x-token", KEY]]), {
         status: 200,
         context: { keyId: KEY_ID },
@@ -343,14 +362,16 @@ const verifyCodes: Scenario[] = [
     ],
   },
   {
-    name: "FORBIDDEN (root key may not verify this API's keys): 403",
+    // Unkey answers 200 NOT_FOUND, with no key data, to a root key without verify rights
+    // for the key's API (svc/api/routes/v2_keys_verify_key/handler.go): no 403 preflight.
+    name: "root key that may not verify this API's keys: 401 NOT_FOUND, as Unkey answers",
     guard: { rootKey: ROOT_KEYS.otherApiOnly },
     key: {},
     steps: [
       expectCall(get("/protected"), {
-        status: 403,
-        code: "FORBIDDEN",
-        headers: { "www-authenticate": null },
+        status: 401,
+        code: "NOT_FOUND",
+        headers: { "www-authenticate": INVALID_TOKEN },
         upstream: 1,
       }),
     ],
@@ -701,6 +722,19 @@ const preflight: Scenario[] = [
     ],
   },
   {
+    name: "OPTIONS with Access-Control-Request-Method but no Origin is not a preflight: guarded",
+    steps: [
+      expectCall(
+        {
+          method: "OPTIONS",
+          path: "/protected",
+          headers: [["access-control-request-method", "GET"]],
+        },
+        { status: 401, code: "MISSING_KEY", upstream: 0 },
+      ),
+    ],
+  },
+  {
     name: 'preflight: "guard" guards preflights too',
     guard: { preflight: "guard" },
     steps: [
@@ -708,6 +742,218 @@ const preflight: Scenario[] = [
         { method: "OPTIONS", path: "/protected", headers: preflightHeaders },
         { status: 401, code: "MISSING_KEY", upstream: 0 },
       ),
+    ],
+  },
+];
+
+const HOOK_FAILED = { status: 500, code: "HOOK_FAILED" } as const;
+const noKey = get("/protected", []);
+const unknownKey = get("/protected", bearer("sk_conformance_unknown_hooks"));
+
+/**
+ * One hook contract everywhere (issue 12, items 1 and 3): an async `skip` is
+ * awaited and skips only on `true`; a hook that throws or rejects, on the
+ * synchronous path (no key) or the asynchronous one (a cache miss), reaches the
+ * framework's error handling: never a crash, never a pass.
+ */
+const hooks: Scenario[] = [
+  {
+    name: "an async skip resolving false still guards the route",
+    hooks: { skip: "async-false" },
+    steps: [expectCall(noKey, { status: 401, code: "MISSING_KEY", upstream: 0 })],
+  },
+  {
+    name: "an async skip resolving true skips the guard: the handler sees no context",
+    hooks: { skip: "async-true" },
+    steps: [expectCall(noKey, { status: 200, context: null, upstream: 0 })],
+  },
+  {
+    name: "a skip returning a non-boolean is an error, never a pass",
+    hooks: { skip: "non-boolean" },
+    steps: [expectCall(noKey, HOOK_FAILED)],
+  },
+  {
+    name: "a throwing skip is an error, never a pass",
+    hooks: { skip: "throws" },
+    steps: [expectCall(noKey, HOOK_FAILED)],
+  },
+  {
+    name: "a rejecting skip is an error, never a pass",
+    hooks: { skip: "rejects" },
+    steps: [expectCall(noKey, HOOK_FAILED)],
+  },
+  {
+    name: "a throwing getKey is an error, never a pass",
+    hooks: { getKey: "throws" },
+    steps: [expectCall(noKey, HOOK_FAILED)],
+  },
+  {
+    name: "a rejecting getKey is an error, never a pass",
+    hooks: { getKey: "rejects" },
+    steps: [expectCall(noKey, HOOK_FAILED)],
+  },
+  {
+    name: "a throwing onDenied on the synchronous path (no key) is an error, never a pass",
+    hooks: { onDenied: "throws" },
+    steps: [expectCall(noKey, HOOK_FAILED)],
+  },
+  {
+    name: "a throwing onDenied on a cache miss is an error, never a pass or a crash",
+    hooks: { onDenied: "throws" },
+    steps: [
+      expectCall(unknownKey, { ...HOOK_FAILED, upstream: 1 }),
+      // The process survived: the next request is answered.
+      expectCall(unknownKey, { ...HOOK_FAILED, upstream: 1 }),
+    ],
+  },
+  {
+    name: "a rejecting onDenied on a cache miss is an error, never a pass or a crash",
+    hooks: { onDenied: "rejects" },
+    steps: [expectCall(unknownKey, { ...HOOK_FAILED, upstream: 1 })],
+  },
+  {
+    name: "a throwing onError (Unkey down) is an error, never a pass or a crash",
+    hooks: { onError: "throws" },
+    key: {},
+    steps: [{ fault: { status: 503 } }, expectCall(get("/protected"), HOOK_FAILED)],
+  },
+  {
+    name: "a rejecting onError (Unkey down) is an error, never a pass or a crash",
+    hooks: { onError: "rejects" },
+    key: {},
+    steps: [{ fault: { status: 503 } }, expectCall(get("/protected"), HOOK_FAILED)],
+  },
+];
+
+/** Options refused at start-up, in every adapter (issue 12, item 5). */
+const startup: Scenario[] = [
+  {
+    name: "an unknown option (`rootkey`) is refused at start-up, naming `rootKey`",
+    guard: { rootkey: "x" } as GuardOptions,
+    startupError: { option: "rootkey", message: /did you mean `rootKey`/ },
+    steps: [],
+  },
+  {
+    name: "an unknown option (`permission`) is refused at start-up, naming `permissions`",
+    guard: { permission: "docs.read" } as GuardOptions,
+    startupError: { option: "permission", message: /did you mean `permissions`/ },
+    steps: [],
+  },
+  {
+    name: "an unknown cache option (`cache.ttl`) is refused at start-up",
+    guard: { cache: { ttl: 5 } } as GuardOptions,
+    startupError: { option: "cache.ttl", message: /did you mean `cache.ttlMs`/ },
+    steps: [],
+  },
+  {
+    name: "a fractional timeoutMs is refused at start-up",
+    guard: { timeoutMs: 1500.5 },
+    startupError: { option: "timeoutMs", message: /whole number/ },
+    steps: [],
+  },
+];
+
+/** Coherence and extraction details that every adapter must share (issue 12). */
+const hardening: Scenario[] = [
+  {
+    name: "a revocation seen on a metered route reaches the cache: the plain route refuses too",
+    key: {},
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
+      { updateKey: { enabled: false } },
+      expectCall(get("/metered"), { status: 401, code: "DISABLED", upstream: 2 }),
+      expectCall(get("/protected"), { status: 401, code: "DISABLED", upstream: 2 }),
+    ],
+  },
+  {
+    name: "an unknown key flooding a metered route costs one call per negative TTL",
+    steps: [
+      expectCall(get("/metered", bearer("sk_conformance_metered_flood")), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 1,
+      }),
+      expectCall(get("/metered", bearer("sk_conformance_metered_flood")), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "Unkey's own 429 never switches fail-open on: 503 with Retry-After",
+    guard: { failureMode: "open" },
+    key: {},
+    steps: [
+      { fault: { status: 429 } },
+      expectCall(get("/protected"), {
+        status: 503,
+        code: "VERIFIER_UNAVAILABLE",
+        headers: { "retry-after": /^\d+$/, "x-keyguard-fail-open": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "two cookies of the key's name (cookie tossing): 401 MALFORMED_KEY, no upstream call",
+    guard: { keySources: [{ cookie: "k" }] },
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["cookie", `k=${KEY}; k=${KEY}`]]), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        headers: { "www-authenticate": null },
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "a quoted cookie value is unquoted (RFC 6265 §4.1.1)",
+    guard: { keySources: [{ cookie: "k" }] },
+    key: {},
+    steps: [
+      expectCall(get("/protected", [["cookie", `k="${KEY}"`]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "a query-parameter source: the 401 names it and sends no Bearer challenge",
+    guard: { keySources: [{ query: "api_key" }] },
+    steps: [
+      expectCall(get("/protected", []), {
+        status: 401,
+        code: "MISSING_KEY",
+        body: { detail: /`api_key` query parameter/ },
+        headers: { "www-authenticate": null },
+        upstream: 0,
+      }),
+    ],
+  },
+  {
+    name: "a 403 computed from the cache quotes no Unkey requestId",
+    key: { permissions: ["docs.read"] },
+    steps: [
+      expectCall(get("/read"), { status: 200, upstream: 1 }),
+      expectCall(get("/write"), {
+        status: 403,
+        code: "INSUFFICIENT_PERMISSIONS",
+        body: { requestId: null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "a 401 from Unkey's answer quotes its requestId",
+    steps: [
+      expectCall(get("/protected", bearer("sk_conformance_request_id")), {
+        status: 401,
+        code: "NOT_FOUND",
+        body: { requestId: /^\S+$/ },
+        upstream: 1,
+      }),
     ],
   },
 ];
@@ -720,4 +966,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...caching,
   ...failures,
   ...preflight,
+  ...hooks,
+  ...startup,
+  ...hardening,
 ];

@@ -100,7 +100,9 @@ export async function seedDemo(
   }
   for (const [role, permissions] of Object.entries(DEMO_ROLES)) {
     await ensure(admin, "permissions.createRole", { name: role });
-    await admin.call("permissions.setRolePermissions", { roleId: role, permissions });
+    // setRolePermissions takes the role's id, which a re-run (409 above) did not return.
+    const { id: roleId } = await admin.call<{ id: string }>("permissions.getRole", { role });
+    await admin.call("permissions.setRolePermissions", { roleId, permissions });
   }
   const specs = keySpecs(options.now ?? Date.now());
   const keys = {} as Record<DemoKeyName, DemoKey>;

@@ -20,7 +20,8 @@ export class AppModule {
   static register(unkey: { rootKey: string; baseUrl?: string }): DynamicModule {
     return {
       module: AppModule,
-      imports: [UnkeyModule.forRoot(unkey)],
+      // Only the options keyguard knows: UnkeyModule refuses unknown names at start-up.
+      imports: [UnkeyModule.forRoot({ rootKey: unkey.rootKey, baseUrl: unkey.baseUrl })],
       controllers: [HealthController, OrdersController],
       providers: [OrdersService, { provide: APP_GUARD, useClass: UnkeyGuard }],
     };

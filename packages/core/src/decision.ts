@@ -1,5 +1,6 @@
 import { KeyguardError, VerifierError } from "./errors";
-import type { KeyExtraction } from "./extract-key";
+import { DEFAULT_KEY_SOURCES, type KeyExtraction } from "./extract-key";
+import { type KeyPresentation, presentationOf } from "./key-presentation";
 import type { FailureMode, KeyContext, RatelimitState, VerifyResult } from "./types";
 
 /** Every reason a guard refuses a request. */
@@ -114,25 +115,43 @@ export const FAIL_OPEN_HEADER = "x-keyguard-fail-open";
 const PROBLEM_HEADERS = { "content-type": "application/problem+json", "cache-control": "no-store" };
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** The presentation of the default sources: `Authorization: Bearer`, then `X-API-Key`. */
+export const DEFAULT_PRESENTATION: KeyPresentation = presentationOf(DEFAULT_KEY_SOURCES);
+
+function challengeFor(code: DenialCode, scheme: string | undefined): Record<string, string> {
+  if (scheme === undefined) return {};
+  // RFC 6750 §3: no error code when no credentials were sent at all; the
+  // `invalid_token` error belongs to Bearer, other schemes get their name alone.
+  const bearer = scheme.toLowerCase() === "bearer";
+  const challenge = code !== "MISSING_KEY" && bearer ? `${scheme} error="invalid_token"` : scheme;
+  return { "www-authenticate": challenge };
+}
+
 function headersFor(
   code: DenialCode,
-  result?: VerifyResult,
-  error?: KeyguardError,
-  now = Date.now(),
+  details: { result?: VerifyResult; error?: KeyguardError; now?: number },
+  presentation: KeyPresentation,
 ) {
   const status = DENIALS[code].status;
-  if (status === 401) {
-    // RFC 6750 §3: no error code when no credentials were sent at all.
-    const challenge = code === "MISSING_KEY" ? "Bearer" : 'Bearer error="invalid_token"';
-    return { ...PROBLEM_HEADERS, "www-authenticate": challenge };
+  if (status === 401) return { ...PROBLEM_HEADERS, ...challengeFor(code, presentation.challenge) };
+  if (code === "RATE_LIMITED") {
+    const limits = details.result?.ratelimits;
+    return { ...PROBLEM_HEADERS, ...ratelimitHeaders(limits, details.now ?? Date.now(), true) };
   }
-  if (code === "RATE_LIMITED")
-    return { ...PROBLEM_HEADERS, ...ratelimitHeaders(result?.ratelimits, now, true) };
   if (status === 503) {
-    const seconds = error instanceof VerifierError ? error.retryAfterSeconds : 1;
+    const seconds = details.error instanceof VerifierError ? details.error.retryAfterSeconds : 1;
     return { ...PROBLEM_HEADERS, "retry-after": String(seconds) };
   }
   return PROBLEM_HEADERS;
+}
+
+/** The explanation of a denial, naming this guard's key sources for the two about presenting it. */
+function detailFor(code: DenialCode, presentation: KeyPresentation): string {
+  if (presentation === DEFAULT_PRESENTATION) return DENIALS[code].detail;
+  if (code === "MISSING_KEY") return `No API key was presented. Send it as ${presentation.where}.`;
+  if (code === "MALFORMED_KEY")
+    return `The API key is malformed: expected it once, as ${presentation.where}, with 1 to 512 printable ASCII characters.`;
+  return DENIALS[code].detail;
 }
 
 /**
@@ -164,9 +183,16 @@ function ratelimitHeaders(
 /** Builds the refusal for `code`, with its status, problem+json body and headers. */
 export function deny(
   code: DenialCode,
-  details: { result?: VerifyResult; error?: KeyguardError; now?: number } = {},
+  details: {
+    result?: VerifyResult;
+    error?: KeyguardError;
+    now?: number;
+    presentation?: KeyPresentation;
+  } = {},
 ): Deny {
-  const { status, title, detail } = DENIALS[code];
+  const { status, title } = DENIALS[code];
+  const presentation = details.presentation ?? DEFAULT_PRESENTATION;
+  // Only an answer Unkey gave now has an id worth quoting: cached answers carry none.
   const requestId =
     details.result?.requestId ??
     (details.error instanceof VerifierError ? details.error.requestId : undefined);
@@ -174,7 +200,7 @@ export function deny(
     type: `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
     title,
     status,
-    detail,
+    detail: detailFor(code, presentation),
     code,
     ...(requestId ? { requestId } : {}),
   };
@@ -183,7 +209,7 @@ export function deny(
     status,
     code,
     body,
-    headers: headersFor(code, details.result, details.error, details.now),
+    headers: headersFor(code, details, presentation),
     result: details.result,
     error: details.error,
   };
@@ -257,6 +283,8 @@ export interface DecideInput {
   readonly requiresPermissions?: boolean;
   /** @default Date.now() */
   readonly now?: number;
+  /** Where the guard reads keys, for the wording and challenge of 401s. @default the default sources */
+  readonly presentation?: KeyPresentation;
 }
 
 /**
@@ -270,7 +298,9 @@ export interface DecideInput {
  * Under `failureMode: "open"`, an outage lets requests through to routes
  * without a permission query, flagged by `context.source === "fail-open"` and
  * the `x-keyguard-fail-open: true` response header. Routes with a permission
- * query still answer 503: an outage never grants permissions.
+ * query still answer 503: an outage never grants permissions. Nor does Unkey's
+ * own 429 (the workspace's rate limit, which a flood of random keys can
+ * trigger): that is a 503 with Unkey's `Retry-After` (at most an hour), never a pass.
  *
  * @example
  * ```ts
@@ -279,13 +309,15 @@ export interface DecideInput {
  * ```
  */
 export function decide(input: DecideInput): Decision {
+  const { presentation } = input;
   if (input.extraction && !input.extraction.ok)
-    return deny(input.extraction.code, { now: input.now });
+    return deny(input.extraction.code, { now: input.now, presentation });
   // An allow served from memory needs no clock: the cache-hit path skips reading it.
   if (input.result?.valid) return allowOf(input.result, input.now);
   const now = input.now ?? Date.now();
   if (input.result) {
-    return deny(CODE_DENIALS[input.result.code] ?? "INVALID_KEY", { result: input.result, now });
+    const code = CODE_DENIALS[input.result.code] ?? "INVALID_KEY";
+    return deny(code, { result: input.result, now, presentation });
   }
   const error =
     input.error instanceof KeyguardError
@@ -295,6 +327,7 @@ export function decide(input: DecideInput): Decision {
         });
   if (error.code === "VERIFIER_MISCONFIGURED")
     return deny("VERIFIER_MISCONFIGURED", { error, now });
-  if (input.failureMode === "open" && !input.requiresPermissions) return FAIL_OPEN;
+  const throttled = error instanceof VerifierError && error.throttled;
+  if (input.failureMode === "open" && !input.requiresPermissions && !throttled) return FAIL_OPEN;
   return deny("VERIFIER_UNAVAILABLE", { error, now });
 }

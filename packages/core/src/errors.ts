@@ -79,6 +79,9 @@ export class PermissionQuerySyntaxError extends KeyguardError {
   }
 }
 
+/** The longest `Retry-After` keyguard passes on, in seconds (one hour). */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
 /**
  * Unkey could not give an answer: it is unreachable, too slow, answered 5xx or
  * something that is not a verification (`VERIFIER_UNAVAILABLE`), or it refused
@@ -111,6 +114,18 @@ export class VerifierError extends KeyguardError {
     super(code, message, { cause: details.cause });
     this.status = details.status;
     this.requestId = details.requestId;
-    this.retryAfterSeconds = details.retryAfterSeconds ?? 1;
+    // A Retry-After of days (or 1e9 s) from a misbehaving upstream would park clients for good.
+    this.retryAfterSeconds = Math.min(
+      MAX_RETRY_AFTER_SECONDS,
+      Math.max(1, Math.ceil(details.retryAfterSeconds ?? 1)),
+    );
+  }
+
+  /**
+   * Whether Unkey refused for load (HTTP 429, the workspace's own rate limit).
+   * That is never a reason to fail open: a flood of random keys can trigger it.
+   */
+  get throttled(): boolean {
+    return this.status === 429;
   }
 }

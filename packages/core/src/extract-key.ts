@@ -62,21 +62,31 @@ function fromQuery(url: string | undefined, name: string): string | undefined {
   return all[0];
 }
 
+// RFC 6265 §4.1.1: cookie-value = *cookie-octet / ( DQUOTE *cookie-octet DQUOTE ).
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"')
+    ? value.slice(1, -1)
+    : value;
+}
+
 function fromCookie(headers: HeadersLike, name: string): string | undefined {
   const raw = readHeader(headers, "cookie");
   const header = Array.isArray(raw) ? raw.join("; ") : (raw as string | undefined);
   if (!header) return undefined;
+  let found: string | undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq !== -1 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return ",";
-      }
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    // Two cookies of one name (`k=A; k=B`) is cookie tossing: a sibling subdomain or a
+    // narrower path can plant the first one. Refused as ambiguous, like duplicate headers.
+    if (found !== undefined) return ",";
+    try {
+      found = decodeURIComponent(unquote(part.slice(eq + 1).trim()));
+    } catch {
+      return ",";
     }
   }
-  return undefined;
+  return found;
 }
 
 /**

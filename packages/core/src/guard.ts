@@ -8,6 +8,13 @@ import {
   type KeySource,
 } from "./extract-key";
 import { readHeader } from "./headers";
+import { presentationOf } from "./key-presentation";
+import {
+  GUARD_OPTION_NAMES,
+  ROUTE_OPTION_NAMES,
+  rejectUnknownOptions,
+  VERIFIER_OPTION_NAMES,
+} from "./option-names";
 import type { VerifierOptions } from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
 import type { KeyContext, RatelimitRequest, VerifyRequest } from "./types";
@@ -39,7 +46,7 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
    */
   keySources?: readonly KeySource[];
   /**
-   * Whether CORS preflights (`OPTIONS` with `Access-Control-Request-Method`) pass unguarded.
+   * Whether CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) pass unguarded.
    * Browsers never attach credentials to a preflight, so guarding it breaks CORS.
    * @default "allow"
    */
@@ -65,17 +72,6 @@ export interface Guard {
   check(request: GuardRequest, route?: PreparedRoute): Decision | Promise<Decision>;
 }
 
-const VERIFIER_OPTION_NAMES = [
-  "rootKey",
-  "baseUrl",
-  "timeoutMs",
-  "cache",
-  "failureMode",
-  "staleIfErrorMs",
-  "fetch",
-  "logger",
-] as const;
-
 const PREFLIGHT: Decision = Object.freeze({
   allowed: true,
   context: undefined,
@@ -85,6 +81,8 @@ const PREFLIGHT: Decision = Object.freeze({
 function isPreflight(request: GuardRequest): boolean {
   return (
     request.method === "OPTIONS" &&
+    // Fetch standard §3.2.2: a CORS preflight always carries both.
+    readHeader(request.headers, "origin") !== undefined &&
     readHeader(request.headers, "access-control-request-method") !== undefined
   );
 }
@@ -124,6 +122,13 @@ function validateKeySources(sources: unknown): readonly KeySource[] {
   );
 }
 
+function pickVerifierOptions(options: GuardOptions): VerifierOptions {
+  const picked: Record<string, unknown> = {};
+  for (const name of VERIFIER_OPTION_NAMES)
+    if (options[name] !== undefined) picked[name] = options[name];
+  return picked as VerifierOptions;
+}
+
 /**
  * Builds a guard from options and a verifier factory. Everything expensive (the
  * verifier and its cache, parsed permission queries) is built here, once.
@@ -134,6 +139,7 @@ export function buildGuard(
 ): Guard {
   if (typeof options !== "object" || options === null)
     throw new KeyguardConfigError("options", "expected an object.");
+  rejectUnknownOptions(options, GUARD_OPTION_NAMES);
   let verifier = options.verifier;
   if (verifier !== undefined) {
     if (typeof verifier?.verify !== "function" || typeof verifier.cached !== "function") {
@@ -147,10 +153,11 @@ export function buildGuard(
       );
     }
   } else {
-    verifier = createVerifier(options);
+    verifier = createVerifier(pickVerifierOptions(options));
   }
   const sources =
     options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
+  const presentation = presentationOf(sources);
   const preflight = options.preflight ?? "allow";
   if (preflight !== "allow" && preflight !== "guard") {
     throw new KeyguardConfigError(
@@ -171,6 +178,7 @@ export function buildGuard(
     if (typeof routeOptions !== "object" || routeOptions === null) {
       throw new KeyguardConfigError(optionPrefix || "route", "expected an object.");
     }
+    rejectUnknownOptions(routeOptions, ROUTE_OPTION_NAMES, optionPrefix);
     const merged: VerifyRequest = {
       permissions: routeOptions.permissions ?? base.permissions,
       tags: routeOptions.tags ?? base.tags,
@@ -188,11 +196,11 @@ export function buildGuard(
       return PREFLIGHT;
     const extraction =
       request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
-    if (!extraction.ok) return decide({ extraction });
+    if (!extraction.ok) return decide({ extraction, presentation });
     const hit = ready.cached(extraction.key, prepared);
-    if (hit !== undefined) return decide({ result: hit });
+    if (hit !== undefined) return decide({ result: hit, presentation });
     return ready.verify(extraction.key, prepared).then(
-      (result) => decide({ result }),
+      (result) => decide({ result, presentation }),
       (error: unknown) =>
         decide({
           error,

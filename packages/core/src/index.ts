@@ -39,8 +39,15 @@ export {
   type PreparedRoute,
   type RouteOptions,
 } from "./guard";
+export { hookBoolean, whenSettled } from "./hooks";
 export { isPlausibleKey, MAX_KEY_LENGTH } from "./key-format";
 export { isPromise } from "./maybe-promise";
+export {
+  GUARD_OPTION_NAMES,
+  pickOptions,
+  ROUTE_OPTION_NAMES,
+  rejectUnknownOptions,
+} from "./option-names";
 export {
   type CacheOptions,
   type ResolvedVerifierOptions,

@@ -1,4 +1,5 @@
 import { KeyguardConfigError } from "./errors";
+import { CACHE_OPTION_NAMES, rejectUnknownOptions, VERIFIER_OPTION_NAMES } from "./option-names";
 import type { FailureMode, Logger } from "./types";
 
 /** Cache settings of a verifier. */
@@ -99,13 +100,29 @@ const env = (name: string): string | undefined =>
 const describe = (value: unknown) =>
   typeof value === "string" ? JSON.stringify(value) : String(value);
 
-function nonNegative(option: string, value: unknown, fallback: number, integer = false): number {
+/** The largest delay a timer takes (2^31 - 1 ms, about 24.8 days); larger ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** A cache larger than this is a mistake (100 million entries is gigabytes of memory). */
+export const MAX_CACHE_ENTRIES = 100_000_000;
+
+/**
+ * A whole number in `min … max`, or `fallback` when absent. Fractions and huge
+ * values are refused rather than rounded: `timeoutMs: 3e9` overflows Node's
+ * timers, which then fire at once and turn every verification into a 503.
+ */
+export function wholeNumber(
+  option: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new KeyguardConfigError(option, `expected a finite number ≥ 0, got ${describe(value)}.`);
-  }
-  if (integer && !Number.isInteger(value)) {
-    throw new KeyguardConfigError(option, `expected a whole number, got ${describe(value)}.`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new KeyguardConfigError(
+      option,
+      `expected a whole number from ${min} to ${max.toLocaleString("en-US")}, got ${describe(value)}.`,
+    );
   }
   return value;
 }
@@ -118,6 +135,7 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
   if (typeof options !== "object" || options === null) {
     throw new KeyguardConfigError("options", "expected an object.");
   }
+  rejectUnknownOptions(options, VERIFIER_OPTION_NAMES);
   const rootKey = options.rootKey ?? env("UNKEY_ROOT_KEY");
   if (typeof rootKey !== "string" || rootKey.trim() === "") {
     throw new KeyguardConfigError(
@@ -137,8 +155,13 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
       `expected an http(s) URL such as "https://api.unkey.com", got ${describe(baseUrl)}.`,
     );
   }
-  const timeoutMs = nonNegative("timeoutMs", options.timeoutMs, VERIFIER_DEFAULTS.timeoutMs);
-  if (timeoutMs === 0) throw new KeyguardConfigError("timeoutMs", "must be greater than 0.");
+  const timeoutMs = wholeNumber(
+    "timeoutMs",
+    options.timeoutMs,
+    VERIFIER_DEFAULTS.timeoutMs,
+    1,
+    MAX_TIMER_MS,
+  );
 
   let cache: Required<CacheOptions> | false = false;
   if (options.cache !== false) {
@@ -149,13 +172,19 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
         `expected an object or false, got ${describe(given)}.`,
       );
     }
+    rejectUnknownOptions(given, CACHE_OPTION_NAMES, "cache.");
     const d = VERIFIER_DEFAULTS.cache;
     cache = {
-      ttlMs: nonNegative("cache.ttlMs", given.ttlMs, d.ttlMs),
-      negativeTtlMs: nonNegative("cache.negativeTtlMs", given.negativeTtlMs, d.negativeTtlMs),
-      max: nonNegative("cache.max", given.max, d.max, true),
+      ttlMs: wholeNumber("cache.ttlMs", given.ttlMs, d.ttlMs, 0, MAX_TIMER_MS),
+      negativeTtlMs: wholeNumber(
+        "cache.negativeTtlMs",
+        given.negativeTtlMs,
+        d.negativeTtlMs,
+        0,
+        MAX_TIMER_MS,
+      ),
+      max: wholeNumber("cache.max", given.max, d.max, 1, MAX_CACHE_ENTRIES),
     };
-    if (cache.max < 1) throw new KeyguardConfigError("cache.max", "must be at least 1.");
   }
 
   const failureMode = options.failureMode ?? VERIFIER_DEFAULTS.failureMode;
@@ -165,10 +194,12 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
       `expected "closed" or "open", got ${describe(failureMode)}.`,
     );
   }
-  const staleIfErrorMs = nonNegative(
+  const staleIfErrorMs = wholeNumber(
     "staleIfErrorMs",
     options.staleIfErrorMs,
     VERIFIER_DEFAULTS.staleIfErrorMs,
+    0,
+    MAX_TIMER_MS,
   );
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== "function") {

@@ -1,5 +1,6 @@
 import { VerifierError } from "./errors";
 import type { ResolvedVerifierOptions } from "./options";
+import { readCapped } from "./read-capped";
 import type { RatelimitRequest, VerifyResult } from "./types";
 import { errorSummaryOf, parseVerifyData, requestIdOf } from "./unkey-response";
 
@@ -12,8 +13,8 @@ export interface VerifyKeyBody {
   ratelimits?: readonly RatelimitRequest[];
 }
 
-/** Unkey answers are small; a larger body is not a verification. */
-const MAX_BODY_CHARS = 1_000_000;
+/** Unkey answers are small (a few KB); a larger body is not a verification, and is not read. */
+export const MAX_ANSWER_BYTES = 1_000_000;
 
 // A refused connection provably never reached Unkey, so it is the one failure safe to
 // retry: a retried verification after a timeout could deduct credits twice.
@@ -29,6 +30,7 @@ function neverReachedServer(error: unknown): boolean {
 function retryAfter(response: Response): number | undefined {
   const value = response.headers.get("retry-after");
   const seconds = value === null ? Number.NaN : Number(value);
+  // VerifierError clamps it to MAX_RETRY_AFTER_SECONDS.
   return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
 }
 
@@ -76,9 +78,9 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
 
   async function verifyKey(body: VerifyKeyBody): Promise<VerifyResult> {
     const response = await send(JSON.stringify(body));
-    let raw: string;
+    let raw: string | undefined;
     try {
-      raw = await response.text();
+      raw = await readCapped(response, MAX_ANSWER_BYTES);
     } catch (error) {
       const timedOut = (error as { name?: string })?.name === "TimeoutError";
       throw new VerifierError(
@@ -91,7 +93,7 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
     }
     let parsed: unknown;
     const json = (response.headers.get("content-type") ?? "").toLowerCase().includes("json");
-    if (json && raw.length <= MAX_BODY_CHARS) {
+    if (json && raw !== undefined) {
       try {
         parsed = JSON.parse(raw);
       } catch {
@@ -110,9 +112,11 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
       if (result) return result;
       throw new VerifierError(
         "VERIFIER_UNAVAILABLE",
-        json
-          ? "Unkey answered 200 with a body that is not a verification."
-          : `Unkey answered 200 with content type ${JSON.stringify(response.headers.get("content-type"))}, not JSON.`,
+        raw === undefined
+          ? `Unkey answered 200 with a body over ${MAX_ANSWER_BYTES} bytes, which is not a verification.`
+          : json
+            ? "Unkey answered 200 with a body that is not a verification."
+            : `Unkey answered 200 with content type ${JSON.stringify(response.headers.get("content-type"))}, not JSON.`,
         { status, requestId },
       );
     }

@@ -1,6 +1,8 @@
-import { type CacheEntry, VerificationCache } from "./cache";
+import { type CacheEntry, entryFor, NEGATIVE_CODES, VerificationCache } from "./cache";
 import { VerifierError } from "./errors";
+import { InFlightCalls, type SharedAnswer } from "./inflight";
 import { isPlausibleKey } from "./key-format";
+import { watchNotFound } from "./not-found-watch";
 import {
   type ResolvedVerifierOptions,
   resolveVerifierOptions,
@@ -43,11 +45,6 @@ const MALFORMED: VerifyResult = Object.freeze({
   source: "local",
 });
 
-const NEGATIVE_CODES: ReadonlySet<string> = new Set(["NOT_FOUND", "DISABLED", "EXPIRED"]);
-
-const isMeteredKey = (result: VerifyResult) =>
-  result.credits !== undefined || (result.ratelimits?.some((r) => r.autoApply) ?? false);
-
 function variant(result: VerifyResult, changes: Partial<VerifyResult>): VerifyResult {
   return Object.freeze({ ...result, ...changes });
 }
@@ -63,6 +60,28 @@ function answerFrom(entry: CacheEntry, query: PermissionQuery | undefined): Veri
   return entry.result;
 }
 
+/** Whether a cached entry may answer a request: metered requests take only a key's refusal. */
+function serves(entry: CacheEntry, request: PreparedRequest): boolean {
+  if (entry.kind === "metered") return false;
+  // No credits or limits apply to a key that does not exist, is disabled or expired.
+  return !request.metered || (entry.kind === "negative" && NEGATIVE_CODES.has(entry.result.code));
+}
+
+// What a caller who waited on someone else's upstream call may take from its answer.
+function shareable(
+  shared: SharedAnswer,
+  request: PreparedRequest,
+  leaderQuery: string | undefined,
+): VerifyResult | undefined {
+  const { result, entry } = shared;
+  if (entry !== undefined && entry.kind !== "metered") return answerFrom(entry, request.query);
+  if (NEGATIVE_CODES.has(result.code) || result.code === "FORBIDDEN") return result;
+  if (result.code === "INSUFFICIENT_PERMISSIONS" && leaderQuery === request.querySource)
+    return result;
+  // A metered key (credits, rate limits) or an answer about another query: ask Unkey ourselves.
+  return undefined;
+}
+
 /**
  * Builds a verifier around a hash function (the package entry points supply
  * `node:crypto` on Node and @noble/hashes elsewhere).
@@ -73,11 +92,17 @@ export function buildVerifier(
 ): Verifier {
   const resolved = resolveVerifierOptions(options);
   const transport = createTransport(resolved);
-  const settings = resolved.cache;
-  const cache = settings === false ? undefined : new VerificationCache(settings.max);
-  const inflight = new Map<string, Promise<{ result: VerifyResult; entry?: CacheEntry }>>();
-  // The permission query each in-flight call was made with, so waiters know what its answer covers.
-  const leaderQueries = new WeakMap<Promise<unknown>, string | undefined>();
+  const policy =
+    resolved.cache === false
+      ? undefined
+      : {
+          ttlMs: resolved.cache.ttlMs,
+          negativeTtlMs: resolved.cache.negativeTtlMs,
+          staleIfErrorMs: resolved.staleIfErrorMs,
+        };
+  const cache = resolved.cache === false ? undefined : new VerificationCache(resolved.cache.max);
+  const inflight = new InFlightCalls();
+  const observe = watchNotFound(resolved.logger);
   const counters = {
     hits: 0,
     misses: 0,
@@ -88,46 +113,24 @@ export function buildVerifier(
   };
   let misconfigurationLogged = false;
 
-  function store(hash: string, result: VerifyResult, now: number): CacheEntry | undefined {
-    if (!cache || !settings) return undefined;
-    const asCached = (kind: CacheEntry["kind"], freshUntil: number, staleUntil: number) => {
-      const entry: CacheEntry = {
-        kind,
-        result: variant(result, { source: "cache" }),
-        granted: new Set(result.permissions),
-        freshUntil,
-        staleUntil,
-      };
-      cache.set(hash, entry);
-      return entry;
-    };
-    if (result.valid) {
-      if (isMeteredKey(result))
-        return asCached("metered", now + settings.ttlMs, now + settings.ttlMs);
-      // A cached answer never outlives the key's own expiry.
-      const expires = result.expires ?? Number.POSITIVE_INFINITY;
-      const freshUntil = Math.min(now + settings.ttlMs, expires);
-      if (freshUntil <= now) {
-        cache.delete(hash);
-        return undefined;
-      }
-      return asCached("valid", freshUntil, Math.min(freshUntil + resolved.staleIfErrorMs, expires));
-    }
-    if (NEGATIVE_CODES.has(result.code) && settings.negativeTtlMs > 0) {
-      const until = now + settings.negativeTtlMs;
-      return asCached("negative", until, until);
-    }
-    if (result.code === "RATE_LIMITED") {
-      // Refused locally until the exceeded window resets, and no longer than the TTL.
-      let reset = 0;
-      for (const limit of result.ratelimits ?? [])
-        if (limit.exceeded) reset = Math.max(reset, limit.reset);
-      const until = Math.min(reset, now + settings.ttlMs);
-      if (until > now) return asCached("negative", until, until);
-    }
-    // Any other answer says the key changed: never keep serving an older valid entry.
-    cache.delete(hash);
-    return undefined;
+  /** Keeps what the policy allows of an upstream answer, replacing (or dropping) the older entry. */
+  function remember(hash: string, result: VerifyResult): CacheEntry | undefined {
+    if (!cache || !policy) return undefined;
+    const entry = entryFor(result, Date.now(), policy);
+    if (entry === undefined) cache.delete(hash);
+    else cache.set(hash, entry);
+    return entry;
+  }
+
+  /**
+   * A metered request's answer is never cached as an allow (it spent credits or
+   * limits), but a refusal says the key itself changed: it replaces the entry,
+   * so a revocation seen on `/paid` is not contradicted by `/plain`'s cache.
+   */
+  function rememberMetered(hash: string, result: VerifyResult): void {
+    if (!cache) return;
+    if (NEGATIVE_CODES.has(result.code) || result.code === "FORBIDDEN") remember(hash, result);
+    else if (result.valid && cache.get(hash, Date.now())?.kind === "negative") cache.delete(hash);
   }
 
   function onFailure(error: unknown): never {
@@ -154,7 +157,10 @@ export function buildVerifier(
         credits: request.cost === undefined ? undefined : { cost: request.cost },
         ratelimits: request.ratelimits,
       })
-      .catch(onFailure);
+      .then((result) => {
+        observe(result);
+        return result;
+      }, onFailure);
   }
 
   function staleOr(error: unknown, hash: string, request: PreparedRequest): VerifyResult {
@@ -166,19 +172,14 @@ export function buildVerifier(
     throw error;
   }
 
-  // What a caller who waited on someone else's upstream call may take from its answer.
-  function shareable(
-    shared: { result: VerifyResult; entry?: CacheEntry },
-    request: PreparedRequest,
-    leaderQuery: string | undefined,
-  ): VerifyResult | undefined {
-    const { result, entry } = shared;
-    if (entry !== undefined && entry.kind !== "metered") return answerFrom(entry, request.query);
-    if (NEGATIVE_CODES.has(result.code) || result.code === "FORBIDDEN") return result;
-    if (result.code === "INSUFFICIENT_PERMISSIONS" && leaderQuery === request.querySource)
-      return result;
-    // A metered key (credits, rate limits) or an answer about another query: ask Unkey ourselves.
-    return undefined;
+  /** The fresh cached answer for a hash, if the cache may give this request one. */
+  function lookup(hash: string, request: PreparedRequest): VerifyResult | undefined {
+    if (cache === undefined) return undefined;
+    const now = Date.now();
+    const entry = cache.get(hash, now);
+    if (entry === undefined || now >= entry.freshUntil || !serves(entry, request)) return undefined;
+    counters.hits++;
+    return answerFrom(entry, request.query);
   }
 
   function cached(
@@ -190,55 +191,57 @@ export function buildVerifier(
       return MALFORMED;
     }
     if (cache === undefined) return undefined;
-    const prepared = prepareRequest(request as VerifyRequest | undefined);
-    if (prepared.metered) return undefined;
-    const now = Date.now();
-    const entry = cache.get(hashKey(key), now);
-    if (entry === undefined || entry.kind === "metered" || now >= entry.freshUntil)
-      return undefined;
-    counters.hits++;
-    return answerFrom(entry, prepared.query);
+    return lookup(hashKey(key), prepareRequest(request as VerifyRequest | undefined));
+  }
+
+  /** One upstream call per key at a time; callers of the same key wait on it. */
+  function coalesced(hash: string, key: string, request: PreparedRequest): Promise<VerifyResult> {
+    const pending = inflight.get(hash);
+    if (pending !== undefined) {
+      counters.coalesced++;
+      return pending.promise.then(
+        (shared) => shareable(shared, request, pending.query) ?? direct(key, request),
+        (error) => staleOr(error, hash, request),
+      );
+    }
+    const call = inflight.start(hash, request.querySource, (attached) =>
+      direct(key, request).then((result) => ({
+        result,
+        // An answer to a call made before `invalidate`/`clear` may predate a revocation.
+        entry: attached() ? remember(hash, result) : undefined,
+      })),
+    );
+    return call.promise.then(
+      ({ result }) => result,
+      (error) => staleOr(error, hash, request),
+    );
   }
 
   async function verify(
     key: string,
     request?: VerifyRequest | PreparedRequest,
   ): Promise<VerifyResult> {
-    if (typeof key !== "string") return MALFORMED;
-    const hit = cached(key, request);
+    if (typeof key !== "string" || !isPlausibleKey(key)) {
+      counters.refusedLocally++;
+      return MALFORMED;
+    }
+    const prepared = prepareRequest(request as VerifyRequest | undefined);
+    if (cache === undefined) {
+      counters.misses++;
+      return direct(key, prepared);
+    }
+    const hash = hashKey(key); // once per request
+    const hit = lookup(hash, prepared);
     if (hit !== undefined) return hit;
     counters.misses++;
-    const prepared = prepareRequest(request as VerifyRequest | undefined);
-    if (cache === undefined || prepared.metered) return direct(key, prepared);
-
-    const hash = hashKey(key);
     const known = cache.get(hash, Date.now());
-    if (known?.kind === "metered" && Date.now() < known.freshUntil) return direct(key, prepared);
-
-    const pending = inflight.get(hash);
-    if (pending !== undefined) {
-      counters.coalesced++;
-      const leaderQuery = leaderQueries.get(pending);
-      return pending.then(
-        (shared) => shareable(shared, prepared, leaderQuery) ?? direct(key, prepared),
-        (error) => staleOr(error, hash, prepared),
-      );
+    if (prepared.metered || (known?.kind === "metered" && Date.now() < known.freshUntil)) {
+      return direct(key, prepared).then((result) => {
+        rememberMetered(hash, result);
+        return result;
+      });
     }
-
-    const leader = direct(key, prepared).then((result) => ({
-      result,
-      entry: store(hash, result, Date.now()),
-    }));
-    inflight.set(hash, leader);
-    leaderQueries.set(leader, prepared.querySource);
-    const done = () => {
-      if (inflight.get(hash) === leader) inflight.delete(hash);
-    };
-    leader.then(done, done);
-    return leader.then(
-      ({ result }) => result,
-      (error) => staleOr(error, hash, prepared),
-    );
+    return coalesced(hash, key, prepared);
   }
 
   const { rootKey: _rootKey, fetch: _fetch, logger: _logger, ...visible } = resolved;
@@ -246,9 +249,15 @@ export function buildVerifier(
     verify,
     cached,
     invalidate: (key: string) => {
-      if (typeof key === "string") cache?.delete(hashKey(key));
+      if (typeof key !== "string" || cache === undefined) return;
+      const hash = hashKey(key);
+      inflight.detach(hash);
+      cache.delete(hash);
     },
-    clear: () => cache?.clear(),
+    clear: () => {
+      inflight.detachAll();
+      cache?.clear();
+    },
     stats: () => ({
       ...counters,
       upstreamCalls: transport.calls(),

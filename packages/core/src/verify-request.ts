@@ -1,5 +1,7 @@
 import { KeyguardConfigError } from "./errors";
+import { rejectUnknownOptions } from "./option-names";
 import {
+  MAX_PERMISSION_QUERY_LENGTH,
   type PermissionQuery,
   parsePermissionQuery,
   printPermissionQuery,
@@ -30,13 +32,96 @@ export const EMPTY_REQUEST: PreparedRequest = Object.freeze({
 });
 prepared.add(EMPTY_REQUEST);
 
-const isWhole = (value: unknown): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value >= 0;
+/** Unkey's bounds on a verification request (svc/api/openapi/spec/paths/v2/keys/verifyKey/*.yaml). */
+export const UNKEY_LIMITS = Object.freeze({
+  tags: 20,
+  tagLength: 512,
+  ratelimitName: [3, 255] as const,
+  cost: 1_000_000_000_000,
+});
+
+const isWhole = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
+
+function compileQuery(
+  permissions: VerifyRequest["permissions"],
+  option: string,
+): { query: PermissionQuery; source: string } | undefined {
+  if (permissions === undefined) return undefined;
+  let query: PermissionQuery;
+  try {
+    query = typeof permissions === "string" ? parsePermissionQuery(permissions) : permissions;
+    // A hand-built tree is printed and parsed again, so it is held to the same grammar.
+    if (typeof permissions !== "string") query = parsePermissionQuery(printPermissionQuery(query));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new KeyguardConfigError(option, reason, { cause: error });
+  }
+  // What is sent is what was written (a string), or the printed tree; Unkey's limit applies to it.
+  const source = typeof permissions === "string" ? permissions : printPermissionQuery(query);
+  if (source.length > MAX_PERMISSION_QUERY_LENGTH) {
+    throw new KeyguardConfigError(
+      option,
+      `the query sent to Unkey would be ${source.length} characters; Unkey accepts at most ${MAX_PERMISSION_QUERY_LENGTH}.`,
+    );
+  }
+  return { query, source };
+}
+
+function checkTags(tags: unknown, option: string): void {
+  if (tags === undefined) return;
+  const { tags: most, tagLength } = UNKEY_LIMITS;
+  if (
+    !Array.isArray(tags) ||
+    tags.length > most ||
+    tags.some((t) => typeof t !== "string" || t.length === 0 || t.length > tagLength)
+  ) {
+    throw new KeyguardConfigError(
+      option,
+      `expected at most ${most} non-empty strings of up to ${tagLength} characters.`,
+    );
+  }
+}
+
+function checkRatelimit(limit: unknown, at: string): void {
+  const [shortest, longest] = UNKEY_LIMITS.ratelimitName;
+  const { name } = (limit ?? {}) as RatelimitRequest;
+  if (typeof limit !== "object" || limit === null || typeof name !== "string") {
+    throw new KeyguardConfigError(`${at}.name`, "expected a string.");
+  }
+  if (name.length < shortest || name.length > longest) {
+    throw new KeyguardConfigError(
+      `${at}.name`,
+      `expected ${shortest} to ${longest} characters, as Unkey requires; got ${name.length}.`,
+    );
+  }
+  rejectUnknownOptions(limit, RATELIMIT_FIELDS, `${at}.`);
+  const fields = limit as RatelimitRequest;
+  for (const field of ["cost", "limit", "duration"] as const) {
+    if (fields[field] !== undefined && !isWhole(fields[field])) {
+      throw new KeyguardConfigError(
+        `${at}.${field}`,
+        `expected a whole number ≥ 0, got ${String(fields[field])}.`,
+      );
+    }
+  }
+  // Unkey applies an override only when both are given, and silently ignores one alone.
+  if ((fields.limit === undefined) !== (fields.duration === undefined)) {
+    throw new KeyguardConfigError(
+      `${at}.${fields.limit === undefined ? "limit" : "duration"}`,
+      "`limit` and `duration` go together: Unkey ignores one without the other.",
+    );
+  }
+}
+
+const RATELIMIT_FIELDS = ["name", "cost", "limit", "duration"] as const;
 
 /**
  * Validates and compiles verification options (a route's `permissions`, `tags`,
- * `cost`, `ratelimits`). Throws a {@link KeyguardConfigError} naming the option
- * (with `prefix`, e.g. `route.permissions`) so mistakes surface at start-up.
+ * `cost`, `ratelimits`) against Unkey's own bounds. Throws a
+ * {@link KeyguardConfigError} naming the option (with `prefix`, e.g.
+ * `route GET /x: config.unkey.`) so that what Unkey would refuse with a 400 on
+ * every cache miss surfaces at start-up instead.
  */
 export function prepareRequest(request: VerifyRequest | undefined, prefix = ""): PreparedRequest {
   if (request === undefined) return EMPTY_REQUEST;
@@ -45,33 +130,12 @@ export function prepareRequest(request: VerifyRequest | undefined, prefix = ""):
     throw new KeyguardConfigError(prefix || "request", "expected an object.");
   }
   const { permissions, tags, cost, ratelimits } = request;
-  let query: PermissionQuery | undefined;
-  if (permissions !== undefined) {
-    try {
-      query = typeof permissions === "string" ? parsePermissionQuery(permissions) : permissions;
-      // A hand-built tree is printed and parsed again, so it is held to the same grammar.
-      if (typeof permissions !== "string")
-        query = parsePermissionQuery(printPermissionQuery(query));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new KeyguardConfigError(`${prefix}permissions`, reason, { cause: error });
-    }
-  }
-  if (
-    tags !== undefined &&
-    (!Array.isArray(tags) ||
-      tags.length > 20 ||
-      tags.some((t) => typeof t !== "string" || t.length === 0 || t.length > 128))
-  ) {
-    throw new KeyguardConfigError(
-      `${prefix}tags`,
-      "expected at most 20 non-empty strings of up to 128 characters.",
-    );
-  }
-  if (cost !== undefined && !isWhole(cost)) {
+  const compiled = compileQuery(permissions, `${prefix}permissions`);
+  checkTags(tags, `${prefix}tags`);
+  if (cost !== undefined && !isWhole(cost, UNKEY_LIMITS.cost)) {
     throw new KeyguardConfigError(
       `${prefix}cost`,
-      `expected a whole number ≥ 0, got ${String(cost)}.`,
+      `expected a whole number from 0 to ${UNKEY_LIMITS.cost} (Unkey's limit), got ${String(cost)}.`,
     );
   }
   if (ratelimits !== undefined) {
@@ -82,28 +146,12 @@ export function prepareRequest(request: VerifyRequest | undefined, prefix = ""):
       );
     }
     ratelimits.forEach((limit, i) => {
-      const at = `${prefix}ratelimits[${i}]`;
-      if (
-        typeof limit !== "object" ||
-        limit === null ||
-        typeof limit.name !== "string" ||
-        limit.name === ""
-      ) {
-        throw new KeyguardConfigError(`${at}.name`, "expected a non-empty string.");
-      }
-      for (const field of ["cost", "limit", "duration"] as const) {
-        if (limit[field] !== undefined && !isWhole(limit[field])) {
-          throw new KeyguardConfigError(
-            `${at}.${field}`,
-            `expected a whole number ≥ 0, got ${String(limit[field])}.`,
-          );
-        }
-      }
+      checkRatelimit(limit, `${prefix}ratelimits[${i}]`);
     });
   }
   const result: PreparedRequest = Object.freeze({
-    query,
-    querySource: query === undefined ? undefined : printPermissionQuery(query),
+    query: compiled?.query,
+    querySource: compiled?.source,
     tags: tags === undefined ? undefined : Object.freeze([...tags]),
     cost,
     ratelimits:

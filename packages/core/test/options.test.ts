@@ -122,7 +122,7 @@ describe("createGuard options", () => {
     ["cost", { cost: -1 }],
     ["tags", { tags: ["ok", ""] }],
     ["ratelimits[0].name", { ratelimits: [{ name: "" }] }],
-    ["ratelimits[0].limit", { ratelimits: [{ name: "r", limit: 1.5 }] }],
+    ["ratelimits[0].limit", { ratelimits: [{ name: "requests", limit: 1.5, duration: 1000 }] }],
   ])("rejects a bad route %s", (option, bad) => {
     const guard = createGuard({ rootKey: ROOT_KEY, fetch: fetchStub });
     expect(configError(() => guard.route(bad)).option).toBe(option);

@@ -91,7 +91,8 @@ describe("transport against a real HTTP server", () => {
     });
     expect(seen[1]?.body).toEqual({
       key: "sk_2",
-      permissions: "a AND (b OR c)",
+      // As written: Unkey's operators are case-insensitive (pkg/rbac/lexer.go).
+      permissions: "a and (b or c)",
       tags: ["route=/docs"],
       credits: { cost: 2 },
       ratelimits: [{ name: "requests", cost: 1 }],

@@ -1,4 +1,6 @@
 import { forbidden } from "./errors";
+import { checkPermissionQuery } from "./permission-query-check";
+import { and, or, type PermissionQuery, permission } from "./permission-query-parser";
 import type { FixedWindowLimiter } from "./ratelimit";
 import type { State } from "./state";
 
@@ -7,11 +9,16 @@ export interface RootKeyRecord {
   permissions: ReadonlySet<string>;
 }
 
-/** True when the root key holds `*` or any of the `needed` permissions. */
-export function rootAllows(root: RootKeyRecord, needed: readonly string[]): boolean {
-  if (root.permissions.has("*")) return true;
-  for (const permission of needed) if (root.permissions.has(permission)) return true;
-  return false;
+// `*` is the emulator's own "every right" grant for its default root key;
+// any other grant is matched exactly, as Unkey's pkg/rbac does.
+function check(root: RootKeyRecord, query: PermissionQuery) {
+  if (root.permissions.has("*")) return { valid: true, message: "" };
+  return checkPermissionQuery(query, root.permissions);
+}
+
+/** True when the root key holds any of `anyOf` (an OR, as Unkey's `rbac.Or`). */
+export function rootAllows(root: RootKeyRecord, anyOf: readonly string[]): boolean {
+  return check(root, or(...anyOf.map(permission))).valid;
 }
 
 /** What every handler gets: the workspace, the clock, the limiter and the caller. */
@@ -20,8 +27,10 @@ export interface Context {
   readonly limiter: FixedWindowLimiter;
   readonly root: RootKeyRecord;
   now(): number;
-  /** Throws Unkey's 403 unless the root key holds one of `needed`. */
-  require(...needed: string[]): void;
+  /** Throws Unkey's 403 unless the root key holds one of `anyOf`. */
+  require(...anyOf: string[]): void;
+  /** Throws Unkey's 403 unless the root key holds every one of `allOf`. */
+  requireAll(...allOf: string[]): void;
   /** Marks the workspace as changed so that the data file gets saved. */
   changed(): void;
 }
@@ -30,6 +39,11 @@ export interface Context {
 export interface HandlerResult {
   data: unknown;
   pagination?: { cursor?: string; hasMore: boolean };
+}
+
+function demand(root: RootKeyRecord, query: PermissionQuery): void {
+  const result = check(root, query);
+  if (!result.valid) throw forbidden(result.message);
 }
 
 /** Builds the per-request context (a small object; the state is shared). */
@@ -45,8 +59,14 @@ export function createContext(
     limiter,
     root,
     now,
-    require(...needed: string[]) {
-      if (!rootAllows(root, needed)) throw forbidden(needed);
+    require(...anyOf: string[]) {
+      demand(
+        root,
+        anyOf.length === 1 ? permission(anyOf[0] as string) : or(...anyOf.map(permission)),
+      );
+    },
+    requireAll(...allOf: string[]) {
+      demand(root, and(...allOf.map(permission)));
     },
     changed: onChange,
   };

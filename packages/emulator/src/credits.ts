@@ -2,7 +2,12 @@ import type { CreditsRecord } from "./state";
 
 const DAY_MS = 86_400_000;
 
-/** The most recent refill moment at or before `now` for a refill rule (UTC). */
+/**
+ * The most recent refill moment at or before `now` (UTC midnight). Unkey's
+ * refill job (svc/ctrl/worker/cron/keyrefill) runs once per UTC date: daily
+ * refills every day; monthly ones on `refillDay`, or on the month's last day
+ * when the month is shorter (key_list_for_refill.sql's catch-up rule).
+ */
 export function lastRefillBoundary(
   interval: "daily" | "monthly",
   refillDay: number | undefined,
@@ -21,8 +26,11 @@ export function lastRefillBoundary(
 }
 
 /**
- * Applies a due refill lazily, at verification time, as Unkey does: the
- * remaining credits are set back to `amount` once per interval.
+ * Applies a refill that came due since the last one, lazily (the emulator has
+ * no cron). As svc/ctrl/internal/db/queries/key_list_for_refill.sql, a refill
+ * only raises `remaining` to `amount`: a key holding as much or more is left
+ * alone (500 remaining with a daily refill of 100 stays 500), and a key with
+ * unlimited (null) remaining but a refill rule gets `amount`.
  * Returns true when the credits changed.
  */
 export function applyRefill(credits: CreditsRecord, now: number): boolean {
@@ -30,7 +38,8 @@ export function applyRefill(credits: CreditsRecord, now: number): boolean {
   if (!refill) return false;
   const boundary = lastRefillBoundary(refill.interval, refill.refillDay, now);
   if (credits.lastRefillAt >= boundary) return false;
-  credits.remaining = refill.amount;
   credits.lastRefillAt = now;
+  if (credits.remaining !== null && credits.remaining >= refill.amount) return true;
+  credits.remaining = refill.amount;
   return true;
 }

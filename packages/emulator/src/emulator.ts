@@ -1,15 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createContext, type HandlerResult, type RootKeyRecord } from "./context";
-import { ApiError, titleFor } from "./errors";
+import { authenticate } from "./auth";
+import { CODES, notFoundCode } from "./codes";
+import type { RootKeyRecord } from "./context";
+import { dispatch } from "./dispatch";
+import { ApiError } from "./errors";
 import type { Fault } from "./fault";
-import { handlers } from "./handlers";
+import { discardBody, readCappedBody, send } from "./http-io";
 import { newRequestId, newRootKey } from "./ids";
 import { type EmulatorOptions, resolveOptions } from "./options";
 import { readDataFile, writeDataFile } from "./persistence";
 import { FixedWindowLimiter } from "./ratelimit";
 import { hashKey } from "./resources";
-import { type Operation, parseBody, schemas } from "./schemas";
+import { type Operation, schemas } from "./schemas";
 import { applySeed, loadSeed } from "./seed";
 import { State } from "./state";
 
@@ -47,29 +50,14 @@ export class EmulatorCallError extends Error {
 
 const JSON_TYPE = "application/json";
 
-function send(res: ServerResponse, status: number, body: string, contentType = JSON_TYPE): void {
-  res.writeHead(status, {
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(body),
-  });
-  res.end(body);
-}
+const faultReplaces = (f: Fault) =>
+  Boolean(f.reset || f.hang) ||
+  f.status !== undefined ||
+  f.body !== undefined ||
+  f.contentType !== undefined;
 
 function errorBody(requestId: string, error: ApiError): string {
   return JSON.stringify({ meta: { requestId }, error: error.toBody() });
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () =>
-      resolve(
-        chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString(),
-      ),
-    );
-    req.on("error", reject);
-  });
 }
 
 /**
@@ -123,98 +111,49 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     timers.add(timer);
   };
 
-  const handle = (operation: Operation, req: IncomingMessage, text: string, requestId: string) => {
-    const auth = req.headers.authorization;
-    if (!auth) {
-      throw new ApiError(
-        400,
-        "unkey/authentication/missing",
-        "Authorization header is missing; send Authorization: Bearer <root key>.",
-      );
-    }
-    if (!auth.startsWith("Bearer ") || auth.length <= 7) {
-      throw new ApiError(
-        400,
-        "unkey/authentication/malformed",
-        "Authorization header must be: Bearer <root key>.",
-      );
-    }
-    const root = rootKeys.get(hashKey(auth.slice(7).trim()));
-    if (!root)
-      throw new ApiError(401, "unkey/authentication/key_not_found", "The root key does not exist.");
-    let raw: unknown;
-    try {
-      raw = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      throw new ApiError(
-        400,
-        "unkey/application/invalid_input",
-        "The request body is not valid JSON.",
-        [{ location: "body", message: "invalid JSON" }],
-      );
-    }
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new ApiError(
-        400,
-        "unkey/application/invalid_input",
-        "The request body must be a JSON object.",
-        [{ location: "body", message: "expected object" }],
-      );
-    }
-    const body = parseBody(operation, raw);
-    let dirty = false;
-    const ctx = createContext(state, limiter, root, now, () => {
-      dirty = true;
-    });
-    const handler = handlers[operation] as (c: typeof ctx, b: unknown) => HandlerResult;
-    const result = handler(ctx, body);
-    if (dirty) save();
-    return JSON.stringify(
-      result.pagination
-        ? { meta: { requestId }, data: result.data, pagination: result.pagination }
-        : { meta: { requestId }, data: result.data },
-    );
-  };
-
-  const answer = (
-    operation: Operation,
-    req: IncomingMessage,
-    res: ServerResponse,
-    text: string,
-  ) => {
+  const answer = (operation: Operation, root: RootKeyRecord, res: ServerResponse, text: string) => {
     const requestId = newRequestId();
     try {
-      send(res, 200, handle(operation, req, text, requestId));
+      send(res, 200, dispatch({ state, limiter, root, now, save }, operation, text, requestId));
     } catch (error) {
       const apiError =
         error instanceof ApiError
           ? error
-          : new ApiError(
-              500,
-              "unkey/application/unexpected_error",
-              "The emulator failed unexpectedly.",
-            );
+          : new ApiError(500, CODES.unexpectedError, "The emulator failed unexpectedly.");
       send(res, apiError.status, errorBody(requestId, apiError));
     }
   };
 
-  const faulted = (res: ServerResponse, f: Fault) => {
-    const status = f.status ?? 500;
-    const body =
-      f.body === undefined
-        ? JSON.stringify({
-            meta: { requestId: newRequestId() },
-            error: {
-              title: titleFor(status),
-              detail: "Fault injected by the emulator.",
-              status,
-              type: "https://unkey.com/docs/api-reference/errors-v2/unkey/application/unexpected_error",
-            },
-          })
-        : typeof f.body === "string"
-          ? f.body
-          : JSON.stringify(f.body);
-    send(res, status, body, f.contentType ?? JSON_TYPE);
+  // Answers an error without reading (or reading further) the body: what is
+  // left of it is discarded unbuffered (see discardBody).
+  const refuse = (req: IncomingMessage, res: ServerResponse, error: ApiError, delay: number) => {
+    discardBody(req);
+    later(delay, () => {
+      if (!res.destroyed) send(res, error.status, errorBody(newRequestId(), error));
+    });
+  };
+
+  const injectFault = (req: IncomingMessage, res: ServerResponse, f: Fault, delay: number) => {
+    if (f.reset) {
+      req.socket.destroy();
+      return;
+    }
+    discardBody(req);
+    if (f.hang) return;
+    later(delay, () => {
+      if (res.destroyed) return;
+      const status = f.status ?? 500;
+      const body =
+        f.body === undefined
+          ? errorBody(
+              newRequestId(),
+              new ApiError(status, CODES.unexpectedError, "Fault injected by the emulator."),
+            )
+          : typeof f.body === "string"
+            ? f.body
+            : JSON.stringify(f.body);
+      send(res, status, body, f.contentType ?? JSON_TYPE);
+    });
   };
 
   const server = createServer({ keepAlive: true }, (req, res) => {
@@ -232,11 +171,9 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     const operation = url.startsWith("/v2/") ? (url.slice(4).split("?")[0] ?? "") : "";
     if (!Object.hasOwn(schemas, operation)) {
       req.resume();
-      const error = new ApiError(
-        404,
-        "unkey/application/not_found",
-        `No route ${req.method} ${url}.`,
-      );
+      // Unkey's router answers unknown paths with Go's plain-text 404; the
+      // emulator keeps its JSON envelope so that clients can read it.
+      const error = new ApiError(404, notFoundCode("route"), `No route ${req.method} ${url}.`);
       send(res, 404, errorBody(newRequestId(), error));
       return;
     }
@@ -245,34 +182,31 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     total += 1;
     if (req.method !== "POST") {
       req.resume();
-      send(
-        res,
-        405,
-        errorBody(
-          newRequestId(),
-          new ApiError(405, "unkey/application/method_not_allowed", "Use POST."),
-        ),
-      );
+      send(res, 405, errorBody(newRequestId(), new ApiError(405, CODES.invalidInput, "Use POST.")));
       return;
     }
     const activeFault = op === "keys.verifyKey" ? fault : null;
-    readBody(req).then(
+    const delay = config.latencyMs + (activeFault?.latencyMs ?? 0);
+    if (activeFault && faultReplaces(activeFault)) {
+      injectFault(req, res, activeFault, delay);
+      return;
+    }
+    let root: RootKeyRecord;
+    try {
+      root = authenticate(req.headers.authorization, rootKeys);
+    } catch (error) {
+      refuse(req, res, error as ApiError, delay);
+      return;
+    }
+    readCappedBody(req, config.maxRequestBodySize).then(
       (text) => {
-        if (activeFault?.reset) {
-          req.socket.destroy();
+        if (text === null) {
+          const detail = `The request body exceeds the maximum allowed size of ${config.maxRequestBodySize} bytes.`;
+          refuse(req, res, new ApiError(413, CODES.requestBodyTooLarge, detail), delay);
           return;
         }
-        if (activeFault?.hang) return;
-        const replace =
-          activeFault &&
-          (activeFault.status !== undefined ||
-            activeFault.body !== undefined ||
-            activeFault.contentType !== undefined);
-        const delay = config.latencyMs + (activeFault?.latencyMs ?? 0);
         later(delay, () => {
-          if (res.destroyed) return;
-          if (replace && activeFault) faulted(res, activeFault);
-          else answer(op, req, res, text);
+          if (!res.destroyed) answer(op, root, res, text);
         });
       },
       () => req.socket.destroy(),

@@ -1,4 +1,4 @@
-const TYPE_BASE = "https://unkey.com/docs/api-reference/errors-v2";
+import { CODES, docsUrl, duplicateCode, type ErrorCode, notFoundCode } from "./codes";
 
 /** One entry of a validation error's `errors[]`, as in Unkey's `ValidationError`. */
 export interface ValidationIssue {
@@ -16,14 +16,18 @@ export interface ErrorBody {
   errors?: ValidationIssue[];
 }
 
+// Titles as svc/api/internal/middleware/errors.go writes them, per status
+// (403 and 409 depend on the code, see titleOf).
 const TITLES: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
-  409: "Conflict",
+  409: "Conflicting Resource",
+  410: "Resource Gone",
   412: "Precondition Failed",
+  413: "Request Entity Too Large",
   429: "Too Many Requests",
   500: "Internal Server Error",
   502: "Bad Gateway",
@@ -35,30 +39,37 @@ export function titleFor(status: number): string {
   return TITLES[status] ?? (status >= 500 ? "Internal Server Error" : "Error");
 }
 
+function titleOf(status: number, code: ErrorCode): string {
+  if (code === CODES.insufficientPermissions) return "Insufficient Permissions";
+  return titleFor(status);
+}
+
 /**
- * An error answered in Unkey's v2 envelope. `type` is the path under Unkey's
- * errors-v2 documentation (e.g. `unkey/data/key_not_found`).
+ * An error answered in Unkey's v2 envelope. `type` is the code's docs URL
+ * (pkg/codes/codes.go). Every 400 and 413 carries `errors` (an empty list when
+ * there is nothing to list), because Unkey's `BadRequestErrorDetails` always
+ * does and the official SDK validates that shape.
  */
 export class ApiError extends Error {
   readonly status: number;
-  readonly type: string;
+  readonly code: ErrorCode;
   readonly errors: ValidationIssue[] | undefined;
 
-  constructor(status: number, type: string, detail: string, errors?: ValidationIssue[]) {
+  constructor(status: number, code: ErrorCode, detail: string, errors?: ValidationIssue[]) {
     super(detail);
     this.name = "ApiError";
     this.status = status;
-    this.type = type.startsWith("https://") ? type : `${TYPE_BASE}/${type}`;
-    this.errors = errors;
+    this.code = code;
+    this.errors = errors ?? (status === 400 || status === 413 ? [] : undefined);
   }
 
   /** The `error` object of the envelope. */
   toBody(): ErrorBody {
     const body: ErrorBody = {
-      title: titleFor(this.status),
+      title: titleOf(this.status, this.code),
       detail: this.message,
       status: this.status,
-      type: this.type,
+      type: docsUrl(this.code),
     };
     if (this.errors) body.errors = this.errors;
     return body;
@@ -66,25 +77,21 @@ export class ApiError extends Error {
 }
 
 /** 400 with Unkey's validation shape. */
-export function invalidInput(detail: string, errors: ValidationIssue[]): ApiError {
-  return new ApiError(400, "unkey/application/invalid_input", detail, errors);
+export function invalidInput(detail: string, errors: ValidationIssue[] = []): ApiError {
+  return new ApiError(400, CODES.invalidInput, detail, errors);
 }
 
 /** 404 for a missing resource (`what` is e.g. `key`, `api`, `role`). */
 export function notFound(what: string, detail: string): ApiError {
-  return new ApiError(404, `unkey/data/${what}_not_found`, detail);
+  return new ApiError(404, notFoundCode(what), detail);
 }
 
 /** 409 for a resource that already exists. */
 export function conflict(what: string, detail: string): ApiError {
-  return new ApiError(409, `unkey/data/${what}_already_exists`, detail);
+  return new ApiError(409, duplicateCode(what), detail);
 }
 
-/** 403 for a root key that lacks the rights an operation needs. */
-export function forbidden(needed: readonly string[]): ApiError {
-  return new ApiError(
-    403,
-    "unkey/authorization/insufficient_permissions",
-    `The root key lacks the permissions for this request; it needs one of: ${needed.join(", ")}.`,
-  );
+/** 403 for a root key that lacks the rights an operation needs; `detail` is rbac's message. */
+export function forbidden(detail: string): ApiError {
+  return new ApiError(403, CODES.insufficientPermissions, detail);
 }

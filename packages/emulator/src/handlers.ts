@@ -1,19 +1,23 @@
 import type { Context, HandlerResult } from "./context";
-import { ApiError, conflict, notFound } from "./errors";
+import { creditsAfterUpdate } from "./credit-rules";
+import { applyRefill } from "./credits";
+import { conflict, invalidInput, notFound } from "./errors";
 import { newId } from "./ids";
+import { ratelimitLimit } from "./ratelimit-limit";
 import {
   createKeyRecord,
   ensureIdentity,
+  requireKey as findKey,
   hashKey,
   paginate,
   requireApi,
-  requireKey,
   resolvePermissions,
   resolveRoles,
   toCredits,
   toRatelimits,
 } from "./resources";
 import type { Body, Operation } from "./schemas";
+import { setRolePermissions } from "./set-role-permissions";
 import type { KeyRecord, State } from "./state";
 import { verifyKey } from "./verify";
 import { creditsView, identityView, keyView, permissionView, roleView } from "./views";
@@ -35,6 +39,13 @@ function keyRolesView(state: State, key: KeyRecord) {
     const role = state.roles.get(id);
     return role ? [roleView(state, role)] : [];
   });
+}
+
+/** A key by id, with any refill that came due applied first (Unkey refills by cron). */
+function requireKey(ctx: Context, keyId: string): KeyRecord {
+  const key = findKey(ctx.state, keyId);
+  if (key.credits && applyRefill(key.credits, ctx.now())) ctx.changed();
+  return key;
 }
 
 /** Touches a key after a mutation and reports the change. */
@@ -99,7 +110,7 @@ export const handlers: Handlers = {
   },
   "keys.verifyKey": verifyKey,
   "keys.getKey"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.read_key", `api.${key.apiId}.read_key`);
     return { data: keyView(ctx.state, key) };
   },
@@ -110,11 +121,12 @@ export const handlers: Handlers = {
     return { data: keyView(ctx.state, key) };
   },
   "keys.updateKey"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     const now = ctx.now();
     // Resolve everything that can fail before changing anything.
     const roleIds = body.roles !== undefined ? resolveRoles(ctx.state, body.roles) : undefined;
+    const credits = creditsAfterUpdate(key.credits, body.credits, now);
     if (body.name !== undefined) {
       if (body.name === null) delete key.name;
       else key.name = body.name;
@@ -131,19 +143,8 @@ export const handlers: Handlers = {
       if (body.externalId === null) delete key.identityId;
       else key.identityId = ensureIdentity(ctx.state, body.externalId, now).id;
     }
-    if (body.credits !== undefined) {
-      if (body.credits === null) delete key.credits;
-      else {
-        const current = key.credits ?? toCredits({ remaining: null }, now);
-        if (body.credits.remaining !== undefined) current.remaining = body.credits.remaining;
-        if (body.credits.refill === null) delete current.refill;
-        else if (body.credits.refill !== undefined) {
-          current.refill = { ...body.credits.refill };
-          current.lastRefillAt = now;
-        }
-        key.credits = current;
-      }
-    }
+    if (credits === undefined) delete key.credits;
+    else key.credits = credits;
     if (body.ratelimits !== undefined) key.ratelimits = toRatelimits(body.ratelimits);
     if (body.enabled !== undefined) key.enabled = body.enabled;
     if (roleIds !== undefined) key.roleIds = roleIds;
@@ -154,14 +155,14 @@ export const handlers: Handlers = {
     return { data: EMPTY };
   },
   "keys.deleteKey"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.delete_key", `api.${key.apiId}.delete_key`);
     ctx.state.removeKey(key);
     ctx.changed();
     return { data: EMPTY };
   },
   "keys.updateCredits"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     const value = body.value ?? null;
     if (body.operation === "set") {
@@ -170,17 +171,12 @@ export const handlers: Handlers = {
       else key.credits = toCredits({ remaining: value }, ctx.now());
     } else {
       if (value === null) {
-        throw new ApiError(
-          400,
-          "unkey/application/invalid_input",
-          `A value is required to ${body.operation} credits.`,
-          [{ location: "body.value", message: `required for operation "${body.operation}"` }],
-        );
+        throw invalidInput(`A value is required to ${body.operation} credits.`, [
+          { location: "body.value", message: `required for operation "${body.operation}"` },
+        ]);
       }
       if (!key.credits || key.credits.remaining === null) {
-        throw new ApiError(
-          400,
-          "unkey/application/invalid_input",
+        throw invalidInput(
           `The key has unlimited credits; ${body.operation} needs a limited key (use "set").`,
           [{ location: "body.operation", message: "the key has unlimited credits" }],
         );
@@ -192,7 +188,7 @@ export const handlers: Handlers = {
     return { data: key.credits ? creditsView(key.credits) : { remaining: null } };
   },
   "keys.addPermissions"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     const ids = resolvePermissions(ctx.state, body.permissions, ctx.now());
     key.permissionIds = [...new Set([...key.permissionIds, ...ids])];
@@ -200,7 +196,7 @@ export const handlers: Handlers = {
     return { data: directPermissions(ctx.state, key) };
   },
   "keys.removePermissions"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     const remove = new Set(body.permissions.map((ref) => requirePermissionRef(ctx, ref).id));
     key.permissionIds = key.permissionIds.filter((id) => !remove.has(id));
@@ -208,14 +204,14 @@ export const handlers: Handlers = {
     return { data: directPermissions(ctx.state, key) };
   },
   "keys.setPermissions"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     key.permissionIds = resolvePermissions(ctx.state, body.permissions, ctx.now());
     touched(ctx, key);
     return { data: directPermissions(ctx.state, key) };
   },
   "keys.addRoles"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     const ids = resolveRoles(ctx.state, body.roles);
     key.roleIds = [...new Set([...key.roleIds, ...ids])];
@@ -223,7 +219,7 @@ export const handlers: Handlers = {
     return { data: keyRolesView(ctx.state, key) };
   },
   "keys.removeRoles"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     const remove = new Set(resolveRoles(ctx.state, body.roles));
     key.roleIds = key.roleIds.filter((id) => !remove.has(id));
@@ -231,7 +227,7 @@ export const handlers: Handlers = {
     return { data: keyRolesView(ctx.state, key) };
   },
   "keys.setRoles"(ctx, body) {
-    const key = requireKey(ctx.state, body.keyId);
+    const key = requireKey(ctx, body.keyId);
     ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
     key.roleIds = resolveRoles(ctx.state, body.roles);
     touched(ctx, key);
@@ -309,13 +305,7 @@ export const handlers: Handlers = {
     ctx.changed();
     return { data: EMPTY };
   },
-  "permissions.setRolePermissions"(ctx, body) {
-    ctx.require("rbac.*.update_role", "rbac.*.create_role");
-    const role = requireRoleRef(ctx, body.role ?? body.roleId ?? "");
-    role.permissionIds = resolvePermissions(ctx.state, body.permissions, ctx.now());
-    ctx.changed();
-    return { data: roleView(ctx.state, role).permissions };
-  },
+  "permissions.setRolePermissions": setRolePermissions,
 
   "identities.createIdentity"(ctx, body) {
     ctx.require("identity.*.create_identity");
@@ -343,15 +333,5 @@ export const handlers: Handlers = {
     return { data: identityView(identity) };
   },
 
-  "ratelimit.limit"(ctx, body) {
-    ctx.require("ratelimit.*.limit", `ratelimit.${body.namespace}.limit`);
-    const result = ctx.limiter.limit(
-      `n:${body.namespace}:${body.identifier}`,
-      body.limit,
-      body.duration,
-      body.cost ?? 1,
-      ctx.now(),
-    );
-    return { data: result };
-  },
+  "ratelimit.limit": ratelimitLimit,
 };

@@ -16,6 +16,11 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** The clock, for tests (expiry, refill, rate-limit windows). @default Date.now */
   now?: () => number;
+  /**
+   * Largest request body accepted, in bytes; larger ones get Unkey's 413.
+   * @default 10485760 (Unkey's `max_request_body_size`, svc/api/config.go)
+   */
+  maxRequestBodySize?: number;
 }
 
 /** Options after defaults: merged here and nowhere else. */
@@ -27,6 +32,7 @@ export interface ResolvedEmulatorOptions {
   dataFile: string | undefined;
   latencyMs: number;
   now: () => number;
+  maxRequestBodySize: number;
 }
 
 /** Thrown by startEmulator for an option it cannot use; the message names the option. */
@@ -58,6 +64,10 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
   }
   if (options.now !== undefined && typeof options.now !== "function")
     fail("now", "must be a function");
+  const maxRequestBodySize = options.maxRequestBodySize ?? 10_485_760;
+  if (!Number.isSafeInteger(maxRequestBodySize) || maxRequestBodySize < 1) {
+    fail("maxRequestBodySize", "must be a positive integer (bytes)");
+  }
   return {
     port,
     host,
@@ -66,5 +76,6 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
     dataFile: options.dataFile,
     latencyMs,
     now: options.now ?? Date.now,
+    maxRequestBodySize,
   };
 }

@@ -46,10 +46,14 @@ export function readDataFile(path: string): Snapshot | undefined {
 
 let tempCounter = 0;
 
-/** Saves atomically: a temp file in the same directory, then a rename over the target. */
+/**
+ * Saves atomically: a temp file in the same directory, then a rename over the
+ * target. The file is created with mode 0600: it holds key hashes, metadata and
+ * identities, which other local users have no business reading.
+ */
 export function writeDataFile(path: string, snapshot: Snapshot): void {
   tempCounter += 1;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter}.tmp`);
-  writeFileSync(temp, JSON.stringify(snapshot));
+  writeFileSync(temp, JSON.stringify(snapshot), { mode: 0o600 });
   renameSync(temp, path);
 }

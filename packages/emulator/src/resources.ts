@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { ApiError, notFound } from "./errors";
+import { creditsForCreate } from "./credit-rules";
+import { ApiError, invalidInput, notFound } from "./errors";
 import { newId, randomBase58 } from "./ids";
 import type {
   ApiRecord,
@@ -44,13 +45,11 @@ export function resolvePermissions(state: State, refs: readonly string[], now: n
   for (const ref of refs) {
     let permission = state.findPermission(ref);
     if (!permission) {
-      if (!/^[a-zA-Z0-9_.:*/-]+$/.test(ref)) {
-        throw new ApiError(
-          400,
-          "unkey/application/invalid_input",
-          `"${ref}" is not a valid permission slug.`,
-          [{ location: "body.permissions", message: `invalid permission slug "${ref}"` }],
-        );
+      // The spec's slug pattern (svc/api/openapi/spec: ^[a-zA-Z0-9_:\-\.\*]+$, no `/`).
+      if (!/^[a-zA-Z0-9_:\-.*]{1,128}$/.test(ref)) {
+        throw invalidInput(`"${ref}" is not a valid permission slug.`, [
+          { location: "body.permissions", message: `invalid permission slug "${ref}"` },
+        ]);
       }
       permission = { id: newId("perm"), name: ref, slug: ref, createdAt: now };
       state.addPermission(permission);
@@ -121,7 +120,10 @@ export interface NewKeyInput {
   roles?: string[];
   permissions?: string[];
   expires?: number;
-  credits?: { remaining: number | null; refill?: RefillRecord | undefined };
+  credits?: {
+    remaining: number | null;
+    refill?: { interval: "daily" | "monthly"; amount: number; refillDay?: number | undefined };
+  };
   ratelimits?: { name: string; limit: number; duration: number; autoApply?: boolean }[];
   enabled?: boolean;
 }
@@ -133,6 +135,8 @@ export function createKeyRecord(
   now: number,
 ): { record: KeyRecord; plaintext: string } {
   requireApi(state, input.apiId);
+  // Everything that can refuse the request runs before anything is stored.
+  const credits = input.credits ? creditsForCreate(input.credits, now) : undefined;
   const roleIds = resolveRoles(state, input.roles ?? []);
   const random = randomBase58(input.byteLength ?? 16);
   const plaintext = input.plaintext ?? (input.prefix ? `${input.prefix}_${random}` : random);
@@ -158,7 +162,7 @@ export function createKeyRecord(
   if (input.name !== undefined) record.name = input.name;
   if (input.meta !== undefined) record.meta = input.meta;
   if (input.expires !== undefined) record.expires = input.expires;
-  if (input.credits) record.credits = toCredits(input.credits, now);
+  if (credits) record.credits = credits;
   if (input.externalId !== undefined) {
     record.identityId = ensureIdentity(state, input.externalId, now).id;
   }

@@ -1,13 +1,39 @@
 import { z } from "zod";
 import { invalidInput, type ValidationIssue } from "./errors";
 
-// Field limits follow Unkey's v2 OpenAPI spec; every object is strict, as Unkey
-// rejects unknown fields.
-const id = z.string().min(3).max(255);
-const name = z.string().min(1).max(255);
-const meta = z.record(z.string(), z.unknown());
+// Bounds and patterns transcribed from unkeyed/unkey svc/api/openapi/spec
+// (paths/v2/** request bodies and common/*.yaml). Objects Unkey marks
+// `additionalProperties: false` are strict; the others ignore unknown fields.
 const int = z.int();
-const nameList = z.array(z.string().min(1).max(512)).max(1000);
+const identifier = z
+  .string()
+  .min(3)
+  .max(255)
+  .regex(/^[a-zA-Z0-9_]+$/);
+const apiId = z
+  .string()
+  .min(8)
+  .max(255)
+  .regex(/^[a-zA-Z0-9_]+$/);
+const externalId = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[a-zA-Z0-9_.-]+$/);
+const meta = z
+  .record(z.string(), z.unknown())
+  .refine((value) => Object.keys(value).length <= 100, "must have at most 100 properties");
+// 4102444800000 is 2100-01-01, Unkey's upper bound for `expires`.
+const expires = int.min(0).max(4_102_444_800_000);
+/** A permission slug: common pattern of the spec (no `/`). */
+export const permissionSlug = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-zA-Z0-9_:\-.*]+$/);
+const roleName = z.string().min(1).max(128);
+const permissionList = z.array(permissionSlug).max(1000);
+const roleList = z.array(roleName).max(100);
 
 export const refillSchema = z.strictObject({
   interval: z.enum(["daily", "monthly"]),
@@ -15,47 +41,54 @@ export const refillSchema = z.strictObject({
   refillDay: int.min(1).max(31).optional(),
 });
 
+/** common/KeyCreditsData.yaml (`remaining` is required but may be null). */
 export const creditsSchema = z.strictObject({
   remaining: int.min(0).nullable(),
   refill: refillSchema.optional(),
 });
 
+/** common/RatelimitRequest.yaml: every field is required, `autoApply` included. */
 export const ratelimitSchema = z.strictObject({
-  name: z.string().min(1).max(128),
+  name: z.string().min(3).max(128),
   limit: int.min(1),
   duration: int.min(1000),
-  autoApply: z.boolean().optional(),
+  autoApply: z.boolean(),
 });
 
 const pageLimit = int.min(1).max(100).optional();
+const cursor = z.string().min(1).optional();
 
 export const schemas = {
-  "apis.createApi": z.strictObject({ name: z.string().min(3).max(255) }),
-  "apis.getApi": z.strictObject({ apiId: id }),
-  "apis.deleteApi": z.strictObject({ apiId: id }),
+  "apis.createApi": z.strictObject({ name: z.string().min(3).max(256) }),
+  "apis.getApi": z.strictObject({ apiId }),
+  "apis.deleteApi": z.strictObject({ apiId }),
   "apis.listKeys": z.strictObject({
-    apiId: id,
+    apiId: z.string().min(1),
     limit: pageLimit,
-    cursor: z.string().min(1).optional(),
-    externalId: z.string().min(1).max(255).optional(),
+    cursor,
+    externalId: z.string().min(1).optional(),
     decrypt: z.boolean().optional(),
     revalidateKeysCache: z.boolean().optional(),
   }),
   "keys.createKey": z.strictObject({
-    apiId: id,
+    apiId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
     prefix: z
       .string()
       .min(1)
       .max(16)
       .regex(/^[a-zA-Z0-9_]+$/)
       .optional(),
-    name: name.optional(),
+    name: z.string().min(1).max(255).optional(),
     byteLength: int.min(16).max(255).optional(),
-    externalId: z.string().min(1).max(255).optional(),
+    externalId: externalId.optional(),
     meta: meta.optional(),
-    roles: nameList.optional(),
-    permissions: nameList.optional(),
-    expires: int.min(0).optional(),
+    roles: roleList.optional(),
+    permissions: permissionList.optional(),
+    expires: expires.optional(),
     credits: creditsSchema.optional(),
     ratelimits: z.array(ratelimitSchema).max(50).optional(),
     enabled: z.boolean().optional(),
@@ -63,30 +96,31 @@ export const schemas = {
   }),
   "keys.verifyKey": z.strictObject({
     key: z.string().min(1).max(512),
-    tags: z.array(z.string().min(1).max(128)).max(20).optional(),
+    tags: z.array(z.string().min(1).max(512)).max(20).optional(),
     permissions: z.string().min(1).max(1000).optional(),
-    credits: z.strictObject({ cost: int.min(0) }).optional(),
+    credits: z.strictObject({ cost: int.min(0).max(1_000_000_000_000) }).optional(),
+    // paths/v2/keys/verifyKey/KeysVerifyKeyRatelimit.yaml: minimums are 0 and
+    // the object is not closed.
     ratelimits: z
       .array(
-        z.strictObject({
-          name: z.string().min(1).max(128),
+        z.object({
+          name: z.string().min(3).max(255),
           cost: int.min(0).optional(),
-          limit: int.min(1).optional(),
-          duration: int.min(1000).optional(),
+          limit: int.min(0).optional(),
+          duration: int.min(0).optional(),
         }),
       )
-      .max(50)
       .optional(),
-    migrationId: z.string().min(1).max(255).optional(),
+    migrationId: z.string().max(256).optional(),
   }),
-  "keys.getKey": z.strictObject({ keyId: id, decrypt: z.boolean().optional() }),
+  "keys.getKey": z.strictObject({ keyId: identifier, decrypt: z.boolean().optional() }),
   "keys.whoami": z.strictObject({ key: z.string().min(1).max(512) }),
   "keys.updateKey": z.strictObject({
-    keyId: id,
-    name: name.nullable().optional(),
-    externalId: z.string().min(1).max(255).nullable().optional(),
+    keyId: identifier,
+    name: z.string().min(1).max(255).nullable().optional(),
+    externalId: externalId.nullable().optional(),
     meta: meta.nullable().optional(),
-    expires: int.min(0).nullable().optional(),
+    expires: expires.nullable().optional(),
     credits: z
       .strictObject({
         remaining: int.min(0).nullable().optional(),
@@ -96,70 +130,68 @@ export const schemas = {
       .optional(),
     ratelimits: z.array(ratelimitSchema).max(50).optional(),
     enabled: z.boolean().optional(),
-    roles: nameList.optional(),
-    permissions: nameList.optional(),
+    roles: roleList.optional(),
+    permissions: permissionList.optional(),
   }),
-  "keys.deleteKey": z.strictObject({ keyId: id, permanent: z.boolean().optional() }),
+  "keys.deleteKey": z.strictObject({ keyId: identifier, permanent: z.boolean().optional() }),
   "keys.updateCredits": z.strictObject({
-    keyId: id,
+    keyId: z.string().min(3),
     value: int.min(0).nullable().optional(),
     operation: z.enum(["set", "increment", "decrement"]),
   }),
-  "keys.addPermissions": z.strictObject({ keyId: id, permissions: nameList.min(1) }),
-  "keys.removePermissions": z.strictObject({ keyId: id, permissions: nameList.min(1) }),
-  "keys.setPermissions": z.strictObject({ keyId: id, permissions: nameList }),
-  "keys.addRoles": z.strictObject({ keyId: id, roles: nameList.min(1) }),
-  "keys.removeRoles": z.strictObject({ keyId: id, roles: nameList.min(1) }),
-  "keys.setRoles": z.strictObject({ keyId: id, roles: nameList }),
+  "keys.addPermissions": z.strictObject({ keyId: identifier, permissions: permissionList.min(1) }),
+  "keys.removePermissions": z.strictObject({
+    keyId: identifier,
+    permissions: permissionList.min(1),
+  }),
+  "keys.setPermissions": z.strictObject({ keyId: identifier, permissions: permissionList }),
+  "keys.addRoles": z.strictObject({ keyId: identifier, roles: roleList.min(1) }),
+  "keys.removeRoles": z.strictObject({ keyId: identifier, roles: roleList.min(1) }),
+  "keys.setRoles": z.strictObject({ keyId: identifier, roles: roleList }),
   "permissions.createPermission": z.strictObject({
     name: z.string().min(1).max(512),
-    slug: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[a-zA-Z0-9_.:*/-]+$/),
+    slug: permissionSlug,
     description: z.string().max(512).optional(),
   }),
-  "permissions.getPermission": z.strictObject({ permission: z.string().min(1).max(512) }),
-  "permissions.deletePermission": z.strictObject({ permission: z.string().min(1).max(512) }),
+  "permissions.getPermission": z.strictObject({ permission: permissionSlug }),
+  "permissions.deletePermission": z.strictObject({ permission: permissionSlug }),
   "permissions.listPermissions": z.strictObject({
-    cursor: z.string().min(1).optional(),
+    cursor,
     limit: pageLimit,
-    search: z.string().max(255).optional(),
+    search: z.string().max(256).optional(),
   }),
   "permissions.createRole": z.strictObject({
-    name: z.string().min(1).max(512),
+    name: roleName,
     description: z.string().max(512).optional(),
-    permissions: nameList.optional(),
+    permissions: z.array(permissionSlug).optional(),
   }),
-  "permissions.getRole": z.strictObject({ role: z.string().min(1).max(512) }),
-  "permissions.deleteRole": z.strictObject({ role: z.string().min(1).max(512) }),
+  "permissions.getRole": z.strictObject({ role: roleName }),
+  "permissions.deleteRole": z.strictObject({ role: roleName }),
   "permissions.listRoles": z.strictObject({
-    cursor: z.string().min(1).optional(),
+    cursor: z.string().max(1024).optional(),
     limit: pageLimit,
-    search: z.string().max(255).optional(),
+    search: z.string().max(256).optional(),
   }),
-  "permissions.setRolePermissions": z
-    .strictObject({
-      role: z.string().min(1).max(512).optional(),
-      roleId: z.string().min(1).max(512).optional(),
-      permissions: nameList,
-    })
-    .refine((body) => body.role !== undefined || body.roleId !== undefined, {
-      message: "role (name or id) is required",
-      path: ["role"],
-    }),
+  // paths/v2/permissions/setRolePermissions: roleId is common/ResourceIdentifier.yaml.
+  "permissions.setRolePermissions": z.strictObject({
+    roleId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_-]+$/),
+    permissions: z.array(permissionSlug),
+  }),
   "identities.createIdentity": z.strictObject({
-    externalId: z.string().min(3).max(255),
+    externalId,
     meta: meta.optional(),
     ratelimits: z.array(ratelimitSchema).max(50).optional(),
   }),
-  "identities.getIdentity": z.strictObject({ identity: z.string().min(3).max(255) }),
+  "identities.getIdentity": z.strictObject({ identity: z.string().min(1) }),
   "ratelimit.limit": z.strictObject({
-    namespace: z.string().min(1).max(255),
-    identifier: z.string().min(1).max(255),
+    namespace: z.string().min(1).max(512),
+    identifier: z.string().min(1).max(512),
     limit: int.min(1),
-    duration: int.min(1000),
+    duration: int.min(1000).max(2_592_000_000),
     cost: int.min(0).optional(),
   }),
 } as const;
@@ -182,5 +214,5 @@ export function toIssues(error: z.ZodError, root = "body"): ValidationIssue[] {
 export function parseBody<O extends Operation>(operation: O, body: unknown): Body<O> {
   const result = schemas[operation].safeParse(body);
   if (result.success) return result.data as Body<O>;
-  throw invalidInput("The request body is invalid.", toIssues(result.error));
+  throw invalidInput("One or more fields failed validation", toIssues(result.error));
 }

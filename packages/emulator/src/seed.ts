@@ -4,6 +4,9 @@ import { createKeyRecord, resolvePermissions, resolveRoles, toRatelimits } from 
 import { creditsSchema, ratelimitSchema, toIssues } from "./schemas";
 import type { State } from "./state";
 
+// Seeds may omit `autoApply` (default false), which Unkey's API requires.
+const seedRatelimitSchema = ratelimitSchema.extend({ autoApply: z.boolean().optional() });
+
 const seedKeySchema = z.strictObject({
   key: z.string().min(1).max(512),
   id: z.string().min(3).max(255).optional(),
@@ -12,7 +15,7 @@ const seedKeySchema = z.strictObject({
   expires: z.int().min(0).optional(),
   enabled: z.boolean().optional(),
   credits: creditsSchema.optional(),
-  ratelimits: z.array(ratelimitSchema).optional(),
+  ratelimits: z.array(seedRatelimitSchema).optional(),
   roles: z.array(z.string().min(1)).optional(),
   permissions: z.array(z.string().min(1)).optional(),
   externalId: z.string().min(1).max(255).optional(),
@@ -53,7 +56,7 @@ const seedSchema = z.strictObject({
       z.strictObject({
         externalId: z.string().min(1).max(255),
         meta: z.record(z.string(), z.unknown()).optional(),
-        ratelimits: z.array(ratelimitSchema).optional(),
+        ratelimits: z.array(seedRatelimitSchema).optional(),
       }),
     )
     .optional(),

@@ -52,6 +52,13 @@ export interface IdentityRecord {
   createdAt: number;
 }
 
+/** A rate-limit namespace of `ratelimit.limit`, created on first use as Unkey does. */
+export interface NamespaceRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
 /** A key as stored: only the SHA-256 hash of its plaintext, never the plaintext. */
 export interface KeyRecord {
   id: string;
@@ -80,6 +87,8 @@ export interface Snapshot {
   permissions: PermissionRecord[];
   roles: RoleRecord[];
   identities: IdentityRecord[];
+  /** Added after version 1 shipped; absent in older data files. */
+  namespaces?: NamespaceRecord[];
 }
 
 /** The whole workspace, indexed for the lookups the handlers need. */
@@ -93,6 +102,18 @@ export class State {
   readonly rolesByName = new Map<string, RoleRecord>();
   readonly identities = new Map<string, IdentityRecord>();
   readonly identitiesByExternalId = new Map<string, IdentityRecord>();
+  readonly namespaces = new Map<string, NamespaceRecord>();
+  readonly namespacesByName = new Map<string, NamespaceRecord>();
+
+  addNamespace(namespace: NamespaceRecord): void {
+    this.namespaces.set(namespace.id, namespace);
+    this.namespacesByName.set(namespace.name, namespace);
+  }
+
+  /** A namespace by id or name (ratelimit.limit accepts either). */
+  findNamespace(ref: string): NamespaceRecord | undefined {
+    return this.namespaces.get(ref) ?? this.namespacesByName.get(ref);
+  }
 
   addApi(api: ApiRecord): void {
     this.apis.set(api.id, api);
@@ -169,6 +190,7 @@ export class State {
       permissions: [...this.permissions.values()],
       roles: [...this.roles.values()],
       identities: [...this.identities.values()],
+      namespaces: [...this.namespaces.values()],
     };
   }
 
@@ -179,6 +201,7 @@ export class State {
     for (const role of snapshot.roles) state.addRole(role);
     for (const identity of snapshot.identities) state.addIdentity(identity);
     for (const key of snapshot.keys) state.addKey(key);
+    for (const namespace of snapshot.namespaces ?? []) state.addNamespace(namespace);
     return state;
   }
 }

@@ -26,7 +26,9 @@ describe("auth", () => {
       "Bearer unkey_root_nope",
     );
     expect(unknown.status).toBe(401);
-    expect(unknown.body.error.type).toContain("errors-v2");
+    expect(unknown.body.error.type).toBe(
+      "https://unkey.com/docs/errors/unkey/authentication/key_not_found",
+    );
     expect(emulator.rootKey).toMatch(/^unkey_root_[1-9A-HJ-NP-Za-km-z]+$/);
   });
 });
@@ -182,7 +184,7 @@ describe("permissions and roles", () => {
     const { roleId } = await emulator.call<Json>("permissions.createRole", { name: "analyst" });
     const perms = await emulator.call<Json[]>("permissions.setRolePermissions", {
       roleId,
-      permissions: [permissionId, "reports.write"],
+      permissions: ["reports.write", "reports.read"],
     });
     expect(perms.map((p) => p.slug)).toEqual(["reports.read", "reports.write"]);
     const role = await emulator.call<Json>("permissions.getRole", { role: "analyst" });
@@ -208,7 +210,7 @@ describe("identities, ratelimit.limit and liveness", () => {
     const { identityId } = await emulator.call<Json>("identities.createIdentity", {
       externalId: "acme",
       meta: { tier: "gold" },
-      ratelimits: [{ name: "r", limit: 5, duration: 1000, autoApply: true }],
+      ratelimits: [{ name: "rps", limit: 5, duration: 1000, autoApply: true }],
     });
     const byExternal = await emulator.call<Json>("identities.getIdentity", { identity: "acme" });
     expect(byExternal).toMatchObject({
@@ -216,7 +218,7 @@ describe("identities, ratelimit.limit and liveness", () => {
       externalId: "acme",
       meta: { tier: "gold" },
     });
-    expect(byExternal.ratelimits[0]).toMatchObject({ name: "r", limit: 5, autoApply: true });
+    expect(byExternal.ratelimits[0]).toMatchObject({ name: "rps", limit: 5, autoApply: true });
     await expect(
       emulator.call("identities.createIdentity", { externalId: "acme" }),
     ).rejects.toMatchObject({ status: 409 });

@@ -1,4 +1,4 @@
-import { createGuard, isPromise, type Verifier } from "@keyguard/core";
+import { createGuard, hookBoolean, isPromise, type Verifier, whenSettled } from "@keyguard/core";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { splitOptions, type UnkeyExpressOptions } from "./options";
 import { createSettle } from "./respond";
@@ -44,22 +44,26 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
       url: req.originalUrl ?? req.url,
       key,
     });
-    // A cache hit is decided synchronously: no promise hop on the hot path.
-    if (isPromise(decision)) decision.then((settled) => settle(settled, req, res, next), next);
+    // A cache hit is decided synchronously: no promise hop, no closure on the hot path.
+    if (isPromise(decision))
+      whenSettled(decision, (settled) => settle(settled, req, res, next), next);
     else settle(decision, req, res, next);
   }
 
+  function guardRequest(req: Request, res: Response, next: NextFunction): void {
+    if (getKey === undefined) check(req, res, next);
+    else whenSettled(getKey(req), (key) => check(req, res, next, key ?? null), next);
+  }
+
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // A throw or rejection of any hook, on either path, is next(err): never a crash, never a pass.
     try {
-      if (skip?.(req)) next();
-      else if (getKey === undefined) check(req, res, next);
+      if (skip === undefined) guardRequest(req, res, next);
       else {
-        const key = getKey(req);
-        if (isPromise(key)) key.then((k) => check(req, res, next, k ?? null), next);
-        else check(req, res, next, key ?? null);
+        const skipped = hookBoolean("skip", skip(req));
+        whenSettled(skipped, (yes) => (yes ? next() : guardRequest(req, res, next)), next);
       }
     } catch (error) {
-      // A throwing hook must neither crash the process nor let the request through.
       next(error);
     }
   };

@@ -1,5 +1,5 @@
 import type { Deny, GuardOptions, KeyContext, KeyguardError } from "@keyguard/core";
-import { KeyguardConfigError } from "@keyguard/core";
+import { GUARD_OPTION_NAMES, KeyguardConfigError, rejectUnknownOptions } from "@keyguard/core";
 import type { NextFunction, Request, Response } from "express";
 
 declare global {
@@ -31,33 +31,52 @@ export type ExpressErrorHook = (
   next: NextFunction,
 ) => unknown;
 
-/** Options of `unkey()`: the core's guard options plus Express hooks. */
+/**
+ * Options of `unkey()`: the core's guard options plus Express hooks. Every hook
+ * may be async. A hook that throws or rejects, on any path (cache hit or miss),
+ * passes its error to `next(err)`, so your error handler answers (Express's
+ * default is a 500): the request never reaches the route, the process never crashes.
+ */
 export type UnkeyExpressOptions = GuardOptions & {
   /**
    * Reads the key yourself (`null` or `undefined` for none, which is `MISSING_KEY`);
-   * when given, `keySources` are not read. May return a promise.
+   * when given, `keySources` are not read. May be async; a throw or rejection is `next(err)`.
    * @default undefined (the key is read from `keySources`)
    */
   getKey?: (req: Request) => string | null | undefined | Promise<string | null | undefined>;
   /**
-   * Writes a denial yourself, in place of the problem+json answer. It owns the
-   * response: send one, or call `next(...)` deliberately.
+   * Writes a denial (401/403/429, and 503/500 unless `onError` is set) yourself,
+   * in place of the problem+json answer. It owns the response: send one, or call
+   * `next(...)` deliberately. May be async; a throw or rejection is `next(err)`.
    * @default undefined (status, headers and problem+json body of the decision)
    */
   onDenied?: (decision: Deny, ctx: ExpressDeniedContext) => unknown;
   /**
    * What a verifier failure (503 `VERIFIER_UNAVAILABLE`, 500 `VERIFIER_MISCONFIGURED`)
    * does: `"next"` passes the `VerifierError` to `next(err)` (your error
-   * handler answers), a function handles it like an error handler.
-   * @default undefined (the 503/500 problem+json denial is sent)
+   * handler answers), a function handles it like an error handler. The
+   * function may be async; a throw or rejection is `next(err)`.
+   * @default undefined (`onDenied`, else the 503/500 problem+json denial is sent)
    */
   onError?: "next" | ExpressErrorHook;
   /**
-   * Requests the middleware lets through unguarded (e.g. health checks).
+   * Requests the middleware lets through unguarded (e.g. health checks), with
+   * no `req.unkey`. May be async; skips only on exactly `true` (a promise is
+   * awaited). Any other result is a bug, sent to `next(err)` as a `TypeError`
+   * naming `skip`; a throw or rejection is `next(err)`. Never a pass.
    * @default undefined (every request reaching the middleware is guarded)
    */
-  skip?: (req: Request) => boolean;
+  skip?: (req: Request) => boolean | Promise<boolean>;
 };
+
+/** Every option name `unkey()` accepts: the core's and the Express hooks. */
+export const EXPRESS_OPTION_NAMES: readonly string[] = Object.freeze([
+  ...GUARD_OPTION_NAMES,
+  "getKey",
+  "onDenied",
+  "onError",
+  "skip",
+]);
 
 /** The Express-only hooks, validated. */
 export interface ExpressHooks {
@@ -76,6 +95,8 @@ export function splitOptions(options: UnkeyExpressOptions | undefined): {
   if (typeof options !== "object" || options === null) {
     throw new KeyguardConfigError("options", "expected an object.");
   }
+  // Before the hooks are split off, so that a misspelt hook (`onDenid`) is named as one.
+  rejectUnknownOptions(options, EXPRESS_OPTION_NAMES);
   const { getKey, onDenied, onError, skip, ...guardOptions } = options;
   for (const [name, value] of Object.entries({ getKey, onDenied, skip })) {
     if (value !== undefined && typeof value !== "function") {

@@ -1,11 +1,14 @@
-import { authorize, type PermissionQuery, prepareRoute } from "@keyguard/core";
+import { authorize, type PermissionQuery, pickOptions, prepareRoute } from "@keyguard/core";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { UnkeyExpressOptions } from "./options";
 import { splitOptions } from "./options";
 import { createSettle } from "./respond";
 
-/** Options of `requirePermissions`. */
+/** Options of `requirePermissions`: `onDenied` and `onError`, as `unkey()` takes them. */
 export type RequirePermissionsOptions = Pick<UnkeyExpressOptions, "onDenied" | "onError">;
+
+const pickHooks = (options: RequirePermissionsOptions | undefined) =>
+  pickOptions(options, ["onDenied", "onError"]);
 
 /**
  * Checks a permission query against the key an earlier `unkey()` already let in
@@ -24,7 +27,7 @@ export function requirePermissions(
   options?: RequirePermissionsOptions,
 ): RequestHandler {
   const route = prepareRoute({ permissions: query });
-  const { hooks } = splitOptions({ onDenied: options?.onDenied, onError: options?.onError });
+  const { hooks } = splitOptions(pickHooks(options));
   const settle = createSettle(hooks);
   return (req: Request, res: Response, next: NextFunction): void => {
     try {

@@ -1,10 +1,10 @@
 import {
   createGuard,
-  type Decision,
-  type Deny,
   type Guard,
+  hookBoolean,
   isPromise,
   type PreparedRoute,
+  whenSettled,
 } from "@keyguard/core";
 import type {
   FastifyPluginCallback,
@@ -20,6 +20,7 @@ import {
   type KeyguardFastifyOptions,
   splitOptions,
 } from "./options";
+import { createSettle, type Next } from "./respond";
 
 /** A route compiled as public: never guarded. */
 const PUBLIC = null;
@@ -35,7 +36,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   } catch (error) {
     return done(error as Error);
   }
-  const { getKey, onDenied, onError, skip } = hooks;
+  const { getKey, skip } = hooks;
   const defaultRoute = guard.route();
   // Keyed by the route's own `config.unkey` object, which Fastify hands to every request of the route.
   const routes = new WeakMap<FastifyRouteUnkeyOptions, PreparedRoute | typeof PUBLIC>();
@@ -43,68 +44,64 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   function compile(config: unknown, method: RouteOptions["method"], url: string) {
     const where = `route ${Array.isArray(method) ? method.join(",") : method} ${url}: `;
     const checked = checkRouteConfig(config, where);
-    const compiled = checked.public ? PUBLIC : guard.route(checked, `${where}config.unkey.`);
+    const { public: isPublic, ...routeOptions } = checked;
+    const compiled = isPublic ? PUBLIC : guard.route(routeOptions, `${where}config.unkey.`);
     routes.set(checked, compiled);
     return compiled;
   }
 
-  async function refuse(decision: Deny, request: FastifyRequest, reply: FastifyReply) {
-    if (decision.error !== undefined && onError !== undefined) {
-      const pending = onError(decision.error, request, reply);
-      if (pending !== reply && isPromise(pending)) await pending;
-      if (reply.sent) return;
-    }
-    if (onDenied !== undefined) {
-      const pending = onDenied(decision, request, reply);
-      if (pending !== reply && isPromise(pending)) await pending;
-      if (reply.sent) return;
-    }
-    // The decision's headers carry content-type application/problem+json (RFC 9457).
-    reply.code(decision.status).headers(decision.headers).send(decision.body);
+  const settle = createSettle(hooks);
+
+  /** The route's compiled options, or `PUBLIC`. */
+  function routeOf(request: FastifyRequest): PreparedRoute | typeof PUBLIC {
+    const config = request.routeOptions.config.unkey;
+    if (config === undefined) return defaultRoute;
+    const compiled = routes.get(config);
+    // A route declared before the plugin was registered was never seen by onRoute.
+    return compiled === undefined ? compile(config, request.method, request.url) : compiled;
   }
 
-  function settle(
-    decision: Decision,
+  function check(
     request: FastifyRequest,
     reply: FastifyReply,
-    next: HookHandlerDoneFunction,
+    next: Next,
+    route: PreparedRoute,
+    key?: string | null,
   ) {
-    if (!decision.allowed) {
-      // A denial replies and never calls `next`: the handler (and body parsing) never run.
-      refuse(decision, request, reply).catch(next);
-      return;
-    }
-    for (const name in decision.headers) reply.header(name, decision.headers[name]);
-    request.unkey = decision.context ?? null;
-    next();
-  }
-
-  function onRequest(request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
-    if (skip?.(request)) return next();
-    let route = defaultRoute;
-    const config = request.routeOptions.config.unkey;
-    if (config !== undefined) {
-      let compiled = routes.get(config);
-      // A route declared before the plugin was registered was never seen by onRoute.
-      if (compiled === undefined) compiled = compile(config, request.method, request.url);
-      if (compiled === PUBLIC) return next();
-      route = compiled;
-    }
     const decision = guard.check(
       {
         method: request.method,
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,
         url: request.url,
-        key: getKey === undefined ? undefined : (getKey(request) ?? null),
+        key,
       },
       route,
     );
-    // A cache hit is decided synchronously: no promise on the hot path.
-    if (decision instanceof Promise) {
-      decision.then((settled) => settle(settled, request, reply, next), next);
-    } else {
-      settle(decision, request, reply, next);
+    // A cache hit is decided synchronously: no promise, no closure on the hot path.
+    if (isPromise(decision))
+      whenSettled(decision, (settled) => settle(settled, request, reply, next), next);
+    else settle(decision, request, reply, next);
+  }
+
+  function guardRequest(request: FastifyRequest, reply: FastifyReply, next: Next) {
+    const route = routeOf(request);
+    if (route === PUBLIC) return next();
+    if (getKey === undefined) return check(request, reply, next, route);
+    whenSettled(getKey(request), (key) => check(request, reply, next, route, key ?? null), next);
+  }
+
+  function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+    const next = done as Next;
+    // A throw or rejection of any hook, on either path, goes to Fastify's error handler.
+    try {
+      if (skip === undefined) guardRequest(request, reply, next);
+      else {
+        const skipped = hookBoolean("skip", skip(request));
+        whenSettled(skipped, (yes) => (yes ? next() : guardRequest(request, reply, next)), next);
+      }
+    } catch (error) {
+      next(error);
     }
   }
 

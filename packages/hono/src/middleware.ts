@@ -1,4 +1,4 @@
-import { createGuard, isPromise, type Verifier } from "@keyguard/core";
+import { createGuard, hookBoolean, isPromise, type Verifier } from "@keyguard/core";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
@@ -39,8 +39,9 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
   const refuse = createRefuse(hooks);
 
   const middleware = createMiddleware(async (c, next) => {
-    // A throw in a hook propagates to Hono's error handler: never a crash, never a pass.
-    if (skip !== undefined && (await skip(c))) return next();
+    // A throw, a rejection or a non-boolean skip reaches Hono's error handler (app.onError):
+    // never a crash, never a pass. Only exactly `true` skips.
+    if (skip !== undefined && (await hookBoolean("skip", skip(c)))) return next();
     const key = getKey === undefined ? undefined : ((await getKey(c)) ?? null);
     let decision = guard.check(guardRequestOf(c, key));
     // A cache hit is decided synchronously: no extra await on the hot path.

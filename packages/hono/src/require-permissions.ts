@@ -1,11 +1,14 @@
-import { authorize, type PermissionQuery, prepareRoute } from "@keyguard/core";
+import { authorize, type PermissionQuery, pickOptions, prepareRoute } from "@keyguard/core";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
 
-/** Options of `requirePermissions`. */
+/** Options of `requirePermissions`: `onDenied` and `onError`, as `unkey()` takes them. */
 export type RequirePermissionsOptions = Pick<UnkeyHonoOptions, "onDenied" | "onError">;
+
+const pickHooks = (options: RequirePermissionsOptions | undefined) =>
+  pickOptions(options, ["onDenied", "onError"]);
 
 /**
  * Checks a permission query against the key an earlier `unkey()` already let in
@@ -24,7 +27,7 @@ export function requirePermissions(
   options?: RequirePermissionsOptions,
 ): MiddlewareHandler {
   const route = prepareRoute({ permissions: query });
-  const { hooks } = splitOptions({ onDenied: options?.onDenied, onError: options?.onError });
+  const { hooks } = splitOptions(pickHooks(options));
   const refuse = createRefuse(hooks);
   return createMiddleware(async (c, next) => {
     const decision = authorize(c.get("unkey"), route);

@@ -1,4 +1,4 @@
-import { KeyguardConfigError } from "@keyguard/core";
+import { KeyguardConfigError, rejectUnknownOptions } from "@keyguard/core";
 import { SetMetadata } from "@nestjs/common";
 
 /** `DocsController` for a class decorator, `DocsController.read` for a method decorator. */
@@ -19,6 +19,43 @@ export function validateAt(option: string, validate: () => unknown): void {
     if (!(error instanceof KeyguardConfigError)) throw error;
     const problem = error.cause instanceof Error ? error.cause.message : error.message;
     throw new KeyguardConfigError(option, problem, { cause: error });
+  }
+}
+
+/**
+ * Refuses an unknown option name in a decorator's options, naming the decorator,
+ * its target and the option (`@UnkeyRoute() on Docs.export: cots`), with the
+ * nearest valid name.
+ */
+export function rejectUnknownAt(at: string, options: object, known: readonly string[]): void {
+  try {
+    rejectUnknownOptions(options, known);
+  } catch (error) {
+    if (!(error instanceof KeyguardConfigError)) throw error;
+    const problem = error.message.slice(`Invalid option \`${error.option}\`: `.length);
+    throw new KeyguardConfigError(`${at}: ${error.option}`, problem, { cause: error });
+  }
+}
+
+/**
+ * Refuses a decorator on a class or method that already carries one of
+ * `conflicting` (`@Public()` beside `@RequirePermissions()`): which was meant is
+ * unknowable, so start-up fails rather than guess. Decorators apply bottom-up,
+ * so whichever comes second is the one that notices.
+ */
+export function refuseBeside(
+  at: string,
+  conflicting: Readonly<Record<string, string>>,
+  target: object,
+  key?: string | symbol,
+  descriptor?: PropertyDescriptor,
+): void {
+  const holder: unknown = key === undefined ? target : descriptor?.value;
+  if (typeof holder !== "function") return;
+  for (const [metadataKey, decorator] of Object.entries(conflicting)) {
+    if (Reflect.getOwnMetadata(metadataKey, holder) !== undefined) {
+      throw new KeyguardConfigError(at, `cannot stand beside ${decorator}: remove one of them.`);
+    }
   }
 }
 

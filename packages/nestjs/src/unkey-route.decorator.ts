@@ -1,15 +1,29 @@
-import { KeyguardConfigError, prepareRoute, type RouteOptions } from "@keyguard/core";
-import { ROUTE_METADATA } from "./constants";
-import { describeTarget, setMetadataOn, validateAt } from "./decorator-target";
+import {
+  KeyguardConfigError,
+  prepareRoute,
+  ROUTE_OPTION_NAMES,
+  type RouteOptions,
+} from "@keyguard/core";
+import { PUBLIC_METADATA, ROUTE_METADATA } from "./constants";
+import {
+  describeTarget,
+  refuseBeside,
+  rejectUnknownAt,
+  setMetadataOn,
+  validateAt,
+} from "./decorator-target";
 
 /** What `@UnkeyRoute()` sets; permissions have their own decorator, `@RequirePermissions()`. */
 export type UnkeyRouteOptions = Omit<RouteOptions, "permissions">;
+
+const UNKEY_ROUTE_OPTION_NAMES = ROUTE_OPTION_NAMES.filter((name) => name !== "permissions");
 
 /**
  * Per-route verification options: `cost` (credits deducted per request),
  * `ratelimits` and analytics `tags`. On a method it overrides the controller's.
  * A route with a `cost` or `ratelimits` reaches Unkey on every request.
- * Checked when applied, so a bad value fails at start-up.
+ * Checked when applied, so a bad value or an unknown option name fails at
+ * start-up. On a method it guards the route even under a controller's `@Public()`.
  *
  * @example
  * ```ts
@@ -24,6 +38,9 @@ export function UnkeyRoute(options: UnkeyRouteOptions): MethodDecorator & ClassD
     if ((options as RouteOptions | undefined)?.permissions !== undefined) {
       throw new KeyguardConfigError(`${at}: permissions`, "use @RequirePermissions() instead.");
     }
+    if (typeof options === "object" && options !== null)
+      rejectUnknownAt(at, options, UNKEY_ROUTE_OPTION_NAMES);
+    refuseBeside(at, { [PUBLIC_METADATA]: "@Public()" }, target, key, descriptor);
     validateAt(at, () => prepareRoute(options));
     return setMetadataOn(ROUTE_METADATA, options, target, key, descriptor);
   }) as MethodDecorator & ClassDecorator;

@@ -1,23 +1,19 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type {
-  Decision,
-  Deny,
-  Guard,
-  KeyContext,
-  PreparedRoute,
-  RouteOptions,
+import {
+  type Decision,
+  type Deny,
+  type Guard,
+  hookBoolean,
+  isPromise,
+  type KeyContext,
+  type PreparedRoute,
 } from "@keyguard/core";
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
-import {
-  PERMISSIONS_METADATA,
-  PUBLIC_METADATA,
-  ROUTE_METADATA,
-  UNKEY_CORE_GUARD,
-} from "./constants";
+import { UNKEY_CORE_GUARD } from "./constants";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
+import { readRouteMetadata } from "./route-metadata";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
-import type { UnkeyRouteOptions } from "./unkey-route.decorator";
 
 /** The request facts the guard reads, common to Express and Fastify requests. */
 export interface UnkeyHttpRequest {
@@ -71,26 +67,20 @@ export class UnkeyGuard implements CanActivate {
   @Inject(UNKEY_CORE_GUARD) protected readonly guard!: Guard;
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (this.shouldSkip(context)) return true;
-    const request = this.getRequest(context);
-    const decision = this.guard.check(
-      {
-        method: request.method,
-        headers: request.headers,
-        rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
-        url: request.originalUrl ?? request.url,
-        key: this.getKey(request),
-      },
-      this.compiled(context).route,
-    );
-    // A cache hit is decided synchronously: no promise on the hot path.
-    return decision instanceof Promise
-      ? decision.then((settled) => this.settle(settled, context, request))
-      : this.settle(decision, context, request);
+    // Only exactly `true` skips; a promise is awaited, anything else is a TypeError for the filters.
+    const skipped = hookBoolean("shouldSkip", this.shouldSkip(context));
+    if (isPromise(skipped)) return skipped.then((yes) => yes || this.guardRequest(context));
+    return skipped || this.guardRequest(context);
   }
 
-  /** Whether the guard lets the request through unchecked. Default: `@Public()` metadata. */
-  protected shouldSkip(context: ExecutionContext): boolean {
+  /**
+   * Whether the guard lets the request through unchecked (`@ApiKey()` is then
+   * undefined). Default: `@Public()` metadata, the method's over the
+   * controller's. May be async; skips only on exactly `true`. Any other result
+   * is a bug, thrown as a `TypeError` naming `shouldSkip`; a throw or rejection
+   * reaches your exception filters (Nest's default answers 500). Never a pass.
+   */
+  protected shouldSkip(context: ExecutionContext): boolean | Promise<boolean> {
     return this.compiled(context).isPublic;
   }
 
@@ -106,18 +96,24 @@ export class UnkeyGuard implements CanActivate {
 
   /**
    * The presented key, or `null` for none; `undefined` (the default) reads the
-   * module's `keySources` (`Authorization: Bearer`, then `X-API-Key`).
+   * module's `keySources` (`Authorization: Bearer`, then `X-API-Key`). May be
+   * async; a throw or rejection reaches your exception filters (500 by default).
    */
-  protected getKey(_request: UnkeyHttpRequest): string | null | undefined {
+  protected getKey(
+    _request: UnkeyHttpRequest,
+  ): string | null | undefined | Promise<string | null | undefined> {
     return undefined;
   }
 
   /**
-   * Answers a denial. The default sets its headers on the response (so they
-   * survive any exception filter) and throws {@link UnkeyDeniedException}.
-   * Return `true` to let the request through anyway (`@ApiKey()` is then undefined).
+   * Answers a denial, verifier failures (503/500) included. The default sets its
+   * headers on the response (so they survive any exception filter) and throws
+   * {@link UnkeyDeniedException}. Return `true` to let the request through anyway
+   * (`@ApiKey()` is then undefined), `false` for Nest's 403. May be async; any
+   * result but a boolean is a `TypeError`, and a throw or rejection (other than
+   * the denial itself) reaches your exception filters (500 by default).
    */
-  protected onDenied(decision: Deny, context: ExecutionContext): boolean {
+  protected onDenied(decision: Deny, context: ExecutionContext): boolean | Promise<boolean> {
     const response = this.getResponse(context);
     for (const name in decision.headers) {
       // The content type is the filter's to set: Nest's own writer would replace it.
@@ -127,8 +123,40 @@ export class UnkeyGuard implements CanActivate {
     throw new UnkeyDeniedException(decision);
   }
 
-  private settle(decision: Decision, context: ExecutionContext, request: UnkeyHttpRequest) {
-    if (!decision.allowed) return this.onDenied(decision, context);
+  private guardRequest(context: ExecutionContext): boolean | Promise<boolean> {
+    const request = this.getRequest(context);
+    const key = this.getKey(request);
+    if (isPromise(key)) return key.then((settled) => this.check(context, request, settled));
+    return this.check(context, request, key);
+  }
+
+  private check(
+    context: ExecutionContext,
+    request: UnkeyHttpRequest,
+    key: string | null | undefined,
+  ): boolean | Promise<boolean> {
+    const decision = this.guard.check(
+      {
+        method: request.method,
+        headers: request.headers,
+        rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
+        url: request.originalUrl ?? request.url,
+        key,
+      },
+      this.compiled(context).route,
+    );
+    // A cache hit is decided synchronously: no promise on the hot path.
+    return isPromise(decision)
+      ? decision.then((settled) => this.settle(settled, context, request))
+      : this.settle(decision, context, request);
+  }
+
+  private settle(
+    decision: Decision,
+    context: ExecutionContext,
+    request: UnkeyHttpRequest,
+  ): boolean | Promise<boolean> {
+    if (!decision.allowed) return hookBoolean("onDenied", this.onDenied(decision, context));
     let response: HttpResponseLike | undefined;
     for (const name in decision.headers) {
       response ??= this.getResponse(context);
@@ -144,19 +172,10 @@ export class UnkeyGuard implements CanActivate {
     let byController = this.routes.get(handler);
     let compiled = byController?.get(controller);
     if (compiled !== undefined) return compiled;
-    const targets = [handler, controller];
-    const permissions = this.reflector.getAllAndOverride<RouteOptions["permissions"]>(
-      PERMISSIONS_METADATA,
-      targets,
-    );
-    const options = this.reflector.getAllAndOverride<UnkeyRouteOptions | undefined>(
-      ROUTE_METADATA,
-      targets,
-    );
+    const { isPublic, options } = readRouteMetadata(this.reflector, handler, controller);
     compiled = {
-      isPublic:
-        this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, targets) === true,
-      route: this.guard.route({ ...options, permissions }, `${controller.name}.${handler.name}: `),
+      isPublic,
+      route: this.guard.route(options, `${controller.name}.${handler.name}: `),
     };
     if (byController === undefined) {
       byController = new WeakMap();

@@ -1,4 +1,11 @@
-import { createGuard, type Guard, KeyguardConfigError } from "@keyguard/core";
+import {
+  createGuard,
+  GUARD_OPTION_NAMES,
+  type Guard,
+  type GuardOptions,
+  KeyguardConfigError,
+  rejectUnknownOptions,
+} from "@keyguard/core";
 import { type DynamicModule, Module, type Provider } from "@nestjs/common";
 import { APP_FILTER } from "@nestjs/core";
 import { UNKEY_CORE_GUARD, UNKEY_OPTIONS, UNKEY_VERIFIER } from "./constants";
@@ -6,12 +13,33 @@ import type { UnkeyModuleAsyncOptions, UnkeyModuleOptions } from "./options";
 import { UnkeyGuard } from "./unkey.guard";
 import { UnkeyExceptionFilter } from "./unkey-exception.filter";
 
+const FOR_ROOT_OPTION_NAMES: readonly string[] = [...GUARD_OPTION_NAMES, "exceptionFilter"];
+const FOR_ROOT_ASYNC_OPTION_NAMES = ["imports", "inject", "useFactory", "exceptionFilter"] as const;
+
+/** `forRoot`'s options without the module's own extras, unknown names refused. */
 function withoutExtras(options: UnkeyModuleOptions) {
   if (typeof options !== "object" || options === null) {
     throw new KeyguardConfigError("options", "expected an object.");
   }
+  rejectUnknownOptions(options, FOR_ROOT_OPTION_NAMES);
   const { exceptionFilter: _, ...guardOptions } = options;
   return guardOptions;
+}
+
+/** What a `forRootAsync` factory built: guard options only, unknown names refused. */
+function factoryOptions(options: unknown): GuardOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new KeyguardConfigError("useFactory", "expected it to return an options object.");
+  }
+  if ("exceptionFilter" in options) {
+    // Read before the factory runs, when the module's providers are declared.
+    throw new KeyguardConfigError(
+      "useFactory: exceptionFilter",
+      "set it beside useFactory in forRootAsync({ ... }), not in the factory's result.",
+    );
+  }
+  rejectUnknownOptions(options, GUARD_OPTION_NAMES);
+  return options as GuardOptions;
 }
 
 /**
@@ -47,11 +75,11 @@ export class UnkeyModule {
    * ```
    */
   static forRoot(options: UnkeyModuleOptions = {}): DynamicModule {
-    const exceptionFilter = options?.exceptionFilter;
+    const guardOptions = withoutExtras(options);
     return UnkeyModule.build(
-      { provide: UNKEY_OPTIONS, useFactory: () => withoutExtras(options) },
+      { provide: UNKEY_OPTIONS, useFactory: () => guardOptions },
       [],
-      exceptionFilter,
+      options.exceptionFilter,
     );
   }
 
@@ -64,6 +92,8 @@ export class UnkeyModule {
    * ```
    */
   static forRootAsync(options: UnkeyModuleAsyncOptions): DynamicModule {
+    if (typeof options === "object" && options !== null)
+      rejectUnknownOptions(options, FOR_ROOT_ASYNC_OPTION_NAMES);
     if (typeof options?.useFactory !== "function") {
       throw new KeyguardConfigError("useFactory", "expected a function returning the options.");
     }
@@ -71,8 +101,7 @@ export class UnkeyModule {
     return UnkeyModule.build(
       {
         provide: UNKEY_OPTIONS,
-        useFactory: async (...args: unknown[]) =>
-          withoutExtras((await factory(...args)) as UnkeyModuleOptions),
+        useFactory: async (...args: unknown[]) => factoryOptions(await factory(...args)),
         inject: options.inject ?? [],
       },
       options.imports ?? [],
