@@ -1,4 +1,4 @@
-import type { GuardOptions } from "@keyguard/core";
+import { createVerifier, type GuardOptions, type VerifierOptions } from "@keyguard/core";
 import { type Emulator, type SeedData, startEmulator } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { expressHarness } from "./express.harness";
@@ -6,7 +6,7 @@ import { express4Harness } from "./express4.harness";
 import { fastifyHarness } from "./fastify.harness";
 import type { AdapterHarness, HandlerBody, RunningApp } from "./harness";
 import { honoHarness } from "./hono.harness";
-import { send } from "./http";
+import { type RawResponse, send } from "./http";
 import { nestjsExpressHarness } from "./nestjs-express.harness";
 import { nestjsFastifyHarness } from "./nestjs-fastify.harness";
 import {
@@ -93,18 +93,38 @@ function checkFields(
   }
 }
 
-async function check(
-  app: RunningApp,
+/** A request sent, with how many handlers ran meanwhile (unknown for overlapping requests). */
+interface Sent {
+  readonly request: RequestSpec;
+  readonly response: RawResponse;
+  readonly reached: number | undefined;
+}
+
+async function sendStep(app: RunningApp, request: RequestSpec, fixture: Fixture): Promise<Sent> {
+  const handlerCallsBefore = app.handlerCalls();
+  const method = request.method ?? "GET";
+  const response = await send(app.url, method, request.path, fill(request.headers, fixture));
+  return { request, response, reached: app.handlerCalls() - handlerCallsBefore };
+}
+
+/** Polls the emulator until it has received `count` verifications (bounded: 2 s). */
+async function upstreamReaches(emulator: Emulator, count: number, where: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while ((emulator.stats().calls["keys.verifyKey"] ?? 0) < count) {
+    if (Date.now() > deadline) throw new Error(`${where}: Unkey never saw ${count} calls`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function check(
   emulator: Emulator,
-  request: RequestSpec,
+  sent: Sent,
   expected: Expectation,
   fixture: Fixture,
   where: string,
-): Promise<void> {
+): void {
+  const { request, response, reached } = sent;
   const method = request.method ?? "GET";
-  const handlerCallsBefore = app.handlerCalls();
-  const response = await send(app.url, method, request.path, fill(request.headers, fixture));
-  const reached = app.handlerCalls() - handlerCallsBefore;
   const label = `${where}: ${method} ${request.path} → ${response.status} ${response.text}`;
 
   expect(response.status, label).toBe(expected.status);
@@ -117,7 +137,7 @@ async function check(
 
   if (response.status >= 400) {
     // A denial: never a handler, always problem+json (RFC 9457), never the key.
-    expect(reached, `${label}\nhandler calls`).toBe(0);
+    if (reached !== undefined) expect(reached, `${label}\nhandler calls`).toBe(0);
     expect(response.headers["content-type"], label).toMatch(/^application\/problem\+json/);
     const body = JSON.parse(response.text) as Record<string, unknown>;
     expect(expected.code, `${where}: the table must state the code of every denial`).toBeDefined();
@@ -130,7 +150,7 @@ async function check(
       expect(response.headers["www-authenticate"], label).toBeDefined();
     return;
   }
-  expect(reached, `${label}\nhandler calls`).toBe(1);
+  if (reached !== undefined) expect(reached, `${label}\nhandler calls`).toBe(1);
   expect(expected.code, `${where}: a code is only expected on a denial`).toBeUndefined();
   if (response.status === 204) return;
   const body = JSON.parse(response.text) as HandlerBody;
@@ -144,6 +164,21 @@ async function check(
     );
   }
 }
+
+const VERIFIER_OPTIONS = new Set([
+  "rootKey",
+  "baseUrl",
+  "timeoutMs",
+  "cache",
+  "failureMode",
+  "staleIfErrorMs",
+  "fetch",
+  "logger",
+]);
+const verifierOptionsOf = (options: GuardOptions): VerifierOptions =>
+  Object.fromEntries(Object.entries(options).filter(([name]) => VERIFIER_OPTIONS.has(name)));
+const guardOnlyOptionsOf = (options: GuardOptions): GuardOptions =>
+  Object.fromEntries(Object.entries(options).filter(([name]) => !VERIFIER_OPTIONS.has(name)));
 
 /** The adapter must refuse the options at start-up, naming the option. */
 async function expectStartupError(
@@ -174,12 +209,28 @@ async function run(harness: AdapterHarness, emulator: Emulator, scenario: Scenar
     ...scenario.guard,
   };
   if (scenario.startupError) return expectStartupError(harness, options, scenario);
-  const app = await harness.start(options, scenario.hooks);
+  // A verifier made here and handed to the adapter, so that steps can invalidate keys.
+  const verifier = scenario.ownVerifier ? createVerifier(verifierOptionsOf(options)) : undefined;
+  const app = await harness.start(
+    verifier ? { ...guardOnlyOptionsOf(options), verifier } : options,
+    scenario.hooks,
+  );
   emulator.resetStats();
   try {
+    const begun = new Map<string, Promise<Sent>>();
     for (const [index, step] of scenario.steps.entries()) {
       const where = `step ${index + 1}`;
-      if ("send" in step) await check(app, emulator, step.send, step.expect, fixture, where);
+      if ("send" in step)
+        check(emulator, await sendStep(app, step.send, fixture), step.expect, fixture, where);
+      else if ("begin" in step) begun.set(step.as, sendStep(app, step.begin, fixture));
+      else if ("finish" in step) {
+        const sent = await begun.get(step.finish);
+        if (sent === undefined) throw new Error(`${where}: nothing begun as ${step.finish}`);
+        // Overlapping requests: which handler ran for which is not known.
+        check(emulator, { ...sent, reached: undefined }, step.expect, fixture, where);
+      } else if ("upstreamReaches" in step)
+        await upstreamReaches(emulator, step.upstreamReaches, where);
+      else if ("invalidate" in step) verifier?.invalidate(fixture.key);
       else if ("fault" in step) emulator.setFault(step.fault);
       else if ("updateKey" in step)
         await emulator.call("keys.updateKey", { keyId: fixture.keyId, ...step.updateKey });

@@ -83,12 +83,24 @@ export type Step =
   /** `keys.updateKey` on the scenario's key, e.g. `{ enabled: false }`. */
   | { readonly updateKey: Record<string, unknown> }
   /** Move the (faked) clock forward: cache TTLs pass without sleeping. */
-  | { readonly advanceMs: number };
+  | { readonly advanceMs: number }
+  /** Send a request without waiting for it; `finish` checks its answer later. */
+  | { readonly begin: RequestSpec; readonly as: string }
+  | { readonly finish: string; readonly expect: Expectation }
+  /** Wait (bounded) until the emulator has received this many verifications in all. */
+  | { readonly upstreamReaches: number }
+  /** `verifier.invalidate(key)` on the scenario's key (needs `ownVerifier`). */
+  | { readonly invalidate: true };
 
 export interface Scenario {
   readonly name: string;
   /** Guard options merged over `{ rootKey, baseUrl }` of the emulator. */
   readonly guard?: GuardOptions;
+  /**
+   * The runner builds the verifier from the verifier options and hands it to
+   * the adapter as `verifier`, so that `invalidate` steps can reach its cache.
+   */
+  readonly ownVerifier?: boolean;
   /** User hooks on the app-wide guard (skip, getKey, onDenied, onError), as data. */
   readonly hooks?: HookSpec;
   /**
@@ -855,6 +867,24 @@ const startup: Scenario[] = [
 
 /** Coherence and extraction details that every adapter must share (issue 12). */
 const hardening: Scenario[] = [
+  {
+    name: "invalidate() during an in-flight verification: later requests do not join the old call",
+    ownVerifier: true,
+    key: {},
+    steps: [
+      { fault: { latencyMs: 300 } },
+      { begin: get("/protected"), as: "before" },
+      { upstreamReaches: 1 },
+      { invalidate: true },
+      { begin: get("/protected"), as: "after" },
+      // Without detaching, "after" would wait on the call made before the invalidation.
+      { upstreamReaches: 2 },
+      { fault: null },
+      { finish: "before", expect: { status: 200, context: { source: "upstream" } } },
+      { finish: "after", expect: { status: 200, context: { source: "upstream" }, upstream: 2 } },
+      expectCall(get("/protected"), { status: 200, context: { source: "cache" }, upstream: 2 }),
+    ],
+  },
   {
     name: "a revocation seen on a metered route reaches the cache: the plain route refuses too",
     key: {},
