@@ -7,7 +7,8 @@ export default defineConfig({
       "packages/*/vitest.config.ts",
       "test/vitest.config.ts",
       "test/*/vitest.config.ts",
-      "examples/*/vitest.config.ts",
+      // .mts where the example is CommonJS (examples/nestjs), so Vite loads the config as ESM.
+      "examples/*/vitest.config.{ts,mts}",
       {
         // The core's suite again, with the Node build's hashing (node:crypto) in place of @noble/hashes.
         resolve: { alias: [{ find: /^(.*)\/hash\/web$/, replacement: "$1/hash/node" }] },

@@ -14,10 +14,12 @@ const nodeHash: Plugin = {
   },
 };
 
+// Two entries (the user API and the adapter kit) share one copy of every module
+// (code splitting), so an error class is the same class whichever entry it came from.
 export default [
-  packageBuild({ index: "src/index.ts" }),
+  packageBuild({ index: "src/index.ts", adapter: "src/adapter.ts" }, { splitting: true }),
   packageBuild(
-    { "index.node": "src/index.ts" },
-    { platform: "node", clean: false, esbuildPlugins: [nodeHash] },
+    { "index.node": "src/index.ts", "adapter.node": "src/adapter.ts" },
+    { platform: "node", clean: false, splitting: true, esbuildPlugins: [nodeHash] },
   ),
 ];

@@ -20,7 +20,7 @@ import {
 } from "./scenarios";
 
 /** Every adapter; adding one to the suite takes its harness file and one line here. */
-const HARNESSES: readonly AdapterHarness[] = [
+const ALL_HARNESSES: readonly AdapterHarness[] = [
   expressHarness,
   express4Harness,
   honoHarness,
@@ -28,6 +28,16 @@ const HARNESSES: readonly AdapterHarness[] = [
   nestjsExpressHarness,
   nestjsFastifyHarness,
 ];
+
+/** A project may run some harnesses only: test/nest12 runs the Nest ones on NestJS 12. */
+function selectHarnesses(names: string | undefined): readonly AdapterHarness[] {
+  if (names === undefined) return ALL_HARNESSES;
+  const wanted = names.split(",");
+  const unknown = wanted.filter((name) => !ALL_HARNESSES.some((h) => h.name === name));
+  if (unknown.length > 0) throw new Error(`KEYGUARD_CONFORMANCE_HARNESSES: unknown ${unknown}`);
+  return ALL_HARNESSES.filter((harness) => wanted.includes(harness.name));
+}
+const HARNESSES = selectHarnesses(process.env.KEYGUARD_CONFORMANCE_HARNESSES);
 
 const API_ID = "api_conformance";
 

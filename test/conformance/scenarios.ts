@@ -925,6 +925,20 @@ const hardening: Scenario[] = [
     ],
   },
   {
+    name: "fail-open never lets a metered route (cost) through unbilled: 503",
+    guard: { failureMode: "open" },
+    key: {},
+    steps: [
+      { fault: { status: 503 } },
+      expectCall(get("/metered"), {
+        status: 503,
+        code: "VERIFIER_UNAVAILABLE",
+        headers: { "x-keyguard-fail-open": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
     name: "two cookies of the key's name (cookie tossing): 401 MALFORMED_KEY, no upstream call",
     guard: { keySources: [{ cookie: "k" }] },
     key: {},

@@ -11,9 +11,10 @@ const run = promisify(execFile);
 
 /**
  * Packs every published package, installs the tarballs with npm into a fresh
- * CommonJS project and a fresh ESM project (peer dependencies come from the
- * registry), then loads each package there the way a user would and checks
- * its public names; the core and emulator are also exercised end to end.
+ * CommonJS project and a fresh ESM project on NestJS 11, and an ESM project on
+ * NestJS 12 (peer dependencies come from the registry), then loads each package
+ * there the way a user would and checks its public names; the core and
+ * emulator are also exercised end to end.
  */
 let workdir: string;
 let tarballs: Map<string, string>;
@@ -29,7 +30,9 @@ afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
-function manifest(type: "commonjs" | "module") {
+type Nest = "11" | "12";
+
+function manifest(type: "commonjs" | "module", nest: Nest) {
   const files = Object.fromEntries([...tarballs].map(([name, path]) => [name, `file:${path}`]));
   return {
     name: `keyguard-consumer-${type}`,
@@ -41,8 +44,8 @@ function manifest(type: "commonjs" | "module") {
       express: "^5.1.0",
       hono: "^4.10.0",
       fastify: "^5.6.1",
-      "@nestjs/common": "^11.1.6",
-      "@nestjs/core": "^11.1.6",
+      "@nestjs/common": nest === "11" ? "^11.1.6" : "^12.0.0",
+      "@nestjs/core": nest === "11" ? "^11.1.6" : "^12.0.0",
       "reflect-metadata": "^0.2.2",
       rxjs: "^7.8.2",
     },
@@ -51,7 +54,12 @@ function manifest(type: "commonjs" | "module") {
   };
 }
 
-const expected = Object.fromEntries(PUBLISHED.map((p) => [p.name, [...p.names]]));
+const expected = Object.fromEntries(
+  PUBLISHED.flatMap((p) => [
+    [p.name, [...p.names]],
+    ...Object.entries(p.subpaths ?? {}).map(([entry, names]) => [entry, [...names]]),
+  ]),
+);
 
 /** The script each project runs: load every package, report its names, use core + emulator. */
 function script(load: (name: string) => string): string {
@@ -80,10 +88,10 @@ console.log(JSON.stringify(report));
 `;
 }
 
-async function install(type: "commonjs" | "module"): Promise<string> {
-  const dir = join(workdir, type);
+async function install(type: "commonjs" | "module", nest: Nest = "11"): Promise<string> {
+  const dir = join(workdir, `${type}-nest${nest}`);
   await mkdir(dir);
-  await writeFile(join(dir, "package.json"), JSON.stringify(manifest(type), null, 2));
+  await writeFile(join(dir, "package.json"), JSON.stringify(manifest(type, nest), null, 2));
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
     cwd: dir,
     timeout: 200_000,
@@ -93,27 +101,33 @@ async function install(type: "commonjs" | "module"): Promise<string> {
 
 describe("consumer projects installed from the packed tarballs", () => {
   it("loads every package with require() in CommonJS and with import in ESM", async () => {
-    const [cjs, esm] = await Promise.all([install("commonjs"), install("module")]);
+    const [cjs, esm, esm12] = await Promise.all([
+      install("commonjs"),
+      install("module"),
+      install("module", "12"),
+    ]);
     await writeFile(
       join(cjs, "check.cjs"),
       `(async () => {\n${script((name) => `require(${name})`)}\n})().catch((e) => { console.error(e); process.exit(1); });`,
     );
-    await writeFile(
-      join(esm, "check.mjs"),
-      script((name) => `await import(${name})`),
-    );
+    for (const dir of [esm, esm12])
+      await writeFile(
+        join(dir, "check.mjs"),
+        script((name) => `await import(${name})`),
+      );
 
     const outputs = await Promise.all([
       run("node", ["check.cjs"], { cwd: cjs }),
       run("node", ["check.mjs"], { cwd: esm }),
+      run("node", ["check.mjs"], { cwd: esm12 }),
     ]);
     for (const { stdout } of outputs) {
       const report = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<
         string,
         unknown
       >;
-      for (const pkg of PUBLISHED)
-        expect(report[pkg.name], `${pkg.name}: missing names`).toEqual([]);
+      for (const entry of Object.keys(expected))
+        expect(report[entry], `${entry}: missing names`).toEqual([]);
       expect(report.verify).toEqual([true, "upstream", "cache"]);
       expect(report.query).toBe("or");
     }

@@ -9,6 +9,8 @@ export interface Published {
   readonly name: string;
   readonly dir: string;
   readonly names: readonly string[];
+  /** Other entry points (package exports) and the names each must export. */
+  readonly subpaths?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Every package keyguard publishes, with the names examples and docs rely on (DESIGN.md). */
@@ -18,15 +20,8 @@ export const PUBLISHED: readonly Published[] = [
     dir: "packages/core",
     names: [
       "createVerifier",
-      "createGuard",
-      "authorize",
-      "prepareRoute",
-      "decide",
-      "deny",
-      "extractKey",
       "parsePermissionQuery",
       "evaluatePermissionQuery",
-      "printPermissionQuery",
       "and",
       "or",
       "KeyguardError",
@@ -34,10 +29,37 @@ export const PUBLISHED: readonly Published[] = [
       "VerifierError",
       "PermissionQuerySyntaxError",
     ],
+    subpaths: {
+      "@keyguard/core/adapter": [
+        "createGuard",
+        "authorize",
+        "extractKey",
+        "prepareRequest",
+        "splitHooks",
+        "hookBoolean",
+        "whenSettled",
+        "pickOptions",
+        "rejectUnknownOptions",
+        "isPromise",
+        "FAIL_OPEN_HEADER",
+      ],
+    },
   },
-  { name: "@keyguard/express", dir: "packages/express", names: ["unkey", "requirePermissions"] },
-  { name: "@keyguard/hono", dir: "packages/hono", names: ["unkey", "requirePermissions"] },
-  { name: "@keyguard/fastify", dir: "packages/fastify", names: ["keyguard", "default"] },
+  {
+    name: "@keyguard/express",
+    dir: "packages/express",
+    names: ["unkey", "requirePermissions", "keyOf", "createVerifier"],
+  },
+  {
+    name: "@keyguard/hono",
+    dir: "packages/hono",
+    names: ["unkey", "requirePermissions", "keyOf", "createVerifier"],
+  },
+  {
+    name: "@keyguard/fastify",
+    dir: "packages/fastify",
+    names: ["keyguard", "default", "UnkeyDeniedError", "createVerifier"],
+  },
   {
     name: "@keyguard/nestjs",
     dir: "packages/nestjs",

@@ -1,4 +1,4 @@
-import { extractKey } from "@keyguard/core";
+import { extractKey } from "@keyguard/core/adapter";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 import { createVerifier, or, type VerifierOptions } from "@keyguard/core";
-import { requirePermissions, unkey } from "@keyguard/hono";
+import { keyOf, requirePermissions, unkey } from "@keyguard/hono";
 import { Hono } from "hono";
 
 interface Document {
@@ -30,7 +30,7 @@ export function createDemoApp(options: Pick<VerifierOptions, "rootKey" | "baseUr
   app.use("/v1/*", unkey({ verifier }));
 
   app.get("/v1/whoami", (c) => {
-    const key = c.get("unkey");
+    const key = keyOf(c); // non-optional: /v1/* is behind unkey()
     return c.json({
       keyId: key.keyId,
       name: key.name,
@@ -48,7 +48,8 @@ export function createDemoApp(options: Pick<VerifierOptions, "rootKey" | "baseUr
   app.post("/v1/documents", requirePermissions("documents.write"), async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { title?: unknown };
     const title = typeof body.title === "string" ? body.title : "Untitled";
-    const owner = c.get("unkey").identity?.externalId ?? c.get("unkey").keyId;
+    const key = keyOf(c);
+    const owner = key.identity?.externalId ?? key.keyId;
     const document = { id: documents.length + 1, title, owner };
     documents.push(document);
     return c.json(document, 201);

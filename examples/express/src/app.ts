@@ -1,4 +1,4 @@
-import { requirePermissions, unkey } from "@keyguard/express";
+import { keyOf, requirePermissions, unkey } from "@keyguard/express";
 import express, { type Express } from "express";
 
 interface Project {
@@ -24,7 +24,7 @@ export function createApp(options: { rootKey: string; baseUrl?: string }): Expre
   app.use("/api", unkey({ rootKey: options.rootKey, baseUrl: options.baseUrl }));
 
   app.get("/api/me", (req, res) => {
-    const key = req.unkey;
+    const key = keyOf(req); // non-optional: this route is behind unkey()
     res.json({
       keyId: key.keyId,
       name: key.name,
@@ -40,7 +40,8 @@ export function createApp(options: { rootKey: string; baseUrl?: string }): Expre
 
   app.post("/api/projects", requirePermissions("projects.write"), (req, res) => {
     const name = typeof req.body?.name === "string" ? req.body.name : "Untitled";
-    const owner = req.unkey.identity?.externalId ?? req.unkey.keyId;
+    const key = keyOf(req);
+    const owner = key.identity?.externalId ?? key.keyId;
     const project = { id: projects.length + 1, name, owner };
     projects.push(project);
     res.status(201).json(project);

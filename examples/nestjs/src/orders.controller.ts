@@ -1,4 +1,4 @@
-import type { KeyContext } from "@keyguard/core";
+import type { KeyContext } from "@keyguard/nestjs";
 import { ApiKey, RequirePermissions } from "@keyguard/nestjs";
 import {
   Body,

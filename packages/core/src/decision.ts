@@ -1,33 +1,8 @@
+import { type DenialCode, type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "./denials";
 import { KeyguardError, VerifierError } from "./errors";
-import { DEFAULT_KEY_SOURCES, type KeyExtraction } from "./extract-key";
-import { type KeyPresentation, presentationOf } from "./key-presentation";
-import type { FailureMode, KeyContext, RatelimitState, VerifyResult } from "./types";
-
-/** Every reason a guard refuses a request. */
-export type DenialCode =
-  | "MISSING_KEY"
-  | "MALFORMED_KEY"
-  | "NOT_FOUND"
-  | "EXPIRED"
-  | "DISABLED"
-  | "INVALID_KEY"
-  | "FORBIDDEN"
-  | "INSUFFICIENT_PERMISSIONS"
-  | "RATE_LIMITED"
-  | "USAGE_EXCEEDED"
-  | "VERIFIER_UNAVAILABLE"
-  | "VERIFIER_MISCONFIGURED";
-
-/** An RFC 9457 problem details body. It never contains the presented key. */
-export interface ProblemDetails {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly code: DenialCode;
-  /** Unkey's request id, to quote when asking Unkey's support. */
-  readonly requestId?: string;
-}
+import type { KeyExtraction } from "./extract-key";
+import type { KeyPresentation } from "./key-presentation";
+import type { FailureMode, KeyContext, VerifyResult } from "./types";
 
 /** Let the request through; `context` is undefined only for an unguarded CORS preflight. */
 export interface Allow {
@@ -38,182 +13,10 @@ export interface Allow {
   readonly result?: VerifyResult;
 }
 
-/** Refuse the request with `status`, `headers` and the problem+json `body`. */
-export interface Deny {
-  readonly allowed: false;
-  readonly status: number;
-  readonly code: DenialCode;
-  readonly body: ProblemDetails;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly result?: VerifyResult;
-  /** The verifier failure behind a `VERIFIER_*` denial. */
-  readonly error?: KeyguardError;
-}
-
 /** What a guard decided about one request. */
 export type Decision = Allow | Deny;
 
-/** The decision table: status, title and explanation of every denial, in one place. */
-export const DENIALS: Readonly<
-  Record<DenialCode, { status: number; title: string; detail: string }>
-> = {
-  MISSING_KEY: {
-    status: 401,
-    title: "Unauthorized",
-    detail:
-      "No API key was presented. Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
-  },
-  MALFORMED_KEY: {
-    status: 401,
-    title: "Unauthorized",
-    detail:
-      "The API key header is malformed: expected one `Authorization: Bearer <key>` (or `X-API-Key`) with 1 to 512 printable ASCII characters.",
-  },
-  NOT_FOUND: {
-    status: 401,
-    title: "Unauthorized",
-    detail: "The API key does not exist or has been deleted.",
-  },
-  EXPIRED: { status: 401, title: "Unauthorized", detail: "The API key has expired." },
-  DISABLED: { status: 401, title: "Unauthorized", detail: "The API key is disabled." },
-  INVALID_KEY: { status: 401, title: "Unauthorized", detail: "The API key was not accepted." },
-  FORBIDDEN: {
-    status: 403,
-    title: "Forbidden",
-    detail: "The API key may not be used for this API.",
-  },
-  INSUFFICIENT_PERMISSIONS: {
-    status: 403,
-    title: "Forbidden",
-    detail: "The API key lacks the permissions this route requires.",
-  },
-  RATE_LIMITED: {
-    status: 429,
-    title: "Too Many Requests",
-    detail: "The API key's rate limit is exceeded.",
-  },
-  USAGE_EXCEEDED: {
-    status: 429,
-    title: "Too Many Requests",
-    detail: "The API key has no usage credits left.",
-  },
-  VERIFIER_UNAVAILABLE: {
-    status: 503,
-    title: "Service Unavailable",
-    detail: "The API key could not be verified right now. Try again shortly.",
-  },
-  VERIFIER_MISCONFIGURED: {
-    status: 500,
-    title: "Internal Server Error",
-    detail: "API key verification is misconfigured on this server.",
-  },
-};
-
-/** The header that flags a request let through unverified by `failureMode: "open"`. */
-export const FAIL_OPEN_HEADER = "x-keyguard-fail-open";
-
-const PROBLEM_HEADERS = { "content-type": "application/problem+json", "cache-control": "no-store" };
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
-/** The presentation of the default sources: `Authorization: Bearer`, then `X-API-Key`. */
-export const DEFAULT_PRESENTATION: KeyPresentation = presentationOf(DEFAULT_KEY_SOURCES);
-
-function challengeFor(code: DenialCode, scheme: string | undefined): Record<string, string> {
-  if (scheme === undefined) return {};
-  // RFC 6750 §3: no error code when no credentials were sent at all; the
-  // `invalid_token` error belongs to Bearer, other schemes get their name alone.
-  const bearer = scheme.toLowerCase() === "bearer";
-  const challenge = code !== "MISSING_KEY" && bearer ? `${scheme} error="invalid_token"` : scheme;
-  return { "www-authenticate": challenge };
-}
-
-function headersFor(
-  code: DenialCode,
-  details: { result?: VerifyResult; error?: KeyguardError; now?: number },
-  presentation: KeyPresentation,
-) {
-  const status = DENIALS[code].status;
-  if (status === 401) return { ...PROBLEM_HEADERS, ...challengeFor(code, presentation.challenge) };
-  if (code === "RATE_LIMITED") {
-    const limits = details.result?.ratelimits;
-    return { ...PROBLEM_HEADERS, ...ratelimitHeaders(limits, details.now ?? Date.now(), true) };
-  }
-  if (status === 503) {
-    const seconds = details.error instanceof VerifierError ? details.error.retryAfterSeconds : 1;
-    return { ...PROBLEM_HEADERS, "retry-after": String(seconds) };
-  }
-  return PROBLEM_HEADERS;
-}
-
-/** The explanation of a denial, naming this guard's key sources for the two about presenting it. */
-function detailFor(code: DenialCode, presentation: KeyPresentation): string {
-  if (presentation === DEFAULT_PRESENTATION) return DENIALS[code].detail;
-  if (code === "MISSING_KEY") return `No API key was presented. Send it as ${presentation.where}.`;
-  if (code === "MALFORMED_KEY")
-    return `The API key is malformed: expected it once, as ${presentation.where}, with 1 to 512 printable ASCII characters.`;
-  return DENIALS[code].detail;
-}
-
-/**
- * `RateLimit-*` headers (IETF httpapi-ratelimit-headers) for the most
- * constrained limit, plus `Retry-After` (RFC 9110 §10.2.3) when it is exceeded.
- */
-function ratelimitHeaders(
-  limits: readonly RatelimitState[] | undefined,
-  now: number,
-  exceededOnly: boolean,
-): Record<string, string> {
-  let pick: RatelimitState | undefined;
-  for (const limit of limits ?? []) {
-    if (exceededOnly && !limit.exceeded) continue;
-    if (!pick || limit.remaining < pick.remaining || (limit.exceeded && limit.reset > pick.reset))
-      pick = limit;
-  }
-  if (!pick || pick.reset <= 0) return {};
-  const seconds = String(Math.max(1, Math.ceil((pick.reset - now) / 1000)));
-  const headers: Record<string, string> = {
-    "ratelimit-limit": String(pick.limit),
-    "ratelimit-remaining": String(Math.max(0, pick.remaining)),
-    "ratelimit-reset": seconds,
-  };
-  if (pick.exceeded) headers["retry-after"] = seconds;
-  return headers;
-}
-
-/** Builds the refusal for `code`, with its status, problem+json body and headers. */
-export function deny(
-  code: DenialCode,
-  details: {
-    result?: VerifyResult;
-    error?: KeyguardError;
-    now?: number;
-    presentation?: KeyPresentation;
-  } = {},
-): Deny {
-  const { status, title } = DENIALS[code];
-  const presentation = details.presentation ?? DEFAULT_PRESENTATION;
-  // Only an answer Unkey gave now has an id worth quoting: cached answers carry none.
-  const requestId =
-    details.result?.requestId ??
-    (details.error instanceof VerifierError ? details.error.requestId : undefined);
-  const body: ProblemDetails = {
-    type: `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
-    title,
-    status,
-    detail: detailFor(code, presentation),
-    code,
-    ...(requestId ? { requestId } : {}),
-  };
-  return {
-    allowed: false,
-    status,
-    code,
-    body,
-    headers: headersFor(code, details, presentation),
-    result: details.result,
-    error: details.error,
-  };
-}
 
 const CODE_DENIALS: Readonly<Record<string, DenialCode>> = {
   MALFORMED_KEY: "MALFORMED_KEY",
@@ -269,65 +72,70 @@ const FAIL_OPEN: Allow = Object.freeze({
   headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
 });
 
-/** What {@link decide} needs to know about one request. */
-export interface DecideInput {
-  /** A failed key extraction (`MISSING_KEY` / `MALFORMED_KEY`). */
-  readonly extraction?: KeyExtraction;
-  /** The verification result, when there is one. */
-  readonly result?: VerifyResult;
-  /** The verifier's failure, when it could not answer. */
-  readonly error?: unknown;
-  /** @default "closed" */
-  readonly failureMode?: FailureMode;
-  /** Whether the route has a permission query: fail-open never grants those. */
-  readonly requiresPermissions?: boolean;
-  /** @default Date.now() */
-  readonly now?: number;
-  /** Where the guard reads keys, for the wording and challenge of 401s. @default the default sources */
-  readonly presentation?: KeyPresentation;
+/**
+ * The decision for a request whose key could not be extracted: 401
+ * `MISSING_KEY` or `MALFORMED_KEY`, worded for the guard's key sources.
+ */
+export function fromExtraction(
+  extraction: Extract<KeyExtraction, { ok: false }>,
+  presentation?: KeyPresentation,
+): Deny {
+  return deny(extraction.code, { presentation });
 }
 
 /**
- * Turns extraction, verification and the route's permission check into a
- * decision, per the status table: 401 for missing, malformed, unknown,
- * expired or disabled keys (with `WWW-Authenticate`), 403 for missing
- * permissions, 429 for rate limits and exhausted credits (with `Retry-After`
- * and `RateLimit-*` when Unkey gave a reset), 503 when Unkey is unavailable
- * (with `Retry-After`), 500 when Unkey refuses the root key.
- *
- * Under `failureMode: "open"`, an outage lets requests through to routes
- * without a permission query, flagged by `context.source === "fail-open"` and
- * the `x-keyguard-fail-open: true` response header. Routes with a permission
- * query still answer 503: an outage never grants permissions. Nor does Unkey's
- * own 429 (the workspace's rate limit, which a flood of random keys can
- * trigger): that is a 503 with Unkey's `Retry-After` (at most an hour), never a pass.
+ * The decision for a verification: allow with the key's context, or deny per
+ * the status table (401 unknown, expired, disabled; 403 forbidden or missing
+ * permissions; 429 rate limited or out of credits, with `Retry-After` and
+ * `RateLimit-*` where Unkey gave a reset). An allow from the cache is shared and
+ * reads no clock.
  *
  * @example
  * ```ts
- * const decision = decide({ result: await verifier.verify(key) });
+ * const decision = fromResult(await verifier.verify(key));
  * if (!decision.allowed) return new Response(JSON.stringify(decision.body), decision);
  * ```
  */
-export function decide(input: DecideInput): Decision {
-  const { presentation } = input;
-  if (input.extraction && !input.extraction.ok)
-    return deny(input.extraction.code, { now: input.now, presentation });
-  // An allow served from memory needs no clock: the cache-hit path skips reading it.
-  if (input.result?.valid) return allowOf(input.result, input.now);
-  const now = input.now ?? Date.now();
-  if (input.result) {
-    const code = CODE_DENIALS[input.result.code] ?? "INVALID_KEY";
-    return deny(code, { result: input.result, now, presentation });
-  }
+export function fromResult(
+  result: VerifyResult,
+  presentation?: KeyPresentation,
+  now?: number,
+): Decision {
+  if (result.valid) return allowOf(result, now);
+  const code = CODE_DENIALS[result.code] ?? "INVALID_KEY";
+  return deny(code, { result, now: now ?? Date.now(), presentation });
+}
+
+/**
+ * The decision when the verifier could not answer: 500 when Unkey refused the
+ * root key, else 503 with `Retry-After`. Under `failureMode: "open"`, an outage
+ * lets requests through to routes without a permission query, `cost` or
+ * `ratelimits`, flagged by `context.source === "fail-open"` and
+ * `x-keyguard-fail-open: true`. Strict routes still answer 503: an outage never
+ * grants permissions, nor unmetered use of a metered route.
+ * Nor does Unkey's own 429 (the workspace's rate limit, which a flood of random
+ * keys can trigger): that is a 503 with Unkey's `Retry-After` (at most an
+ * hour), never a pass; nor a failure while Unkey still answered another call
+ * within `timeoutMs` (an attacker slowing this process down with random keys
+ * must not be able to declare an outage). Every `VERIFIER_*` denial carries its `error`.
+ */
+export function fromFailure(
+  failure: unknown,
+  options: {
+    failureMode?: FailureMode;
+    /** The route checks permissions or meters (`cost`, `ratelimits`): never let through unverified. */
+    strict?: boolean;
+  } = {},
+): Decision {
   const error =
-    input.error instanceof KeyguardError
-      ? input.error
+    failure instanceof KeyguardError
+      ? failure
       : new VerifierError("VERIFIER_UNAVAILABLE", "The verifier failed unexpectedly.", {
-          cause: input.error,
+          cause: failure,
         });
-  if (error.code === "VERIFIER_MISCONFIGURED")
-    return deny("VERIFIER_MISCONFIGURED", { error, now });
-  const throttled = error instanceof VerifierError && error.throttled;
-  if (input.failureMode === "open" && !input.requiresPermissions && !throttled) return FAIL_OPEN;
-  return deny("VERIFIER_UNAVAILABLE", { error, now });
+  if (error.code === "VERIFIER_MISCONFIGURED") return deny("VERIFIER_MISCONFIGURED", { error });
+  // Neither Unkey's own 429 nor a failure while Unkey answers other calls is an outage.
+  const outage = !(error instanceof VerifierError && (error.throttled || error.unkeyAnswering));
+  if (options.failureMode === "open" && !options.strict && outage) return FAIL_OPEN;
+  return deny("VERIFIER_UNAVAILABLE", { error });
 }

@@ -100,6 +100,13 @@ export class VerifierError extends KeyguardError {
   readonly requestId: string | undefined;
   /** Seconds to wait before retrying, from Unkey's `Retry-After` or keyguard's default. */
   readonly retryAfterSeconds: number;
+  /**
+   * Whether Unkey answered another verification while this one failed: the
+   * failure is this call's (local overload, one slow answer), not an outage, so
+   * it never lets `failureMode: "open"` through. A flood of random keys that
+   * slows this process down must not switch the guard open.
+   */
+  readonly unkeyAnswering: boolean;
 
   constructor(
     code: "VERIFIER_UNAVAILABLE" | "VERIFIER_MISCONFIGURED",
@@ -108,12 +115,14 @@ export class VerifierError extends KeyguardError {
       status?: number;
       requestId?: string;
       retryAfterSeconds?: number;
+      unkeyAnswering?: boolean;
       cause?: unknown;
     } = {},
   ) {
     super(code, message, { cause: details.cause });
     this.status = details.status;
     this.requestId = details.requestId;
+    this.unkeyAnswering = details.unkeyAnswering ?? false;
     // A Retry-After of days (or 1e9 s) from a misbehaving upstream would park clients for good.
     this.retryAfterSeconds = Math.min(
       MAX_RETRY_AFTER_SECONDS,

@@ -15,9 +15,9 @@ export type KeySource =
 export interface KeyRequest {
   readonly headers: HeadersLike;
   /** Node's `rawHeaders`, to refuse duplicated key headers that `headers` hides. */
-  readonly rawHeaders?: readonly string[];
+  readonly rawHeaders?: readonly string[] | undefined;
   /** The request URL or path with its query string (only read for `query` sources). */
-  readonly url?: string;
+  readonly url?: string | undefined;
 }
 
 /** Either the key that was presented, or why there is none to verify. */

@@ -1,5 +1,6 @@
-import { type Decision, decide, deny } from "./decision";
-import { KeyguardConfigError } from "./errors";
+import { type Decision, fromExtraction, fromFailure, fromResult } from "./decision";
+import { deny } from "./denials";
+import { KeyguardConfigError, VerifierError } from "./errors";
 import {
   checkPresentedKey,
   DEFAULT_KEY_SOURCES,
@@ -18,19 +19,19 @@ import {
 import type { VerifierOptions } from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
 import type { KeyContext, RatelimitRequest, VerifyRequest } from "./types";
-import type { Verifier } from "./verifier";
+import { createVerifier, type Verifier } from "./verifier";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
 export interface RouteOptions {
   /** A permission query the key must satisfy, e.g. `"docs.read AND (docs.write OR admin)"`. */
-  permissions?: string | PermissionQuery;
+  permissions?: string | PermissionQuery | undefined;
   /** Analytics tags sent to Unkey with upstream verifications. */
-  tags?: readonly string[];
+  tags?: readonly string[] | undefined;
   /** Credits to deduct per request; makes every request reach Unkey. */
-  cost?: number;
+  cost?: number | undefined;
   /** Named rate limits to apply per request; makes every request reach Unkey. */
-  ratelimits?: readonly RatelimitRequest[];
+  ratelimits?: readonly RatelimitRequest[] | undefined;
 }
 
 /** Options shared by every adapter: verifier options (or a ready verifier), key sources, route defaults. */
@@ -39,37 +40,34 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
    * A ready verifier, so that several middleware instances share one cache.
    * When given, verifier options (rootKey, cache, …) must not be.
    */
-  verifier?: Verifier;
+  verifier?: Verifier | undefined;
   /**
    * Where the key is looked for, in order.
    * @default [{ header: "authorization", scheme: "Bearer" }, { header: "x-api-key" }]
    */
-  keySources?: readonly KeySource[];
+  keySources?: readonly KeySource[] | undefined;
   /**
    * Whether CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) pass unguarded.
    * Browsers never attach credentials to a preflight, so guarding it breaks CORS.
    * @default "allow"
    */
-  preflight?: "allow" | "guard";
+  preflight?: "allow" | "guard" | undefined;
 }
 
 /** The request facts a guard needs; adapters build it from their framework's request. */
 export interface GuardRequest extends KeyRequest {
-  readonly method?: string;
+  readonly method?: string | undefined;
   /** The key from a custom `getKey` (`null` for none); when set, `keySources` are not read. */
-  readonly key?: string | null;
+  readonly key?: string | null | undefined;
 }
-
-/** A route's options, validated and compiled once at start-up. */
-export type PreparedRoute = PreparedRequest;
 
 /** The guard every adapter wraps: options are resolved once, then `check` runs per request. */
 export interface Guard {
   readonly verifier: Verifier;
   /** Compiles a route's options (merged over the guard's); throws at start-up on a bad one. */
-  route(options?: RouteOptions, optionPrefix?: string): PreparedRoute;
+  route(options?: RouteOptions, optionPrefix?: string): PreparedRequest;
   /** Decides one request; synchronous when the answer is in the cache. */
-  check(request: GuardRequest, route?: PreparedRoute): Decision | Promise<Decision>;
+  check(request: GuardRequest, route?: PreparedRequest): Decision | Promise<Decision>;
 }
 
 const PREFLIGHT: Decision = Object.freeze({
@@ -87,6 +85,8 @@ function isPreflight(request: GuardRequest): boolean {
   );
 }
 
+const SOURCE_KINDS = { header: true, query: true, cookie: true } as const;
+
 function validateKeySources(sources: unknown): readonly KeySource[] {
   if (!Array.isArray(sources) || sources.length === 0) {
     throw new KeyguardConfigError(
@@ -98,6 +98,10 @@ function validateKeySources(sources: unknown): readonly KeySource[] {
     sources.map((source, i) => {
       const at = `keySources[${i}]`;
       const name = source?.header ?? source?.query ?? source?.cookie;
+      if (typeof source === "object" && source !== null) {
+        const fields = "header" in source ? ["header", "scheme"] : Object.keys(SOURCE_KINDS);
+        rejectUnknownOptions(source, fields, `${at}.`);
+      }
       if (typeof name !== "string" || name.trim() === "") {
         throw new KeyguardConfigError(
           at,
@@ -130,13 +134,21 @@ function pickVerifierOptions(options: GuardOptions): VerifierOptions {
 }
 
 /**
- * Builds a guard from options and a verifier factory. Everything expensive (the
- * verifier and its cache, parsed permission queries) is built here, once.
+ * Creates the guard that every adapter wraps: key extraction, verification and
+ * the decision, with route options compiled at start-up. Everything expensive
+ * (the verifier and its cache, parsed permission queries) is built here, once.
+ * Useful on its own to guard a framework keyguard has no adapter for.
+ *
+ * @example
+ * ```ts
+ * import { createGuard } from "@keyguard/core/adapter";
+ *
+ * const guard = createGuard({ rootKey, permissions: "docs.read" });
+ * const decision = await guard.check({ method: request.method, headers: request.headers });
+ * if (!decision.allowed) return Response.json(decision.body, decision);
+ * ```
  */
-export function buildGuard(
-  options: GuardOptions = {},
-  createVerifier: (options: VerifierOptions) => Verifier,
-): Guard {
+export function createGuard(options: GuardOptions = {}): Guard {
   if (typeof options !== "object" || options === null)
     throw new KeyguardConfigError("options", "expected an object.");
   rejectUnknownOptions(options, GUARD_OPTION_NAMES);
@@ -174,7 +186,7 @@ export function buildGuard(
   const defaultRoute = prepareRequest(base);
   const ready = verifier;
 
-  function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRoute {
+  function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRequest {
     if (typeof routeOptions !== "object" || routeOptions === null) {
       throw new KeyguardConfigError(optionPrefix || "route", "expected an object.");
     }
@@ -190,22 +202,21 @@ export function buildGuard(
 
   function check(
     request: GuardRequest,
-    prepared: PreparedRoute = defaultRoute,
+    prepared: PreparedRequest = defaultRoute,
   ): Decision | Promise<Decision> {
     if (preflight === "allow" && request.method === "OPTIONS" && isPreflight(request))
       return PREFLIGHT;
     const extraction =
       request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
-    if (!extraction.ok) return decide({ extraction, presentation });
+    if (!extraction.ok) return fromExtraction(extraction, presentation);
     const hit = ready.cached(extraction.key, prepared);
-    if (hit !== undefined) return decide({ result: hit, presentation });
+    if (hit !== undefined) return fromResult(hit, presentation);
     return ready.verify(extraction.key, prepared).then(
-      (result) => decide({ result, presentation }),
+      (result) => fromResult(result, presentation),
       (error: unknown) =>
-        decide({
-          error,
+        fromFailure(error, {
           failureMode: ready.failureMode,
-          requiresPermissions: prepared.query !== undefined,
+          strict: prepared.query !== undefined || prepared.metered,
         }),
     );
   }
@@ -227,12 +238,19 @@ const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();
  * const decision = authorize(req.unkey, route);
  * ```
  */
-export function authorize(context: KeyContext | undefined, route: PreparedRoute): Decision {
+export function authorize(context: KeyContext | undefined, route: PreparedRequest): Decision {
   if (context === undefined) return deny("MISSING_KEY");
   if (context.source === "fail-open")
-    return route.query === undefined
-      ? decide({ error: undefined, failureMode: "open" })
-      : deny("VERIFIER_UNAVAILABLE");
+    return fromFailure(
+      new VerifierError(
+        "VERIFIER_UNAVAILABLE",
+        "The key was let in unverified during an outage (failureMode: open); permissions cannot be checked.",
+      ),
+      {
+        failureMode: "open",
+        strict: route.query !== undefined || route.metered,
+      },
+    );
   if (route.query === undefined) return { allowed: true, context, headers: {} };
   let granted = grantedMemo.get(context);
   if (granted === undefined) {

@@ -1,4 +1,7 @@
+import { KeyguardConfigError } from "./errors";
+import type { GuardOptions } from "./guard";
 import { isPromise } from "./maybe-promise";
+import { GUARD_OPTION_NAMES, rejectUnknownOptions } from "./option-names";
 
 /** `typeof`, with `null` and arrays told apart: what a hook returned, for its error message. */
 function kindOf(value: unknown): string {
@@ -65,4 +68,56 @@ export function whenSettled<T>(
       fail(error);
     }
   }, fail);
+}
+
+/**
+ * The hooks an adapter takes, by name: each is a function, or one of the words
+ * listed (Express's `onError: "next"`, Hono's `onError: "throw"`).
+ */
+export type HookKinds<H extends string> = Readonly<Record<H, readonly string[]>>;
+
+function checkHook(name: string, value: unknown, words: readonly string[]): void {
+  if (value === undefined || typeof value === "function") return;
+  if (typeof value === "string" && words.includes(value)) return;
+  const expected = ["a function", ...words.map((word) => JSON.stringify(word))].join(" or ");
+  throw new KeyguardConfigError(name, `expected ${expected}, got ${typeof value}.`);
+}
+
+/**
+ * Splits an adapter's options into its hooks and the core's guard options,
+ * once and the same way in every adapter: unknown names are refused first (so
+ * a misspelt hook, `onDenid`, is named as one), then each hook must be a
+ * function or one of its words. `ignored` names are the framework's own (say
+ * Fastify's `prefix`) and are dropped. Throws a `KeyguardConfigError` at start-up.
+ *
+ * @example
+ * ```ts
+ * const { hooks, guardOptions } = splitHooks(options, {
+ *   getKey: [], onDenied: [], onError: ["next"], skip: [],
+ * });
+ * const guard = createGuard(guardOptions);
+ * ```
+ */
+export function splitHooks<O extends object, H extends keyof O & string>(
+  options: O | undefined,
+  kinds: HookKinds<H>,
+  ignored: readonly string[] = [],
+): { hooks: Partial<Pick<O, H>>; guardOptions: GuardOptions } {
+  if (options === undefined) return { hooks: {}, guardOptions: {} };
+  if (typeof options !== "object" || options === null) {
+    throw new KeyguardConfigError("options", "expected an object.");
+  }
+  const hookNames = Object.keys(kinds) as H[];
+  rejectUnknownOptions(options, [...GUARD_OPTION_NAMES, ...hookNames, ...ignored]);
+  const hooks: Partial<Pick<O, H>> = {};
+  const guardOptions: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (ignored.includes(name)) continue;
+    if (!(name in kinds)) guardOptions[name] = value;
+    else {
+      checkHook(name, value, kinds[name as H]);
+      if (value !== undefined) hooks[name as H] = value as O[H];
+    }
+  }
+  return { hooks, guardOptions: guardOptions as GuardOptions };
 }

@@ -1,36 +1,47 @@
 import { KeyguardConfigError } from "./errors";
+import type { GuardOptions, RouteOptions } from "./guard";
+import type { CacheOptions, VerifierOptions } from "./options";
+
+// Each list is the keys of a record typed by its options interface, so that an
+// option added to the interface and forgotten here fails to compile.
+const names = <T>(record: Record<keyof T, true>) =>
+  Object.freeze(Object.keys(record)) as readonly (keyof T & string)[];
 
 /** The names `createVerifier` accepts; a typo in JavaScript is refused, not ignored. */
-export const VERIFIER_OPTION_NAMES = Object.freeze([
-  "rootKey",
-  "baseUrl",
-  "timeoutMs",
-  "cache",
-  "failureMode",
-  "staleIfErrorMs",
-  "fetch",
-  "logger",
-] as const);
+export const VERIFIER_OPTION_NAMES = names<VerifierOptions>({
+  rootKey: true,
+  baseUrl: true,
+  timeoutMs: true,
+  cache: true,
+  failureMode: true,
+  staleIfErrorMs: true,
+  fetch: true,
+  logger: true,
+});
 
 /** The names of `cache: { … }`. */
-export const CACHE_OPTION_NAMES = Object.freeze(["ttlMs", "negativeTtlMs", "max"] as const);
+export const CACHE_OPTION_NAMES = names<CacheOptions>({
+  ttlMs: true,
+  negativeTtlMs: true,
+  max: true,
+});
 
 /** The per-route names every adapter accepts (route options and their app-wide defaults). */
-export const ROUTE_OPTION_NAMES = Object.freeze([
-  "permissions",
-  "tags",
-  "cost",
-  "ratelimits",
-] as const);
+export const ROUTE_OPTION_NAMES = names<RouteOptions>({
+  permissions: true,
+  tags: true,
+  cost: true,
+  ratelimits: true,
+});
+
+type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOptions>;
 
 /** The names `createGuard` accepts, and every adapter besides its own hooks. */
-export const GUARD_OPTION_NAMES = Object.freeze([
+export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = Object.freeze([
   ...VERIFIER_OPTION_NAMES,
   ...ROUTE_OPTION_NAMES,
-  "verifier",
-  "keySources",
-  "preflight",
-] as const);
+  ...names<GuardOnlyOptions>({ verifier: true, keySources: true, preflight: true }),
+]);
 
 // Edit distance, to suggest the option a typo meant (`rootkey` → `rootKey`).
 function distance(a: string, b: string): number {

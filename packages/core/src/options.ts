@@ -9,19 +9,19 @@ export interface CacheOptions {
    * Unkey documents revocation as taking up to 60 s; a few seconds adds little.
    * @default 5000
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * How long a `NOT_FOUND`, `DISABLED` or `EXPIRED` answer is served from memory,
    * to absorb floods of one bad key. `0` disables negative caching.
    * @default 1000
    */
-  negativeTtlMs?: number;
+  negativeTtlMs?: number | undefined;
   /**
    * Most entries kept (least recently used are evicted), so a flood of random
    * keys cannot grow memory.
    * @default 10000
    */
-  max?: number;
+  max?: number | undefined;
 }
 
 /** Options of {@link createVerifier}; every option is validated when the verifier is created. */
@@ -30,46 +30,46 @@ export interface VerifierOptions {
    * Unkey root key with permission to verify keys.
    * @default process.env.UNKEY_ROOT_KEY
    */
-  rootKey?: string;
+  rootKey?: string | undefined;
   /**
    * Unkey API origin; point it at `@keyguard/emulator` for local work and tests.
    * @default process.env.UNKEY_BASE_URL ?? "https://api.unkey.com"
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
    * Abort an upstream verification after this many ms. Unkey's SDK has no
    * timeout and retries 5xx for up to 10 s, which would stall the request path.
    * @default 2000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * In-process cache of verifications, or `false` to ask Unkey on every request.
    * @default { ttlMs: 5000, negativeTtlMs: 1000, max: 10000 }
    */
-  cache?: CacheOptions | false;
+  cache?: CacheOptions | false | undefined;
   /**
    * What an outage of Unkey does to a request: `"closed"` refuses it (503);
    * `"open"` lets it through with `context.source === "fail-open"` on routes
    * without a permission query.
    * @default "closed"
    */
-  failureMode?: FailureMode;
+  failureMode?: FailureMode | undefined;
   /**
    * When Unkey fails, serve a valid cached verification that expired at most this
    * many ms ago (`context.source === "stale"`). `0` turns it off.
    * @default 0
    */
-  staleIfErrorMs?: number;
+  staleIfErrorMs?: number | undefined;
   /**
    * The fetch implementation used to reach Unkey.
    * @default globalThis.fetch
    */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /**
    * Where warnings and misconfiguration are reported. Messages never contain a key.
    * @default console
    */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** Options with every default applied: built once, at creation. */

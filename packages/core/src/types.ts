@@ -19,7 +19,7 @@ export type VerifyCode = UnkeyVerifyCode | "MALFORMED_KEY" | "UNKNOWN";
 
 /** One rate limit as Unkey reports it; `reset` is an absolute Unix time in ms. */
 export interface RatelimitState {
-  readonly id?: string;
+  readonly id?: string | undefined;
   readonly name: string;
   readonly exceeded: boolean;
   readonly limit: number;
@@ -33,8 +33,8 @@ export interface RatelimitState {
 export interface Identity {
   readonly id: string;
   readonly externalId: string;
-  readonly meta?: Readonly<Record<string, unknown>>;
-  readonly ratelimits?: readonly unknown[];
+  readonly meta?: Readonly<Record<string, unknown>> | undefined;
+  readonly ratelimits?: readonly unknown[] | undefined;
 }
 
 /** Where an answer came from. */
@@ -48,63 +48,73 @@ export interface VerifyResult {
   readonly valid: boolean;
   readonly code: VerifyCode;
   /** Present for every code but `NOT_FOUND` and locally refused keys. */
-  readonly keyId?: string;
-  readonly name?: string;
-  readonly meta?: Readonly<Record<string, unknown>>;
+  readonly keyId?: string | undefined;
+  readonly name?: string | undefined;
+  readonly meta?: Readonly<Record<string, unknown>> | undefined;
   /** The key's roles. */
   readonly roles: readonly string[];
   /** All of the key's permissions, direct and through roles. */
   readonly permissions: readonly string[];
-  readonly identity?: Identity;
+  readonly identity?: Identity | undefined;
   /** Credits left after this verification; absent for keys without usage limits. */
-  readonly credits?: number;
+  readonly credits?: number | undefined;
   /** Unix ms at which the key expires, if it does. */
-  readonly expires?: number;
-  readonly enabled?: boolean;
-  readonly ratelimits?: readonly RatelimitState[];
+  readonly expires?: number | undefined;
+  readonly enabled?: boolean | undefined;
+  readonly ratelimits?: readonly RatelimitState[] | undefined;
   /** Unkey's `meta.requestId` for the upstream answer behind this result. */
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   readonly source: ResultSource;
 }
 
+/** What a key's `meta` holds: any JSON object unless you say otherwise. */
+export type KeyMeta = Record<string, unknown>;
+
+/** The fields a verification and the context a handler sees share: one list, not two. */
+type KeyFacts = Pick<
+  VerifyResult,
+  "name" | "roles" | "permissions" | "identity" | "credits" | "expires" | "ratelimits"
+>;
+
 /**
- * What a guarded handler sees about the key that was let in. `source` says
- * whether the answer came from Unkey (`"upstream"`), the in-process cache
- * (`"cache"`), an expired cache entry served because Unkey was unreachable
- * (`"stale"`, opt-in), or nothing at all because Unkey was unreachable and
- * `failureMode: "open"` was chosen (`"fail-open"`: no key was verified).
+ * What a guarded handler sees about the key that was let in: the facts of its
+ * {@link VerifyResult}, with `meta` typed as you declare it (`KeyContext<{ plan:
+ * string }>`; keyguard does not check it at run time). `source` says whether the
+ * answer came from Unkey (`"upstream"`), the in-process cache (`"cache"`), an
+ * expired cache entry served because Unkey was unreachable (`"stale"`, opt-in),
+ * or nothing at all because Unkey was unreachable and `failureMode: "open"` was
+ * chosen (`"fail-open"`: no key was verified, `keyId` is `""`).
+ *
+ * @example
+ * ```ts
+ * const context = req.unkey as KeyContext<{ plan: "free" | "pro" }>;
+ * if (context.meta?.plan === "pro") enablePro();
+ * ```
  */
-export interface KeyContext {
+export interface KeyContext<Meta extends KeyMeta = KeyMeta> extends KeyFacts {
   readonly keyId: string;
-  readonly name?: string;
-  readonly meta?: Readonly<Record<string, unknown>>;
-  readonly roles: readonly string[];
-  readonly permissions: readonly string[];
-  readonly identity?: Identity;
-  readonly credits?: number;
-  readonly expires?: number;
-  readonly ratelimits?: readonly RatelimitState[];
-  readonly source: "upstream" | "cache" | "stale" | "fail-open";
+  readonly meta?: Readonly<Meta> | undefined;
+  readonly source: Exclude<ResultSource, "local"> | "fail-open";
 }
 
 /** A named rate limit to apply on this verification (Unkey's `ratelimits[]`). */
 export interface RatelimitRequest {
   readonly name: string;
-  readonly cost?: number;
-  readonly limit?: number;
-  readonly duration?: number;
+  readonly cost?: number | undefined;
+  readonly limit?: number | undefined;
+  readonly duration?: number | undefined;
 }
 
 /** Per-call options of `verifier.verify`. */
 export interface VerifyRequest {
   /** A permission query (string or parsed) checked against the key's permissions. */
-  readonly permissions?: string | PermissionQuery;
+  readonly permissions?: string | PermissionQuery | undefined;
   /** Analytics tags sent to Unkey with upstream verifications (at most 20). */
-  readonly tags?: readonly string[];
+  readonly tags?: readonly string[] | undefined;
   /** Credits to deduct. Any `cost` makes the call go to Unkey, never the cache. */
-  readonly cost?: number;
+  readonly cost?: number | undefined;
   /** Named rate limits to apply. Any makes the call go to Unkey, never the cache. */
-  readonly ratelimits?: readonly RatelimitRequest[];
+  readonly ratelimits?: readonly RatelimitRequest[] | undefined;
 }
 
 /** Counters since the verifier was created. */

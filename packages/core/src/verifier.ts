@@ -1,5 +1,7 @@
 import { type CacheEntry, entryFor, NEGATIVE_CODES, VerificationCache } from "./cache";
 import { VerifierError } from "./errors";
+// The Node build swaps this import for ./hash/node (see tsup.config.ts): same output, node:crypto speed.
+import { hashKey } from "./hash/web";
 import { InFlightCalls, type SharedAnswer } from "./inflight";
 import { isPlausibleKey } from "./key-format";
 import { watchNotFound } from "./not-found-watch";
@@ -36,6 +38,9 @@ export interface Verifier {
   /** The options in force, defaults applied (the root key is not exposed). */
   readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger">;
 }
+
+/** How often an ongoing outage is logged, at most. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
 
 const MALFORMED: VerifyResult = Object.freeze({
   valid: false,
@@ -83,13 +88,18 @@ function shareable(
 }
 
 /**
- * Builds a verifier around a hash function (the package entry points supply
- * `node:crypto` on Node and @noble/hashes elsewhere).
+ * Creates a verifier: Unkey's `keys.verifyKey` behind a bounded short-TTL cache
+ * with request coalescing. Create one per app and share it; a verifier created
+ * per request has an empty cache every time. Options are validated here.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ rootKey: process.env.UNKEY_ROOT_KEY, cache: { ttlMs: 5_000 } });
+ * const result = await verifier.verify(key, { permissions: "docs.read" });
+ * if (result.valid) console.log(result.keyId, result.source); // "upstream", then "cache"
+ * ```
  */
-export function buildVerifier(
-  options: VerifierOptions | undefined,
-  hashKey: (key: string) => string,
-): Verifier {
+export function createVerifier(options?: VerifierOptions): Verifier {
   const resolved = resolveVerifierOptions(options);
   const transport = createTransport(resolved);
   const policy =
@@ -112,6 +122,8 @@ export function buildVerifier(
     refusedLocally: 0,
   };
   let misconfigurationLogged = false;
+  let lastAnswerAt = Number.NEGATIVE_INFINITY;
+  let unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   /** Keeps what the policy allows of an upstream answer, replacing (or dropping) the older entry. */
   function remember(hash: string, result: VerifyResult): CacheEntry | undefined {
@@ -133,18 +145,55 @@ export function buildVerifier(
     else if (result.valid && cache.get(hash, Date.now())?.kind === "negative") cache.delete(hash);
   }
 
-  function onFailure(error: unknown): never {
-    counters.failures++;
-    if (
-      error instanceof VerifierError &&
-      error.code === "VERIFIER_MISCONFIGURED" &&
-      !misconfigurationLogged
-    ) {
+  /**
+   * Marks a failure that happened while Unkey was answering other calls (within
+   * the last `timeoutMs`): not an outage, so never a reason to fail open.
+   */
+  function asSeenNow(error: unknown): unknown {
+    const answering = Date.now() - lastAnswerAt <= resolved.timeoutMs;
+    if (!answering || !(error instanceof VerifierError)) return error;
+    return new VerifierError(
+      error.code as VerifierError["code"] & `VERIFIER_${string}`,
+      error.message,
+      {
+        status: error.status,
+        requestId: error.requestId,
+        retryAfterSeconds: error.retryAfterSeconds,
+        unkeyAnswering: true,
+        cause: error.cause,
+      },
+    );
+  }
+
+  /**
+   * Says why requests are refused, once for a misconfiguration and at most every
+   * {@link UNAVAILABLE_LOG_INTERVAL_MS} for an outage, naming the URL called
+   * (a root key for the emulator with the default `baseUrl` looks like either).
+   */
+  function report(error: unknown): void {
+    if (!(error instanceof VerifierError)) return;
+    const where = `(${resolved.verifyUrl})`;
+    if (error.code === "VERIFIER_MISCONFIGURED") {
+      if (misconfigurationLogged) return;
       misconfigurationLogged = true;
       resolved.logger.error(
-        `[keyguard] ${error.message} Every guarded request answers 500 until this is fixed.`,
+        `[keyguard] ${error.message} ${where} Every guarded request answers 500 until this is fixed.`,
+      );
+    } else if (Date.now() - unavailableLoggedAt >= UNAVAILABLE_LOG_INTERVAL_MS) {
+      unavailableLoggedAt = Date.now();
+      resolved.logger.warn(
+        `[keyguard] ${error.message} ${where} Guarded requests are refused with 503 while this lasts` +
+          (resolved.failureMode === "open"
+            ? " (or let through flagged, where fail-open applies)."
+            : "."),
       );
     }
+  }
+
+  function onFailure(failure: unknown): never {
+    counters.failures++;
+    const error = asSeenNow(failure);
+    report(error);
     throw error;
   }
 
@@ -158,6 +207,7 @@ export function buildVerifier(
         ratelimits: request.ratelimits,
       })
       .then((result) => {
+        lastAnswerAt = Date.now();
         observe(result);
         return result;
       }, onFailure);

@@ -112,6 +112,21 @@ function checkRatelimit(limit: unknown, at: string): void {
       "`limit` and `duration` go together: Unkey ignores one without the other.",
     );
   }
+  // Unkey's rate limiter refuses a limit below 1 or a window under 1 s, and the
+  // verification then goes on with no rate limit checked at all, the key's own
+  // included (internal/services/ratelimit/ratelimit.go, RatelimitMany).
+  if (fields.limit !== undefined && fields.limit < 1) {
+    throw new KeyguardConfigError(
+      `${at}.limit`,
+      "expected at least 1: Unkey would skip every rate limit of the request for a limit of 0.",
+    );
+  }
+  if (fields.duration !== undefined && fields.duration < 1000) {
+    throw new KeyguardConfigError(
+      `${at}.duration`,
+      `expected at least 1000 (ms): Unkey would skip every rate limit of the request for a window under 1 s, got ${fields.duration}.`,
+    );
+  }
 }
 
 const RATELIMIT_FIELDS = ["name", "cost", "limit", "duration"] as const;

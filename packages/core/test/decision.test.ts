@@ -2,12 +2,15 @@ import { describe, expect, it } from "vitest";
 import {
   authorize,
   createGuard,
+  type Decision,
   type Deny,
-  decide,
   FAIL_OPEN_HEADER,
+  prepareRequest,
+} from "../src/adapter";
+import { fromExtraction, fromFailure, fromResult } from "../src/decision";
+import {
   type KeyContext,
   KeyguardError,
-  prepareRoute,
   type RatelimitState,
   VerifierError,
   type VerifyCode,
@@ -30,7 +33,7 @@ function result(code: VerifyCode, extra: Partial<VerifyResult> = {}): VerifyResu
   };
 }
 
-function denied(decision: ReturnType<typeof decide>): Deny {
+function denied(decision: Decision): Deny {
   expect(decision.allowed).toBe(false);
   return decision as Deny;
 }
@@ -46,7 +49,7 @@ const limit = (extra: Partial<RatelimitState>): RatelimitState => ({
   ...extra,
 });
 
-describe("decide(): the decision table", () => {
+describe("fromExtraction / fromResult / fromFailure: the decision table", () => {
   it.each([
     ["NOT_FOUND", 401],
     ["EXPIRED", 401],
@@ -57,7 +60,7 @@ describe("decide(): the decision table", () => {
     ["RATE_LIMITED", 429],
     ["UNKNOWN", 401],
   ] as const)("%s → %i", (code, status) => {
-    const decision = denied(decide({ result: result(code), now: NOW }));
+    const decision = denied(fromResult(result(code), undefined, NOW));
     expect(decision.status).toBe(status);
     expect(decision.body.status).toBe(status);
     expect(decision.body.code).toBe(code === "UNKNOWN" ? "INVALID_KEY" : code);
@@ -74,7 +77,7 @@ describe("decide(): the decision table", () => {
     ["MISSING_KEY", "Bearer"],
     ["MALFORMED_KEY", 'Bearer error="invalid_token"'],
   ] as const)("extraction %s → 401 with WWW-Authenticate", (code, challenge) => {
-    const decision = denied(decide({ extraction: { ok: false, code } }));
+    const decision = denied(fromExtraction({ ok: false, code }));
     expect(decision.status).toBe(401);
     expect(decision.code).toBe(code);
     expect(decision.body.code).toBe(code);
@@ -84,12 +87,13 @@ describe("decide(): the decision table", () => {
 
   it("RATE_LIMITED with a reset → Retry-After and RateLimit-*", () => {
     const decision = denied(
-      decide({
-        result: result("RATE_LIMITED", {
+      fromResult(
+        result("RATE_LIMITED", {
           ratelimits: [limit({ exceeded: true, remaining: 0, reset: NOW + 30_000 })],
         }),
-        now: NOW,
-      }),
+        undefined,
+        NOW,
+      ),
     );
     expect(decision.status).toBe(429);
     expect(decision.headers["retry-after"]).toBe("30");
@@ -99,28 +103,29 @@ describe("decide(): the decision table", () => {
   });
 
   it("RATE_LIMITED without a known reset → no Retry-After", () => {
-    const decision = denied(decide({ result: result("RATE_LIMITED"), now: NOW }));
+    const decision = denied(fromResult(result("RATE_LIMITED"), undefined, NOW));
     expect(decision.status).toBe(429);
     expect(decision.headers["retry-after"]).toBeUndefined();
   });
 
   it("USAGE_EXCEEDED → 429 without Retry-After (credits do not reset on a clock)", () => {
-    const decision = denied(decide({ result: result("USAGE_EXCEEDED", { credits: 0 }), now: NOW }));
+    const decision = denied(fromResult(result("USAGE_EXCEEDED", { credits: 0 }), undefined, NOW));
     expect(decision.status).toBe(429);
     expect(decision.headers["retry-after"]).toBeUndefined();
   });
 
   it("a valid key → allow with context; RateLimit-* but no Retry-After when limits apply", () => {
-    const plain = decide({ result: result("VALID", { permissions: ["a"], name: "n" }) });
+    const plain = fromResult(result("VALID", { permissions: ["a"], name: "n" }));
     expect(plain).toMatchObject({
       allowed: true,
       context: { keyId: "key_1", name: "n", permissions: ["a"], source: "upstream" },
       headers: {},
     });
-    const limited = decide({
-      result: result("VALID", { ratelimits: [limit({ remaining: 3 })] }),
-      now: NOW,
-    });
+    const limited = fromResult(
+      result("VALID", { ratelimits: [limit({ remaining: 3 })] }),
+      undefined,
+      NOW,
+    );
     expect(limited.allowed).toBe(true);
     expect(limited.headers["ratelimit-remaining"]).toBe("3");
     expect(limited.headers["retry-after"]).toBeUndefined();
@@ -128,7 +133,7 @@ describe("decide(): the decision table", () => {
 
   it("cached and stale results keep their source in the context", () => {
     for (const source of ["cache", "stale"] as const) {
-      const decision = decide({ result: result("VALID", { source }) });
+      const decision = fromResult(result("VALID", { source }));
       expect(decision.allowed && decision.context?.source).toBe(source);
     }
   });
@@ -138,7 +143,7 @@ describe("decide(): the decision table", () => {
       retryAfterSeconds: 7,
       requestId: "req_9",
     });
-    const decision = denied(decide({ error }));
+    const decision = denied(fromFailure(error));
     expect(decision.status).toBe(503);
     expect(decision.body.code).toBe("VERIFIER_UNAVAILABLE");
     expect(decision.body.requestId).toBe("req_9");
@@ -147,7 +152,7 @@ describe("decide(): the decision table", () => {
   });
 
   it("an unexpected error → 503 with a default Retry-After", () => {
-    const decision = denied(decide({ error: new TypeError("boom") }));
+    const decision = denied(fromFailure(new TypeError("boom")));
     expect(decision.status).toBe(503);
     expect(decision.headers["retry-after"]).toBe("1");
     expect(decision.error).toBeInstanceOf(KeyguardError);
@@ -157,7 +162,7 @@ describe("decide(): the decision table", () => {
     "VERIFIER_MISCONFIGURED → 500 under failureMode %s",
     (failureMode) => {
       const error = new VerifierError("VERIFIER_MISCONFIGURED", "bad root key", { status: 401 });
-      const decision = denied(decide({ error, failureMode }));
+      const decision = denied(fromFailure(error, { failureMode }));
       expect(decision.status).toBe(500);
       expect(decision.body.code).toBe("VERIFIER_MISCONFIGURED");
       expect(decision.headers["retry-after"]).toBeUndefined();
@@ -166,22 +171,20 @@ describe("decide(): the decision table", () => {
 
   it("fail-open lets an outage through, flagged, but never on a route with permissions", () => {
     const error = new VerifierError("VERIFIER_UNAVAILABLE", "down");
-    const open = decide({ error, failureMode: "open" });
+    const open = fromFailure(error, { failureMode: "open" });
     expect(open.allowed).toBe(true);
     expect(open.headers[FAIL_OPEN_HEADER]).toBe("true");
     expect(FAIL_OPEN_HEADER).toBe("x-keyguard-fail-open");
     expect(open.allowed && open.context?.source).toBe("fail-open");
     expect(open.allowed && open.context?.permissions).toEqual([]);
 
-    expect(denied(decide({ error, failureMode: "open", requiresPermissions: true })).status).toBe(
-      503,
-    );
-    expect(denied(decide({ error, failureMode: "closed" })).status).toBe(503);
-    expect(denied(decide({ error })).status).toBe(503);
+    expect(denied(fromFailure(error, { failureMode: "open", strict: true })).status).toBe(503);
+    expect(denied(fromFailure(error, { failureMode: "closed" })).status).toBe(503);
+    expect(denied(fromFailure(error)).status).toBe(503);
   });
 
   it("fail-open never overrides a real answer from Unkey", () => {
-    expect(denied(decide({ result: result("NOT_FOUND"), failureMode: "open" })).status).toBe(401);
+    expect(denied(fromResult(result("NOT_FOUND"))).status).toBe(401);
   });
 });
 
@@ -212,22 +215,22 @@ describe("authorize()", () => {
   };
 
   it("allows when the query holds, 403 when not, 401 without a context", () => {
-    const ok = authorize(context, prepareRoute({ permissions: "docs.read AND docs.write" }));
+    const ok = authorize(context, prepareRequest({ permissions: "docs.read AND docs.write" }));
     expect(ok).toMatchObject({ allowed: true, context });
-    const no = denied(authorize(context, prepareRoute({ permissions: "docs.read AND admin" })));
+    const no = denied(authorize(context, prepareRequest({ permissions: "docs.read AND admin" })));
     expect(no.status).toBe(403);
     expect(no.body.code).toBe("INSUFFICIENT_PERMISSIONS");
-    expect(authorize(context, prepareRoute({})).allowed).toBe(true);
-    const none = denied(authorize(undefined, prepareRoute({ permissions: "docs.read" })));
+    expect(authorize(context, prepareRequest({})).allowed).toBe(true);
+    const none = denied(authorize(undefined, prepareRequest({ permissions: "docs.read" })));
     expect(none.status).toBe(401);
     expect(none.body.code).toBe("MISSING_KEY");
   });
 
   it("never grants permissions to a fail-open context", () => {
     const failOpen: KeyContext = { keyId: "", roles: [], permissions: [], source: "fail-open" };
-    const withQuery = denied(authorize(failOpen, prepareRoute({ permissions: "docs.read" })));
+    const withQuery = denied(authorize(failOpen, prepareRequest({ permissions: "docs.read" })));
     expect(withQuery.status).toBe(503);
-    const without = authorize(failOpen, prepareRoute({}));
+    const without = authorize(failOpen, prepareRequest({}));
     expect(without.allowed).toBe(true);
     expect(without.headers[FAIL_OPEN_HEADER]).toBe("true");
   });

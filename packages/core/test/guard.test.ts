@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createGuard, type Decision, type GuardOptions } from "../src/index";
+import { createGuard, type Decision, type GuardOptions } from "../src/adapter";
 import { fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY, validAnswer } from "./fake-unkey";
 
 function setup(options: Partial<GuardOptions> = {}) {

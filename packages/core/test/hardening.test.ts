@@ -1,15 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  and,
-  createGuard,
-  createVerifier,
-  decide,
-  extractKey,
-  KeyguardConfigError,
-  VerifierError,
-} from "../src/index";
+import { authorize, createGuard } from "../src/adapter";
+import { fromFailure } from "../src/decision";
+import { extractKey } from "../src/extract-key";
+import { and, createVerifier, KeyguardConfigError, VerifierError } from "../src/index";
 import { deferred, fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY, validAnswer } from "./fake-unkey";
 
 // Regression tests for issue 12 (hardening), one `describe` per item of the issue.
@@ -101,6 +96,17 @@ describe("5. unknown option names are refused with the nearest valid one", () =>
     const error = configError(() => guard.route({ cots: 1 } as never, "route GET /x: "));
     expect(error.option).toBe("route GET /x: cots");
     expect(error.message).toContain("did you mean `route GET /x: cost`");
+  });
+
+  it("a typo inside a keySources entry (`schema`) is refused, naming `scheme` (new-user review)", () => {
+    const error = configError(() =>
+      createGuard({
+        rootKey: ROOT_KEY,
+        keySources: [{ header: "authorization", schema: "Bearer" } as never],
+      }),
+    );
+    expect(error.option).toBe("keySources[0].schema");
+    expect(error.message).toContain("did you mean `keySources[0].scheme`");
   });
 
   it("a name far from every option lists them all", () => {
@@ -239,6 +245,17 @@ describe("9. route options outside Unkey's bounds fail at start-up", () => {
     ["ratelimits[0].duration", { ratelimits: [{ name: "requests", limit: 5 }] }, /go together/],
     ["ratelimits[0].limit", { ratelimits: [{ name: "requests", duration: 1000 }] }, /go together/],
     ["ratelimits[0].limit", { ratelimits: [{ name: "requests", limit: -1, duration: 1 }] }, /≥ 0/],
+    // Unkey skips every rate limit of the request for these (attacker review, item 3).
+    [
+      "ratelimits[0].limit",
+      { ratelimits: [{ name: "burst", limit: 0, duration: 1000 }] },
+      /at least 1/,
+    ],
+    [
+      "ratelimits[0].duration",
+      { ratelimits: [{ name: "burst", limit: 5, duration: 500 }] },
+      /at least 1000/,
+    ],
   ])("refuses %s", (option, route, message) => {
     const error = configError(() => guard().route(route, "route GET /x: "));
     expect(error.option).toBe(`route GET /x: ${option}`);
@@ -262,14 +279,14 @@ describe("10. Unkey's own 429 never switches the guard open", () => {
       status: 429,
       retryAfterSeconds: 1e9,
     });
-    const decision = decide({ error, failureMode: "open" });
+    const decision = fromFailure(error, { failureMode: "open" });
     expect(decision).toMatchObject({ allowed: false, status: 503, code: "VERIFIER_UNAVAILABLE" });
     expect(decision.allowed ? undefined : decision.headers["retry-after"]).toBe("3600");
   });
 
   it("a 5xx still fails open when asked to", () => {
     const error = new VerifierError("VERIFIER_UNAVAILABLE", "down", { status: 503 });
-    expect(decide({ error, failureMode: "open" }).allowed).toBe(true);
+    expect(fromFailure(error, { failureMode: "open" }).allowed).toBe(true);
   });
 
   it("end to end: a 429 with Retry-After: 1e9 from Unkey is a 503 with Retry-After: 3600", async () => {
@@ -284,6 +301,30 @@ describe("10. Unkey's own 429 never switches the guard open", () => {
     const decision = await guard.check({ headers: { authorization: `Bearer ${KEY}` } });
     expect(decision).toMatchObject({ allowed: false, status: 503 });
     expect(decision.allowed ? undefined : decision.headers["retry-after"]).toBe("3600");
+  });
+});
+
+describe("10b. a failure while Unkey answers other calls never fails open (attacker review)", () => {
+  it("a timeout amid answered calls is a 503; once nothing has answered for timeoutMs, fail-open applies", async () => {
+    const unkey = fakeUnkey((body) =>
+      body.key === "sk_answered" ? validAnswer() : new Response("slow", { status: 503 }),
+    );
+    const guard = createGuard({
+      rootKey: ROOT_KEY,
+      fetch: unkey.fetch,
+      failureMode: "open",
+      cache: false,
+      timeoutMs: 2000,
+    });
+    const asKey = (key: string) => guard.check({ headers: { "x-api-key": key } });
+    expect((await asKey("sk_answered")).allowed).toBe(true);
+    vi.setSystemTime(T0 + 1000);
+    expect(await asKey("sk_random_flood_1")).toMatchObject({ allowed: false, status: 503 });
+    vi.setSystemTime(T0 + 2001);
+    expect(await asKey("sk_random_flood_2")).toMatchObject({
+      allowed: true,
+      context: { source: "fail-open" },
+    });
   });
 });
 
@@ -484,5 +525,55 @@ describe("16. only a real CORS preflight passes unguarded, with no context", () 
       headers: { "access-control-request-method": "GET" },
     });
     expect(decision).toMatchObject({ allowed: false, code: "MISSING_KEY" });
+  });
+});
+
+describe("fail-open never lets a metered route through unbilled (attacker review)", () => {
+  it("a route with a cost answers 503 during an outage under fail-open; a plain route passes", async () => {
+    const unkey = fakeUnkey(() => new Response("down", { status: 503 }));
+    const guard = createGuard({ rootKey: ROOT_KEY, fetch: unkey.fetch, failureMode: "open" });
+    const request = { headers: { "x-api-key": KEY } };
+    expect(await guard.check(request, guard.route({ cost: 1 }))).toMatchObject({
+      allowed: false,
+      status: 503,
+    });
+    expect(
+      await guard.check(request, guard.route({ ratelimits: [{ name: "requests" }] })),
+    ).toMatchObject({ allowed: false, status: 503 });
+    expect(await guard.check(request)).toMatchObject({ allowed: true });
+  });
+});
+
+describe("an outage is logged, with the URL called, at most every 30 s (new-user review)", () => {
+  it("logs once for a burst of failures, never the key or root key, and again after 30 s", async () => {
+    const warnings: string[] = [];
+    const unkey = fakeUnkey(() => new Response("down", { status: 503 }));
+    const verifier = createVerifier({
+      rootKey: ROOT_KEY,
+      fetch: unkey.fetch,
+      cache: false,
+      logger: { warn: (m) => warnings.push(m), error() {} },
+    });
+    for (let i = 0; i < 5; i++) await verifier.verify(KEY).catch(() => undefined);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("https://api.unkey.com/v2/keys.verifyKey");
+    expect(warnings[0]).not.toContain(KEY);
+    expect(warnings[0]).not.toContain(ROOT_KEY);
+    vi.setSystemTime(T0 + 30_000);
+    await verifier.verify(KEY).catch(() => undefined);
+    expect(warnings).toHaveLength(2);
+  });
+});
+
+describe("issue 14: every VERIFIER_* denial carries its error", () => {
+  it("from a failure, and from authorize() on a fail-open context", () => {
+    const fromOutage = fromFailure(new TypeError("socket hang up"));
+    expect(fromOutage).toMatchObject({ allowed: false, code: "VERIFIER_UNAVAILABLE" });
+    expect(fromOutage.allowed ? undefined : fromOutage.error).toBeInstanceOf(VerifierError);
+    const guard = createGuard({ rootKey: ROOT_KEY });
+    const context = { keyId: "", roles: [], permissions: [], source: "fail-open" } as const;
+    const denied = authorize(context, guard.route({ permissions: "admin" }));
+    expect(denied).toMatchObject({ allowed: false, code: "VERIFIER_UNAVAILABLE" });
+    expect(denied.allowed ? undefined : denied.error).toBeInstanceOf(VerifierError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { hookBoolean, whenSettled } from "../src/index";
+import { hookBoolean, whenSettled } from "../src/adapter";
 
 describe("hookBoolean", () => {
   it("passes a boolean through synchronously and awaits a promise of one", async () => {

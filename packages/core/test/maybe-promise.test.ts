@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isPromise } from "../src/index";
+import { isPromise } from "../src/adapter";
 
 describe("isPromise", () => {
   it("tells a pending answer from a settled one", () => {

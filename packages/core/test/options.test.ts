@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createGuard } from "../src/adapter";
 import {
-  createGuard,
   createVerifier,
   KeyguardConfigError,
   PermissionQuerySyntaxError,
-  VERIFIER_DEFAULTS,
   type VerifierOptions,
 } from "../src/index";
+import { VERIFIER_DEFAULTS } from "../src/options";
 import { fakeUnkey, ROOT_KEY, validAnswer } from "./fake-unkey";
 
 afterEach(() => {

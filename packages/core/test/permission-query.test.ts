@@ -4,13 +4,12 @@ import {
   and,
   evaluatePermissionQuery,
   KeyguardConfigError,
-  MAX_PERMISSION_QUERY_LENGTH,
   or,
   type PermissionQuery,
   PermissionQuerySyntaxError,
   parsePermissionQuery,
-  printPermissionQuery,
 } from "../src/index";
+import { MAX_PERMISSION_QUERY_LENGTH, printPermissionQuery } from "../src/permission-query";
 
 const p = (name: string): PermissionQuery => ({ type: "permission", name });
 

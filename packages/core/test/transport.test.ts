@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createVerifier, decide, type Logger, VerifierError } from "../src/index";
+import { fromFailure, fromResult } from "../src/decision";
+import { createVerifier, type Logger, VerifierError } from "../src/index";
 import { ROOT_KEY } from "./fake-unkey";
 
 interface Seen {
@@ -148,7 +149,7 @@ describe("transport against a real HTTP server", () => {
     const error = await failure(verifier.verify("sk_1"));
     expect(error.code).toBe("VERIFIER_UNAVAILABLE");
     expect(verifier.stats().upstreamCalls).toBe(2);
-    expect(decide({ error })).toMatchObject({ allowed: false, status: 503 });
+    expect(fromFailure(error)).toMatchObject({ allowed: false, status: 503 });
   });
 
   it.each([500, 502, 503])("HTTP %i → VERIFIER_UNAVAILABLE", async (status) => {
@@ -171,7 +172,7 @@ describe("transport against a real HTTP server", () => {
     );
     const error = await failure(verifierFor(baseUrl).verify("sk_1"));
     expect(error.retryAfterSeconds).toBe(7);
-    const decision = decide({ error });
+    const decision = fromFailure(error);
     expect(decision.allowed).toBe(false);
     expect(decision.headers["retry-after"]).toBe("7");
   });
@@ -220,7 +221,7 @@ describe("transport against a real HTTP server", () => {
     );
     const result = await verifierFor(baseUrl).verify("sk_1");
     expect(result).toMatchObject({ valid: false, code: "UNKNOWN" });
-    const decision = decide({ result });
+    const decision = fromResult(result);
     expect(decision.allowed).toBe(false);
     expect(decision.allowed ? 0 : decision.status).toBe(401);
   });
@@ -240,7 +241,7 @@ describe("transport against a real HTTP server", () => {
         const error = await failure(verifier.verify(`sk_call_${i}`));
         expect(error.code).toBe("VERIFIER_MISCONFIGURED");
         expect(error.status).toBe(status);
-        expect(decide({ error, failureMode: "open" }).allowed).toBe(false);
+        expect(fromFailure(error, { failureMode: "open" }).allowed).toBe(false);
       }
       expect(seen).toHaveLength(3);
       expect(logger.error).toHaveBeenCalledTimes(1);

@@ -1,4 +1,6 @@
-export type { KeyContext } from "@keyguard/core";
+// The user API of @keyguard/core, so that this package alone type-checks the README's examples.
+export * from "@keyguard/core";
+export { keyOf } from "./key-of";
 export { type UnkeyMiddleware, unkey } from "./middleware";
 export type { ExpressDeniedContext, ExpressErrorHook, UnkeyExpressOptions } from "./options";
 export { type RequirePermissionsOptions, requirePermissions } from "./require-permissions";

@@ -1,4 +1,5 @@
-import { createGuard, hookBoolean, isPromise, type Verifier, whenSettled } from "@keyguard/core";
+import type { Verifier } from "@keyguard/core";
+import { createGuard, hookBoolean, isPromise, whenSettled } from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { splitOptions, type UnkeyExpressOptions } from "./options";
 import { createSettle } from "./respond";

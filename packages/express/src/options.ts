@@ -1,5 +1,5 @@
 import type { Deny, GuardOptions, KeyContext, KeyguardError } from "@keyguard/core";
-import { GUARD_OPTION_NAMES, KeyguardConfigError, rejectUnknownOptions } from "@keyguard/core";
+import { splitHooks } from "@keyguard/core/adapter";
 import type { NextFunction, Request, Response } from "express";
 
 declare global {
@@ -7,11 +7,12 @@ declare global {
   namespace Express {
     interface Request {
       /**
-       * The key a keyguard middleware let in. Typed as always present because it
-       * is, in every handler behind `unkey()`; it is `undefined` only on routes
-       * no `unkey()` guards, on skipped requests and on unguarded CORS preflights.
+       * The key a keyguard middleware let in; `undefined` on routes no `unkey()`
+       * guards, on skipped requests and on unguarded CORS preflights. On a route
+       * you know is guarded, `keyOf(req)` gives it non-optional (and throws,
+       * answering 500, if the route is not guarded after all).
        */
-      unkey: KeyContext;
+      unkey?: KeyContext | undefined;
     }
   }
 }
@@ -43,14 +44,16 @@ export type UnkeyExpressOptions = GuardOptions & {
    * when given, `keySources` are not read. May be async; a throw or rejection is `next(err)`.
    * @default undefined (the key is read from `keySources`)
    */
-  getKey?: (req: Request) => string | null | undefined | Promise<string | null | undefined>;
+  getKey?:
+    | ((req: Request) => string | null | undefined | Promise<string | null | undefined>)
+    | undefined;
   /**
    * Writes a denial (401/403/429, and 503/500 unless `onError` is set) yourself,
    * in place of the problem+json answer. It owns the response: send one, or call
    * `next(...)` deliberately. May be async; a throw or rejection is `next(err)`.
    * @default undefined (status, headers and problem+json body of the decision)
    */
-  onDenied?: (decision: Deny, ctx: ExpressDeniedContext) => unknown;
+  onDenied?: ((decision: Deny, ctx: ExpressDeniedContext) => unknown) | undefined;
   /**
    * What a verifier failure (503 `VERIFIER_UNAVAILABLE`, 500 `VERIFIER_MISCONFIGURED`)
    * does: `"next"` passes the `VerifierError` to `next(err)` (your error
@@ -58,7 +61,7 @@ export type UnkeyExpressOptions = GuardOptions & {
    * function may be async; a throw or rejection is `next(err)`.
    * @default undefined (`onDenied`, else the 503/500 problem+json denial is sent)
    */
-  onError?: "next" | ExpressErrorHook;
+  onError?: "next" | ExpressErrorHook | undefined;
   /**
    * Requests the middleware lets through unguarded (e.g. health checks), with
    * no `req.unkey`. May be async; skips only on exactly `true` (a promise is
@@ -66,48 +69,15 @@ export type UnkeyExpressOptions = GuardOptions & {
    * naming `skip`; a throw or rejection is `next(err)`. Never a pass.
    * @default undefined (every request reaching the middleware is guarded)
    */
-  skip?: (req: Request) => boolean | Promise<boolean>;
+  skip?: ((req: Request) => boolean | Promise<boolean>) | undefined;
 };
 
-/** Every option name `unkey()` accepts: the core's and the Express hooks. */
-export const EXPRESS_OPTION_NAMES: readonly string[] = Object.freeze([
-  ...GUARD_OPTION_NAMES,
-  "getKey",
-  "onDenied",
-  "onError",
-  "skip",
-]);
-
 /** The Express-only hooks, validated. */
-export interface ExpressHooks {
-  readonly getKey: UnkeyExpressOptions["getKey"];
-  readonly onDenied: UnkeyExpressOptions["onDenied"];
-  readonly onError: UnkeyExpressOptions["onError"];
-  readonly skip: UnkeyExpressOptions["skip"];
-}
+export type ExpressHooks = Partial<
+  Pick<UnkeyExpressOptions, "getKey" | "onDenied" | "onError" | "skip">
+>;
 
 /** Splits the Express hooks from the core's options and rejects bad ones by name, at start-up. */
-export function splitOptions(options: UnkeyExpressOptions | undefined): {
-  hooks: ExpressHooks;
-  guardOptions: GuardOptions;
-} {
-  if (options === undefined) return { hooks: {} as ExpressHooks, guardOptions: {} };
-  if (typeof options !== "object" || options === null) {
-    throw new KeyguardConfigError("options", "expected an object.");
-  }
-  // Before the hooks are split off, so that a misspelt hook (`onDenid`) is named as one.
-  rejectUnknownOptions(options, EXPRESS_OPTION_NAMES);
-  const { getKey, onDenied, onError, skip, ...guardOptions } = options;
-  for (const [name, value] of Object.entries({ getKey, onDenied, skip })) {
-    if (value !== undefined && typeof value !== "function") {
-      throw new KeyguardConfigError(name, `expected a function, got ${typeof value}.`);
-    }
-  }
-  if (onError !== undefined && onError !== "next" && typeof onError !== "function") {
-    throw new KeyguardConfigError(
-      "onError",
-      `expected "next" or a function, got ${typeof onError}.`,
-    );
-  }
-  return { hooks: { getKey, onDenied, onError, skip }, guardOptions };
+export function splitOptions(options: UnkeyExpressOptions | undefined) {
+  return splitHooks(options, { getKey: [], onDenied: [], onError: ["next"], skip: [] });
 }

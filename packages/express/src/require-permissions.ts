@@ -1,4 +1,5 @@
-import { authorize, type PermissionQuery, pickOptions, prepareRoute } from "@keyguard/core";
+import type { PermissionQuery } from "@keyguard/core";
+import { authorize, pickOptions, prepareRequest } from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { UnkeyExpressOptions } from "./options";
 import { splitOptions } from "./options";
@@ -26,7 +27,7 @@ export function requirePermissions(
   query: string | PermissionQuery,
   options?: RequirePermissionsOptions,
 ): RequestHandler {
-  const route = prepareRoute({ permissions: query });
+  const route = prepareRequest({ permissions: query });
   const { hooks } = splitOptions(pickHooks(options));
   const settle = createSettle(hooks);
   return (req: Request, res: Response, next: NextFunction): void => {

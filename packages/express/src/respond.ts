@@ -1,11 +1,5 @@
-import {
-  type Decision,
-  type Deny,
-  FAIL_OPEN_HEADER,
-  isPromise,
-  type KeyguardError,
-  VerifierError,
-} from "@keyguard/core";
+import type { Deny } from "@keyguard/core";
+import { type Decision, FAIL_OPEN_HEADER, isPromise } from "@keyguard/core/adapter";
 import type { NextFunction, Request, Response } from "express";
 import type { ExpressHooks } from "./options";
 
@@ -17,16 +11,6 @@ export function sendDenial(decision: Deny, res: Response): void {
   res.statusCode = decision.status;
   for (const name in decision.headers) res.setHeader(name, decision.headers[name] as string);
   res.end(JSON.stringify(decision.body));
-}
-
-function failureOf(decision: Deny): KeyguardError {
-  return (
-    decision.error ??
-    new VerifierError(
-      decision.code as "VERIFIER_UNAVAILABLE" | "VERIFIER_MISCONFIGURED",
-      decision.body.detail,
-    )
-  );
 }
 
 /** Builds the function that turns a decision into Express's response or `next()`. */
@@ -41,12 +25,12 @@ export function createSettle(hooks: Pick<ExpressHooks, "onDenied" | "onError">):
     }
     // An earlier unkey() may have let this request in fail-open; a refusal is not that.
     res.removeHeader(FAIL_OPEN_HEADER);
-    const failed =
-      decision.code === "VERIFIER_UNAVAILABLE" || decision.code === "VERIFIER_MISCONFIGURED";
-    if (failed && onError !== undefined) {
+    // Every VERIFIER_* denial carries its error (the core's contract): that is what failed.
+    const failure = decision.error;
+    if (failure !== undefined && onError !== undefined) {
       // Only on request: a verifier failure becomes the app's error, handled by its error handler.
-      if (onError === "next") return next(failureOf(decision));
-      const pending = onError(failureOf(decision), req, res, next);
+      if (onError === "next") return next(failure);
+      const pending = onError(failure, req, res, next);
       if (isPromise(pending)) pending.catch(next);
       return;
     }

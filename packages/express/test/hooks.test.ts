@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
+import { fakeUnkey } from "@keyguard/test-support";
 import express5, { type ErrorRequestHandler, type Request, type Response } from "express";
 import request from "supertest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fakeUnkey } from "../../../test/support/fake-unkey";
 import { type UnkeyExpressOptions, unkey } from "../src/index";
 
 // The one hook contract: sync or async, and a throw or rejection from any hook reaches

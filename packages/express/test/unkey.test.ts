@@ -5,6 +5,7 @@ import {
   KeyguardConfigError,
   VerifierError,
 } from "@keyguard/core";
+import { fakeUnkey } from "@keyguard/test-support";
 import express5, {
   type ErrorRequestHandler,
   type Express,
@@ -14,7 +15,6 @@ import express5, {
 } from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fakeUnkey } from "../../../test/support/fake-unkey";
 import { requirePermissions, type UnkeyExpressOptions, unkey } from "../src/index";
 
 // Express 4 is installed under the `express4` alias (same peer range, same tests).

@@ -1,24 +1,29 @@
-import type { KeyContext } from "@keyguard/core";
 import {
   type Deny,
-  GUARD_OPTION_NAMES,
   type GuardOptions,
+  type KeyContext,
   KeyguardConfigError,
   type KeyguardError,
-  ROUTE_OPTION_NAMES,
   type RouteOptions,
-  rejectUnknownOptions,
 } from "@keyguard/core";
+import { ROUTE_OPTION_NAMES, rejectUnknownOptions, splitHooks } from "@keyguard/core/adapter";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /**
+     * The guard for one request, in decorate-only mode (`addHook: false`):
+     * resolves with `request.unkey` set, or rejects with an `UnkeyDeniedError`.
+     */
+    verifyUnkey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
   interface FastifyRequest {
     /** The key that was let in; `null` on public, skipped and unguarded routes and CORS preflights. */
     unkey: KeyContext | null;
   }
   interface FastifyContextConfig {
     /** What this route asks of the key: `{ permissions, tags, cost, ratelimits, public }`. */
-    unkey?: FastifyRouteUnkeyOptions;
+    unkey?: FastifyRouteUnkeyOptions | undefined;
   }
 }
 
@@ -28,7 +33,7 @@ export interface FastifyRouteUnkeyOptions extends RouteOptions {
    * Let the route through unguarded: no key is looked for and `request.unkey` stays `null`.
    * @default false
    */
-  public?: boolean;
+  public?: boolean | undefined;
 }
 
 /**
@@ -44,21 +49,25 @@ export interface KeyguardFastifyOptions extends GuardOptions {
    * reaches the error handler.
    * @default undefined (the key is read from `keySources`)
    */
-  getKey?: (request: FastifyRequest) => MaybePromise<string | null | undefined>;
+  getKey?: ((request: FastifyRequest) => MaybePromise<string | null | undefined>) | undefined;
   /**
    * Writes a denial yourself. If it has not sent a reply when it returns (or
    * its promise settles), the default problem+json answer is sent. May be
    * async; a throw or rejection reaches the error handler.
    * @default undefined (status, headers and problem+json body of the decision)
    */
-  onDenied?: (decision: Deny, request: FastifyRequest, reply: FastifyReply) => unknown;
+  onDenied?:
+    | ((decision: Deny, request: FastifyRequest, reply: FastifyReply) => unknown)
+    | undefined;
   /**
    * Called when the verifier itself failed (Unkey unreachable, timed out, or
    * refusing the root key), before `onDenied` and the 503/500 denial. May send
    * its own reply. May be async; a throw or rejection reaches the error handler.
    * @default undefined (the default denial is sent)
    */
-  onError?: (error: KeyguardError, request: FastifyRequest, reply: FastifyReply) => unknown;
+  onError?:
+    | ((error: KeyguardError, request: FastifyRequest, reply: FastifyReply) => unknown)
+    | undefined;
   /**
    * Requests for which the guard does not run at all (e.g. health checks);
    * `request.unkey` stays `null`. May be async; skips only on exactly `true`.
@@ -66,20 +75,23 @@ export interface KeyguardFastifyOptions extends GuardOptions {
    * naming `skip`; a throw or rejection reaches the error handler. Never a pass.
    * @default undefined (every request of the scope is guarded)
    */
-  skip?: (request: FastifyRequest) => MaybePromise<boolean>;
+  skip?: ((request: FastifyRequest) => MaybePromise<boolean>) | undefined;
+  /**
+   * `false` adds no `onRequest` hook: the plugin only decorates the instance with
+   * `verifyUnkey(request, reply)`, for routes to opt in (`onRequest:
+   * app.verifyUnkey`) or to compose with `@fastify/auth`. There a denial is
+   * thrown as an `UnkeyDeniedError` (`statusCode`, `code`, `decision`), the way
+   * an auth strategy fails, and your error handler answers it; routes that do
+   * not opt in are NOT guarded.
+   * @default true (every route of the scope is guarded)
+   */
+  addHook?: boolean | undefined;
 }
 
 type MaybePromise<T> = T | Promise<T>;
 
-const HOOKS = ["getKey", "onDenied", "onError", "skip"] as const;
 // Fastify hands `register`'s own options (prefix, logLevel, logSerializers) to the plugin too.
 const REGISTER_OPTION_NAMES = ["prefix", "logLevel", "logSerializers"] as const;
-type RegisterOptionName = (typeof REGISTER_OPTION_NAMES)[number];
-const PLUGIN_OPTION_NAMES: readonly string[] = Object.freeze([
-  ...GUARD_OPTION_NAMES,
-  ...HOOKS,
-  ...REGISTER_OPTION_NAMES,
-]);
 const ROUTE_FIELDS: readonly string[] = Object.freeze([...ROUTE_OPTION_NAMES, "public"]);
 
 /** Splits the plugin's own hooks from the core's guard options, rejecting bad ones by name. */
@@ -87,24 +99,12 @@ export function splitOptions(options: KeyguardFastifyOptions | undefined) {
   if (options === undefined || options === null || typeof options !== "object") {
     throw new KeyguardConfigError("options", "expected an object.");
   }
-  // Before the hooks are split off, so that a misspelt hook (`onDenid`) is named as one.
-  rejectUnknownOptions(options, PLUGIN_OPTION_NAMES);
-  const {
-    getKey,
-    onDenied,
-    onError,
-    skip,
-    prefix: _prefix,
-    logLevel: _logLevel,
-    logSerializers: _logSerializers,
-    ...guardOptions
-  } = options as KeyguardFastifyOptions & Partial<Record<RegisterOptionName, unknown>>;
-  for (const name of HOOKS) {
-    if (options[name] !== undefined && typeof options[name] !== "function") {
-      throw new KeyguardConfigError(name, `expected a function, got ${typeof options[name]}.`);
-    }
+  const { addHook = true, ...rest } = options;
+  if (typeof addHook !== "boolean") {
+    throw new KeyguardConfigError("addHook", `expected a boolean, got ${typeof addHook}.`);
   }
-  return { hooks: { getKey, onDenied, onError, skip }, guardOptions };
+  const kinds = { getKey: [], onDenied: [], onError: [], skip: [] };
+  return { ...splitHooks(rest, kinds, REGISTER_OPTION_NAMES), addHook };
 }
 
 /** Checks a route's `config.unkey` shape; `where` names the route in errors. */
@@ -116,6 +116,14 @@ export function checkRouteConfig(config: unknown, where: string): FastifyRouteUn
   const { public: isPublic } = config as FastifyRouteUnkeyOptions;
   if (isPublic !== undefined && typeof isPublic !== "boolean") {
     throw new KeyguardConfigError(`${where}config.unkey.public`, "expected a boolean.");
+  }
+  // A public route is never verified, so a requirement beside it would silently do nothing.
+  const asked = ROUTE_OPTION_NAMES.filter((name) => (config as RouteOptions)[name] !== undefined);
+  if (isPublic === true && asked.length > 0) {
+    throw new KeyguardConfigError(
+      `${where}config.unkey.public`,
+      `cannot stand beside ${asked.join(", ")}: a public route is never verified. Remove one.`,
+    );
   }
   return config as FastifyRouteUnkeyOptions;
 }

@@ -3,9 +3,9 @@ import {
   type Guard,
   hookBoolean,
   isPromise,
-  type PreparedRoute,
+  type PreparedRequest,
   whenSettled,
-} from "@keyguard/core";
+} from "@keyguard/core/adapter";
 import type {
   FastifyPluginCallback,
   FastifyReply,
@@ -20,7 +20,7 @@ import {
   type KeyguardFastifyOptions,
   splitOptions,
 } from "./options";
-import { createSettle, type Next } from "./respond";
+import { createSettle, type Next, type Settle, settleOrThrow } from "./respond";
 
 /** A route compiled as public: never guarded. */
 const PUBLIC = null;
@@ -29,9 +29,11 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   // Everything expensive happens once, here: options checked, verifier (and cache) built.
   let guard: Guard;
   let hooks: ReturnType<typeof splitOptions>["hooks"];
+  let addHook: boolean;
   try {
     const split = splitOptions(options);
     hooks = split.hooks;
+    addHook = split.addHook;
     guard = createGuard(split.guardOptions);
   } catch (error) {
     return done(error as Error);
@@ -39,7 +41,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   const { getKey, skip } = hooks;
   const defaultRoute = guard.route();
   // Keyed by the route's own `config.unkey` object, which Fastify hands to every request of the route.
-  const routes = new WeakMap<FastifyRouteUnkeyOptions, PreparedRoute | typeof PUBLIC>();
+  const routes = new WeakMap<FastifyRouteUnkeyOptions, PreparedRequest | typeof PUBLIC>();
 
   function compile(config: unknown, method: RouteOptions["method"], url: string) {
     const where = `route ${Array.isArray(method) ? method.join(",") : method} ${url}: `;
@@ -50,10 +52,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     return compiled;
   }
 
-  const settle = createSettle(hooks);
-
   /** The route's compiled options, or `PUBLIC`. */
-  function routeOf(request: FastifyRequest): PreparedRoute | typeof PUBLIC {
+  function routeOf(request: FastifyRequest): PreparedRequest | typeof PUBLIC {
     const config = request.routeOptions.config.unkey;
     if (config === undefined) return defaultRoute;
     const compiled = routes.get(config);
@@ -62,10 +62,11 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   }
 
   function check(
+    settle: Settle,
     request: FastifyRequest,
     reply: FastifyReply,
     next: Next,
-    route: PreparedRoute,
+    route: PreparedRequest,
     key?: string | null,
   ) {
     const decision = guard.check(
@@ -84,25 +85,32 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     else settle(decision, request, reply, next);
   }
 
-  function guardRequest(request: FastifyRequest, reply: FastifyReply, next: Next) {
+  function guardRequest(settle: Settle, request: FastifyRequest, reply: FastifyReply, next: Next) {
     const route = routeOf(request);
     if (route === PUBLIC) return next();
-    if (getKey === undefined) return check(request, reply, next, route);
-    whenSettled(getKey(request), (key) => check(request, reply, next, route, key ?? null), next);
+    if (getKey === undefined) return check(settle, request, reply, next, route);
+    const withKey = (key: string | null | undefined) =>
+      check(settle, request, reply, next, route, key ?? null);
+    whenSettled(getKey(request), withKey, next);
   }
 
-  function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    const next = done as Next;
-    // A throw or rejection of any hook, on either path, goes to Fastify's error handler.
-    try {
-      if (skip === undefined) guardRequest(request, reply, next);
-      else {
-        const skipped = hookBoolean("skip", skip(request));
-        whenSettled(skipped, (yes) => (yes ? next() : guardRequest(request, reply, next)), next);
+  /** The guard as an `onRequest` hook that settles decisions with `settle`. */
+  function hookWith(settle: Settle) {
+    return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const next = done as Next;
+      // A throw or rejection of any hook, on either path, goes to Fastify's error handler.
+      try {
+        if (skip === undefined) guardRequest(settle, request, reply, next);
+        else {
+          const skipped = hookBoolean("skip", skip(request));
+          const proceed = (yes: boolean) =>
+            yes ? next() : guardRequest(settle, request, reply, next);
+          whenSettled(skipped, proceed, next);
+        }
+      } catch (error) {
+        next(error);
       }
-    } catch (error) {
-      next(error);
-    }
+    };
   }
 
   if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", null);
@@ -110,8 +118,22 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     const config = route.config?.unkey;
     if (config !== undefined && !routes.has(config)) compile(config, route.method, route.url);
   });
-  // onRequest runs before the body is read: a refused request never costs a parse.
-  fastify.addHook("onRequest", onRequest);
+  if (addHook) {
+    // onRequest runs before the body is read: a refused request never costs a parse.
+    fastify.addHook("onRequest", hookWith(createSettle(hooks)));
+  } else {
+    // Decorate-only: routes opt in (`onRequest: app.verifyUnkey`, or `@fastify/auth`),
+    // and a denial is thrown as an UnkeyDeniedError, the way auth strategies fail.
+    const verify = hookWith(settleOrThrow);
+    fastify.decorate(
+      "verifyUnkey",
+      (request: FastifyRequest, reply: FastifyReply) =>
+        new Promise<void>((resolve, reject) =>
+          verify(request, reply, ((error?: Error) =>
+            error ? reject(error) : resolve()) as HookHandlerDoneFunction),
+        ),
+    );
+  }
   done();
 };
 

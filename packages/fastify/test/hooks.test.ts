@@ -1,7 +1,7 @@
 import { KeyguardConfigError } from "@keyguard/core";
+import { fakeUnkey } from "@keyguard/test-support";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { fakeUnkey } from "../../../test/support/fake-unkey";
 import { type KeyguardFastifyOptions, keyguard } from "../src/index";
 
 // The one hook contract: sync or async, and a throw or rejection from any hook reaches
@@ -140,6 +140,14 @@ describe("unknown option names are refused at start-up, with the nearest valid o
       prefix: "/x",
     } as KeyguardFastifyOptions);
     await instance.close();
+  });
+
+  it("config.unkey: { public: true } beside a requirement is refused, naming the route", async () => {
+    await build({});
+    const config = { unkey: { public: true, permissions: "admin", cost: 5 } } as never;
+    expect(() => app?.delete("/admin/users", { config }, () => "never")).toThrow(
+      "Invalid option `route DELETE /admin/users: config.unkey.public`: cannot stand beside permissions, cost",
+    );
   });
 
   it("a route config.unkey typo names the route and suggests the nearest field", async () => {

@@ -1,8 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { type KeyContext, KeyguardConfigError } from "@keyguard/core";
+import { fakeUnkey } from "@keyguard/test-support";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fakeUnkey } from "../../../test/support/fake-unkey";
 import keyguardDefault, { type KeyguardFastifyOptions, keyguard } from "../src/index";
 
 const ROOT_KEY = "unkey_root_test";

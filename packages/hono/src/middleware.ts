@@ -1,4 +1,5 @@
-import { createGuard, hookBoolean, isPromise, type Verifier } from "@keyguard/core";
+import type { KeyContext, Verifier } from "@keyguard/core";
+import { createGuard, hookBoolean, isPromise } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
@@ -6,7 +7,9 @@ import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
 
 /** A Hono middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
-export type UnkeyMiddleware = MiddlewareHandler & { readonly verifier: Verifier };
+export type UnkeyMiddleware = MiddlewareHandler<{ Variables: { unkey: KeyContext } }> & {
+  readonly verifier: Verifier;
+};
 
 /**
  * Hono middleware that lets a request through only with a valid Unkey API key

@@ -1,16 +1,17 @@
 import type { Deny, GuardOptions, KeyContext, KeyguardError } from "@keyguard/core";
-import { GUARD_OPTION_NAMES, KeyguardConfigError, rejectUnknownOptions } from "@keyguard/core";
+import { splitHooks } from "@keyguard/core/adapter";
 import type { Context } from "hono";
 
 declare module "hono" {
   interface ContextVariableMap {
     /**
-     * The key a keyguard middleware let in: `c.get("unkey")` / `c.var.unkey`.
-     * Typed as always present because it is, in every handler behind `unkey()`;
-     * it is `undefined` only on routes no `unkey()` guards, on skipped requests
-     * and on unguarded CORS preflights.
+     * The key a keyguard middleware let in: `c.get("unkey")` / `c.var.unkey`;
+     * `undefined` on routes no `unkey()` guards, on skipped requests and on
+     * unguarded CORS preflights. In a handler chained after `unkey()` on the same
+     * route (`app.get(path, unkey(), handler)`) it is typed non-optional; after
+     * an app-wide `app.use(unkey())`, `keyOf(c)` gives it non-optional.
      */
-    unkey: KeyContext;
+    unkey: KeyContext | undefined;
   }
 }
 
@@ -28,20 +29,20 @@ export type UnkeyHonoOptions = GuardOptions & {
    * when given, `keySources` are not read. May be async; a throw reaches `app.onError`.
    * @default undefined (the key is read from `keySources`)
    */
-  getKey?: (c: Context) => MaybePromise<string | null | undefined>;
+  getKey?: ((c: Context) => MaybePromise<string | null | undefined>) | undefined;
   /**
    * Answers a denial (401/403/429, and 503/500 unless `onError` is set)
    * yourself: return the Response to send. May be async; a throw reaches `app.onError`.
    * @default undefined (status, headers and problem+json body of the decision)
    */
-  onDenied?: (decision: Deny, c: Context) => MaybePromise<Response>;
+  onDenied?: ((decision: Deny, c: Context) => MaybePromise<Response>) | undefined;
   /**
    * What a verifier failure (503 `VERIFIER_UNAVAILABLE`, 500 `VERIFIER_MISCONFIGURED`)
    * does: `"throw"` throws the `VerifierError` to your `app.onError`, a function
    * returns the Response to send. The function may be async; a throw reaches `app.onError`.
    * @default undefined (`onDenied`, else the 503/500 problem+json denial is sent)
    */
-  onError?: "throw" | ((error: KeyguardError, c: Context) => MaybePromise<Response>);
+  onError?: ("throw" | ((error: KeyguardError, c: Context) => MaybePromise<Response>)) | undefined;
   /**
    * Requests the middleware lets through unguarded (e.g. health checks), with no
    * `c.get("unkey")`. May be async; skips only on exactly `true`. Any other
@@ -49,48 +50,13 @@ export type UnkeyHonoOptions = GuardOptions & {
    * throw or rejection reaches `app.onError`. Never a pass.
    * @default undefined (every request reaching the middleware is guarded)
    */
-  skip?: (c: Context) => MaybePromise<boolean>;
+  skip?: ((c: Context) => MaybePromise<boolean>) | undefined;
 };
 
-/** Every option name `unkey()` accepts: the core's and the Hono hooks. */
-export const HONO_OPTION_NAMES: readonly string[] = Object.freeze([
-  ...GUARD_OPTION_NAMES,
-  "getKey",
-  "onDenied",
-  "onError",
-  "skip",
-]);
-
 /** The Hono-only hooks, validated. */
-export interface HonoHooks {
-  readonly getKey: UnkeyHonoOptions["getKey"];
-  readonly onDenied: UnkeyHonoOptions["onDenied"];
-  readonly onError: UnkeyHonoOptions["onError"];
-  readonly skip: UnkeyHonoOptions["skip"];
-}
+export type HonoHooks = Partial<Pick<UnkeyHonoOptions, "getKey" | "onDenied" | "onError" | "skip">>;
 
 /** Splits the Hono hooks from the core's options and rejects bad ones by name, at start-up. */
-export function splitOptions(options: UnkeyHonoOptions | undefined): {
-  hooks: HonoHooks;
-  guardOptions: GuardOptions;
-} {
-  if (options === undefined) return { hooks: {} as HonoHooks, guardOptions: {} };
-  if (typeof options !== "object" || options === null) {
-    throw new KeyguardConfigError("options", "expected an object.");
-  }
-  // Before the hooks are split off, so that a misspelt hook (`onDenid`) is named as one.
-  rejectUnknownOptions(options, HONO_OPTION_NAMES);
-  const { getKey, onDenied, onError, skip, ...guardOptions } = options;
-  for (const [name, value] of Object.entries({ getKey, onDenied, skip })) {
-    if (value !== undefined && typeof value !== "function") {
-      throw new KeyguardConfigError(name, `expected a function, got ${typeof value}.`);
-    }
-  }
-  if (onError !== undefined && onError !== "throw" && typeof onError !== "function") {
-    throw new KeyguardConfigError(
-      "onError",
-      `expected "throw" or a function, got ${typeof onError}.`,
-    );
-  }
-  return { hooks: { getKey, onDenied, onError, skip }, guardOptions };
+export function splitOptions(options: UnkeyHonoOptions | undefined) {
+  return splitHooks(options, { getKey: [], onDenied: [], onError: ["throw"], skip: [] });
 }

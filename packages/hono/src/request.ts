@@ -1,4 +1,4 @@
-import type { GuardRequest } from "@keyguard/core";
+import type { GuardRequest } from "@keyguard/core/adapter";
 import type { Context } from "hono";
 
 /** The parts of Node's `IncomingMessage` the guard reads (no `node:` import: Workers too). */
@@ -8,6 +8,19 @@ interface NodeIncoming {
   readonly rawHeaders: readonly string[];
 }
 
+/**
+ * Whether `raw` is the Request @hono/node-server built from `incoming` (it keeps
+ * the message under a symbol of its own), and not, say, a sub-request passed to
+ * `app.fetch(new Request(…), c.env)`, which carries the same `c.env` but headers
+ * of its own. If the server stops keeping it so, the WHATWG headers are read:
+ * slower, never wrong.
+ */
+function builtFrom(raw: Request, incoming: object): boolean {
+  for (const symbol of Object.getOwnPropertySymbols(raw))
+    if ((raw as unknown as Record<symbol, unknown>)[symbol] === incoming) return true;
+  return false;
+}
+
 /** Node's request behind this one, when @hono/node-server serves it (`c.env.incoming`). */
 function nodeIncoming(c: Context): NodeIncoming | undefined {
   const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming;
@@ -15,7 +28,7 @@ function nodeIncoming(c: Context): NodeIncoming | undefined {
     typeof incoming?.headers !== "object" ||
     incoming.headers === null ||
     !Array.isArray(incoming.rawHeaders) ||
-    incoming.method !== c.req.method
+    !builtFrom(c.req.raw, incoming)
   ) {
     return undefined;
   }

@@ -1,4 +1,5 @@
-import { authorize, type PermissionQuery, pickOptions, prepareRoute } from "@keyguard/core";
+import type { PermissionQuery } from "@keyguard/core";
+import { authorize, pickOptions, prepareRequest } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
@@ -26,7 +27,7 @@ export function requirePermissions(
   query: string | PermissionQuery,
   options?: RequirePermissionsOptions,
 ): MiddlewareHandler {
-  const route = prepareRoute({ permissions: query });
+  const route = prepareRequest({ permissions: query });
   const { hooks } = splitOptions(pickHooks(options));
   const refuse = createRefuse(hooks);
   return createMiddleware(async (c, next) => {

@@ -1,10 +1,5 @@
-import {
-  type Allow,
-  type Deny,
-  FAIL_OPEN_HEADER,
-  type KeyguardError,
-  VerifierError,
-} from "@keyguard/core";
+import type { Deny } from "@keyguard/core";
+import { type Allow, FAIL_OPEN_HEADER } from "@keyguard/core/adapter";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { HonoHooks } from "./options";
@@ -23,16 +18,6 @@ export function denialResponse(decision: Deny, c: Context): Response {
 // does not flag the refusal with its x-keyguard-fail-open header.
 const refused = new WeakSet<Context>();
 
-function failureOf(decision: Deny): KeyguardError {
-  return (
-    decision.error ??
-    new VerifierError(
-      decision.code as "VERIFIER_UNAVAILABLE" | "VERIFIER_MISCONFIGURED",
-      decision.body.detail,
-    )
-  );
-}
-
 /** Builds the function that answers a denial: `onError`, `onDenied` or the default problem+json. */
 export function createRefuse(
   hooks: Pick<HonoHooks, "onDenied" | "onError">,
@@ -40,11 +25,11 @@ export function createRefuse(
   const { onDenied, onError } = hooks;
   return (decision, c) => {
     refused.add(c);
-    const failed =
-      decision.code === "VERIFIER_UNAVAILABLE" || decision.code === "VERIFIER_MISCONFIGURED";
-    if (failed && onError !== undefined) {
-      if (onError === "throw") throw failureOf(decision);
-      return onError(failureOf(decision), c);
+    // Every VERIFIER_* denial carries its error (the core's contract): that is what failed.
+    const failure = decision.error;
+    if (failure !== undefined && onError !== undefined) {
+      if (onError === "throw") throw failure;
+      return onError(failure, c);
     }
     if (onDenied !== undefined) return onDenied(decision, c);
     return denialResponse(decision, c);

@@ -1,7 +1,7 @@
 import { KeyguardConfigError } from "@keyguard/core";
+import { fakeUnkey } from "@keyguard/test-support";
 import { type Context, Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { fakeUnkey } from "../../../test/support/fake-unkey";
 import { requirePermissions, type UnkeyHonoOptions, unkey } from "../src/index";
 
 // The one hook contract: sync or async, and a throw or rejection from any hook reaches

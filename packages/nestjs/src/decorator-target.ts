@@ -1,4 +1,5 @@
-import { KeyguardConfigError, rejectUnknownOptions } from "@keyguard/core";
+import { KeyguardConfigError } from "@keyguard/core";
+import { rejectUnknownOptions } from "@keyguard/core/adapter";
 import { SetMetadata } from "@nestjs/common";
 
 /** `DocsController` for a class decorator, `DocsController.read` for a method decorator. */

@@ -1,3 +1,5 @@
+// The user API of @keyguard/core, so that this package alone type-checks the README's examples.
+export * from "@keyguard/core";
 export { ApiKey } from "./api-key.decorator";
 export { UNKEY_CORE_GUARD, UNKEY_OPTIONS, UNKEY_VERIFIER } from "./constants";
 export type { HttpResponseLike } from "./http-response";

@@ -9,7 +9,7 @@ export interface UnkeyModuleExtras {
    * and Fastify. Turn it off only if your own filter writes `UnkeyDeniedException`.
    * @default true
    */
-  exceptionFilter?: boolean;
+  exceptionFilter?: boolean | undefined;
 }
 
 /** Options of `UnkeyModule.forRoot`: the core's guard options (verifier options or a ready `verifier`, key sources, app-wide route defaults). */
@@ -21,12 +21,12 @@ export interface UnkeyModuleAsyncOptions extends UnkeyModuleExtras {
    * Modules whose providers the factory injects (e.g. `ConfigModule`).
    * @default []
    */
-  imports?: ModuleMetadata["imports"];
+  imports?: ModuleMetadata["imports"] | undefined;
   /**
    * Providers passed to `useFactory`, in order.
    * @default []
    */
-  inject?: FactoryProvider["inject"];
+  inject?: FactoryProvider["inject"] | undefined;
   /** Builds the guard options (`exceptionFilter` is read from here, not from the factory). */
   useFactory: (...args: never[]) => GuardOptions | Promise<GuardOptions>;
 }

@@ -1,4 +1,5 @@
-import { type PermissionQuery, prepareRoute } from "@keyguard/core";
+import type { PermissionQuery } from "@keyguard/core";
+import { prepareRequest } from "@keyguard/core/adapter";
 import { PERMISSIONS_METADATA, PUBLIC_METADATA } from "./constants";
 import { describeTarget, refuseBeside, setMetadataOn, validateAt } from "./decorator-target";
 
@@ -26,7 +27,7 @@ export function RequirePermissions(
   return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const at = `@RequirePermissions() on ${describeTarget(target, key)}`;
     refuseBeside(at, { [PUBLIC_METADATA]: "@Public()" }, target, key, descriptor);
-    validateAt(at, () => prepareRoute({ permissions: query }));
+    validateAt(at, () => prepareRequest({ permissions: query }));
     return setMetadataOn(PERMISSIONS_METADATA, query, target, key, descriptor);
   }) as MethodDecorator & ClassDecorator;
 }

@@ -13,20 +13,44 @@ export interface RouteMetadata {
   readonly options: UnkeyRouteOptions & Pick<RouteOptions, "permissions">;
 }
 
+// reflect-metadata's own-property lookup (Nest requires the polyfill): a class's
+// metadata without what it inherits, to tell a subclass's word from its base's.
+const ownMetadata = (key: string, target: object): unknown =>
+  (Reflect as unknown as { getOwnMetadata(key: string, target: object): unknown }).getOwnMetadata(
+    key,
+    target,
+  );
+
+/** What one level (a handler, or one class of the controller's chain) says, if anything. */
+function sayOf(target: object): "public" | "guarded" | undefined {
+  if (ownMetadata(PUBLIC_METADATA, target) === true) return "public";
+  const guarded =
+    ownMetadata(PERMISSIONS_METADATA, target) !== undefined ||
+    ownMetadata(ROUTE_METADATA, target) !== undefined;
+  return guarded ? "guarded" : undefined;
+}
+
+/** The handler, then the controller and each class it extends, most specific first. */
+function* levels(handler: Handler, controller: Controller): Generator<object> {
+  yield handler;
+  for (let c: unknown = controller; typeof c === "function" && c !== Function.prototype; ) {
+    yield c;
+    c = Object.getPrototypeOf(c);
+  }
+}
+
 /**
  * Whether a route is public. The most specific level that says anything wins,
  * as with `getAllAndOverride`: a method's own `@RequirePermissions()` or
  * `@UnkeyRoute()` guards it under a controller's `@Public()` (an explicit
- * requirement is never cancelled from afar), and a method's `@Public()` opens
- * it under a controller's requirements.
+ * requirement is never cancelled from afar), a method's `@Public()` opens it
+ * under a controller's requirements, and a controller's own requirement is not
+ * cancelled by a `@Public()` on a class it extends.
  */
-function isPublic(reflector: Reflector, targets: readonly [Handler, Controller]): boolean {
-  for (const target of targets) {
-    if (reflector.get<boolean | undefined>(PUBLIC_METADATA, target) === true) return true;
-    const guarded =
-      reflector.get(PERMISSIONS_METADATA, target) !== undefined ||
-      reflector.get(ROUTE_METADATA, target) !== undefined;
-    if (guarded) return false;
+function isPublic(handler: Handler, controller: Controller): boolean {
+  for (const level of levels(handler, controller)) {
+    const say = sayOf(level);
+    if (say !== undefined) return say === "public";
   }
   return false;
 }
@@ -45,5 +69,5 @@ export function readRouteMetadata(
   const options = reflector.getAllAndOverride<UnkeyRouteOptions | undefined>(ROUTE_METADATA, [
     ...targets,
   ]);
-  return { isPublic: isPublic(reflector, targets), options: { ...options, permissions } };
+  return { isPublic: isPublic(handler, controller), options: { ...options, permissions } };
 }

@@ -1,9 +1,5 @@
-import {
-  KeyguardConfigError,
-  prepareRoute,
-  ROUTE_OPTION_NAMES,
-  type RouteOptions,
-} from "@keyguard/core";
+import { KeyguardConfigError, type RouteOptions } from "@keyguard/core";
+import { prepareRequest, ROUTE_OPTION_NAMES } from "@keyguard/core/adapter";
 import { PUBLIC_METADATA, ROUTE_METADATA } from "./constants";
 import {
   describeTarget,
@@ -41,7 +37,7 @@ export function UnkeyRoute(options: UnkeyRouteOptions): MethodDecorator & ClassD
     if (typeof options === "object" && options !== null)
       rejectUnknownAt(at, options, UNKEY_ROUTE_OPTION_NAMES);
     refuseBeside(at, { [PUBLIC_METADATA]: "@Public()" }, target, key, descriptor);
-    validateAt(at, () => prepareRoute(options));
+    validateAt(at, () => prepareRequest(options));
     return setMetadataOn(ROUTE_METADATA, options, target, key, descriptor);
   }) as MethodDecorator & ClassDecorator;
 }

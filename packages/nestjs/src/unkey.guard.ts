@@ -1,13 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { Deny, KeyContext } from "@keyguard/core";
 import {
   type Decision,
-  type Deny,
   type Guard,
   hookBoolean,
   isPromise,
-  type KeyContext,
-  type PreparedRoute,
-} from "@keyguard/core";
+  type PreparedRequest,
+} from "@keyguard/core/adapter";
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import { UNKEY_CORE_GUARD } from "./constants";
@@ -35,7 +34,7 @@ type Controller = ReturnType<ExecutionContext["getClass"]>;
 /** A handler's keyguard metadata, read and compiled once. */
 interface CompiledRoute {
   readonly isPublic: boolean;
-  readonly route: PreparedRoute;
+  readonly route: PreparedRequest;
 }
 
 /**

@@ -1,11 +1,10 @@
+import { type GuardOptions, KeyguardConfigError } from "@keyguard/core";
 import {
   createGuard,
   GUARD_OPTION_NAMES,
   type Guard,
-  type GuardOptions,
-  KeyguardConfigError,
   rejectUnknownOptions,
-} from "@keyguard/core";
+} from "@keyguard/core/adapter";
 import { type DynamicModule, Module, type Provider } from "@nestjs/common";
 import { APP_FILTER } from "@nestjs/core";
 import { UNKEY_CORE_GUARD, UNKEY_OPTIONS, UNKEY_VERIFIER } from "./constants";

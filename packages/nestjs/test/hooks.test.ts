@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import type { Deny, KeyContext } from "@keyguard/core";
+import { fakeUnkey } from "@keyguard/test-support";
 import {
   All,
   type ArgumentsHost,
@@ -13,7 +14,6 @@ import {
 } from "@nestjs/common";
 import { APP_FILTER, APP_GUARD } from "@nestjs/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { fakeUnkey } from "../../../test/support/fake-unkey";
 import {
   ApiKey,
   Public,
@@ -92,6 +92,26 @@ class GuardedClassController {
   }
 }
 
+@Public()
+class OpenBase {
+  @Get("inherited")
+  inherited() {
+    handled.count++;
+    return { route: "inherited" };
+  }
+}
+
+/** A controller with its own requirement, extending a public base (attacker review). */
+@Controller("extends-public")
+@RequirePermissions("docs.read")
+class ExtendsPublicController extends OpenBase {
+  @Get("wipe")
+  wipe(@ApiKey("keyId") keyId: string) {
+    handled.count++;
+    return { keyId };
+  }
+}
+
 const fail = (): never => {
   throw new Error("hook failed");
 };
@@ -108,7 +128,12 @@ async function start(platform: Platform, guard: typeof UnkeyGuard = UnkeyGuard) 
   const upstream = fakeUnkey({ sk_read: { keyId: "key_read", permissions: ["docs.read"] } });
   const running = await startApp(platform, {
     imports: [UnkeyModule.forRoot({ rootKey: "unkey_root_test", fetch: upstream.fetch })],
-    controllers: [HooksController, PublicClassController, GuardedClassController],
+    controllers: [
+      HooksController,
+      PublicClassController,
+      GuardedClassController,
+      ExtendsPublicController,
+    ],
     providers: [
       { provide: APP_GUARD, useClass: guard },
       { provide: APP_FILTER, useClass: RecordingFilter },
@@ -203,6 +228,15 @@ describe.each<Platform>(["express", "fastify"])("UnkeyGuard hooks on %s", (platf
     expect((await fetch(`${url}/public-class/guarded`)).status).toBe(401);
     expect((await fetch(`${url}/public-class/metered`)).status).toBe(401);
     const allowed = await fetch(`${url}/public-class/guarded`, bearer("sk_read"));
+    expect(await allowed.json()).toEqual({ keyId: "key_read" });
+  });
+
+  it("a @Public() on a base class does not cancel a subclass's own @RequirePermissions()", async () => {
+    const { url } = await start(platform);
+    expect((await fetch(`${url}/extends-public/wipe`)).status).toBe(401);
+    expect((await fetch(`${url}/extends-public/inherited`)).status).toBe(401);
+    expect(handled.count).toBe(0);
+    const allowed = await fetch(`${url}/extends-public/wipe`, bearer("sk_read"));
     expect(await allowed.json()).toEqual({ keyId: "key_read" });
   });
 

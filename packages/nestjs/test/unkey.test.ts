@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { type Deny, type KeyContext, KeyguardConfigError, type Verifier } from "@keyguard/core";
+import { fakeUnkey } from "@keyguard/test-support";
 import {
   Controller,
   type ExecutionContext,
@@ -9,7 +10,6 @@ import {
 } from "@nestjs/common";
 import { APP_GUARD } from "@nestjs/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { fakeUnkey } from "../../../test/support/fake-unkey";
 import {
   ApiKey,
   RequirePermissions,

@@ -1,0 +1,23 @@
+// The adapter kit of @keyguard/core (`@keyguard/core/adapter`): what a framework
+// adapter needs to turn the framework's request into a decision and back.
+export type { Allow, Decision } from "./decision";
+export { type DenialCode, type Deny, FAIL_OPEN_HEADER, type ProblemDetails } from "./denials";
+export { extractKey, type KeyExtraction, type KeyRequest } from "./extract-key";
+export {
+  authorize,
+  createGuard,
+  type Guard,
+  type GuardOptions,
+  type GuardRequest,
+  type RouteOptions,
+} from "./guard";
+export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./hooks";
+export { isPromise } from "./maybe-promise";
+export {
+  GUARD_OPTION_NAMES,
+  pickOptions,
+  ROUTE_OPTION_NAMES,
+  rejectUnknownOptions,
+} from "./option-names";
+export type { HeadersLike } from "./types";
+export { type PreparedRequest, prepareRequest } from "./verify-request";

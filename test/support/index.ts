@@ -1,0 +1,1 @@
+export { type FakeKey, fakeUnkey, type VerifyBody } from "./fake-unkey";

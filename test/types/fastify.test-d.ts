@@ -1,0 +1,21 @@
+import { type FastifyRouteUnkeyOptions, type KeyContext, keyguard } from "@keyguard/fastify";
+import Fastify from "fastify";
+import { describe, expectTypeOf, it } from "vitest";
+
+describe("@keyguard/fastify types", () => {
+  it("request.unkey is KeyContext | null; config.unkey is typed", async () => {
+    const app = Fastify();
+    await app.register(keyguard, { rootKey: process.env.UNKEY_ROOT_KEY });
+    app.get("/docs", { config: { unkey: { permissions: "docs.read", cost: 1 } } }, (request) => {
+      expectTypeOf(request.unkey).toEqualTypeOf<KeyContext | null>();
+      return { keyId: request.unkey?.keyId };
+    });
+    app.get("/health", { config: { unkey: { public: true } } }, () => "ok");
+    // Fastify's route-shorthand generics defeat excess-property checks, so a typo in
+    // `config.unkey` compiles; the plugin refuses it at start-up (test/hooks.test.ts).
+    const route: FastifyRouteUnkeyOptions = { permissions: "docs.read", public: false };
+    // @ts-expect-error on a typed object, a typo does not compile.
+    const typo: FastifyRouteUnkeyOptions = { permission: "docs.read" };
+    expectTypeOf(route).toEqualTypeOf(typo);
+  });
+});
