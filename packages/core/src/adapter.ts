@@ -20,4 +20,5 @@ export {
   rejectUnknownOptions,
 } from "./option-names";
 export type { HeadersLike } from "./types";
+export { unverifiedWarning } from "./unverified-warning";
 export { type PreparedRequest, prepareRequest } from "./verify-request";

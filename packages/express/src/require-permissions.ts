@@ -1,5 +1,5 @@
 import type { PermissionQuery } from "@keyguard/core";
-import { authorize, pickOptions, prepareRequest } from "@keyguard/core/adapter";
+import { authorize, pickOptions, prepareRequest, unverifiedWarning } from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { UnkeyExpressOptions } from "./options";
 import { splitOptions } from "./options";
@@ -7,6 +7,10 @@ import { createSettle } from "./respond";
 
 /** Options of `requirePermissions`: `onDenied` and `onError`, as `unkey()` takes them. */
 export type RequirePermissionsOptions = Pick<UnkeyExpressOptions, "onDenied" | "onError">;
+
+// A CORS preflight passes unkey() with no key by design: not a mistake worth a warning.
+const isPreflight = (req: Request) =>
+  req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
 
 const pickHooks = (options: RequirePermissionsOptions | undefined) =>
   pickOptions(options, ["onDenied", "onError"]);
@@ -30,8 +34,11 @@ export function requirePermissions(
   const route = prepareRequest({ permissions: query });
   const { hooks } = splitOptions(pickHooks(options));
   const settle = createSettle(hooks);
+  const warn = unverifiedWarning(route.querySource);
   return (req: Request, res: Response, next: NextFunction): void => {
     try {
+      if (req.unkey === undefined && !isPreflight(req))
+        warn(req.method, req.originalUrl ?? req.url);
       settle(authorize(req.unkey, route), req, res, next);
     } catch (error) {
       next(error);

@@ -1,5 +1,5 @@
 import type { PermissionQuery } from "@keyguard/core";
-import { authorize, pickOptions, prepareRequest } from "@keyguard/core/adapter";
+import { authorize, pickOptions, prepareRequest, unverifiedWarning } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
@@ -30,8 +30,13 @@ export function requirePermissions(
   const route = prepareRequest({ permissions: query });
   const { hooks } = splitOptions(pickHooks(options));
   const refuse = createRefuse(hooks);
+  const warn = unverifiedWarning(route.querySource);
   return createMiddleware(async (c, next) => {
-    const decision = authorize(c.get("unkey"), route);
+    const context = c.get("unkey");
+    // A CORS preflight passes unkey() with no key by design: not a mistake worth a warning.
+    const preflight = c.req.method === "OPTIONS" && c.req.header("access-control-request-method");
+    if (context === undefined && !preflight) warn(c.req.method, c.req.path);
+    const decision = authorize(context, route);
     if (!decision.allowed) return refuse(decision, c);
     admit(decision, c);
     await next();

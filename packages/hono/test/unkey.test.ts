@@ -123,10 +123,17 @@ describe("unkey() on app.request", () => {
   it("requirePermissions without an earlier unkey() refuses with 401 MISSING_KEY", async () => {
     const { handler, seen, app } = setup();
     app.get("/read", requirePermissions("docs.read"), handler);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const res = await app.request("/read", bearer("sk_reader"));
+    await app.request("/read", bearer("sk_reader"));
     expect(res.status).toBe(401);
     expect((await res.json()).code).toBe("MISSING_KEY");
     expect(seen).toHaveLength(0);
+    // Said once, server-side, naming the route and the fix, never the key (new-user review).
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/GET \/read.*no unkey\(\) verified.*before it/);
+    expect(String(warn.mock.calls[0]?.[0])).not.toContain("sk_reader");
+    warn.mockRestore();
   });
 
   it("getKey replaces keySources; a throwing getKey reaches app.onError, never the handler", async () => {
