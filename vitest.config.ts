@@ -10,10 +10,11 @@ export default defineConfig({
       // .mts where the example is CommonJS (examples/nestjs), so Vite loads the config as ESM.
       "examples/*/vitest.config.{ts,mts}",
       {
-        // The core's suite again, with the Node build's hashing (node:crypto) in place of @noble/hashes.
-        resolve: { alias: [{ find: /^(.*)\/hash\/web$/, replacement: "$1/hash/node" }] },
+        // The core's suite again as the Node build runs it: node:crypto hashing in place of
+        // @noble/hashes, and node:http in place of fetch (the transport suite runs on both).
+        resolve: { alias: [{ find: /^(.*)\/(hash|http)\/web$/, replacement: "$1/$2/node" }] },
         test: {
-          name: "core (node hash)",
+          name: "core (node)",
           root: "packages/core",
           include: ["test/**/*.test.ts"],
         },

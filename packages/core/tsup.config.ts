@@ -4,12 +4,15 @@ import { packageBuild } from "../tsup.shared";
 
 type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
 
-// The Node build is the same source with node:crypto hashing in place of @noble/hashes.
-const nodeHash: Plugin = {
-  name: "keyguard-node-hash",
+// The Node build is the same source with node:crypto hashing in place of @noble/hashes
+// and node:http in place of fetch: each `<concern>/web` import resolves to `<concern>/node`.
+const nodeVariants: Plugin = {
+  name: "keyguard-node-variants",
   setup(build) {
-    build.onResolve({ filter: /\/hash\/web$/ }, () => ({
-      path: fileURLToPath(new URL("./src/hash/node.ts", import.meta.url)),
+    build.onResolve({ filter: /\/(hash|http)\/web$/ }, (args) => ({
+      path: fileURLToPath(
+        new URL(`./src/${args.path.includes("/hash/") ? "hash" : "http"}/node.ts`, import.meta.url),
+      ),
     }));
   },
 };
@@ -20,6 +23,6 @@ export default [
   packageBuild({ index: "src/index.ts", adapter: "src/adapter.ts" }, { splitting: true }),
   packageBuild(
     { "index.node": "src/index.ts", "adapter.node": "src/adapter.ts" },
-    { platform: "node", clean: false, splitting: true, esbuildPlugins: [nodeHash] },
+    { platform: "node", clean: false, splitting: true, esbuildPlugins: [nodeVariants] },
   ),
 ];

@@ -1,6 +1,8 @@
 import { VerifierError } from "./errors";
+import type { Answer } from "./http/exchange";
+// The Node build swaps this import for ./http/node (see tsup.config.ts): node:http on a keep-alive agent.
+import { createPost } from "./http/web";
 import type { ResolvedVerifierOptions } from "./options";
-import { readCapped } from "./read-capped";
 import type { RatelimitRequest, VerifyResult } from "./types";
 import { errorSummaryOf, parseVerifyData, requestIdOf } from "./unkey-response";
 
@@ -27,9 +29,9 @@ function neverReachedServer(error: unknown): boolean {
   return false;
 }
 
-function retryAfter(response: Response): number | undefined {
-  const value = response.headers.get("retry-after");
-  const seconds = value === null ? Number.NaN : Number(value);
+function retryAfter(response: Answer): number | undefined {
+  const value = response.header("retry-after");
+  const seconds = value === undefined ? Number.NaN : Number(value);
   // VerifierError clamps it to MAX_RETRY_AFTER_SECONDS.
   return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
 }
@@ -41,27 +43,25 @@ export interface Transport {
 }
 
 /**
- * Sends `keys.verifyKey` with an explicit timeout and keep-alive (fetch pools
- * connections), at most one retry and only after a refused connection.
+ * Sends `keys.verifyKey` with an explicit timeout and keep-alive connections,
+ * at most one retry and only after a refused connection.
  * Resolves with a verification, or rejects with a {@link VerifierError}: every
  * unexpected answer is a failure, never a valid key.
  */
 export function createTransport(options: ResolvedVerifierOptions): Transport {
   const { verifyUrl, timeoutMs } = options;
-  const fetchImpl = options.fetch;
-  const authorization = `Bearer ${options.rootKey}`;
+  const post = createPost({
+    verifyUrl,
+    authorization: `Bearer ${options.rootKey}`,
+    fetch: options.fetch,
+  });
   let calls = 0;
 
-  async function send(payload: string): Promise<Response> {
+  async function send(payload: string, signal: AbortSignal): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       calls++;
       try {
-        return await fetchImpl(verifyUrl, {
-          method: "POST",
-          headers: { authorization, "content-type": "application/json" },
-          body: payload,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        return await post(payload, signal);
       } catch (error) {
         if (attempt === 0 && neverReachedServer(error)) continue;
         const timedOut = (error as { name?: string })?.name === "TimeoutError";
@@ -77,10 +77,11 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
   }
 
   async function verifyKey(body: VerifyKeyBody): Promise<VerifyResult> {
-    const response = await send(JSON.stringify(body));
+    // One deadline for the whole exchange: connecting, the answer and its body.
+    const response = await send(JSON.stringify(body), AbortSignal.timeout(timeoutMs));
     let raw: string | undefined;
     try {
-      raw = await readCapped(response, MAX_ANSWER_BYTES);
+      raw = await response.read(MAX_ANSWER_BYTES);
     } catch (error) {
       const timedOut = (error as { name?: string })?.name === "TimeoutError";
       throw new VerifierError(
@@ -92,7 +93,7 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
       );
     }
     let parsed: unknown;
-    const json = (response.headers.get("content-type") ?? "").toLowerCase().includes("json");
+    const json = (response.header("content-type") ?? "").toLowerCase().includes("json");
     if (json && raw !== undefined) {
       try {
         parsed = JSON.parse(raw);
@@ -116,7 +117,7 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
           ? `Unkey answered 200 with a body over ${MAX_ANSWER_BYTES} bytes, which is not a verification.`
           : json
             ? "Unkey answered 200 with a body that is not a verification."
-            : `Unkey answered 200 with content type ${JSON.stringify(response.headers.get("content-type"))}, not JSON.`,
+            : `Unkey answered 200 with content type ${JSON.stringify(response.header("content-type"))}, not JSON.`,
         { status, requestId },
       );
     }

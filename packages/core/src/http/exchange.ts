@@ -1,0 +1,18 @@
+/** One upstream answer as the transport reads it, whatever the HTTP client. */
+export interface Answer {
+  readonly status: number;
+  /** A response header, lower-case name; `undefined` when absent. */
+  header(name: string): string | undefined;
+  /** The body as UTF-8 text, or `undefined` once it passes `maxBytes` (reading stops there). */
+  read(maxBytes: number): Promise<string | undefined>;
+}
+
+/** Posts a JSON payload to the verify URL; rejects like fetch does (TimeoutError, ECONNREFUSED, …). */
+export type Post = (payload: string, signal: AbortSignal) => Promise<Answer>;
+
+/** What an HTTP client needs to reach Unkey: built once per verifier. */
+export interface ExchangeOptions {
+  readonly verifyUrl: string;
+  readonly authorization: string;
+  readonly fetch: typeof globalThis.fetch;
+}
