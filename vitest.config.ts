@@ -11,8 +11,11 @@ export default defineConfig({
       "examples/*/vitest.config.{ts,mts}",
       {
         // The core's suite again as the Node build runs it: node:crypto hashing in place of
-        // @noble/hashes, and node:http in place of fetch (the transport suite runs on both).
-        resolve: { alias: [{ find: /^(.*)\/(hash|http)\/web$/, replacement: "$1/$2/node" }] },
+        // @noble/hashes, node:http in place of fetch (the transport suite runs on both), and
+        // diagnostics_channel telemetry.
+        resolve: {
+          alias: [{ find: /^(.*)\/(hash|http|telemetry)\/web$/, replacement: "$1/$2/node" }],
+        },
         test: {
           name: "core (node)",
           root: "packages/core",

@@ -4,15 +4,14 @@ import { packageBuild } from "../tsup.shared";
 
 type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
 
-// The Node build is the same source with node:crypto hashing in place of @noble/hashes
-// and node:http in place of fetch: each `<concern>/web` import resolves to `<concern>/node`.
+// The Node build is the same source with node:crypto hashing in place of @noble/hashes,
+// node:http in place of fetch, and diagnostics_channel telemetry in place of none:
+// each `<concern>/web` import resolves to `<concern>/node`.
 const nodeVariants: Plugin = {
   name: "keyguard-node-variants",
   setup(build) {
-    build.onResolve({ filter: /\/(hash|http)\/web$/ }, (args) => ({
-      path: fileURLToPath(
-        new URL(`./src/${args.path.includes("/hash/") ? "hash" : "http"}/node.ts`, import.meta.url),
-      ),
+    build.onResolve({ filter: /\/(hash|http|telemetry)\/web$/ }, (args) => ({
+      path: fileURLToPath(new URL(`./src/${args.path.split("/").at(-2)}/node.ts`, import.meta.url)),
     }));
   },
 };

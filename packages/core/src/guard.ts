@@ -10,6 +10,7 @@ import {
 } from "./extract-key";
 import { readHeader } from "./headers";
 import { presentationOf } from "./key-presentation";
+import { isPromise } from "./maybe-promise";
 import {
   GUARD_OPTION_NAMES,
   ROUTE_OPTION_NAMES,
@@ -18,6 +19,9 @@ import {
 } from "./option-names";
 import type { VerifierOptions } from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
+import { announced } from "./telemetry/decision-message";
+// The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
+import { telemetry } from "./telemetry/web";
 import type { KeyContext, RatelimitRequest, VerifyRequest } from "./types";
 import { createVerifier, type Verifier } from "./verifier";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
@@ -56,6 +60,8 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
 
 /** The request facts a guard needs; adapters build it from their framework's request. */
 export interface GuardRequest extends KeyRequest {
+  /** The route's pattern (e.g. `/docs/:id`), for telemetry, when the adapter knows it. */
+  readonly route?: string | undefined;
   readonly method?: string | undefined;
   /** The key from a custom `getKey` (`null` for none); when set, `keySources` are not read. */
   readonly key?: string | null | undefined;
@@ -203,6 +209,18 @@ export function createGuard(options: GuardOptions = {}): Guard {
   function check(
     request: GuardRequest,
     prepared: PreparedRequest = defaultRoute,
+  ): Decision | Promise<Decision> {
+    // Nothing is measured unless someone listens on `keyguard:decision`.
+    if (!telemetry.decisionsWanted()) return decideRequest(request, prepared);
+    const start = performance.now();
+    const decision = decideRequest(request, prepared);
+    if (!isPromise(decision)) return announced(decision, start, request.route);
+    return decision.then((settled) => announced(settled, start, request.route));
+  }
+
+  function decideRequest(
+    request: GuardRequest,
+    prepared: PreparedRequest,
   ): Decision | Promise<Decision> {
     if (preflight === "allow" && request.method === "OPTIONS" && isPreflight(request))
       return PREFLIGHT;

@@ -3,6 +3,8 @@ import type { Answer } from "./http/exchange";
 // The Node build swaps this import for ./http/node (see tsup.config.ts): node:http on a keep-alive agent.
 import { createPost } from "./http/web";
 import type { ResolvedVerifierOptions } from "./options";
+// The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
+import { telemetry } from "./telemetry/web";
 import type { RatelimitRequest, VerifyResult } from "./types";
 import { errorSummaryOf, parseVerifyData, requestIdOf } from "./unkey-response";
 
@@ -76,7 +78,21 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
     }
   }
 
-  async function verifyKey(body: VerifyKeyBody): Promise<VerifyResult> {
+  /** One upstream call, inside the `keyguard:unkey` tracing channel when anyone listens. */
+  function verifyKey(body: VerifyKeyBody): Promise<VerifyResult> {
+    return telemetry.traceUpstream(
+      { operation: "keys.verifyKey", url: verifyUrl },
+      async (trace) => {
+        const result = await exchange(body);
+        trace.status = 200;
+        trace.code = result.code;
+        trace.requestId = result.requestId;
+        return result;
+      },
+    );
+  }
+
+  async function exchange(body: VerifyKeyBody): Promise<VerifyResult> {
     // One deadline for the whole exchange: connecting, the answer and its body.
     const response = await send(JSON.stringify(body), AbortSignal.timeout(timeoutMs));
     let raw: string | undefined;

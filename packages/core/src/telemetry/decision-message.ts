@@ -1,0 +1,34 @@
+import type { Decision } from "../decision";
+// The Node build swaps this import for ./node: diagnostics_channel publishing.
+import { telemetry } from "../telemetry/web";
+import type { ResultSource } from "../types";
+import type { DecisionSource } from "./telemetry";
+
+const SOURCES: Readonly<Record<ResultSource | "fail-open", DecisionSource>> = {
+  upstream: "unkey",
+  cache: "cache",
+  stale: "stale",
+  local: "local",
+  "fail-open": "fail-open",
+};
+
+function sourceOf(decision: Decision): DecisionSource {
+  if (decision.allowed) return decision.context ? SOURCES[decision.context.source] : "local";
+  if (decision.result) return SOURCES[decision.result.source];
+  // A verifier failure was Unkey's; a missing or malformed key never left the process.
+  return decision.error ? "unkey" : "local";
+}
+
+/** Publishes a decision on `keyguard:decision` (never the key, nor its hash) and returns it. */
+export function announced(decision: Decision, start: number, route: string | undefined): Decision {
+  telemetry.publishDecision({
+    allowed: decision.allowed,
+    status: decision.allowed ? 200 : decision.status,
+    code: decision.allowed ? (decision.context ? "VALID" : "PREFLIGHT") : decision.code,
+    source: sourceOf(decision),
+    keyId: (decision.allowed ? decision.context?.keyId : decision.result?.keyId) || undefined,
+    route,
+    durationMs: performance.now() - start,
+  });
+  return decision;
+}
