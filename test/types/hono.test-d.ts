@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { describe, expectTypeOf, it } from "vitest";
 
 describe("@keyguard/hono types", () => {
-  it("c.get('unkey') is optional app-wide, non-optional after unkey() on the route", () => {
+  it("c.get('unkey') is KeyContext | undefined; keyOf(c) is KeyContext; any app env", () => {
     const app = new Hono();
     const auth = unkey({ rootKey: process.env.UNKEY_ROOT_KEY });
     app.use("/api/*", auth);
@@ -12,10 +12,9 @@ describe("@keyguard/hono types", () => {
       expectTypeOf(keyOf(c)).toEqualTypeOf<KeyContext>();
       return c.json({ keyId: keyOf(c).keyId });
     });
-    app.get("/me", auth, (c) => {
-      expectTypeOf(c.var.unkey).toEqualTypeOf<KeyContext>();
-      return c.json({ keyId: c.var.unkey.keyId });
-    });
+    // An app with Bindings (Workers) can call the middleware itself.
+    const worker = new Hono<{ Bindings: { UNKEY_ROOT_KEY: string } }>();
+    worker.use("*", (c, next) => unkey({ rootKey: c.env.UNKEY_ROOT_KEY })(c, next));
   });
 
   it("a typo does not compile", () => {

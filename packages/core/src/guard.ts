@@ -70,6 +70,8 @@ export interface GuardRequest extends KeyRequest {
 /** The guard every adapter wraps: options are resolved once, then `check` runs per request. */
 export interface Guard {
   readonly verifier: Verifier;
+  /** Where this guard reads keys, validated (for OpenAPI security schemes and docs). */
+  readonly sources: readonly KeySource[];
   /** Compiles a route's options (merged over the guard's); throws at start-up on a bad one. */
   route(options?: RouteOptions, optionPrefix?: string): PreparedRequest;
   /** Decides one request; synchronous when the answer is in the cache. */
@@ -239,7 +241,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
     );
   }
 
-  return { verifier: ready, route, check };
+  return { verifier: ready, sources, route, check };
 }
 
 const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();

@@ -1,4 +1,4 @@
-import type { KeyContext, Verifier } from "@keyguard/core";
+import type { Verifier } from "@keyguard/core";
 import { createGuard, hookBoolean, isPromise } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -7,9 +7,9 @@ import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
 
 /** A Hono middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
-export type UnkeyMiddleware = MiddlewareHandler<{ Variables: { unkey: KeyContext } }> & {
-  readonly verifier: Verifier;
-};
+// Any app env (Bindings included), as Hono's own middleware are typed: `c.get("unkey")`
+// is typed through ContextVariableMap, and `keyOf(c)` gives it non-optional.
+export type UnkeyMiddleware = MiddlewareHandler & { readonly verifier: Verifier };
 
 /**
  * Hono middleware that lets a request through only with a valid Unkey API key

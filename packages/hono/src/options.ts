@@ -7,9 +7,8 @@ declare module "hono" {
     /**
      * The key a keyguard middleware let in: `c.get("unkey")` / `c.var.unkey`;
      * `undefined` on routes no `unkey()` guards, on skipped requests and on
-     * unguarded CORS preflights. In a handler chained after `unkey()` on the same
-     * route (`app.get(path, unkey(), handler)`) it is typed non-optional; after
-     * an app-wide `app.use(unkey())`, `keyOf(c)` gives it non-optional.
+     * unguarded CORS preflights. On a guarded route, `keyOf(c)` gives it
+     * non-optional.
      */
     unkey: KeyContext | undefined;
   }
