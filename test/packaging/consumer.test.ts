@@ -4,27 +4,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pack } from "./pack";
+import { packedTarballs } from "./pack-all";
 import { PUBLISHED } from "./published";
 
 const run = promisify(execFile);
 
 /**
- * Packs every published package, installs the tarballs with npm into a fresh
- * CommonJS project and a fresh ESM project on NestJS 11, and an ESM project on
- * NestJS 12 (peer dependencies come from the registry), then loads each package
- * there the way a user would and checks its public names; the core and
- * emulator are also exercised end to end.
+ * Installs every published package's tarball (packed once, by pack-all.ts)
+ * with npm into a fresh CommonJS project and a fresh ESM project on NestJS 11,
+ * and an ESM project on NestJS 12 (peer dependencies come from the registry),
+ * then loads each package there the way a user would and checks its public
+ * names; the core and emulator are also exercised end to end.
  */
 let workdir: string;
 let tarballs: Map<string, string>;
 
 beforeAll(async () => {
   workdir = await mkdtemp(join(tmpdir(), "keyguard-consumer-"));
-  const packed = join(workdir, "tarballs");
-  await mkdir(packed);
-  tarballs = new Map();
-  for (const pkg of PUBLISHED) tarballs.set(pkg.name, await pack(pkg, packed));
+  tarballs = new Map(Object.entries(packedTarballs()));
 });
 afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });

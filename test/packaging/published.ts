@@ -66,6 +66,8 @@ export const PUBLISHED: readonly Published[] = [
     names: ["UnkeyModule", "UnkeyGuard", "RequirePermissions", "Public", "ApiKey"],
   },
   { name: "@keyguard/emulator", dir: "packages/emulator", names: ["startEmulator"] },
+  { name: "@keyguard/otel", dir: "packages/otel", names: ["instrumentKeyguard"] },
+  { name: "@keyguard/redis", dir: "packages/redis", names: ["redisCache"] },
 ];
 
 /** Fails early, with the fix, when a package has not been built. */

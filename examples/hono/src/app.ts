@@ -1,4 +1,4 @@
-import { requirePermissions, unkey } from "@keyguard/hono";
+import { keyOf, requirePermissions, unkey } from "@keyguard/hono";
 import { Hono } from "hono";
 
 interface Note {
@@ -21,7 +21,7 @@ export function createApp(options: { rootKey: string; baseUrl?: string }) {
   const api = new Hono().use(unkey({ rootKey: options.rootKey, baseUrl: options.baseUrl }));
 
   api.get("/me", (c) => {
-    const key = c.get("unkey");
+    const key = keyOf(c); // non-optional: the route is behind unkey()
     return c.json({
       keyId: key.keyId,
       name: key.name,
@@ -35,7 +35,7 @@ export function createApp(options: { rootKey: string; baseUrl?: string }) {
 
   api.post("/", requirePermissions("notes.write"), async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { text?: unknown };
-    const key = c.get("unkey");
+    const key = keyOf(c); // non-optional: the route is behind unkey()
     const note = {
       id: notes.length + 1,
       text: typeof body.text === "string" ? body.text : "",

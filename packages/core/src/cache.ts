@@ -81,6 +81,56 @@ export function entryFor(
   return undefined;
 }
 
+/** A cache entry as plain data, for a store shared between instances (`sharedCache`). */
+export interface SharedEntry {
+  readonly kind: "valid" | "negative";
+  /** The answer as served from cache: JSON-safe, no `requestId`. */
+  readonly result: VerifyResult;
+  readonly freshUntil: number;
+  readonly staleUntil: number;
+}
+
+/**
+ * What of an entry other instances may share: what L1 keeps, except metered
+ * keys (every request reaches Unkey) and `RATE_LIMITED` (a limit's state is
+ * Unkey's to keep); `undefined` when nothing may be shared.
+ */
+export function sharedEntryOf(entry: CacheEntry): SharedEntry | undefined {
+  const { kind, result, freshUntil, staleUntil } = entry;
+  if (kind === "valid" || (kind === "negative" && NEGATIVE_CODES.has(result.code)))
+    return { kind, result, freshUntil, staleUntil };
+  return undefined;
+}
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
+
+/**
+ * The L1 entry for what a shared store gave back, or `undefined` when it is not
+ * a well-formed, fresh entry of a kind that may be shared (a store is not
+ * trusted to hold only what was written to it).
+ */
+export function entryFromShared(shared: unknown, now: number): CacheEntry | undefined {
+  if (typeof shared !== "object" || shared === null) return undefined;
+  const { kind, result, freshUntil, staleUntil } = shared as Record<string, unknown>;
+  if (kind !== "valid" && kind !== "negative") return undefined;
+  if (typeof freshUntil !== "number" || typeof staleUntil !== "number") return undefined;
+  if (!(freshUntil > now) || staleUntil < freshUntil) return undefined;
+  if (typeof result !== "object" || result === null) return undefined;
+  const r = result as Record<string, unknown>;
+  if (typeof r.valid !== "boolean" || typeof r.code !== "string") return undefined;
+  if (!isStringArray(r.permissions) || !isStringArray(r.roles)) return undefined;
+  if (r.valid !== (r.code === "VALID") || r.valid !== (kind === "valid")) return undefined;
+  if (kind === "negative" && !NEGATIVE_CODES.has(r.code)) return undefined;
+  // A metered key is never shared: an entry saying otherwise was not written by keyguard.
+  if (
+    r.credits !== undefined ||
+    (Array.isArray(r.ratelimits) && r.ratelimits.some((l) => l?.autoApply))
+  )
+    return undefined;
+  return entry(kind, result as VerifyResult, freshUntil, staleUntil);
+}
+
 /**
  * What the cache remembers about one key (by hash):
  * - `valid`: an unmetered valid key; every route's permission query is checked
@@ -110,9 +160,41 @@ export interface CacheEntry {
  */
 export class VerificationCache {
   readonly #lru: LRUCache<string, CacheEntry>;
+  // Indexes for invalidation by key id and by shared-cache id: kept on writes
+  // and evictions, never touched by reads (the hot path).
+  readonly #byKeyId = new Map<string, Set<string>>();
+  readonly #byShared = new Map<string, string>();
+  readonly #sharedOf = new Map<string, string>();
 
   constructor(max: number) {
-    this.#lru = new LRUCache<string, CacheEntry>({ max });
+    this.#lru = new LRUCache<string, CacheEntry>({
+      max,
+      dispose: (entry, hash) => this.#unindex(hash, entry),
+    });
+  }
+
+  #unindex(hash: string, entry: CacheEntry): void {
+    const keyId = entry.result.keyId;
+    if (keyId !== undefined) {
+      const hashes = this.#byKeyId.get(keyId);
+      hashes?.delete(hash);
+      if (hashes?.size === 0) this.#byKeyId.delete(keyId);
+    }
+    const shared = this.#sharedOf.get(hash);
+    if (shared !== undefined) {
+      this.#sharedOf.delete(hash);
+      if (this.#byShared.get(shared) === hash) this.#byShared.delete(shared);
+    }
+  }
+
+  /** The hashes of the entries about a key id. */
+  hashesOf(keyId: string): readonly string[] {
+    return [...(this.#byKeyId.get(keyId) ?? [])];
+  }
+
+  /** The hash of the entry stored with this shared-cache id, if any. */
+  hashOfShared(id: string): string | undefined {
+    return this.#byShared.get(id);
   }
 
   /** The entry for a hash, fresh or stale; drops it once past its stale window. */
@@ -125,8 +207,19 @@ export class VerificationCache {
     return entry;
   }
 
-  set(hash: string, entry: CacheEntry): void {
-    this.#lru.set(hash, entry);
+  /** Stores an entry; `sharedId` is its id in the shared cache, so that its invalidation finds it. */
+  set(hash: string, entry: CacheEntry, sharedId?: string): void {
+    this.#lru.set(hash, entry); // disposes (and unindexes) the entry it replaces
+    const keyId = entry.result.keyId;
+    if (keyId !== undefined) {
+      const hashes = this.#byKeyId.get(keyId);
+      if (hashes === undefined) this.#byKeyId.set(keyId, new Set([hash]));
+      else hashes.add(hash);
+    }
+    if (sharedId !== undefined) {
+      this.#sharedOf.set(hash, sharedId);
+      this.#byShared.set(sharedId, hash);
+    }
   }
 
   delete(hash: string): void {

@@ -17,6 +17,13 @@ export {
   parsePermissionQuery,
 } from "./permission-query";
 export type {
+  Invalidation,
+  SharedCache,
+  SharedCacheListener,
+  SharedEntry,
+  SharedRead,
+} from "./shared-cache";
+export type {
   FailureMode,
   Identity,
   KeyContext,

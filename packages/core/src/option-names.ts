@@ -15,6 +15,7 @@ export const VERIFIER_OPTION_NAMES = names<VerifierOptions>({
   cache: true,
   failureMode: true,
   staleIfErrorMs: true,
+  sharedCache: true,
   fetch: true,
   logger: true,
 });

@@ -1,5 +1,6 @@
 import { KeyguardConfigError } from "./errors";
 import { CACHE_OPTION_NAMES, rejectUnknownOptions, VERIFIER_OPTION_NAMES } from "./option-names";
+import { checkSharedCache, type SharedCache } from "./shared-cache";
 import type { FailureMode, Logger } from "./types";
 
 /** Cache settings of a verifier. */
@@ -61,6 +62,15 @@ export interface VerifierOptions {
    */
   staleIfErrorMs?: number | undefined;
   /**
+   * A cache shared by every instance of the app (second tier, behind the
+   * in-process one), which also carries `invalidate` and `invalidateKeyId` to
+   * every instance: `redisCache()` from `@keyguard/redis`. It holds exactly what
+   * the in-process cache may hold (never a metered verification); when it fails
+   * or is slow, requests go to Unkey as if it were not there.
+   * @default undefined (each instance caches on its own)
+   */
+  sharedCache?: SharedCache | undefined;
+  /**
    * The fetch implementation used to reach Unkey.
    * @default globalThis.fetch
    */
@@ -80,6 +90,7 @@ export interface ResolvedVerifierOptions {
   readonly cache: Required<CacheOptions> | false;
   readonly failureMode: FailureMode;
   readonly staleIfErrorMs: number;
+  readonly sharedCache: SharedCache | undefined;
   readonly fetch: typeof globalThis.fetch;
   readonly logger: Logger;
 }
@@ -201,6 +212,13 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     0,
     MAX_TIMER_MS,
   );
+  const sharedCache = checkSharedCache(options.sharedCache);
+  if (sharedCache !== undefined && cache === false) {
+    throw new KeyguardConfigError(
+      "sharedCache",
+      "a shared cache sits behind the in-process cache, which `cache: false` turns off; remove one of them.",
+    );
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== "function") {
     throw new KeyguardConfigError("fetch", "no fetch implementation; pass `fetch`.");
@@ -216,6 +234,7 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     cache,
     failureMode,
     staleIfErrorMs,
+    sharedCache,
     fetch: fetchImpl,
     logger,
   };

@@ -125,6 +125,10 @@ export interface VerifierStats {
   readonly misses: number;
   /** Verifications that waited on another caller's identical upstream call. */
   readonly coalesced: number;
+  /** Answers found in the shared cache (`sharedCache`) on an in-process miss. */
+  readonly sharedHits: number;
+  /** Shared-cache calls that failed or timed out (each one fell back to Unkey). */
+  readonly sharedErrors: number;
   /** HTTP calls made to Unkey (retries included). */
   readonly upstreamCalls: number;
   /** Verifications that ended in a verifier failure (before any stale fallback). */

@@ -11,6 +11,7 @@ import {
   type VerifierOptions,
 } from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
+import { type Invalidation, SharedTier } from "./shared-cache";
 import { createTransport } from "./transport";
 import type { FailureMode, VerifierStats, VerifyRequest, VerifyResult } from "./types";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
@@ -28,19 +29,41 @@ export interface Verifier {
    * synchronously; `undefined` when `verify` must be called.
    */
   cached(key: string, request?: VerifyRequest | PreparedRequest): VerifyResult | undefined;
-  /** Forgets what the cache knows about a key (for example right after revoking it). */
-  invalidate(key: string): void;
+  /**
+   * Forgets what the cache knows about a key (for example right after revoking
+   * it); with a `sharedCache`, on every instance. Resolves once the shared cache
+   * has been told (never rejects).
+   */
+  invalidate(key: string): Promise<void>;
+  /**
+   * Forgets what the cache knows about the key with this Unkey key id: what a
+   * revocation flow knows (it never sees the plaintext key). With a
+   * `sharedCache`, every instance drops it within milliseconds.
+   *
+   * @example
+   * ```ts
+   * await unkey.keys.updateKey({ keyId, enabled: false });
+   * await verifier.invalidateKeyId(keyId);
+   * ```
+   */
+  invalidateKeyId(keyId: string): Promise<void>;
   /** Empties the cache. */
   clear(): void;
   stats(): VerifierStats;
   /** How the guard answers when Unkey cannot: from the `failureMode` option. */
   readonly failureMode: FailureMode;
   /** The options in force, defaults applied (the root key is not exposed). */
-  readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger">;
+  readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger" | "sharedCache">;
 }
 
 /** How often an ongoing outage is logged, at most. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
+
+/**
+ * How long an invalidation is remembered, so that an answer to a call made
+ * before it (arriving later) is not cached: longer than any store or Unkey call.
+ */
+const REVOKED_MEMORY_MS = 60_000;
 
 const MALFORMED: VerifyResult = Object.freeze({
   valid: false,
@@ -112,11 +135,20 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         };
   const cache = resolved.cache === false ? undefined : new VerificationCache(resolved.cache.max);
   const inflight = new InFlightCalls();
+  const shared =
+    resolved.sharedCache === undefined
+      ? undefined
+      : new SharedTier(resolved.sharedCache, resolved.logger);
+  // Invalidations by shared id ("i:…") and key id ("k:…"), with when they happened.
+  const revoked = new Map<string, number>();
+  // Shared ids of the upstream calls in flight, so that a remote invalidation detaches them.
+  const filling = new Map<string, string>();
   const observe = watchNotFound(resolved.logger);
   const counters = {
     hits: 0,
     misses: 0,
     coalesced: 0,
+    sharedHits: 0,
     failures: 0,
     staleServed: 0,
     refusedLocally: 0,
@@ -126,13 +158,63 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   let unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   /** Keeps what the policy allows of an upstream answer, replacing (or dropping) the older entry. */
-  function remember(hash: string, result: VerifyResult): CacheEntry | undefined {
+  function remember(hash: string, result: VerifyResult, sharedId?: string): CacheEntry | undefined {
     if (!cache || !policy) return undefined;
     const entry = entryFor(result, Date.now(), policy);
     if (entry === undefined) cache.delete(hash);
-    else cache.set(hash, entry);
+    else cache.set(hash, entry, sharedId);
     return entry;
   }
+
+  function markRevoked(name: string, now: number): void {
+    revoked.delete(name); // re-inserted last: the map stays in time order
+    revoked.set(name, now);
+    for (const [old, at] of revoked) {
+      if (now - at < REVOKED_MEMORY_MS) break;
+      revoked.delete(old);
+    }
+  }
+
+  /** Whether an invalidation of this id or key id happened at or after `since`. */
+  function revokedSince(since: number, id: string | undefined, keyId: string | undefined): boolean {
+    if (revoked.size === 0) return false;
+    const byId = id === undefined ? undefined : revoked.get(`i:${id}`);
+    const byKeyId = keyId === undefined ? undefined : revoked.get(`k:${keyId}`);
+    return (byId !== undefined && byId >= since) || (byKeyId !== undefined && byKeyId >= since);
+  }
+
+  /** Drops what this instance knows about the keys named (an invalidation, local or from the bus). */
+  function drop(target: Invalidation): void {
+    const now = Date.now();
+    for (const id of target.ids ?? []) {
+      markRevoked(`i:${id}`, now);
+      for (const hash of [cache?.hashOfShared(id), filling.get(id)]) {
+        if (hash === undefined) continue;
+        inflight.detach(hash);
+        cache?.delete(hash);
+      }
+    }
+    for (const keyId of target.keyIds ?? []) {
+      markRevoked(`k:${keyId}`, now);
+      for (const hash of cache?.hashesOf(keyId) ?? []) {
+        inflight.detach(hash);
+        cache?.delete(hash);
+      }
+    }
+  }
+
+  function clear(): void {
+    inflight.detachAll();
+    cache?.clear();
+  }
+
+  shared?.subscribe({
+    message: (invalidation) => {
+      if (typeof invalidation === "object" && invalidation !== null) drop(invalidation);
+    },
+    // Messages may have been lost while the bus was away: nothing cached may be trusted.
+    reconnected: clear,
+  });
 
   /**
    * A metered request's answer is never cached as an allow (it spent credits or
@@ -255,16 +337,58 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       );
     }
     const call = inflight.start(hash, request.querySource, (attached) =>
-      direct(key, request).then((result) => ({
-        result,
-        // An answer to a call made before `invalidate`/`clear` may predate a revocation.
-        entry: attached() ? remember(hash, result) : undefined,
-      })),
+      shared === undefined
+        ? direct(key, request).then((result) => ({
+            result,
+            // An answer to a call made before `invalidate`/`clear` may predate a revocation.
+            entry: attached() ? remember(hash, result) : undefined,
+          }))
+        : throughShared(shared, hash, key, request, attached),
     );
     return call.promise.then(
-      ({ result }) => result,
+      ({ result, entry }) =>
+        entry !== undefined && result.source === "cache"
+          ? answerFrom(entry, request.query)
+          : result,
       (error) => staleOr(error, hash, request),
     );
+  }
+
+  /**
+   * An L1 miss with a shared cache: its entry if another instance has one (or is
+   * getting one: wait for it), else Unkey, whose answer is shared as L1 keeps it.
+   */
+  async function throughShared(
+    tier: SharedTier,
+    hash: string,
+    key: string,
+    request: PreparedRequest,
+    attached: () => boolean,
+  ): Promise<SharedAnswer> {
+    const startedAt = Date.now();
+    const id = tier.idFor(key);
+    filling.set(id, hash);
+    try {
+      const found = await tier.find(id, resolved.timeoutMs);
+      if (found !== undefined && attached() && !revokedSince(startedAt, id, found.result.keyId)) {
+        counters.sharedHits++;
+        cache?.set(hash, found, id);
+        return { result: found.result, entry: found };
+      }
+      let entry: CacheEntry | undefined;
+      try {
+        const result = await direct(key, request);
+        // An answer to a call made before an invalidation may predate a revocation.
+        if (!attached() || revokedSince(startedAt, id, result.keyId)) return { result };
+        entry = remember(hash, result, id);
+        return { result, entry };
+      } finally {
+        // Always written or deleted, which also frees the lease: instances waiting on it go on at once.
+        tier.write(id, entry);
+      }
+    } finally {
+      if (filling.get(id) === hash) filling.delete(id);
+    }
   }
 
   async function verify(
@@ -294,22 +418,36 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     return coalesced(hash, key, prepared);
   }
 
-  const { rootKey: _rootKey, fetch: _fetch, logger: _logger, ...visible } = resolved;
+  const {
+    rootKey: _rootKey,
+    fetch: _fetch,
+    logger: _logger,
+    sharedCache: _sharedCache,
+    ...visible
+  } = resolved;
   return {
     verify,
     cached,
-    invalidate: (key: string) => {
+    invalidate: async (key: string) => {
       if (typeof key !== "string" || cache === undefined) return;
       const hash = hashKey(key);
       inflight.detach(hash);
       cache.delete(hash);
+      if (shared === undefined || !isPlausibleKey(key)) return;
+      const target = { ids: [shared.idFor(key)] };
+      drop(target);
+      await shared.invalidate(target);
     },
-    clear: () => {
-      inflight.detachAll();
-      cache?.clear();
+    invalidateKeyId: async (keyId: string) => {
+      if (typeof keyId !== "string" || keyId === "") return;
+      const target = { keyIds: [keyId] };
+      drop(target);
+      await shared?.invalidate(target);
     },
+    clear,
     stats: () => ({
       ...counters,
+      sharedErrors: shared?.errors ?? 0,
       upstreamCalls: transport.calls(),
       size: cache?.size ?? 0,
     }),

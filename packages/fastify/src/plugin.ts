@@ -10,10 +10,12 @@ import type {
   FastifyPluginCallback,
   FastifyReply,
   FastifyRequest,
+  FastifySchema,
   HookHandlerDoneFunction,
   RouteOptions,
 } from "fastify";
 import fp from "fastify-plugin";
+import { type RouteSecurity, SECURITY_KEY, schemesOf } from "./openapi";
 import {
   checkRouteConfig,
   type FastifyRouteUnkeyOptions,
@@ -115,9 +117,25 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   }
 
   if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", null);
+  const schemes = schemesOf(guard.sources);
+  const throwing = hookWith(settleOrThrow);
+  const verifyUnkeyDecoration = (request: FastifyRequest, reply: FastifyReply) =>
+    new Promise<void>((resolve, reject) =>
+      throwing(request, reply, ((error?: Error) =>
+        error ? reject(error) : resolve()) as HookHandlerDoneFunction),
+    );
   fastify.addHook("onRoute", (route) => {
     const config = route.config?.unkey;
-    if (config !== undefined && !routes.has(config)) compile(config, route.method, route.url);
+    let compiled = config === undefined ? defaultRoute : routes.get(config);
+    if (config !== undefined && compiled === undefined)
+      compiled = compile(config, route.method, route.url);
+    // What the route enforces, for keyguardOpenApi() (@fastify/swagger): zero annotations.
+    const optedIn = [route.onRequest ?? []].flat().includes(verifyUnkeyDecoration);
+    if (compiled !== PUBLIC && compiled !== undefined && (addHook || optedIn)) {
+      const security: RouteSecurity = { schemes, permissions: compiled.querySource };
+      // An `x-` key: @fastify/swagger copies it onto the operation; Fastify ignores it.
+      route.schema = { ...route.schema, [SECURITY_KEY]: security } as FastifySchema;
+    }
   });
   if (addHook) {
     // onRequest runs before the body is read: a refused request never costs a parse.
@@ -125,15 +143,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   } else {
     // Decorate-only: routes opt in (`onRequest: app.verifyUnkey`, or `@fastify/auth`),
     // and a denial is thrown as an UnkeyDeniedError, the way auth strategies fail.
-    const verify = hookWith(settleOrThrow);
-    fastify.decorate(
-      "verifyUnkey",
-      (request: FastifyRequest, reply: FastifyReply) =>
-        new Promise<void>((resolve, reject) =>
-          verify(request, reply, ((error?: Error) =>
-            error ? reject(error) : resolve()) as HookHandlerDoneFunction),
-        ),
-    );
+    fastify.decorate("verifyUnkey", verifyUnkeyDecoration);
   }
   done();
 };

@@ -1,0 +1,263 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
+import {
+  createVerifier,
+  type Invalidation,
+  type SharedCache,
+  type SharedCacheListener,
+  type SharedEntry,
+  type SharedRead,
+} from "../src/index";
+import { deferred, fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY, validAnswer } from "./fake-unkey";
+
+const KEY = "sk_test_0123456789";
+
+/**
+ * An in-memory shared cache for the core's own tests (the Redis engine is tested
+ * against a real redis-server in @keyguard/redis and test/cluster): one `Map`
+ * and one bus, shared by every verifier built on the same store.
+ */
+function memoryStore() {
+  const entries = new Map<string, { value: unknown; until: number }>();
+  const leases = new Map<string, number>();
+  const listeners = new Set<SharedCacheListener>();
+  const log: string[] = [];
+  let fault: "reject" | "hang" | undefined;
+  const gate = async () => {
+    if (fault === "reject") throw new Error("store down");
+    if (fault === "hang") await new Promise(() => {});
+  };
+  const store: SharedCache = {
+    idFor: (key) => createHash("sha256").update(`secret:${key}`).digest("hex"),
+    async get(id, leaseMs): Promise<SharedRead> {
+      log.push("get");
+      await gate();
+      const found = entries.get(id);
+      if (found !== undefined && found.until > Date.now())
+        return { entry: found.value as SharedEntry };
+      if ((leases.get(id) ?? 0) > Date.now()) return { lease: false };
+      leases.set(id, Date.now() + leaseMs);
+      return { lease: true };
+    },
+    async set(id, entry, ttlMs) {
+      log.push("set");
+      await gate();
+      entries.set(id, { value: structuredClone(entry), until: Date.now() + ttlMs });
+      leases.delete(id);
+    },
+    async delete(target: Invalidation) {
+      log.push("delete");
+      await gate();
+      for (const id of target.ids ?? []) {
+        entries.delete(id);
+        leases.delete(id);
+      }
+      for (const [id, { value }] of entries)
+        if (target.keyIds?.includes((value as SharedEntry).result.keyId ?? "")) entries.delete(id);
+    },
+    async publish(message) {
+      log.push("publish");
+      await gate();
+      for (const listener of listeners) queueMicrotask(() => listener.message(message));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    timeoutMs: 30,
+  };
+  return {
+    store,
+    entries,
+    log,
+    fault: (next: typeof fault) => {
+      fault = next;
+    },
+    reconnect: () => {
+      for (const listener of listeners) listener.reconnected();
+    },
+  };
+}
+
+const quietLogger = () => ({ warn: vi.fn(), error: vi.fn() });
+
+function instances(
+  count: number,
+  answer: Parameters<typeof fakeUnkey>[0],
+  store = memoryStore(),
+  logger = quietLogger(),
+) {
+  const unkey = fakeUnkey(answer);
+  const verifiers = Array.from({ length: count }, () =>
+    createVerifier({
+      rootKey: ROOT_KEY,
+      fetch: unkey.fetch,
+      sharedCache: store.store,
+      logger,
+      cache: { ttlMs: 5000 },
+    }),
+  );
+  return { unkey, verifiers, store, logger };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("sharedCache", () => {
+  it("answers an instance's miss from another instance's upstream answer", async () => {
+    const { unkey, verifiers } = instances(4, () => validAnswer({ permissions: ["docs.read"] }));
+    expect((await verifiers[0]?.verify(KEY))?.source).toBe("upstream");
+    await tick();
+    for (const verifier of verifiers.slice(1)) {
+      const result = await verifier.verify(KEY, { permissions: "docs.read" });
+      expect(result).toMatchObject({ valid: true, keyId: "key_1", source: "cache" });
+      expect(verifier.stats().sharedHits).toBe(1);
+      // Permission queries are evaluated locally against the shared entry too.
+      expect(await verifier.verify(KEY, { permissions: "docs.write" })).toMatchObject({
+        code: "INSUFFICIENT_PERMISSIONS",
+      });
+    }
+    expect(unkey.count).toBe(1);
+  });
+
+  it("makes one upstream call when instances miss together (the lease)", async () => {
+    const hold = deferred<Record<string, unknown>>();
+    const { unkey, verifiers } = instances(4, () => hold.promise);
+    const all = Promise.all(verifiers.map((verifier) => verifier.verify(KEY)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    hold.resolve(validAnswer());
+    const results = await all;
+    expect(results.every((result) => result.valid)).toBe(true);
+    expect(unkey.count).toBe(1);
+  });
+
+  it("shares refusals of unknown keys", async () => {
+    const { unkey, verifiers } = instances(3, () => NOT_FOUND_ANSWER);
+    for (const verifier of verifiers)
+      expect(await verifier.verify(KEY)).toMatchObject({ code: "NOT_FOUND" });
+    expect(unkey.count).toBe(1);
+  });
+
+  it("never shares a metered key (credits) nor a metered request", async () => {
+    const { unkey, verifiers, store } = instances(2, () => validAnswer({ credits: 10 }));
+    await verifiers[0]?.verify(KEY);
+    await verifiers[0]?.verify(KEY, { cost: 2 });
+    await tick();
+    expect(store.entries.size).toBe(0);
+    expect(store.log).not.toContain("set");
+    await verifiers[1]?.verify(KEY);
+    expect(unkey.count).toBe(3);
+  });
+
+  it("invalidateKeyId drops the key from every instance and from the store", async () => {
+    let enabled = true;
+    const { unkey, verifiers, store } = instances(3, () =>
+      enabled ? validAnswer() : { ...validAnswer(), valid: false, code: "DISABLED" },
+    );
+    for (const verifier of verifiers) await verifier.verify(KEY);
+    expect(unkey.count).toBe(1);
+    enabled = false;
+    await verifiers[2]?.invalidateKeyId("key_1");
+    await tick();
+    expect(store.entries.size).toBe(0);
+    for (const verifier of verifiers) expect(verifier.cached(KEY)).toBeUndefined();
+    expect(await verifiers[0]?.verify(KEY)).toMatchObject({ code: "DISABLED" });
+  });
+
+  it("invalidate(key) reaches every instance through the bus", async () => {
+    const { verifiers } = instances(2, () => validAnswer());
+    for (const verifier of verifiers) await verifier.verify(KEY);
+    expect(verifiers[1]?.cached(KEY)?.valid).toBe(true);
+    await verifiers[0]?.invalidate(KEY);
+    await tick();
+    expect(verifiers[1]?.cached(KEY)).toBeUndefined();
+  });
+
+  it("does not cache an answer to a call made before invalidateKeyId", async () => {
+    const hold = deferred<Record<string, unknown>>();
+    const { unkey, verifiers, store } = instances(2, () => hold.promise);
+    const pending = verifiers[0]?.verify(KEY);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await verifiers[1]?.invalidateKeyId("key_1");
+    hold.resolve(validAnswer());
+    expect((await pending)?.valid).toBe(true);
+    await tick();
+    expect(verifiers[0]?.cached(KEY)).toBeUndefined();
+    expect(store.entries.size).toBe(0);
+    expect(unkey.count).toBe(1);
+  });
+
+  it("frees the lease when an invalidated fill is not shared, so other instances do not wait on it", async () => {
+    const hold = deferred<Record<string, unknown>>();
+    let calls = 0;
+    const { verifiers } = instances(2, () => (++calls === 1 ? hold.promise : validAnswer()));
+    const pending = verifiers[0]?.verify(KEY);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await verifiers[0]?.invalidateKeyId("key_1");
+    hold.resolve(validAnswer());
+    await pending;
+    await tick();
+    const started = performance.now();
+    expect((await verifiers[1]?.verify(KEY))?.valid).toBe(true);
+    expect(performance.now() - started).toBeLessThan(500); // not the 2 s lease
+  });
+
+  it("flushes the in-process cache when the bus reconnects", async () => {
+    const { verifiers, store } = instances(1, () => validAnswer());
+    await verifiers[0]?.verify(KEY);
+    expect(verifiers[0]?.cached(KEY)?.valid).toBe(true);
+    store.reconnect();
+    expect(verifiers[0]?.cached(KEY)).toBeUndefined();
+  });
+
+  it.each(["reject", "hang"] as const)(
+    "a store that fails (%s) never fails a request nor slows it past its timeout, and is logged once",
+    async (fault) => {
+      const { unkey, verifiers, store, logger } = instances(1, () => validAnswer());
+      store.fault(fault);
+      const started = performance.now();
+      expect(await verifiers[0]?.verify(KEY)).toMatchObject({ valid: true, source: "upstream" });
+      expect(performance.now() - started).toBeLessThan(200);
+      await verifiers[0]?.invalidate(KEY);
+      expect(await verifiers[0]?.verify(KEY)).toMatchObject({ valid: true });
+      expect(unkey.count).toBe(2);
+      const warnings = logger.warn.mock.calls.map(([message]) => String(message));
+      expect(warnings.filter((m) => m.includes("sharedCache unavailable"))).toHaveLength(1);
+      expect(warnings.join("\n")).not.toContain(KEY);
+      expect(verifiers[0]?.stats().sharedErrors).toBeGreaterThan(0);
+    },
+  );
+
+  it("ignores and deletes an entry that is not a well-formed shareable entry", async () => {
+    const { unkey, verifiers, store } = instances(1, () => validAnswer());
+    const id = store.store.idFor(KEY);
+    store.entries.set(id, {
+      value: { kind: "valid", result: { valid: true, code: "VALID" }, freshUntil: 1 },
+      until: Date.now() + 5000,
+    });
+    expect(await verifiers[0]?.verify(KEY)).toMatchObject({ valid: true, source: "upstream" });
+    expect(unkey.count).toBe(1);
+    expect(store.log).toContain("delete");
+  });
+
+  it("refuses a sharedCache without its methods, or with cache: false", () => {
+    expect(() => createVerifier({ rootKey: ROOT_KEY, sharedCache: {} as SharedCache })).toThrow(
+      /sharedCache/,
+    );
+    expect(() =>
+      createVerifier({ rootKey: ROOT_KEY, cache: false, sharedCache: memoryStore().store }),
+    ).toThrow(/sharedCache/);
+  });
+});
+
+describe("invalidateKeyId without a shared cache", () => {
+  it("drops every entry about the key id", async () => {
+    const unkey = fakeUnkey(() => validAnswer());
+    const verifier = createVerifier({ rootKey: ROOT_KEY, fetch: unkey.fetch });
+    await verifier.verify(KEY);
+    await verifier.verify(`${KEY}x`);
+    expect(verifier.cached(KEY)?.valid).toBe(true);
+    await verifier.invalidateKeyId("key_1");
+    expect(verifier.cached(KEY)).toBeUndefined();
+    expect(verifier.cached(`${KEY}x`)).toBeUndefined();
+  });
+});

@@ -1,0 +1,6 @@
+export {
+  type InstrumentKeyguardOptions,
+  instrumentKeyguard,
+  type KeyguardInstrumentation,
+  type StatsSource,
+} from "./instrument";

@@ -1,0 +1,162 @@
+import { createVerifier } from "@keyguard/core";
+import { createGuard } from "@keyguard/core/adapter";
+import { type Emulator, startEmulator } from "@keyguard/emulator";
+import { context, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from "@opentelemetry/sdk-metrics";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { instrumentKeyguard } from "../src/index";
+
+// The real OpenTelemetry SDK with in-memory exporters; the real core against the emulator.
+let emulator: Emulator;
+let key: string;
+const contextManager = new AsyncLocalStorageContextManager().enable();
+context.setGlobalContextManager(contextManager);
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  const { apiId } = await emulator.call<{ apiId: string }>("apis.createApi", { name: "otel" });
+  ({ key } = await emulator.call<{ key: string }>("keys.createKey", { apiId, name: "otel" }));
+});
+afterAll(() => emulator?.stop());
+
+function sdk() {
+  const spans = new InMemorySpanExporter();
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(spans)],
+  });
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const metricsNow = async () => {
+    const collected = await reader.collect();
+    return collected.resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+  };
+  return { spans, tracerProvider, meterProvider, metricsNow };
+}
+
+let disable: (() => void) | undefined;
+afterEach(() => {
+  disable?.();
+  disable = undefined;
+});
+
+describe("instrumentKeyguard with the real OpenTelemetry SDK", () => {
+  it("a client span per upstream call, a child of the active span, with HTTP attributes", async () => {
+    const { spans, tracerProvider, meterProvider } = sdk();
+    ({ disable } = instrumentKeyguard({ tracerProvider, meterProvider }));
+    const verifier = createVerifier({ rootKey: emulator.rootKey, baseUrl: emulator.url });
+    const parent = tracerProvider.getTracer("app").startSpan("GET /docs");
+    await context.with(trace.setSpan(context.active(), parent), () => verifier.verify(key));
+    await verifier.verify(key); // served from the cache: no upstream span
+    parent.end();
+    const upstream = spans.getFinishedSpans().filter((span) => span.name === "POST");
+    expect(upstream).toHaveLength(1);
+    const [span] = upstream;
+    expect(span?.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+    expect(span?.attributes).toMatchObject({
+      "http.request.method": "POST",
+      "url.full": `${emulator.url}/v2/keys.verifyKey`,
+      "server.address": "127.0.0.1",
+      "http.response.status_code": 200,
+      "keyguard.code": "VALID",
+    });
+    expect(JSON.stringify(span?.attributes)).not.toContain(key);
+  });
+
+  it("an upstream failure is an error span with the VerifierError's code and status", async () => {
+    const { spans, tracerProvider, meterProvider } = sdk();
+    ({ disable } = instrumentKeyguard({ tracerProvider, meterProvider }));
+    emulator.setFault({ status: 503 });
+    try {
+      const verifier = createVerifier({
+        rootKey: emulator.rootKey,
+        baseUrl: emulator.url,
+        logger: { warn() {}, error() {} },
+      });
+      await expect(verifier.verify(key)).rejects.toThrow();
+    } finally {
+      emulator.setFault(null);
+    }
+    const [span] = spans.getFinishedSpans();
+    expect(span?.status.code).toBe(2); // SpanStatusCode.ERROR
+    expect(span?.attributes).toMatchObject({
+      "error.type": "VERIFIER_UNAVAILABLE",
+      "http.response.status_code": 503,
+    });
+  });
+
+  it("counts decisions by code, source and outcome, cache hits and misses, size and duration", async () => {
+    const { tracerProvider, meterProvider, metricsNow } = sdk();
+    const guard = createGuard({ rootKey: emulator.rootKey, baseUrl: emulator.url });
+    ({ disable } = instrumentKeyguard({
+      tracerProvider,
+      meterProvider,
+      verifiers: [guard.verifier],
+    }));
+    const headers = { authorization: `Bearer ${key}` };
+    await guard.check({ headers });
+    await guard.check({ headers });
+    await guard.check({ headers: {} });
+    const collected = await metricsNow();
+    const byName = (name: string) => collected.find((m) => m.descriptor.name === name);
+    const points = (name: string) =>
+      (byName(name)?.dataPoints ?? []).map((p) => ({ attributes: p.attributes, value: p.value }));
+    expect(points("keyguard.decisions")).toEqual(
+      expect.arrayContaining([
+        {
+          attributes: {
+            "keyguard.code": "VALID",
+            "keyguard.source": "unkey",
+            "keyguard.allowed": true,
+          },
+          value: 1,
+        },
+        {
+          attributes: {
+            "keyguard.code": "VALID",
+            "keyguard.source": "cache",
+            "keyguard.allowed": true,
+          },
+          value: 1,
+        },
+        {
+          attributes: {
+            "keyguard.code": "MISSING_KEY",
+            "keyguard.source": "local",
+            "keyguard.allowed": false,
+          },
+          value: 1,
+        },
+      ]),
+    );
+    expect(points("keyguard.cache.hits")[0]?.value).toBe(1);
+    expect(points("keyguard.cache.misses")[0]?.value).toBe(1);
+    expect(points("keyguard.cache.size")[0]?.value).toBe(1);
+    const histogram = byName("keyguard.unkey.duration")?.dataPoints[0]?.value as { count: number };
+    expect(histogram.count).toBe(1);
+  });
+
+  it("disable() stops every report", async () => {
+    const { spans, tracerProvider, meterProvider } = sdk();
+    const instrumentation = instrumentKeyguard({ tracerProvider, meterProvider });
+    instrumentation.disable();
+    const verifier = createVerifier({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      cache: false,
+    });
+    await verifier.verify(key);
+    expect(spans.getFinishedSpans()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,1 @@
+export { type RedisCache, type RedisCacheOptions, redisCache } from "./redis-cache";

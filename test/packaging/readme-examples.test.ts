@@ -1,0 +1,222 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packedTarballs } from "./pack-all";
+import { PUBLISHED, ROOT } from "./published";
+
+const run = promisify(execFile);
+
+/**
+ * What a stranger does with a README: install the packed tarballs into a new
+ * npm project (NestJS 12 for the Nest examples), copy each ```ts block into a
+ * file of its own, and compile it with the strictest TypeScript settings. Every
+ * block must compile as written: placeholders are declared in the block,
+ * imports are complete. A block that is a fragment on purpose is skipped only
+ * when the line right before it is `<!-- not compiled: reason -->`; skipped
+ * blocks are listed in the output.
+ */
+const READMES = ["README.md", ...PUBLISHED.map((pkg) => `${pkg.dir}/README.md`)];
+
+const SKIP = /^<!--\s*not compiled:\s*(.+?)\s*-->$/;
+
+interface Block {
+  readme: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  code: string;
+  /** The file the block is written to, relative to the consumer project. */
+  file: string;
+  nest: boolean;
+}
+
+interface Skipped {
+  readme: string;
+  line: number;
+  reason: string;
+}
+
+function extract(readme: string): { blocks: Block[]; skipped: Skipped[] } {
+  const lines = readFileSync(join(ROOT, readme), "utf8").split("\n");
+  const blocks: Block[] = [];
+  const skipped: Skipped[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^(`{3,})(\S*)/.exec(lines[i] ?? "");
+    if (!fence) continue;
+    const [, ticks = "```", lang = ""] = fence;
+    const start = i;
+    let end = i + 1;
+    while (end < lines.length && lines[end]?.trimEnd() !== ticks) end++;
+    i = end;
+    if (lang !== "ts" && lang !== "typescript") continue;
+    let before = start - 1;
+    while (before >= 0 && lines[before]?.trim() === "") before--;
+    const reason = SKIP.exec(lines[before]?.trim() ?? "")?.[1];
+    if (reason !== undefined) {
+      skipped.push({ readme, line: start + 1, reason });
+      continue;
+    }
+    const code = lines.slice(start + 1, end).join("\n");
+    const name = readme.replace(/\/?README\.md$/, "").replace(/\//g, "-") || "root";
+    blocks.push({
+      readme,
+      line: start + 1,
+      code,
+      file: `examples/${name}-L${start + 1}.ts`,
+      nest: /from "@(?:keyguard\/nestjs|nestjs\/[^"]+)"/.test(code),
+    });
+  }
+  return { blocks, skipped };
+}
+
+const extracted = READMES.map(extract);
+const blocks = extracted.flatMap((e) => e.blocks);
+const skipped = extracted.flatMap((e) => e.skipped);
+
+/**
+ * The strictest settings a user might build with. NodeNext rather than Bundler:
+ * it is what Node itself does (ESM here, `"type": "module"`), so it also checks
+ * that each package's `exports` resolve to types under the `import` condition,
+ * and it is the stricter of the two (no extensionless relative imports, no
+ * `exports`-less fallbacks). `lib` has DOM for `Response`/`fetch` in the
+ * framework-neutral examples; `types: ["node"]` for `process.env`.
+ * Not set: `noUnusedLocals`/`noUnusedParameters` (examples show signatures whose
+ * parameters a reader fills in) and `noPropertyAccessFromIndexSignature`
+ * (a style rule: it would make `meta.plan` read `meta["plan"]`).
+ */
+const BASE = {
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  noImplicitOverride: true,
+  noImplicitReturns: true,
+  noFallthroughCasesInSwitch: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  moduleDetection: "force",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  target: "ES2023",
+  lib: ["ES2023", "DOM", "DOM.Iterable"],
+  types: ["node"],
+  skipLibCheck: false,
+  noEmit: true,
+};
+
+let workdir: string;
+let project: string;
+/** Compile errors, as "README:line:col message", by README. */
+const errors = new Map<string, string[]>();
+
+function manifest(tarballs: Record<string, string>) {
+  const files = Object.fromEntries(
+    Object.entries(tarballs).map(([name, path]) => [name, `file:${path}`]),
+  );
+  return {
+    name: "keyguard-readme-examples",
+    private: true,
+    type: "module",
+    dependencies: {
+      ...files,
+      express: "^5.1.0",
+      hono: "^4.10.0",
+      fastify: "^5.6.1",
+      "@nestjs/common": "^12.0.0",
+      "@nestjs/core": "^12.0.0",
+      "reflect-metadata": "^0.2.2",
+      rxjs: "^7.8.2",
+      // The emulator README's quick start verifies a key with Unkey's SDK.
+      "@unkey/api": "^2.1.0",
+      // The Fastify README's OpenAPI section; the otel README's Prometheus section.
+      "@fastify/swagger": "^9.9.3",
+      "@opentelemetry/api": "~1.9.0",
+      // Exactly the sdk-metrics the exporter depends on, so their classes are one copy.
+      "@opentelemetry/sdk-metrics": "2.12.0",
+      "@opentelemetry/exporter-prometheus": "0.223.0",
+    },
+    devDependencies: {
+      "@types/express": "^5.0.3",
+      "@types/node": "^22.0.0",
+      // TypeScript 7 changed defaults; 5.9 is what the packages are built with.
+      typescript: "~5.9.3",
+    },
+    overrides: { "@keyguard/core": files["@keyguard/core"] },
+  };
+}
+
+/** Runs tsc on one tsconfig and files each error under the README line it comes from. */
+async function compile(config: string): Promise<void> {
+  const byFile = new Map(blocks.map((b) => [b.file, b]));
+  const result = await run(
+    "node",
+    ["node_modules/typescript/bin/tsc", "-p", config, "--pretty", "false"],
+    { cwd: project, timeout: 200_000, maxBuffer: 16 * 1024 * 1024 },
+  ).catch((error: { stdout?: string; stderr?: string }) => error);
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  // Continuation lines (indented) belong to the error before them.
+  for (const entry of output.split(/\n(?=\S)/)) {
+    if (entry.trim() === "") continue;
+    const at = /^(examples\/[^(]+)\((\d+),(\d+)\): (.*)$/s.exec(entry.trim());
+    const block = at?.[1] === undefined ? undefined : byFile.get(at[1]);
+    const readme = block?.readme ?? "(outside a README block)";
+    const message =
+      block && at
+        ? `${block.readme}:${block.line + Number(at[2])}:${at[3]} ${at[4]}`
+        : `${config}: ${entry.trim()}`;
+    errors.set(readme, [...(errors.get(readme) ?? []), message]);
+  }
+}
+
+beforeAll(async () => {
+  workdir = await mkdtemp(join(tmpdir(), "keyguard-readme-examples-"));
+  project = join(workdir, "app");
+  await mkdir(join(project, "examples"), { recursive: true });
+  await writeFile(
+    join(project, "package.json"),
+    JSON.stringify(manifest(packedTarballs()), null, 2),
+  );
+  for (const block of blocks) await writeFile(join(project, block.file), `${block.code}\n`);
+  const configs = {
+    "tsconfig.json": {
+      compilerOptions: BASE,
+      files: blocks.filter((b) => !b.nest).map((b) => b.file),
+    },
+    "tsconfig.nest.json": {
+      compilerOptions: { ...BASE, experimentalDecorators: true, emitDecoratorMetadata: true },
+      files: blocks.filter((b) => b.nest).map((b) => b.file),
+    },
+  };
+  for (const [name, config] of Object.entries(configs))
+    await writeFile(join(project, name), JSON.stringify(config, null, 2));
+
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+    cwd: project,
+    timeout: 200_000,
+  });
+  await Promise.all(Object.keys(configs).map(compile));
+
+  const list = skipped.map((s) => `  ${s.readme}:${s.line}  ${s.reason}`).join("\n");
+  console.info(
+    `README examples: ${blocks.length} ts blocks compiled (${blocks.filter((b) => b.nest).length} as Nest), ${skipped.length} skipped${skipped.length ? `:\n${list}` : ""}`,
+  );
+});
+afterAll(async () => {
+  if (workdir) await rm(workdir, { recursive: true, force: true });
+});
+
+describe("README examples compile under strict TypeScript against the packed tarballs", () => {
+  it.each(READMES)("%s", (readme) => {
+    expect(
+      extracted[READMES.indexOf(readme)]?.blocks.length ?? 0,
+      `${readme}: no ts block`,
+    ).toBeGreaterThan(0);
+    expect(errors.get(readme) ?? []).toEqual([]);
+  });
+
+  it("compiles nothing outside a README block with errors (tsconfig, typings)", () => {
+    expect(errors.get("(outside a README block)") ?? []).toEqual([]);
+  });
+});
