@@ -1,1 +1,2 @@
+export { configErrorOf } from "./config-error";
 export { type FakeKey, fakeUnkey, type VerifyBody } from "./fake-unkey";

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authorize, createGuard } from "../src/adapter";
 import { fromFailure } from "../src/decision";
 import { extractKey } from "../src/extract-key";
-import { and, createVerifier, KeyguardConfigError, VerifierError } from "../src/index";
+import { and, createVerifier, VerifierError } from "../src/index";
+import { configError } from "./config-error";
 import { deferred, fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY, validAnswer } from "./fake-unkey";
 
 // Regression tests for issue 12 (hardening), one `describe` per item of the issue.
@@ -20,16 +21,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-function configError(build: () => unknown): KeyguardConfigError {
-  try {
-    build();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyguardConfigError);
-    return error as KeyguardConfigError;
-  }
-  throw new Error("expected a KeyguardConfigError");
-}
 
 describe("4. numeric options are whole numbers within bounds", () => {
   const base = { rootKey: ROOT_KEY };

@@ -1,27 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createGuard } from "../src/adapter";
-import {
-  createVerifier,
-  KeyguardConfigError,
-  PermissionQuerySyntaxError,
-  type VerifierOptions,
-} from "../src/index";
+import { createVerifier, PermissionQuerySyntaxError, type VerifierOptions } from "../src/index";
 import { VERIFIER_DEFAULTS } from "../src/options";
+import { configError } from "./config-error";
 import { fakeUnkey, ROOT_KEY, validAnswer } from "./fake-unkey";
 
 afterEach(() => {
   vi.unstubAllEnvs();
 });
-
-function configError(create: () => unknown): KeyguardConfigError {
-  try {
-    create();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyguardConfigError);
-    return error as KeyguardConfigError;
-  }
-  throw new Error("expected a KeyguardConfigError");
-}
 
 const fetchStub = fakeUnkey(() => validAnswer()).fetch;
 

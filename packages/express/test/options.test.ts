@@ -1,17 +1,6 @@
-import { KeyguardConfigError } from "@keyguard/core";
+import { configErrorOf } from "@keyguard/test-support";
 import { describe, expect, it } from "vitest";
 import { requirePermissions, type UnkeyExpressOptions, unkey } from "../src/index";
-
-/** The error a start-up call throws, to read its option and message. */
-function thrownBy(create: () => unknown): KeyguardConfigError {
-  try {
-    create();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyguardConfigError);
-    return error as KeyguardConfigError;
-  }
-  throw new Error("expected a KeyguardConfigError");
-}
 
 describe("unknown option names are refused at start-up, with the nearest valid one", () => {
   it.each([
@@ -22,21 +11,21 @@ describe("unknown option names are refused at start-up, with the nearest valid o
     ["permission", "permissions"],
   ])("unkey({ %s }) names it and suggests %s", (typo, meant) => {
     const options = { rootKey: "unkey_root_test", [typo]: () => true } as UnkeyExpressOptions;
-    const error = thrownBy(() => unkey(options));
+    const error = configErrorOf(() => unkey(options));
     expect(error.option).toBe(typo);
     expect(error.message).toContain(`did you mean \`${meant}\`?`);
   });
 
   it("requirePermissions(query, { onDenid }) names it and suggests onDenied", () => {
     const options = { onDenid: () => undefined } as never;
-    const error = thrownBy(() => requirePermissions("docs.read", options));
+    const error = configErrorOf(() => requirePermissions("docs.read", options));
     expect(error.option).toBe("onDenid");
     expect(error.message).toContain("did you mean `onDenied`?");
   });
 
   it("a per-route unkey({ verifier, cots }) names it and suggests cost", () => {
     const auth = unkey({ rootKey: "unkey_root_test" });
-    const error = thrownBy(() => unkey({ verifier: auth.verifier, cots: 1 } as never));
+    const error = configErrorOf(() => unkey({ verifier: auth.verifier, cots: 1 } as never));
     expect(error.option).toBe("cots");
     expect(error.message).toContain("did you mean `cost`?");
   });

@@ -1,5 +1,4 @@
-import { KeyguardConfigError } from "@keyguard/core";
-import { fakeUnkey } from "@keyguard/test-support";
+import { configErrorOf, fakeUnkey } from "@keyguard/test-support";
 import { type Context, Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { requirePermissions, type UnkeyHonoOptions, unkey } from "../src/index";
@@ -83,16 +82,6 @@ describe("hooks", () => {
 });
 
 describe("unknown option names are refused at start-up, with the nearest valid one", () => {
-  function thrownBy(create: () => unknown): KeyguardConfigError {
-    try {
-      create();
-    } catch (error) {
-      expect(error).toBeInstanceOf(KeyguardConfigError);
-      return error as KeyguardConfigError;
-    }
-    throw new Error("expected a KeyguardConfigError");
-  }
-
   it.each([
     ["onDenid", "onDenied"],
     ["skipp", "skip"],
@@ -100,13 +89,13 @@ describe("unknown option names are refused at start-up, with the nearest valid o
     ["onErorr", "onError"],
   ])("unkey({ %s }) names it and suggests %s", (typo, meant) => {
     const options = { rootKey: "unkey_root_test", [typo]: () => true } as UnkeyHonoOptions;
-    const error = thrownBy(() => unkey(options));
+    const error = configErrorOf(() => unkey(options));
     expect(error.option).toBe(typo);
     expect(error.message).toContain(`did you mean \`${meant}\`?`);
   });
 
   it("requirePermissions(query, { onDenid }) names it and suggests onDenied", () => {
-    const error = thrownBy(() => requirePermissions("docs.read", { onDenid: fail } as never));
+    const error = configErrorOf(() => requirePermissions("docs.read", { onDenid: fail } as never));
     expect(error.option).toBe("onDenid");
     expect(error.message).toContain("did you mean `onDenied`?");
   });

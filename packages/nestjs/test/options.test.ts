@@ -1,32 +1,21 @@
+import { configErrorOf } from "@keyguard/test-support";
 import "reflect-metadata";
-import { KeyguardConfigError } from "@keyguard/core";
 import { Controller, Get } from "@nestjs/common";
 import { describe, expect, it } from "vitest";
 import { Public, RequirePermissions, UnkeyModule, UnkeyRoute } from "../src/index";
 import { MiscController, startApp } from "./app";
 
-/** The error a start-up call throws, to read its option and message. */
-function thrownBy(create: () => unknown): KeyguardConfigError {
-  try {
-    create();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyguardConfigError);
-    return error as KeyguardConfigError;
-  }
-  throw new Error("expected a KeyguardConfigError");
-}
-
 describe("unknown option names are refused at start-up, with the nearest valid one", () => {
   it("UnkeyModule.forRoot({ exceptionFiltr }) names it and suggests exceptionFilter", () => {
     const options = { rootKey: "unkey_root_test", exceptionFiltr: false } as never;
-    const error = thrownBy(() => UnkeyModule.forRoot(options));
+    const error = configErrorOf(() => UnkeyModule.forRoot(options));
     expect(error.option).toBe("exceptionFiltr");
     expect(error.message).toContain("did you mean `exceptionFilter`?");
   });
 
   it("UnkeyModule.forRootAsync({ useFactry }) names it and suggests useFactory", () => {
     const options = { useFactry: () => ({}), useFactory: () => ({}) } as never;
-    const error = thrownBy(() => UnkeyModule.forRootAsync(options));
+    const error = configErrorOf(() => UnkeyModule.forRootAsync(options));
     expect(error.option).toBe("useFactry");
     expect(error.message).toContain("did you mean `useFactory`?");
   });
@@ -47,7 +36,7 @@ describe("unknown option names are refused at start-up, with the nearest valid o
   });
 
   it("@UnkeyRoute({ cots }) names the handler and the option and suggests cost", () => {
-    const error = thrownBy(() => {
+    const error = configErrorOf(() => {
       class Priced {
         @UnkeyRoute({ cots: 1 } as never)
         run() {}
@@ -61,7 +50,7 @@ describe("unknown option names are refused at start-up, with the nearest valid o
 
 describe("@Public() beside a requirement on the same class or method", () => {
   it("is refused at start-up, naming the handler", () => {
-    const error = thrownBy(() => {
+    const error = configErrorOf(() => {
       @Controller()
       class Mixed {
         @Get()
