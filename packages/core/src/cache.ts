@@ -88,6 +88,12 @@ export interface SharedEntry {
   readonly result: VerifyResult;
   readonly freshUntil: number;
   readonly staleUntil: number;
+  /**
+   * When the upstream call behind this answer started (Unix ms): an instance
+   * that has heard of a revocation since then refuses the entry, so an answer
+   * that raced an `invalidateKeyId` (written after its DEL) is never served.
+   */
+  readonly askedAt: number;
 }
 
 /**
@@ -95,10 +101,10 @@ export interface SharedEntry {
  * keys (every request reaches Unkey) and `RATE_LIMITED` (a limit's state is
  * Unkey's to keep); `undefined` when nothing may be shared.
  */
-export function sharedEntryOf(entry: CacheEntry): SharedEntry | undefined {
+export function sharedEntryOf(entry: CacheEntry, askedAt: number): SharedEntry | undefined {
   const { kind, result, freshUntil, staleUntil } = entry;
   if (kind === "valid" || (kind === "negative" && NEGATIVE_CODES.has(result.code)))
-    return { kind, result, freshUntil, staleUntil };
+    return { kind, result, freshUntil, staleUntil, askedAt };
   return undefined;
 }
 
@@ -110,11 +116,15 @@ const isStringArray = (value: unknown): value is string[] =>
  * a well-formed, fresh entry of a kind that may be shared (a store is not
  * trusted to hold only what was written to it).
  */
-export function entryFromShared(shared: unknown, now: number): CacheEntry | undefined {
+export function entryFromShared(
+  shared: unknown,
+  now: number,
+): { entry: CacheEntry; askedAt: number } | undefined {
   if (typeof shared !== "object" || shared === null) return undefined;
-  const { kind, result, freshUntil, staleUntil } = shared as Record<string, unknown>;
+  const { kind, result, freshUntil, staleUntil, askedAt } = shared as Record<string, unknown>;
   if (kind !== "valid" && kind !== "negative") return undefined;
   if (typeof freshUntil !== "number" || typeof staleUntil !== "number") return undefined;
+  if (typeof askedAt !== "number" || !(askedAt <= freshUntil)) return undefined;
   if (!(freshUntil > now) || staleUntil < freshUntil) return undefined;
   if (typeof result !== "object" || result === null) return undefined;
   const r = result as Record<string, unknown>;
@@ -128,7 +138,7 @@ export function entryFromShared(shared: unknown, now: number): CacheEntry | unde
     (Array.isArray(r.ratelimits) && r.ratelimits.some((l) => l?.autoApply))
   )
     return undefined;
-  return entry(kind, result as VerifyResult, freshUntil, staleUntil);
+  return { entry: entry(kind, result as VerifyResult, freshUntil, staleUntil), askedAt };
 }
 
 /**

@@ -60,8 +60,10 @@ export interface SharedCache {
 export const SHARED_TIMEOUT_MS = 50;
 /** After a failure, the store is left alone this long (requests go straight to Unkey). */
 const RETRY_AFTER_MS = 1000;
-/** How often an instance waiting on another's lease looks for the entry. */
+/** How soon an instance waiting on another's lease first looks again (then doubling). */
 const POLL_MS = 5;
+/** The longest pause between two looks at a leased entry. */
+const MAX_POLL_MS = 50;
 /** Invalidations are off the request path: they get longer than a read to reach the store. */
 const INVALIDATION_TIMEOUT_MS = 2000;
 
@@ -118,28 +120,38 @@ export class SharedTier {
    * another instance holds the lease to fill it; `undefined` when this caller
    * must ask Unkey (no entry, the lease taken, or the store unavailable).
    */
-  async find(id: string, waitMs: number): Promise<CacheEntry | undefined> {
+  async find(
+    id: string,
+    waitMs: number,
+  ): Promise<{ entry: CacheEntry; askedAt: number } | undefined> {
     const deadline = Date.now() + waitMs;
-    for (;;) {
+    for (let pause = POLL_MS; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
       if (Date.now() < this.#downUntil) return undefined;
       const read = await this.#call(() => this.#store.get(id, waitMs));
       if (read === FAILED) return undefined;
       if (read.entry !== undefined) {
-        const entry = entryFromShared(read.entry, Date.now());
-        if (entry !== undefined) return entry;
+        const found = entryFromShared(read.entry, Date.now());
+        if (found !== undefined) return found;
         // Unreadable (or from a clock far ahead): ignored and deleted.
-        this.#fireAndForget(() => this.#store.delete({ ids: [id] }));
+        this.forget(id);
         return undefined;
       }
-      if (read.lease || Date.now() + POLL_MS >= deadline) return undefined;
-      await sleep(POLL_MS);
+      if (read.lease || Date.now() + pause >= deadline) return undefined;
+      await sleep(pause);
     }
   }
 
+  /** Deletes a shared entry (and its lease) that must not be served, in the background. */
+  forget(id: string): void {
+    this.#fireAndForget(() => this.#store.delete({ ids: [id] }));
+  }
+
   /** Shares what L1 keeps (never a metered entry); anything else removes the shared entry. */
-  write(id: string, entry: CacheEntry | undefined): void {
-    if (Date.now() < this.#downUntil) return;
-    const shared = entry === undefined ? undefined : sharedEntryOf(entry);
+  write(id: string, entry: CacheEntry | undefined, askedAt: number): void {
+    // While the store is paused, only the delete is tried: it frees a lease other
+    // instances wait on, and can never share anything stale.
+    const paused = Date.now() < this.#downUntil;
+    const shared = entry === undefined || paused ? undefined : sharedEntryOf(entry, askedAt);
     const ttlMs = shared === undefined ? 0 : Math.floor(shared.freshUntil - Date.now());
     if (shared !== undefined && ttlMs > 0)
       this.#fireAndForget(() => this.#store.set(id, shared, ttlMs));

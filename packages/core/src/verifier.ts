@@ -166,11 +166,17 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     return entry;
   }
 
+  // Remembered at least as long as a shared entry can live, so none outlives its revocation.
+  const revokedMemoryMs = Math.max(
+    REVOKED_MEMORY_MS,
+    policy === undefined ? 0 : policy.ttlMs + policy.staleIfErrorMs,
+  );
+
   function markRevoked(name: string, now: number): void {
     revoked.delete(name); // re-inserted last: the map stays in time order
     revoked.set(name, now);
     for (const [old, at] of revoked) {
-      if (now - at < REVOKED_MEMORY_MS) break;
+      if (now - at < revokedMemoryMs) break;
       revoked.delete(old);
     }
   }
@@ -369,8 +375,18 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     const id = tier.idFor(key);
     filling.set(id, hash);
     try {
-      const found = await tier.find(id, resolved.timeoutMs);
-      if (found !== undefined && attached() && !revokedSince(startedAt, id, found.result.keyId)) {
+      const shared = await tier.find(id, resolved.timeoutMs);
+      const found = shared?.entry;
+      // An entry whose upstream call started before a revocation heard here (it raced the
+      // invalidation's DEL) is refused and deleted, whoever wrote it.
+      const stale = shared !== undefined && revokedSince(shared.askedAt, id, found?.result.keyId);
+      if (stale) tier.forget(id);
+      if (
+        found !== undefined &&
+        !stale &&
+        attached() &&
+        !revokedSince(startedAt, id, found.result.keyId)
+      ) {
         counters.sharedHits++;
         cache?.set(hash, found, id);
         return { result: found.result, entry: found };
@@ -384,7 +400,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         return { result, entry };
       } finally {
         // Always written or deleted, which also frees the lease: instances waiting on it go on at once.
-        tier.write(id, entry);
+        tier.write(id, entry, startedAt);
       }
     } finally {
       if (filling.get(id) === hash) filling.delete(id);

@@ -261,3 +261,47 @@ describe("invalidateKeyId without a shared cache", () => {
     expect(verifier.cached(`${KEY}x`)).toBeUndefined();
   });
 });
+
+describe("a lease is freed even while the store is paused (attacker review)", () => {
+  it("after a failed read pauses the store, the writer still deletes (frees) the lease", async () => {
+    const { SharedTier } = await import("../src/shared-cache");
+    const calls: string[] = [];
+    let failNext = true;
+    const store: SharedCache = {
+      idFor: (key) => `id:${key}`,
+      async get() {
+        if (failNext) {
+          failNext = false;
+          throw new Error("stalled");
+        }
+        return { lease: true };
+      },
+      async set(id) {
+        calls.push(`set ${id}`);
+      },
+      async delete(target) {
+        calls.push(`delete ${target.ids?.join(",")}`);
+      },
+      async publish() {},
+      subscribe: () => () => {},
+    };
+    const tier = new SharedTier(store, { warn() {}, error() {} });
+    expect(await tier.find("id:other", 10)).toBeUndefined(); // fails: the store is paused 1 s
+    const entry = {
+      kind: "valid" as const,
+      result: {
+        valid: true,
+        code: "VALID" as const,
+        keyId: "k",
+        roles: [],
+        permissions: [],
+        source: "cache" as const,
+      },
+      granted: new Set<string>(),
+      freshUntil: Date.now() + 5000,
+      staleUntil: Date.now() + 5000,
+    };
+    tier.write("id:held", entry, Date.now());
+    await vi.waitFor(() => expect(calls).toEqual(["delete id:held"]));
+  });
+});

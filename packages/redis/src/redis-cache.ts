@@ -116,15 +116,30 @@ export function redisCache(options: RedisCacheOptions): RedisCache {
 
   const listeners = new Set<SharedCacheListener>();
   let subscriber: Redis | undefined;
+  let markSubscribed!: () => void;
+  // `ready()` waits for the first acknowledged subscription, so that nothing a caller
+  // caches after it is flushed by that first acknowledgement.
+  const subscribed = new Promise<void>((resolve) => {
+    markSubscribed = resolve;
+  });
 
   function listen(): Redis {
-    const sub = redis.duplicate({ enableOfflineQueue: true, autoResubscribe: true });
+    // Retried for as long as it takes: a SUBSCRIBE dropped while Redis was away would
+    // leave this instance deaf to every invalidation, with nothing to say so.
+    const sub = redis.duplicate({
+      enableOfflineQueue: true,
+      autoResubscribe: true,
+      maxRetriesPerRequest: null,
+    });
     sub.on("error", ignore);
-    let connected = false;
+    // (Re)subscribe on every connection. Each acknowledged subscription flushes every L1:
+    // messages published while this instance was not listening (a reconnect, or Redis
+    // coming up after this instance) are lost, so nothing cached before may be trusted.
     sub.on("ready", () => {
-      // Messages published while this connection was away are lost: every L1 flushes.
-      if (connected) for (const listener of listeners) listener.reconnected();
-      connected = true;
+      sub.subscribe(channel).then(() => {
+        for (const listener of listeners) listener.reconnected();
+        markSubscribed();
+      }, ignore);
     });
     sub.on("message", (_channel: string, message: string) => {
       const text = open(keys.seal, message, busContext);
@@ -137,7 +152,6 @@ export function redisCache(options: RedisCacheOptions): RedisCache {
       }
       for (const listener of listeners) listener.message(invalidation);
     });
-    void sub.subscribe(channel).catch(ignore);
     return sub;
   }
 
@@ -150,7 +164,7 @@ export function redisCache(options: RedisCacheOptions): RedisCache {
         | string
         | number;
       if (typeof found === "number") return { lease: found === 1 };
-      const text = open(keys.seal, found, id);
+      const text = open(keys.seal, found, entryKey(id));
       let entry: SharedEntry | undefined;
       try {
         entry = text === undefined ? undefined : (JSON.parse(text) as SharedEntry);
@@ -166,7 +180,9 @@ export function redisCache(options: RedisCacheOptions): RedisCache {
     async set(id, entry, ttlMs) {
       const multi = redis
         .multi()
-        .set(entryKey(id), seal(keys.seal, JSON.stringify(entry), id), "PX", ttlMs)
+        // Sealed for its Redis key (prefix and id): an entry copied to another app's prefix, or
+        // to another id, does not open.
+        .set(entryKey(id), seal(keys.seal, JSON.stringify(entry), entryKey(id)), "PX", ttlMs)
         .del(leaseKey(id));
       const keyId = entry.result.keyId;
       if (keyId !== undefined)
@@ -194,7 +210,7 @@ export function redisCache(options: RedisCacheOptions): RedisCache {
 
     async ready() {
       subscriber ??= listen();
-      await Promise.all([once(redis), once(subscriber)]);
+      await Promise.all([once(redis), subscribed]);
     },
 
     async close() {

@@ -39,6 +39,7 @@ const entry = (extra: Partial<SharedEntry["result"]> = {}): SharedEntry => ({
   },
   freshUntil: Date.now() + 5000,
   staleUntil: Date.now() + 5000,
+  askedAt: Date.now(),
 });
 
 /** A fetch answering every verifyKey with a valid key, counting calls. */
@@ -155,5 +156,87 @@ describe("redisCache on a real redis-server", () => {
     expect(warnings.join("\n")).not.toContain(KEY);
     expect(warnings.filter((w) => w.includes("unavailable"))).toHaveLength(1);
     await own.stop();
+  });
+
+  it("an instance started while Redis is down hears invalidations once Redis is up (attacker review)", async () => {
+    const own = await startRedis();
+    await own.kill("SIGKILL");
+    const late = redisCache({ url: own.url, secret: SECRET });
+    caches.push(late);
+    const unkey = fakeUnkey();
+    const quiet = { warn() {}, error() {} };
+    const a = createVerifier({
+      rootKey: "root",
+      fetch: unkey.fetch,
+      sharedCache: late,
+      logger: quiet,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await own.restart();
+    await late.ready();
+    const early = redisCache({ url: own.url, secret: SECRET });
+    caches.push(early);
+    await early.ready();
+    const b = createVerifier({
+      rootKey: "root",
+      fetch: unkey.fetch,
+      sharedCache: early,
+      logger: quiet,
+    });
+    const key = `${KEY}-late`;
+    await expect.poll(async () => (await a.verify(key)).valid, { timeout: 5000 }).toBe(true);
+    await expect.poll(() => a.cached(key)?.valid, { timeout: 5000 }).toBe(true);
+    await b.invalidateKeyId("key_abc");
+    await expect.poll(() => a.cached(key), { timeout: 2000 }).toBeUndefined();
+    await own.stop();
+  });
+
+  it("an entry copied to another app's prefix does not open there (attacker review)", async () => {
+    const x = await open({ prefix: "appx:" });
+    const y = await open({ prefix: "appy:" });
+    const id = x.idFor(`${KEY}-prefix`);
+    await x.set(id, entry(), 5000);
+    const sealed = await server.command("GET", `appx:e:${id}`);
+    await server.command("SET", `appy:e:${id}`, sealed.trim().replace(/^\$\d+\s*/, ""));
+    const read = await y.get(id, 100);
+    expect(read.entry).toBeUndefined();
+  });
+
+  it("an answer that raced invalidateKeyId's delete is never served from Redis (attacker review)", async () => {
+    let revoked = false;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answer = () =>
+      Response.json({
+        meta: { requestId: "r" },
+        data: revoked
+          ? { valid: false, code: "DISABLED", keyId: "key_race", roles: [], permissions: [] }
+          : { valid: true, code: "VALID", keyId: "key_race", roles: [], permissions: [] },
+      });
+    const slow = (async () => {
+      const response = answer(); // answered before the revocation, delivered after it
+      await gate;
+      return response;
+    }) as typeof globalThis.fetch;
+    const fast = (async () => answer()) as typeof globalThis.fetch;
+    const [ca, cb, cc] = [await open(), await open(), await open()];
+    const deleteOnB = cb.delete.bind(cb);
+    cb.delete = async (target) => {
+      await deleteOnB(target);
+      release();
+    };
+    const a = createVerifier({ rootKey: "root", fetch: slow, sharedCache: ca });
+    const b = createVerifier({ rootKey: "root", fetch: fast, sharedCache: cb });
+    const c = createVerifier({ rootKey: "root", fetch: fast, sharedCache: cc });
+    const key = `${KEY}-race`;
+    const pending = a.verify(key);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    revoked = true;
+    await b.invalidateKeyId("key_race");
+    expect((await pending).code).toBe("VALID"); // the in-flight request itself
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const verifier of [a, b, c]) expect((await verifier.verify(key)).code).toBe("DISABLED");
   });
 });
