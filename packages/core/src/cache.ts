@@ -119,6 +119,7 @@ const isStringArray = (value: unknown): value is string[] =>
 export function entryFromShared(
   shared: unknown,
   now: number,
+  policy?: CachePolicy,
 ): { entry: CacheEntry; askedAt: number } | undefined {
   if (typeof shared !== "object" || shared === null) return undefined;
   const { kind, result, freshUntil, staleUntil, askedAt } = shared as Record<string, unknown>;
@@ -138,7 +139,28 @@ export function entryFromShared(
     (Array.isArray(r.ratelimits) && r.ratelimits.some((l) => l?.autoApply))
   )
     return undefined;
-  return { entry: entry(kind, result as VerifyResult, freshUntil, staleUntil), askedAt };
+  const [fresh, stale] = policy
+    ? withinPolicy(kind, freshUntil, staleUntil, now, policy)
+    : [freshUntil, staleUntil];
+  return { entry: entry(kind, result as VerifyResult, fresh, stale), askedAt };
+}
+
+/**
+ * The shared entry's windows cut to what this instance's policy allows from now:
+ * another instance's clock (or TTL options) must not keep an entry here longer.
+ */
+function withinPolicy(
+  kind: "valid" | "negative",
+  freshUntil: number,
+  staleUntil: number,
+  now: number,
+  policy: CachePolicy,
+): [number, number] {
+  const fresh = Math.min(
+    freshUntil,
+    now + (kind === "valid" ? policy.ttlMs : policy.negativeTtlMs),
+  );
+  return [fresh, Math.min(staleUntil, fresh + (kind === "valid" ? policy.staleIfErrorMs : 0))];
 }
 
 /**

@@ -1,4 +1,10 @@
-import { type CacheEntry, entryFromShared, type SharedEntry, sharedEntryOf } from "./cache";
+import {
+  type CacheEntry,
+  type CachePolicy,
+  entryFromShared,
+  type SharedEntry,
+  sharedEntryOf,
+} from "./cache";
 import { KeyguardConfigError } from "./errors";
 import type { Logger } from "./types";
 
@@ -97,12 +103,14 @@ export class SharedTier {
   readonly #store: SharedCache;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  readonly #policy: CachePolicy | undefined;
   #downUntil = 0;
   #failing = false;
   errors = 0;
 
-  constructor(store: SharedCache, logger: Logger) {
+  constructor(store: SharedCache, logger: Logger, policy?: CachePolicy) {
     this.#store = store;
+    this.#policy = policy;
     this.#logger = logger;
     this.#timeoutMs = store.timeoutMs ?? SHARED_TIMEOUT_MS;
   }
@@ -130,7 +138,7 @@ export class SharedTier {
       const read = await this.#call(() => this.#store.get(id, waitMs));
       if (read === FAILED) return undefined;
       if (read.entry !== undefined) {
-        const found = entryFromShared(read.entry, Date.now());
+        const found = entryFromShared(read.entry, Date.now(), this.#policy);
         if (found !== undefined) return found;
         // Unreadable (or from a clock far ahead): ignored and deleted.
         this.forget(id);

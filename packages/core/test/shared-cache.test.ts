@@ -239,6 +239,28 @@ describe("sharedCache", () => {
     expect(store.log).toContain("delete");
   });
 
+  it("keeps an entry written by an instance whose clock runs ahead no longer than its own TTL", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const store = memoryStore();
+      const { unkey, verifiers } = instances(2, () => validAnswer(), store);
+      // Instance 0's clock runs 60 s ahead when it asks Unkey and shares the answer.
+      vi.setSystemTime(Date.now() + 60_000);
+      await verifiers[0]?.verify(KEY);
+      await tick();
+      vi.setSystemTime(Date.now() - 60_000);
+      expect(await verifiers[1]?.verify(KEY)).toMatchObject({ source: "cache" });
+      // Past instance 1's own TTL (5 s), it asks Unkey again instead of trusting
+      // the entry's far-future freshUntil.
+      vi.setSystemTime(Date.now() + 5001);
+      store.entries.clear();
+      expect(await verifiers[1]?.verify(KEY)).toMatchObject({ source: "upstream" });
+      expect(unkey.count).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("refuses a sharedCache without its methods, or with cache: false", () => {
     expect(() => createVerifier({ rootKey: ROOT_KEY, sharedCache: {} as SharedCache })).toThrow(
       /sharedCache/,
