@@ -77,6 +77,9 @@ describe("nestjs example", () => {
     ]);
     expect(document.paths["/health"]?.get?.security).toBeUndefined();
     expect(document.paths["/orders/me"]?.get?.security).toHaveLength(2);
+    expect(document.paths["/orders/{id}"]?.delete?.["x-permissions"]).toBe(
+      "orders.write AND orders.cancel",
+    );
     let checked = 0;
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
