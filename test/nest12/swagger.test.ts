@@ -71,7 +71,7 @@ describe.each(["express", "fastify"])("createUnkeyDocument on NestJS 12 (%s)", (
     );
     const config = new DocumentBuilder().setTitle("docs").setVersion("1.0.0").build();
     // The workspace's @keyguard/nestjs types name its own (NestJS 11) copy; a user's install has one.
-    const document = createUnkeyDocument(app as never, config) as unknown as Document;
+    const document = createUnkeyDocument(app as never, config as never) as unknown as Document;
     expect(document.paths["/docs"]?.get?.["x-permissions"]).toBe("docs.read");
     expect(document.paths["/docs"]?.post?.["x-permissions"]).toBe("docs.write");
     expect(document.paths["/docs/health"]?.get?.security).toBeUndefined();
