@@ -45,6 +45,9 @@ function manifest(type: "commonjs" | "module", nest: Nest) {
       "@nestjs/core": nest === "11" ? "^11.1.6" : "^12.0.0",
       "reflect-metadata": "^0.2.2",
       rxjs: "^7.8.2",
+      // Optional peers of the OpenAPI subpaths (@keyguard/nestjs/swagger, @keyguard/hono/openapi).
+      "@nestjs/swagger": nest === "11" ? "^11.4.7" : "^12.0.0",
+      "hono-openapi": "^1.3.3",
     },
     // Adapters depend on @keyguard/core by version: resolve it to the packed tarball, not the registry.
     overrides: { "@keyguard/core": files["@keyguard/core"] },

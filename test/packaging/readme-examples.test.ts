@@ -132,6 +132,9 @@ function manifest(tarballs: Record<string, string>) {
       "@unkey/api": "^2.1.0",
       // The Fastify README's OpenAPI section; the otel README's Prometheus section.
       "@fastify/swagger": "^9.9.3",
+      // The NestJS and Hono READMEs' OpenAPI sections.
+      "@nestjs/swagger": "^12.0.0",
+      "hono-openapi": "^1.3.3",
       "@opentelemetry/api": "~1.9.0",
       // Exactly the sdk-metrics the exporter depends on, so their classes are one copy.
       "@opentelemetry/sdk-metrics": "2.12.0",

@@ -1,4 +1,5 @@
-import { keyguard } from "@keyguard/fastify";
+import swagger from "@fastify/swagger";
+import { keyguard, keyguardOpenApi } from "@keyguard/fastify";
 import Fastify from "fastify";
 
 interface Invoice {
@@ -9,15 +10,25 @@ interface Invoice {
 
 /**
  * An invoices API: the plugin guards every route; `/health` opts out with
- * `config.unkey.public`, and each route names its permission in `config.unkey`.
+ * `config.unkey.public`, and each route names its permission in `config.unkey`;
+ * `/openapi.json` documents all of it.
  */
 export async function createApp(options: { rootKey: string; baseUrl?: string }) {
   const invoices: Invoice[] = [{ id: 1, amount: 4200, customer: "user_42" }];
   const app = Fastify();
+  // The OpenAPI document: keyguardOpenApi() declares the API-key scheme, security,
+  // 401/403/429/503 and x-permissions of every guarded route; no route is annotated.
+  await app.register(swagger, {
+    openapi: { info: { title: "Invoices API", version: "1.0.0" } },
+    transformObject: keyguardOpenApi(),
+  });
   // Registered once at the root: one verifier and one cache for every route.
   await app.register(keyguard, { rootKey: options.rootKey, baseUrl: options.baseUrl });
 
   app.get("/health", { config: { unkey: { public: true } } }, async () => ({ status: "ok" }));
+  app.get("/openapi.json", { config: { unkey: { public: true } }, schema: { hide: true } }, () =>
+    app.swagger(),
+  );
 
   app.get("/me", async (request) => {
     const key = request.unkey;

@@ -55,4 +55,28 @@ describe("fastify example", () => {
     expect(response.headers.get("www-authenticate")).toBe("Bearer");
     expect(await response.json()).toMatchObject({ code: "MISSING_KEY" });
   });
+
+  it("serves an OpenAPI document that declares the key scheme on guarded routes, and reality agrees", async () => {
+    const response = await fetch(`${url}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { security?: unknown[]; "x-permissions"?: string }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(Object.keys(document.components.securitySchemes)).toEqual([
+      "keyguardBearer",
+      "keyguardHeader_x-api-key",
+    ]);
+    expect(document.paths["/invoices/{id}"]?.delete?.["x-permissions"]).toBe(
+      "invoices.write AND invoices.void",
+    );
+    expect(document.paths["/health"]?.get?.security).toBeUndefined();
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const answer = await fetch(`${url}${path.replace("{id}", "1")}`, { method });
+        if (operation.security) expect(answer.status, `${method} ${path}`).toBe(401);
+        else expect(answer.status, `${method} ${path}`).not.toBe(401);
+      }
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { keyOf, requirePermissions, unkey } from "@keyguard/hono";
+import { openAPIRouteHandler } from "@keyguard/hono/openapi";
 import { Hono } from "hono";
 
 interface Note {
@@ -9,7 +10,8 @@ interface Note {
 
 /**
  * A notes API on Web standards (runs on Node, Bun, Deno and Workers):
- * `/health` is public, `/notes/*` needs a valid key, each route its permission.
+ * `/health` is public, `/notes/*` needs a valid key, each route its permission;
+ * `/openapi.json` documents all of it.
  */
 export function createApp(options: { rootKey: string; baseUrl?: string }) {
   const notes: Note[] = [{ id: 1, text: "Ship keyguard", author: "user_42" }];
@@ -53,5 +55,12 @@ export function createApp(options: { rootKey: string; baseUrl?: string }) {
   });
 
   app.route("/notes", api);
+
+  // The OpenAPI document (hono-openapi), with the API-key scheme, security, 401/403/429/503
+  // and x-permissions declared from the middleware above: no route is annotated.
+  app.get(
+    "/openapi.json",
+    openAPIRouteHandler(app, { documentation: { info: { title: "Notes API", version: "1.0.0" } } }),
+  );
   return app;
 }

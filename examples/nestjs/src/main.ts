@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { NestFactory } from "@nestjs/core";
 import { AppModule } from "./app.module";
 import { devUpstream } from "./dev-upstream";
+import { setupOpenApi } from "./openapi";
 
 async function bootstrap() {
   const port = Number(process.env.PORT ?? 3004);
@@ -10,8 +11,9 @@ async function bootstrap() {
     ["orders.read", "orders.write"],
   );
   const app = await NestFactory.create(AppModule.register(upstream), { logger: ["warn", "error"] });
+  setupOpenApi(app);
   await app.listen(port, "127.0.0.1");
-  console.log(`NestJS example on http://127.0.0.1:${port}`);
+  console.log(`NestJS example on http://127.0.0.1:${port} (API docs at /docs, /openapi.json)`);
   if (upstream.key) {
     console.log(`Emulator key (orders.read, orders.write): ${upstream.key}`);
     console.log(

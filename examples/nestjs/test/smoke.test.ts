@@ -4,6 +4,7 @@ import { Test } from "@nestjs/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppModule } from "../src/app.module";
 import { devUpstream, type Upstream } from "../src/dev-upstream";
+import { setupOpenApi } from "../src/openapi";
 
 describe("nestjs example", () => {
   let upstream: Upstream;
@@ -20,6 +21,7 @@ describe("nestjs example", () => {
       imports: [AppModule.register(upstream)],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
+    setupOpenApi(app);
     await app.listen(0, "127.0.0.1");
     url = (await app.getUrl()).replace("[::1]", "127.0.0.1");
   });
@@ -60,5 +62,33 @@ describe("nestjs example", () => {
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe("Bearer");
     expect(await response.json()).toMatchObject({ code: "MISSING_KEY" });
+  });
+
+  it("serves an OpenAPI document that declares the key scheme on guarded routes, and reality agrees", async () => {
+    const response = await fetch(`${url}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { security?: unknown[]; "x-permissions"?: string }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(Object.keys(document.components.securitySchemes)).toEqual([
+      "keyguardBearer",
+      "keyguardHeader_x-api-key",
+    ]);
+    expect(document.paths["/health"]?.get?.security).toBeUndefined();
+    expect(document.paths["/orders/me"]?.get?.security).toHaveLength(2);
+    expect(document.paths["/orders/{id}"]?.delete?.["x-permissions"]).toBe(
+      "orders.write AND orders.cancel",
+    );
+    let checked = 0;
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const answer = await fetch(`${url}${path.replace(/\{\w+\}/g, "1")}`, { method });
+        if (operation.security) expect(answer.status, `${method} ${path}`).toBe(401);
+        else expect(answer.status, `${method} ${path}`).not.toBe(401);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(2);
   });
 });

@@ -14,6 +14,16 @@ export {
 export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./hooks";
 export { isPromise } from "./maybe-promise";
 export {
+  DENIAL_RESPONSES,
+  declareGuardedOperation,
+  PROBLEM_SCHEMA,
+  PROBLEM_SCHEMA_NAME,
+  type RouteSecurity,
+  type SecurityScheme,
+  schemesOf,
+  withKeyguardComponents,
+} from "./openapi";
+export {
   GUARD_OPTION_NAMES,
   pickOptions,
   ROUTE_OPTION_NAMES,

@@ -4,6 +4,8 @@ import {
   hookBoolean,
   isPromise,
   type PreparedRequest,
+  type RouteSecurity,
+  schemesOf,
   whenSettled,
 } from "@keyguard/core/adapter";
 import type {
@@ -15,7 +17,7 @@ import type {
   RouteOptions,
 } from "fastify";
 import fp from "fastify-plugin";
-import { type RouteSecurity, SECURITY_KEY, schemesOf } from "./openapi";
+import { SECURITY_KEY } from "./openapi";
 import {
   checkRouteConfig,
   type FastifyRouteUnkeyOptions,

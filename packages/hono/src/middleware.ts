@@ -1,7 +1,8 @@
 import type { Verifier } from "@keyguard/core";
-import { createGuard, hookBoolean, isPromise } from "@keyguard/core/adapter";
+import { createGuard, hookBoolean, isPromise, schemesOf } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { markGuard } from "./openapi-mark";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
@@ -53,6 +54,11 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     admit(decision, c);
     await next();
     addAllowHeaders(decision, c);
+  });
+  // What @keyguard/hono/openapi documents for the routes this middleware guards.
+  markGuard(middleware, {
+    schemes: schemesOf(guard.sources),
+    permissions: guard.route().querySource,
   });
   return Object.assign(middleware, { verifier: guard.verifier });
 }

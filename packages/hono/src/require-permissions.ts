@@ -2,6 +2,7 @@ import type { PermissionQuery } from "@keyguard/core";
 import { authorize, pickOptions, prepareRequest, unverifiedWarning } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { markGuard } from "./openapi-mark";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
 
@@ -31,7 +32,7 @@ export function requirePermissions(
   const { hooks } = splitOptions(pickHooks(options));
   const refuse = createRefuse(hooks);
   const warn = unverifiedWarning(route.querySource);
-  return createMiddleware(async (c, next) => {
+  const middleware = createMiddleware(async (c, next) => {
     const context = c.get("unkey");
     // A CORS preflight passes unkey() with no key by design: not a mistake worth a warning.
     const preflight = c.req.method === "OPTIONS" && c.req.header("access-control-request-method");
@@ -42,4 +43,5 @@ export function requirePermissions(
     await next();
     addAllowHeaders(decision, c);
   });
+  return markGuard(middleware, { permissions: route.querySource });
 }

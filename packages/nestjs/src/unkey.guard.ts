@@ -10,6 +10,7 @@ import {
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import { UNKEY_CORE_GUARD } from "./constants";
+import { UNKEY_GUARD_MARK } from "./guard-mark";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
 import { readRouteMetadata } from "./route-metadata";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
@@ -56,6 +57,9 @@ interface CompiledRoute {
  */
 @Injectable()
 export class UnkeyGuard implements CanActivate {
+  /** How `@keyguard/nestjs/swagger` finds this guard (and its subclasses) on a route. */
+  static readonly [UNKEY_GUARD_MARK] = true;
+
   // Metadata read and compiled once per handler and controller (a handler may be inherited):
   // reflecting on every request would cost more than a cached verification.
   private readonly routes = new WeakMap<Handler, WeakMap<Controller, CompiledRoute>>();
