@@ -160,7 +160,7 @@ async function revocationRow(ctx, env, instances, p) {
     name: `revocation lag: invalidateKeyId on 1 of ${instances.length} instances until all others refuse`,
     p50: percentile(lags, 0.5),
     p99,
-    result: `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} trials`,
+    result: `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p90 ${percentile(lags, 0.9).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} trials (${lags.filter((lag) => lag > 250).length} over 250 ms)`,
     target: "p99 ≤ 250 ms",
     verdict: p99 <= 250 ? "meets" : "FAILS",
   });
