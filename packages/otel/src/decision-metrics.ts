@@ -21,22 +21,34 @@ interface Tally {
  * hashes them on every call, microseconds per cached request, where this is a map update.
  */
 export function subscribeDecisions(meter: Meter): () => void {
-  const tallies = new Map<string, Tally>();
+  // code → source → [denied, allowed]: lookups by the core's own (interned) strings, no key built.
+  const tallies = new Map<string, Map<string, (Tally | undefined)[]>>();
   const cache = { hits: 0, misses: 0 };
+  const tallyOf = (message: DecisionMessage): Tally => {
+    let bySource = tallies.get(message.code);
+    if (bySource === undefined) {
+      bySource = new Map();
+      tallies.set(message.code, bySource);
+    }
+    let pair = bySource.get(message.source);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      bySource.set(message.source, pair);
+    }
+    const slot = message.allowed ? 1 : 0;
+    pair[slot] ??= {
+      attributes: {
+        "keyguard.code": message.code,
+        "keyguard.source": message.source,
+        "keyguard.allowed": message.allowed,
+      },
+      count: 0,
+    };
+    return pair[slot];
+  };
   const onDecision = (raw: unknown) => {
     const message = raw as DecisionMessage;
-    const name = `${message.code}\u0000${message.source}\u0000${message.allowed}`;
-    const tally = tallies.get(name);
-    if (tally !== undefined) tally.count++;
-    else
-      tallies.set(name, {
-        attributes: {
-          "keyguard.code": message.code,
-          "keyguard.source": message.source,
-          "keyguard.allowed": message.allowed,
-        },
-        count: 1,
-      });
+    tallyOf(message).count++;
     if (message.source === "cache") cache.hits++;
     else if (message.source === "unkey") cache.misses++;
   };
@@ -46,7 +58,10 @@ export function subscribeDecisions(meter: Meter): () => void {
       "keyguard.decisions",
       "Guarded requests, by decision code, source and outcome.",
       (result) => {
-        for (const { attributes, count } of tallies.values()) result.observe(count, attributes);
+        for (const bySource of tallies.values())
+          for (const pair of bySource.values())
+            for (const tally of pair)
+              if (tally !== undefined) result.observe(tally.count, tally.attributes);
       },
     ),
     observe(meter, "keyguard.cache.hits", "Decisions answered from keyguard's cache.", (result) =>
