@@ -1,10 +1,9 @@
 // ns per cached guard decision, in this process: the core's guard (what every
 // adapter calls per request) answering from its cache, built without channel
-// publishing at all, then the Node build as shipped with nobody listening, with a
-// `keyguard:decision` subscriber, and with @keyguard/otel on the OpenTelemetry SDK.
-import { createGuard as nodeGuard } from "@keyguard/core/adapter";
+// publishing at all, then built alike with it: nobody listening, a
+// `keyguard:decision` subscriber, and @keyguard/otel on the OpenTelemetry SDK.
 import { subscribe } from "../telemetry-subscribers.mjs";
-import { importAdapterWithoutChannels } from "./core-without-channels.mjs";
+import { importAdapter } from "./core-variants.mjs";
 
 /** ns per `guard.check(request)` over n synchronous cached decisions. */
 function timeChecks(guard, request, n) {
@@ -30,7 +29,8 @@ async function warmGuard(createGuard, options, request) {
  * before and stopped after each configuration's turn.
  */
 export async function cachedCheckCosts({ emulator, key, n, rounds }) {
-  const { createGuard: silentGuard } = await importAdapterWithoutChannels();
+  const { createGuard: silentGuard } = await importAdapter({ channels: false });
+  const { createGuard: nodeGuard } = await importAdapter({ channels: true });
   // A TTL longer than the run: every measured check is a cache hit.
   const options = { rootKey: emulator.rootKey, baseUrl: emulator.url, cache: { ttlMs: 3_600_000 } };
   const request = { headers: { authorization: `Bearer ${key}` }, method: "GET", route: "/hello" };

@@ -87,7 +87,7 @@ async function microRows(ctx, emulator, key) {
   microRow(ctx, "channel publishing compiled out", paired(samples, base, base));
   const none = paired(samples, "none", base);
   // No measurable cost: not even a quarter of the rounds says it is slower (the lower quartile of Δ ≤ 0).
-  microRow(ctx, "no subscriber (shipped Node build)", none, "compiled out", {
+  microRow(ctx, "no subscriber", none, "compiled out", {
     target: "no measurable cost (Δ's lower quartile ≤ 0)",
     verdict: none.low <= 0 ? "meets" : "UNDER",
   });
@@ -115,7 +115,7 @@ export async function run(ctx) {
   ctx.note(
     [
       `Section ${id} (telemetry): the server rows are the bench's usual interleaved rounds on a Hono server (one process each, the same warm key); the listeners are set up in the server process after the app (test/bench/telemetry-subscribers.mjs; server.mjs applies a config's \`telemetry\`). The OpenTelemetry configuration is a BasicTracerProvider with a batch span processor and a MeterProvider with a periodic reader (1 s), both on in-memory exporters; on a cached request only the decision metrics run (spans are per upstream call).`,
-      `The in-process rows time \`guard.check()\` (what every adapter calls per request) on a cached key, ${micro.n.toLocaleString("en-US")} synchronous decisions per round, ${micro.rounds} interleaved rounds after one warm-up round; the baseline is the core built from source with the Node variants except telemetry (esbuild, test/bench/sections/core-without-channels.mjs), i.e. without any channel code. Differences are taken round by round (two timings moments apart, so the machine's other tenants weigh on both alike); the row gives their median and interquartile range; "no measurable cost" means the lower quartile of the differences is at or below zero. Load average before the section: ${load(loadBefore)}; after: ${load(os.loadavg())}.`,
+      `The in-process rows time \`guard.check()\` (what every adapter calls per request) on a cached key, ${micro.n.toLocaleString("en-US")} synchronous decisions per round, ${micro.rounds} interleaved rounds after one warm-up round; the core is built from source twice by one recipe (esbuild, test/bench/sections/core-variants.mjs, the Node variants of its tsup config), with channel publishing and with it compiled out, so that the two differ only in the channel code; the subscribers listen on the channels of the first. Differences are taken round by round (two timings moments apart, so the machine's other tenants weigh on both alike); the row gives their median and interquartile range; "no measurable cost" means the lower quartile of the differences is at or below zero. Load average before the section: ${load(loadBefore)}; after: ${load(os.loadavg())}.`,
     ].join(" "),
   );
 }
