@@ -47,8 +47,8 @@ async function rounds(configs, request, n, count, verifiers) {
 
 /**
  * Two phases: first the channels compiled out against the channels with nobody
- * ever listening (a channel's first subscriber changes its object's prototype
- * for good, which the JIT notices); then nobody listening against each listener.
+ * ever listening (subscribing switches a channel object's prototype, and the
+ * call sites that read it stay polymorphic); then nobody listening against each listener.
  */
 export async function cachedCheckCosts({ emulator, key, n, rounds: count }) {
   const { createGuard: silentGuard } = await importAdapter({ channels: false });
