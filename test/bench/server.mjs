@@ -17,6 +17,11 @@ process.on("message", async (message) => {
       const build = builders[message.config.framework];
       if (!build) throw new Error(`unknown framework ${message.config.framework}`);
       app = await build(message.config);
+      // Listeners on keyguard's diagnostics channels, for the telemetry section (config.telemetry).
+      if (message.config.telemetry)
+        await (await import("./telemetry-subscribers.mjs")).subscribe(message.config.telemetry, [
+          app.verifier,
+        ]);
       process.send({ type: "ready", url: app.url });
     } else if (message.type === "memory") {
       collect();

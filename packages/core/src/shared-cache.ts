@@ -140,11 +140,17 @@ export class SharedTier {
       if (read.entry !== undefined) {
         const found = entryFromShared(read.entry, Date.now(), this.#policy);
         if (found !== undefined) return found;
-        // Unreadable (or from a clock far ahead): ignored and deleted.
-        this.forget(id);
-        return undefined;
-      }
-      if (read.lease || Date.now() + pause >= deadline) return undefined;
+        if (entryFromShared(read.entry, Number.NEGATIVE_INFINITY) === undefined) {
+          // Unreadable (or from a clock far ahead): ignored and deleted.
+          this.forget(id);
+          return undefined;
+        }
+        // Well-formed but past its freshness: the store's TTL started when the write
+        // reached it, so the entry outlives its freshness by that write's latency, and
+        // every instance's L1 (same freshUntil) expires into this window at once. Look
+        // again until it is gone: then one instance takes the lease, the others wait.
+      } else if (read.lease) return undefined;
+      if (Date.now() + pause >= deadline) return undefined;
       await sleep(pause);
     }
   }

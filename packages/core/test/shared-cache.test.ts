@@ -17,7 +17,7 @@ const KEY = "sk_test_0123456789";
  * against a real redis-server in @keyguard/redis and test/cluster): one `Map`
  * and one bus, shared by every verifier built on the same store.
  */
-function memoryStore() {
+function memoryStore(lagMs = 0) {
   const entries = new Map<string, { value: unknown; until: number }>();
   const leases = new Map<string, number>();
   const listeners = new Set<SharedCacheListener>();
@@ -42,7 +42,8 @@ function memoryStore() {
     async set(id, entry, ttlMs) {
       log.push("set");
       await gate();
-      entries.set(id, { value: structuredClone(entry), until: Date.now() + ttlMs });
+      // `lagMs`: a real store's TTL starts when the write reaches it, after the answer's freshness began.
+      entries.set(id, { value: structuredClone(entry), until: Date.now() + ttlMs + lagMs });
       leases.delete(id);
     },
     async delete(target: Invalidation) {
@@ -128,6 +129,28 @@ describe("sharedCache", () => {
     const results = await all;
     expect(results.every((result) => result.valid)).toBe(true);
     expect(unkey.count).toBe(1);
+  });
+
+  it("makes one upstream call per TTL when every instance's entry expires at once and the store's copy lingers", async () => {
+    const unkey = fakeUnkey(() => validAnswer());
+    const store = memoryStore(40);
+    const verifiers = Array.from({ length: 4 }, () =>
+      createVerifier({
+        rootKey: ROOT_KEY,
+        fetch: unkey.fetch,
+        sharedCache: store.store,
+        logger: quietLogger(),
+        cache: { ttlMs: 100 },
+      }),
+    );
+    await verifiers[0]?.verify(KEY);
+    await tick();
+    for (const verifier of verifiers) expect((await verifier.verify(KEY)).valid).toBe(true);
+    expect(unkey.count).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 110)); // fresh no more; still in the store
+    const results = await Promise.all(verifiers.map((verifier) => verifier.verify(KEY)));
+    expect(results.every((result) => result.valid)).toBe(true);
+    expect(unkey.count).toBe(2);
   });
 
   it("shares refusals of unknown keys", async () => {

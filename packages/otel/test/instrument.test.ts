@@ -147,6 +147,22 @@ describe("instrumentKeyguard with the real OpenTelemetry SDK", () => {
     expect(histogram.count).toBe(1);
   });
 
+  it("keeps counting across collections (cumulative, as a counter)", async () => {
+    const { tracerProvider, meterProvider, metricsNow } = sdk();
+    const guard = createGuard({ rootKey: emulator.rootKey, baseUrl: emulator.url });
+    ({ disable } = instrumentKeyguard({ tracerProvider, meterProvider }));
+    const headers = { authorization: `Bearer ${key}` };
+    const hits = async () =>
+      (await metricsNow()).find((m) => m.descriptor.name === "keyguard.cache.hits")?.dataPoints[0]
+        ?.value;
+    await guard.check({ headers });
+    await guard.check({ headers });
+    expect(await hits()).toBe(1);
+    await guard.check({ headers });
+    await guard.check({ headers });
+    expect(await hits()).toBe(3);
+  });
+
   it("disable() stops every report", async () => {
     const { spans, tracerProvider, meterProvider } = sdk();
     const instrumentation = instrumentKeyguard({ tracerProvider, meterProvider });
