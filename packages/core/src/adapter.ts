@@ -22,6 +22,7 @@ export {
 } from "./option-names";
 export { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
 export {
+  checkRatelimitRoute,
   createRatelimitGuard,
   type PreparedRatelimitRoute,
   type RatelimitGuard,

@@ -71,6 +71,22 @@ function checkIdentify(option: string, value: unknown): void {
     );
 }
 
+/**
+ * Checks a route's rate-limit options on their own (names, identifier function,
+ * numbers within Unkey's bounds), for a decorator to refuse at start-up; `at`
+ * prefixes the option names in errors.
+ */
+export function checkRatelimitRoute(options: unknown, at = ""): void {
+  if (typeof options !== "object" || options === null)
+    throw new KeyguardConfigError(at || "options", "expected an object.");
+  rejectUnknownOptions(options, ROUTE_NAMES, at);
+  const given = options as RatelimitRouteOptions<unknown>;
+  if (given.identifier !== undefined) checkIdentify(`${at}identifier`, given.identifier);
+  checkCost(`${at}cost`, given.cost, 1);
+  checkLimit(`${at}limit`, given.limit, 1);
+  checkDuration(`${at}duration`, given.duration, 1000);
+}
+
 function limiterOf<R>(options: RatelimitMiddlewareOptions<R>): Ratelimiter {
   const { ratelimiter, identifier: _i, cost: _c, ...rest } = options;
   if (ratelimiter === undefined) return createRatelimiter(rest as RatelimiterOptions);
@@ -110,9 +126,7 @@ export function createRatelimitGuard<R>(options: RatelimitMiddlewareOptions<R>):
   };
 
   function route(given: RatelimitRouteOptions<R> = {}, prefix = ""): PreparedRatelimitRoute<R> {
-    if (typeof given !== "object" || given === null)
-      throw new KeyguardConfigError(prefix || "route", "expected an object.");
-    rejectUnknownOptions(given, ROUTE_NAMES, prefix);
+    checkRatelimitRoute(given, prefix);
     const identifier = given.identifier ?? base.identifier;
     checkIdentify(`${prefix}identifier`, identifier);
     const { limit, duration } = ratelimiter.options;
