@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createRatelimiter,
   KeyguardConfigError,
-  RatelimitIdentifierError,
   type RatelimiterOptions,
+  RatelimitIdentifierError,
   VerifierError,
 } from "../src/index";
 import { deferred, envelope, ROOT_KEY } from "./fake-unkey";
@@ -195,7 +195,8 @@ describe("when Unkey fails", () => {
     const { limiter } = setup({}, api);
     const calls = [limiter.limit("a"), limiter.limit("a"), limiter.limit("a")];
     gate.resolve();
-    for (const call of calls) await expect(call).rejects.toMatchObject({ code: "VERIFIER_UNAVAILABLE" });
+    for (const call of calls)
+      await expect(call).rejects.toMatchObject({ code: "VERIFIER_UNAVAILABLE" });
     expect(api.bodies.length).toBe(1);
   });
 
