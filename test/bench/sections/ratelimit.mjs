@@ -5,7 +5,7 @@
 //     flood of one identifier;
 // (c) over-admission of mode "async" against the true limit, on one instance and
 //     on two sharing the limit (sync mode alongside, as the reference).
-// ctx members used: smoke, connections, startEmulator, compare, row, note.
+// ctx members used: smoke, connections, startEmulator (url, rootKey, stats, stop), compare, row, note.
 import { randomBytes } from "node:crypto";
 import { createRatelimiter } from "@keyguard/core";
 
@@ -91,6 +91,38 @@ async function drive(limiters, identifier, n, concurrency) {
   return admitted;
 }
 
+/** Upstream calls per request while under the limit: every admission is counted by Unkey. */
+async function admittedTraffic(ctx, emulator) {
+  const n = ctx.smoke ? 200 : 2000;
+  for (const mode of ["sync", "async"]) {
+    const limiter = createRatelimiter({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      namespace: unique("bench.admitted"),
+      limit: 1_000_000_000,
+      duration: LONG_WINDOW,
+      mode,
+    });
+    const before = await upstreamLimitCalls(emulator);
+    const started = performance.now();
+    const admitted = await drive([limiter], "user", n, 50);
+    const ms = performance.now() - started;
+    // Async calls still out when the last request was admitted: wait for them to land.
+    while (
+      (await upstreamLimitCalls(emulator)) - before < n &&
+      performance.now() - started < 10_000
+    )
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const calls = (await upstreamLimitCalls(emulator)) - before;
+    ctx.row({
+      name: `under the limit (${n} requests of one identifier, 50 concurrent), ${mode}`,
+      result: `${fmt(calls / n, 3)} upstream calls/request; ${admitted} admitted in ${fmt(ms)} ms${mode === "async" ? ` (${limiter.stats().admittedAsync} without waiting)` : ""}`,
+      target: "1 call/request",
+      verdict: calls === n ? "meets" : "FAILS",
+    });
+  }
+}
+
 /** Upstream calls per request for a flood of one identifier, in each mode. */
 async function flood(ctx, emulator) {
   const n = ctx.smoke ? 200 : 5000;
@@ -167,6 +199,7 @@ export async function run(ctx) {
   });
   try {
     await throughput(ctx, emulator, key);
+    await admittedTraffic(ctx, emulator);
     await flood(ctx, emulator);
     await overAdmission(ctx, emulator);
   } finally {
