@@ -7,7 +7,11 @@ export type { UnkeyModuleAsyncOptions, UnkeyModuleExtras, UnkeyModuleOptions } f
 export { Public } from "./public.decorator";
 export { Ratelimit, type RatelimitRouteMetadata } from "./ratelimit.decorator";
 export { identify, RatelimitGuard } from "./ratelimit.guard";
-export { RatelimitModule, type RatelimitModuleOptions } from "./ratelimit.module";
+export {
+  RatelimitModule,
+  type RatelimitModuleAsyncOptions,
+  type RatelimitModuleOptions,
+} from "./ratelimit.module";
 export { RequirePermissions } from "./require-permissions.decorator";
 export { UnkeyGuard, type UnkeyHttpRequest } from "./unkey.guard";
 export { UnkeyModule } from "./unkey.module";
