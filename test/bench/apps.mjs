@@ -33,6 +33,11 @@ async function express(config) {
     const auth = unkey(config.options);
     verifier = auth.verifier;
     app.use(auth);
+    if (config.ratelimit) {
+      // A per-route limit on top of the key (section 9): identified by the key's id.
+      const { ratelimit, identify } = await import("@keyguard/express");
+      app.use(ratelimit({ ...config.ratelimit, identifier: identify.keyId() }));
+    }
   } else if (config.guard === "noop") {
     app.use((_req, _res, next) => next());
   }

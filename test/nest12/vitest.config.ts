@@ -27,7 +27,11 @@ export default defineProject({
   test: {
     name: "conformance (nest 12)",
     root: fileURLToPath(new URL("../", import.meta.url)),
-    include: ["conformance/conformance.test.ts", "nest12/*.test.ts"],
+    include: [
+      "conformance/conformance.test.ts",
+      "conformance/ratelimit.test.ts",
+      "nest12/*.test.ts",
+    ],
     env: { KEYGUARD_CONFORMANCE_HARNESSES: "nestjs-express,nestjs-fastify" },
     // Transformed by Vite rather than loaded by Node, so that its own imports of
     // @nestjs/* go through the plugin above too.

@@ -1,5 +1,6 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { createVerifier, or, type VerifierOptions } from "@keyguard/core";
-import { keyOf, requirePermissions, unkey } from "@keyguard/hono";
+import { identify, keyOf, ratelimit, requirePermissions, unkey } from "@keyguard/hono";
 import { Hono } from "hono";
 
 interface Document {
@@ -9,9 +10,9 @@ interface Document {
 }
 
 /**
- * The demo API: a public health check, and document routes guarded by
- * keyguard, each asking for its own permission. One verifier (one cache) is
- * shared by every route.
+ * The demo API: a public health check, a sign-up route limited per client
+ * address, and document routes guarded by keyguard, each asking for its own
+ * permission. One verifier (one cache) is shared by every route.
  *
  * @example
  * ```ts
@@ -25,6 +26,22 @@ export function createDemoApp(options: Pick<VerifierOptions, "rootKey" | "baseUr
   const app = new Hono();
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+
+  // No key can protect a sign-up form: limit it per client address instead (Unkey's
+  // ratelimit.limit). The demo serves clients directly; behind a proxy, identify by the
+  // header the proxy sets (see "Rate limiting" in @keyguard/hono's README).
+  const signups = ratelimit({
+    ...options,
+    namespace: "keyguard-demo.signup",
+    limit: 3,
+    duration: 60_000,
+    identifier: identify.ip(getConnInfo),
+  });
+  app.post("/signup", signups, async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { email?: unknown };
+    const email = typeof body.email === "string" ? body.email : "anonymous";
+    return c.json({ welcome: email }, 201);
+  });
 
   // Every /v1 route needs a valid key; routes below add the permissions they need.
   app.use("/v1/*", unkey({ verifier }));

@@ -106,6 +106,13 @@ export function demoCommands(keys: DemoKeys): DemoCommand[] {
       key: keys.rateLimited.key,
       expect: [200, 200, 200, 429],
     },
+    {
+      explain: "sign-up, no key: 3 per minute per IP (ratelimit()); the 4th is RATE_LIMITED",
+      method: "POST",
+      path: "/signup",
+      body: '{"email":"ada@example.com"}',
+      expect: [201, 201, 201, 429],
+    },
   ];
 }
 

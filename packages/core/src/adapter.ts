@@ -12,6 +12,7 @@ export {
   type RouteOptions,
 } from "./guard";
 export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./hooks";
+export { type IdentifyReaders, identifyHelpers } from "./identify";
 export { isPromise } from "./maybe-promise";
 export {
   DENIAL_RESPONSES,
@@ -29,6 +30,14 @@ export {
   ROUTE_OPTION_NAMES,
   rejectUnknownOptions,
 } from "./option-names";
+export { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
+export {
+  checkRatelimitRoute,
+  createRatelimitGuard,
+  type PreparedRatelimitRoute,
+  type RatelimitGuard,
+} from "./ratelimit-guard";
+export { checkIdentifier } from "./ratelimiter";
 export type { HeadersLike } from "./types";
 export { unverifiedWarning } from "./unverified-warning";
 export { type PreparedRequest, prepareRequest } from "./verify-request";

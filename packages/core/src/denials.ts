@@ -16,7 +16,9 @@ export type DenialCode =
   | "RATE_LIMITED"
   | "USAGE_EXCEEDED"
   | "VERIFIER_UNAVAILABLE"
-  | "VERIFIER_MISCONFIGURED";
+  | "VERIFIER_MISCONFIGURED"
+  | "RATELIMIT_UNAVAILABLE"
+  | "RATELIMIT_MISCONFIGURED";
 
 /** An RFC 9457 problem details body. It never contains the presented key. */
 export interface ProblemDetails {
@@ -94,6 +96,16 @@ export const DENIALS: Readonly<
     status: 500,
     title: "Internal Server Error",
     detail: "API key verification is misconfigured on this server.",
+  },
+  RATELIMIT_UNAVAILABLE: {
+    status: 503,
+    title: "Service Unavailable",
+    detail: "The rate limit could not be checked right now. Try again shortly.",
+  },
+  RATELIMIT_MISCONFIGURED: {
+    status: 500,
+    title: "Internal Server Error",
+    detail: "Rate limiting is misconfigured on this server.",
   },
 };
 
@@ -175,6 +187,10 @@ export function deny(
     error?: KeyguardError;
     now?: number;
     presentation?: KeyPresentation;
+    /** Replaces the table's explanation (a route's own rate limit is not the key's). */
+    detail?: string;
+    /** Replaces the headers the table would send (besides the problem+json ones). */
+    headers?: Readonly<Record<string, string>>;
   } = {},
 ): Deny {
   const { status, title } = DENIALS[code];
@@ -187,7 +203,7 @@ export function deny(
     type: `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
     title,
     status,
-    detail: detailFor(code, presentation),
+    detail: details.detail ?? detailFor(code, presentation),
     code,
     ...(requestId ? { requestId } : {}),
   };
@@ -196,7 +212,10 @@ export function deny(
     status,
     code,
     body,
-    headers: headersFor(code, details, presentation),
+    headers:
+      details.headers === undefined
+        ? headersFor(code, details, presentation)
+        : { ...PROBLEM_HEADERS, ...details.headers },
     result: details.result,
     error: details.error,
   };

@@ -5,6 +5,7 @@
 export type KeyguardErrorCode =
   | "INVALID_OPTION"
   | "INVALID_PERMISSION_QUERY"
+  | "INVALID_RATELIMIT_IDENTIFIER"
   | "VERIFIER_UNAVAILABLE"
   | "VERIFIER_MISCONFIGURED";
 
@@ -76,6 +77,28 @@ export class PermissionQuerySyntaxError extends KeyguardError {
     this.query = query;
     this.position = position;
     this.reason = reason;
+  }
+}
+
+/**
+ * A rate-limit identifier Unkey would refuse (empty, longer than 512
+ * characters, not a string), or none at all (no client IP, no header, no key
+ * id): a bug in the identifier function or a missing input, never a reason to
+ * let the request through. Adapters hand it to the framework's error path.
+ *
+ * @example
+ * ```ts
+ * app.use((error, req, res, next) => {
+ *   if (error instanceof RatelimitIdentifierError) return res.status(400).json({ detail: error.message });
+ *   next(error);
+ * });
+ * ```
+ */
+export class RatelimitIdentifierError extends KeyguardError {
+  override readonly name = "RatelimitIdentifierError";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_RATELIMIT_IDENTIFIER", message, options);
   }
 }
 

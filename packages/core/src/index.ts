@@ -5,10 +5,12 @@ export {
   KeyguardError,
   type KeyguardErrorCode,
   PermissionQuerySyntaxError,
+  RatelimitIdentifierError,
   VerifierError,
 } from "./errors";
 export type { KeySource } from "./extract-key";
 export type { GuardOptions, RouteOptions } from "./guard";
+export type { Identify, IdentifyHelpers } from "./identify";
 export type { CacheOptions, VerifierOptions } from "./options";
 export { and, or } from "./permission-builders";
 export {
@@ -16,6 +18,15 @@ export {
   type PermissionQuery,
   parsePermissionQuery,
 } from "./permission-query";
+export type { RatelimitMiddlewareOptions, RatelimitRouteOptions } from "./ratelimit-guard";
+export type { RatelimitCacheOptions, RatelimiterOptions } from "./ratelimit-options";
+export type { RatelimitResponse, RatelimitSource } from "./ratelimit-response";
+export {
+  createRatelimiter,
+  type LimitOptions,
+  type Ratelimiter,
+  type RatelimiterStats,
+} from "./ratelimiter";
 export type {
   Invalidation,
   SharedCache,

@@ -1,3 +1,10 @@
+import {
+  CONNECTION_DEFAULTS,
+  describe,
+  MAX_TIMER_MS,
+  resolveConnection,
+  wholeNumber,
+} from "./connection-options";
 import { KeyguardConfigError } from "./errors";
 import { CACHE_OPTION_NAMES, rejectUnknownOptions, VERIFIER_OPTION_NAMES } from "./option-names";
 import { checkSharedCache, type SharedCache } from "./shared-cache";
@@ -97,46 +104,15 @@ export interface ResolvedVerifierOptions {
 
 /** The defaults, in exactly one place. */
 export const VERIFIER_DEFAULTS = Object.freeze({
-  baseUrl: "https://api.unkey.com",
-  timeoutMs: 2000,
+  ...CONNECTION_DEFAULTS,
   cache: Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
   failureMode: "closed" as FailureMode,
   staleIfErrorMs: 0,
 });
 
-const env = (name: string): string | undefined =>
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] ||
-  undefined;
-
-const describe = (value: unknown) =>
-  typeof value === "string" ? JSON.stringify(value) : String(value);
-
-/** The largest delay a timer takes (2^31 - 1 ms, about 24.8 days); larger ones fire at once. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS, wholeNumber };
 /** A cache larger than this is a mistake (100 million entries is gigabytes of memory). */
 export const MAX_CACHE_ENTRIES = 100_000_000;
-
-/**
- * A whole number in `min … max`, or `fallback` when absent. Fractions and huge
- * values are refused rather than rounded: `timeoutMs: 3e9` overflows Node's
- * timers, which then fire at once and turn every verification into a 503.
- */
-export function wholeNumber(
-  option: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new KeyguardConfigError(
-      option,
-      `expected a whole number from ${min} to ${max.toLocaleString("en-US")}, got ${describe(value)}.`,
-    );
-  }
-  return value;
-}
 
 /**
  * Applies defaults and validates options, throwing a {@link KeyguardConfigError}
@@ -147,32 +123,8 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     throw new KeyguardConfigError("options", "expected an object.");
   }
   rejectUnknownOptions(options, VERIFIER_OPTION_NAMES);
-  const rootKey = options.rootKey ?? env("UNKEY_ROOT_KEY");
-  if (typeof rootKey !== "string" || rootKey.trim() === "") {
-    throw new KeyguardConfigError(
-      "rootKey",
-      "no Unkey root key. Pass `rootKey`, or set the UNKEY_ROOT_KEY environment variable (for local work, start `keyguard-emulator` and use the root key it prints).",
-    );
-  }
-  const baseUrl = options.baseUrl ?? env("UNKEY_BASE_URL") ?? VERIFIER_DEFAULTS.baseUrl;
-  let verifyUrl: string;
-  try {
-    const url = new URL(baseUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("protocol");
-    verifyUrl = new URL("/v2/keys.verifyKey", url).href;
-  } catch {
-    throw new KeyguardConfigError(
-      "baseUrl",
-      `expected an http(s) URL such as "https://api.unkey.com", got ${describe(baseUrl)}.`,
-    );
-  }
-  const timeoutMs = wholeNumber(
-    "timeoutMs",
-    options.timeoutMs,
-    VERIFIER_DEFAULTS.timeoutMs,
-    1,
-    MAX_TIMER_MS,
-  );
+  const connection = resolveConnection(options, "/v2/keys.verifyKey");
+  const { rootKey, timeoutMs, logger } = connection;
 
   let cache: Required<CacheOptions> | false = false;
   if (options.cache !== false) {
@@ -219,23 +171,15 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
       "a shared cache sits behind the in-process cache, which `cache: false` turns off; remove one of them.",
     );
   }
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== "function") {
-    throw new KeyguardConfigError("fetch", "no fetch implementation; pass `fetch`.");
-  }
-  const logger = options.logger ?? console;
-  if (typeof logger?.warn !== "function" || typeof logger?.error !== "function") {
-    throw new KeyguardConfigError("logger", "expected an object with warn() and error().");
-  }
   return {
     rootKey,
-    verifyUrl,
+    verifyUrl: connection.url,
     timeoutMs,
     cache,
     failureMode,
     staleIfErrorMs,
     sharedCache,
-    fetch: fetchImpl,
+    fetch: connection.fetch,
     logger,
   };
 }

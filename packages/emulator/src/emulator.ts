@@ -24,7 +24,7 @@ export interface Emulator {
   rootKey: string;
   /** Closes the server and destroys open and hanging sockets. */
   stop(): Promise<void>;
-  /** Injects a fault into `keys.verifyKey` until cleared with `null`. */
+  /** Injects a fault into `keys.verifyKey` (or `fault.operations`) until cleared with `null`. */
   setFault(fault: Fault | null): void;
   /** Calls received per operation (faulted and refused calls included). */
   stats(): { calls: Record<string, number>; total: number };
@@ -185,7 +185,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       send(res, 405, errorBody(newRequestId(), new ApiError(405, CODES.invalidInput, "Use POST.")));
       return;
     }
-    const activeFault = op === "keys.verifyKey" ? fault : null;
+    const activeFault = (fault?.operations ?? ["keys.verifyKey"]).includes(op) ? fault : null;
     const delay = config.latencyMs + (activeFault?.latencyMs ?? 0);
     if (activeFault && faultReplaces(activeFault)) {
       injectFault(req, res, activeFault, delay);

@@ -1,5 +1,6 @@
 /**
- * A fault injected into `POST /v2/keys.verifyKey` until cleared.
+ * A fault injected into `POST /v2/keys.verifyKey` (or the `operations` named)
+ * until cleared.
  *
  * @example
  * ```ts
@@ -23,4 +24,6 @@ export interface Fault {
   hang?: boolean;
   /** Destroy the socket without answering. @default false */
   reset?: boolean;
+  /** The operations faulted, e.g. `["ratelimit.limit"]`. @default ["keys.verifyKey"] */
+  operations?: readonly string[];
 }

@@ -60,6 +60,16 @@ const seedSchema = z.strictObject({
       }),
     )
     .optional(),
+  // Rate-limit namespaces with known ids, so that root keys can be scoped to one
+  // (`ratelimit.<namespace id>.limit`, the id being what Unkey checks).
+  ratelimitNamespaces: z
+    .array(
+      z.strictObject({
+        id: z.string().min(3).max(255).optional(),
+        name: z.string().min(1).max(512),
+      }),
+    )
+    .optional(),
   apis: z
     .array(
       z.strictObject({
@@ -168,6 +178,13 @@ export function applySeed(
         ratelimits: toRatelimits(identity.ratelimits),
         createdAt: now,
       });
+    });
+  });
+  (seed.ratelimitNamespaces ?? []).forEach((namespace, i) => {
+    at(`seed.ratelimitNamespaces.${i}`, () => {
+      if (state.findNamespace(namespace.name)) throw new Error(`duplicate "${namespace.name}"`);
+      const id = namespace.id ?? `rlns_${namespace.name.replace(/[^a-zA-Z0-9]/g, "_")}`;
+      state.addNamespace({ id, name: namespace.name, createdAt: now });
     });
   });
   (seed.apis ?? []).forEach((api, i) => {

@@ -6,6 +6,7 @@ import { type Emulator, startEmulator } from "../src/index";
 import {
   API_ID,
   managementRows,
+  NAMESPACE,
   type Row,
   SEED_ROOT_KEYS,
   type Vars,
@@ -25,7 +26,11 @@ async function prepare(row: Row): Promise<{ e: Emulator; vars: Vars }> {
   const clock = fakeClock(START);
   emulator = await startEmulator({
     now: clock.now,
-    seed: { apis: [{ id: API_ID, name: "contract" }], rootKeys: SEED_ROOT_KEYS },
+    seed: {
+      apis: [{ id: API_ID, name: "contract" }],
+      rootKeys: SEED_ROOT_KEYS,
+      ratelimitNamespaces: [NAMESPACE],
+    },
   });
   const vars = row.setup ? await row.setup(emulator) : {};
   return { e: emulator, vars };

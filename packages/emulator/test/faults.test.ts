@@ -38,6 +38,15 @@ describe("fault injection on keys.verifyKey", () => {
     expect((await verifyRaw()).status).toBe(200);
   });
 
+  it("operations moves the fault to the endpoints named, leaving keys.verifyKey alone", async () => {
+    emulator.setFault({ status: 503, operations: ["ratelimit.limit"] });
+    const body = { namespace: "ns", identifier: "u", limit: 1, duration: 1000 };
+    expect((await post(emulator, "ratelimit.limit", body)).status).toBe(503);
+    expect((await verifyRaw()).status).toBe(200);
+    emulator.setFault(null);
+    expect((await post(emulator, "ratelimit.limit", body)).status).toBe(200);
+  });
+
   it("garbage bodies and content types", async () => {
     emulator.setFault({ status: 200, body: "{not json", contentType: "application/json" });
     const garbage = await verifyRaw();

@@ -3,4 +3,10 @@ export * from "@keyguard/core";
 export { keyOf } from "./key-of";
 export { type UnkeyMiddleware, unkey } from "./middleware";
 export type { ExpressDeniedContext, ExpressErrorHook, UnkeyExpressOptions } from "./options";
+export {
+  identify,
+  type RatelimitExpressOptions,
+  type RatelimitMiddleware,
+  ratelimit,
+} from "./ratelimit";
 export { type RequirePermissionsOptions, requirePermissions } from "./require-permissions";

@@ -7,3 +7,9 @@ export type { FastifyRouteUnkeyOptions, KeyguardFastifyOptions } from "./options
 export { UnkeyDeniedError } from "./respond";
 export { keyguard };
 export default keyguard;
+export {
+  type FastifyRouteRatelimitOptions,
+  identify,
+  type KeyguardRatelimitOptions,
+  keyguardRatelimit,
+} from "./ratelimit";

@@ -3,4 +3,11 @@ export * from "@keyguard/core";
 export { keyOf } from "./key-of";
 export { type UnkeyMiddleware, unkey } from "./middleware";
 export type { UnkeyHonoOptions } from "./options";
+export {
+  type GetConnInfo,
+  identify,
+  type RatelimitHonoOptions,
+  type RatelimitMiddleware,
+  ratelimit,
+} from "./ratelimit";
 export { type RequirePermissionsOptions, requirePermissions } from "./require-permissions";

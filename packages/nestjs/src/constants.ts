@@ -34,3 +34,8 @@ export const UNKEY_VERIFIER = "keyguard:verifier";
 export const PUBLIC_METADATA = "keyguard:public";
 export const PERMISSIONS_METADATA = "keyguard:permissions";
 export const ROUTE_METADATA = "keyguard:route";
+
+/** Injection token of the rate-limit guard core (`createRatelimitGuard(options)`), built once by `RatelimitModule`. */
+export const RATELIMIT_CORE_GUARD = "keyguard:ratelimit-core-guard";
+/** Metadata key written by `@Ratelimit()` and read by `RatelimitGuard`. */
+export const RATELIMIT_METADATA = "keyguard:ratelimit";

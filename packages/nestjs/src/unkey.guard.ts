@@ -25,6 +25,8 @@ export interface UnkeyHttpRequest {
   raw?: { rawHeaders?: string[] };
   url?: string;
   originalUrl?: string;
+  /** The client address (Express `req.ip` after "trust proxy", Fastify `request.ip` after `trustProxy`). */
+  ip?: string;
   /** Set by the guard: the key that was let in (`null` on a CORS preflight). */
   unkey?: KeyContext | null;
 }

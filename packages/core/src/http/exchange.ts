@@ -7,12 +7,12 @@ export interface Answer {
   read(maxBytes: number): Promise<string | undefined>;
 }
 
-/** Posts a JSON payload to the verify URL; rejects like fetch does (TimeoutError, ECONNREFUSED, …). */
+/** Posts a JSON payload to one Unkey endpoint; rejects like fetch does (TimeoutError, ECONNREFUSED, …). */
 export type Post = (payload: string, signal: AbortSignal) => Promise<Answer>;
 
-/** What an HTTP client needs to reach Unkey: built once per verifier. */
+/** What an HTTP client needs to reach one Unkey endpoint: built once per verifier or rate limiter. */
 export interface ExchangeOptions {
-  readonly verifyUrl: string;
+  readonly url: string;
   readonly authorization: string;
   readonly fetch: typeof globalThis.fetch;
 }

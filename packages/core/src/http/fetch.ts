@@ -3,11 +3,11 @@ import type { Answer, ExchangeOptions, Post } from "./exchange";
 
 /** POSTs through a WHATWG `fetch` (the runtime's, or the one the user gave). */
 export function fetchPost(options: ExchangeOptions): Post {
-  const { verifyUrl, authorization } = options;
+  const { url, authorization } = options;
   const fetchImpl = options.fetch;
   const headers = { authorization, "content-type": "application/json" };
   return async (payload, signal) => {
-    const response = await fetchImpl(verifyUrl, { method: "POST", headers, body: payload, signal });
+    const response = await fetchImpl(url, { method: "POST", headers, body: payload, signal });
     const answer: Answer = {
       status: response.status,
       header: (name) => response.headers.get(name) ?? undefined,

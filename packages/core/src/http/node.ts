@@ -59,7 +59,7 @@ function answerOf(message: IncomingMessage, signal: AbortSignal): Answer {
  */
 export function createPost(options: ExchangeOptions): Post {
   if (options.fetch !== globalThis.fetch) return fetchPost(options);
-  const url = new URL(options.verifyUrl);
+  const url = new URL(options.url);
   const secure = url.protocol === "https:";
   const send = secure ? httpsRequest : httpRequest;
   // LIFO reuse keeps a few warm sockets busy instead of cycling through many.

@@ -1,0 +1,87 @@
+import { RatelimitIdentifierError } from "./errors";
+import { isPromise } from "./maybe-promise";
+
+/** Computes the rate-limit identifier of a request; may be async. */
+export type Identify<R> = (request: R) => string | Promise<string>;
+
+/** What an adapter reads from its framework's request for the ready-made identifiers. */
+export interface IdentifyReaders<R> {
+  /** The client's address as the framework reports it (after its trust-proxy setting). */
+  ip(request: R): string | undefined;
+  /** One request header (lower-case name); repeated headers joined or first, as the framework gives them. */
+  header(request: R, name: string): string | undefined;
+  /** The key id the key guard let in, when it ran before. */
+  keyId(request: R): string | undefined;
+}
+
+/** The ready-made identifiers an adapter exports as `identify`. */
+export interface IdentifyHelpers<R> {
+  /** The client's IP address. Behind a proxy, set your framework's trust-proxy option (README). */
+  ip(): Identify<R>;
+  /** The key id from the key guard, which must run first (`unkey()` before `ratelimit()`). */
+  keyId(): Identify<R>;
+  /** A request header, e.g. a tenant id; a request without it is an error, never a pass. */
+  header(name: string): Identify<R>;
+  /** Several identifiers as one (`keyId` and `ip`, say): each part escaped, joined with `:`. */
+  compound(...parts: readonly Identify<R>[]): Identify<R>;
+}
+
+function present(what: string, value: string | undefined, hint: string): string {
+  if (typeof value === "string" && value !== "") return value;
+  throw new RatelimitIdentifierError(`The rate-limit identifier ${what} is missing: ${hint}`);
+}
+
+// Escaped, so that ("a:b", "c") and ("a", "b:c") never share a counter.
+function joinParts(values: readonly unknown[]): string {
+  return values
+    .map((value, i) => {
+      if (typeof value !== "string" || value === "")
+        throw new RatelimitIdentifierError(
+          `Part ${i + 1} of a compound rate-limit identifier is ${typeof value === "string" ? "empty" : `not a string (${value === null ? "null" : typeof value})`}.`,
+        );
+      return encodeURIComponent(value);
+    })
+    .join(":");
+}
+
+/**
+ * The ready-made identifiers for one framework, from how it reads a request.
+ * Each throws a `RatelimitIdentifierError` when its input is absent: a request
+ * is never let through (nor counted as someone else) for lack of an identifier.
+ *
+ * @example
+ * ```ts
+ * export const identify = identifyHelpers<Request>({
+ *   ip: (req) => req.ip,
+ *   header: (req, name) => req.get(name),
+ *   keyId: (req) => req.unkey?.keyId,
+ * });
+ * ```
+ */
+export function identifyHelpers<R>(read: IdentifyReaders<R>): IdentifyHelpers<R> {
+  return {
+    ip: () => (request) =>
+      present(
+        "ip()",
+        read.ip(request),
+        "the framework reports no client address (see the README on proxies).",
+      ),
+    keyId: () => (request) =>
+      present("keyId()", read.keyId(request), "no key was verified; put the key guard first."),
+    header: (name) => {
+      if (typeof name !== "string" || name === "")
+        throw new TypeError("identify.header(name): expected a header name.");
+      const lower = name.toLowerCase();
+      return (request) =>
+        present(`header(${JSON.stringify(lower)})`, read.header(request, lower), "no such header.");
+    },
+    compound: (...parts) => {
+      if (parts.length === 0 || parts.some((part) => typeof part !== "function"))
+        throw new TypeError("identify.compound(...parts): expected identifier functions.");
+      return (request) => {
+        const values = parts.map((part) => part(request));
+        return values.some(isPromise) ? Promise.all(values).then(joinParts) : joinParts(values);
+      };
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { KeyguardConfigError, RatelimitIdentifierError } from "./errors";
+import type { Identify } from "./identify";
+import { rejectUnknownOptions } from "./option-names";
+import { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
+import {
+  checkCost,
+  checkDuration,
+  checkLimit,
+  RATELIMITER_OPTION_NAMES,
+  type RatelimiterOptions,
+} from "./ratelimit-options";
+import {
+  checkIdentifier,
+  createRatelimiter,
+  type LimitOptions,
+  type Ratelimiter,
+} from "./ratelimiter";
+
+/** What one route asks of the rate limit: its identifier, cost, and another limit or window. */
+export interface RatelimitRouteOptions<R> {
+  /** How a request is identified: `identify.ip()`, `identify.keyId()`, or your function. */
+  identifier?: Identify<R> | undefined;
+  /** Units each request consumes. @default 1 */
+  cost?: number | undefined;
+  /** Another limit for this route (same namespace: Unkey counts per identifier and duration). */
+  limit?: number | undefined;
+  /** Another window for this route, in ms. */
+  duration?: number | undefined;
+}
+
+/**
+ * Options of every adapter's rate-limit middleware: the rate limiter's options
+ * (or a ready `ratelimiter`, to share its memory), the `identifier` function
+ * and the per-request `cost`.
+ */
+export type RatelimitMiddlewareOptions<R> = Partial<RatelimiterOptions> & {
+  /** A ready rate limiter from `createRatelimiter()`; then only `limit`/`duration` may override it. */
+  ratelimiter?: Ratelimiter | undefined;
+  /** How a request is identified: `identify.ip()`, `identify.keyId()`, or your function. */
+  identifier: Identify<R>;
+  /** Units each request consumes. @default 1 */
+  cost?: number | undefined;
+};
+
+/** A route's options, checked and compiled once. */
+export interface PreparedRatelimitRoute<R> {
+  readonly identifier: Identify<R>;
+  readonly call: LimitOptions;
+}
+
+/** The rate-limit guard every adapter wraps. */
+export interface RatelimitGuard<R> {
+  readonly ratelimiter: Ratelimiter;
+  /** Compiles a route's options over the middleware's; throws at start-up on a bad one. */
+  route(options?: RatelimitRouteOptions<R>, optionPrefix?: string): PreparedRatelimitRoute<R>;
+  /**
+   * Decides one request. Rejects (for the framework's error path) when the
+   * identifier function throws or gives an identifier Unkey would refuse.
+   */
+  check(request: R, route?: PreparedRatelimitRoute<R>): Promise<RatelimitDecision>;
+}
+
+const ROUTE_NAMES = ["identifier", "cost", "limit", "duration"] as const;
+const SHARED_NAMES: readonly string[] = ["ratelimiter", ...ROUTE_NAMES];
+
+function checkIdentify(option: string, value: unknown): void {
+  if (typeof value !== "function")
+    throw new KeyguardConfigError(
+      option,
+      "expected a function of the request, e.g. identify.ip() or (req) => req.user.id.",
+    );
+}
+
+/**
+ * Checks a route's rate-limit options on their own (names, identifier function,
+ * numbers within Unkey's bounds), for a decorator to refuse at start-up; `at`
+ * prefixes the option names in errors.
+ */
+export function checkRatelimitRoute(options: unknown, at = ""): void {
+  if (typeof options !== "object" || options === null)
+    throw new KeyguardConfigError(at || "options", "expected an object.");
+  rejectUnknownOptions(options, ROUTE_NAMES, at);
+  const given = options as RatelimitRouteOptions<unknown>;
+  if (given.identifier !== undefined) checkIdentify(`${at}identifier`, given.identifier);
+  checkCost(`${at}cost`, given.cost, 1);
+  checkLimit(`${at}limit`, given.limit, 1);
+  checkDuration(`${at}duration`, given.duration, 1000);
+}
+
+function limiterOf<R>(options: RatelimitMiddlewareOptions<R>): Ratelimiter {
+  const { ratelimiter, identifier: _i, cost: _c, ...rest } = options;
+  if (ratelimiter === undefined) return createRatelimiter(rest as RatelimiterOptions);
+  if (typeof ratelimiter?.limit !== "function")
+    throw new KeyguardConfigError(
+      "ratelimiter",
+      "expected a rate limiter from createRatelimiter().",
+    );
+  rejectUnknownOptions(options, SHARED_NAMES);
+  return ratelimiter;
+}
+
+/**
+ * Creates the rate-limit guard that every adapter's `ratelimit()` wraps: options
+ * checked and the rate limiter built here, once.
+ *
+ * @example
+ * ```ts
+ * import { createRatelimitGuard } from "@keyguard/core/adapter";
+ *
+ * const guard = createRatelimitGuard<Request>({ namespace: "login", limit: 5, duration: 60_000, identifier: ipOf });
+ * const decision = await guard.check(request);
+ * ```
+ */
+export function createRatelimitGuard<R>(options: RatelimitMiddlewareOptions<R>): RatelimitGuard<R> {
+  if (typeof options !== "object" || options === null)
+    throw new KeyguardConfigError("options", "expected an object.");
+  rejectUnknownOptions(options, [...RATELIMITER_OPTION_NAMES, ...SHARED_NAMES]);
+  checkIdentify("identifier", options.identifier);
+  const ratelimiter = limiterOf(options);
+  const shared = options.ratelimiter !== undefined;
+  const base: RatelimitRouteOptions<R> = {
+    identifier: options.identifier,
+    cost: options.cost,
+    limit: shared ? options.limit : undefined,
+    duration: shared ? options.duration : undefined,
+  };
+
+  function route(given: RatelimitRouteOptions<R> = {}, prefix = ""): PreparedRatelimitRoute<R> {
+    checkRatelimitRoute(given, prefix);
+    const identifier = given.identifier ?? base.identifier;
+    checkIdentify(`${prefix}identifier`, identifier);
+    const { limit, duration } = ratelimiter.options;
+    const call: LimitOptions = {
+      cost: checkCost(`${prefix}cost`, given.cost ?? base.cost, 1),
+      limit: checkLimit(`${prefix}limit`, given.limit ?? base.limit, limit),
+      duration: checkDuration(`${prefix}duration`, given.duration ?? base.duration, duration),
+    };
+    return Object.freeze({ identifier: identifier as Identify<R>, call: Object.freeze(call) });
+  }
+
+  const defaultRoute = route();
+
+  async function check(request: R, prepared = defaultRoute): Promise<RatelimitDecision> {
+    const identifier = checkIdentifier(await prepared.identifier(request));
+    try {
+      return fromRatelimit(await ratelimiter.limit(identifier, prepared.call));
+    } catch (error) {
+      if (error instanceof RatelimitIdentifierError) throw error;
+      return fromRatelimitFailure(error);
+    }
+  }
+
+  return { ratelimiter, route, check };
+}

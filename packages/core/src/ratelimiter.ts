@@ -1,0 +1,258 @@
+import { KeyguardError, RatelimitIdentifierError, VerifierError } from "./errors";
+import { type CounterMemory, RatelimitMemory } from "./ratelimit-memory";
+import {
+  checkCost,
+  checkDuration,
+  checkLimit,
+  RATELIMIT_BOUNDS,
+  type RatelimiterOptions,
+  type ResolvedRatelimiterOptions,
+  resolveRatelimiterOptions,
+} from "./ratelimit-options";
+import { parseRatelimitData, type RatelimitResponse } from "./ratelimit-response";
+import { createUnkeyCall } from "./unkey-call";
+
+/** Per-call overrides of `limit()`: how much this call costs, and another limit or window. */
+export interface LimitOptions {
+  /** Units this call consumes (`0` checks without consuming). @default 1 */
+  cost?: number | undefined;
+  /** Overrides the rate limiter's `limit` for this call. */
+  limit?: number | undefined;
+  /** Overrides the rate limiter's `duration` for this call. */
+  duration?: number | undefined;
+}
+
+/** Counters of a rate limiter, for dashboards and tests. */
+export interface RatelimiterStats {
+  /** `limit()` calls made. */
+  readonly calls: number;
+  /** HTTP requests sent to Unkey (a refused connection retried counts twice). */
+  readonly upstreamCalls: number;
+  /** Calls refused locally: the identifier was known to be blocked. */
+  readonly refusedLocally: number;
+  /** Calls that waited for another call of the same identifier before deciding. */
+  readonly coalesced: number;
+  /** Calls admitted from the local estimate in `mode: "async"`. */
+  readonly admittedAsync: number;
+  /** Background calls of `mode: "async"` that failed (their requests were already admitted). */
+  readonly asyncFailures: number;
+  /** Calls let through by `failureMode: "open"` while Unkey could not answer. */
+  readonly failedOpen: number;
+  /** Identifiers remembered. */
+  readonly size: number;
+}
+
+/** A rate limiter on Unkey's `ratelimit.limit`: create one per limit and share it. */
+export interface Ratelimiter {
+  /**
+   * Counts one call of `identifier`. Resolves with Unkey's verdict (or the
+   * local one, see `source`); rejects with a `VerifierError` when Unkey cannot
+   * answer under `failureMode: "closed"`, and with a `RatelimitIdentifierError`
+   * for an identifier Unkey would refuse.
+   */
+  limit(identifier: string, options?: LimitOptions): Promise<RatelimitResponse>;
+  stats(): RatelimiterStats;
+  /** Forgets every identifier (blocks included). */
+  clear(): void;
+  /** The options in force, defaults applied (the root key is not exposed). */
+  readonly options: Omit<ResolvedRatelimiterOptions, "rootKey" | "fetch" | "logger">;
+}
+
+/** The body of `POST /v2/ratelimit.limit`. */
+interface LimitBody {
+  namespace: string;
+  identifier: string;
+  limit: number;
+  duration: number;
+  cost: number;
+}
+
+/** Checks an identifier against Unkey's bounds (1..512 characters), naming what is wrong. */
+export function checkIdentifier(identifier: unknown): string {
+  if (typeof identifier !== "string") {
+    throw new RatelimitIdentifierError(
+      `The rate-limit identifier must be a string, got ${identifier === null ? "null" : typeof identifier}.`,
+    );
+  }
+  if (identifier.length === 0 || identifier.length > RATELIMIT_BOUNDS.nameLength) {
+    throw new RatelimitIdentifierError(
+      `The rate-limit identifier must be 1 to ${RATELIMIT_BOUNDS.nameLength} characters (Unkey's bound), got ${identifier.length}.`,
+    );
+  }
+  return identifier;
+}
+
+const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
+
+/** Logs a misconfiguration once and an outage at most every 30 s; never the root key. */
+function createReporter(resolved: ResolvedRatelimiterOptions) {
+  let misconfigured = false;
+  let unavailableAt = Number.NEGATIVE_INFINITY;
+  return (error: unknown) => {
+    if (!(error instanceof VerifierError)) return;
+    const where = `(${resolved.url}, namespace ${JSON.stringify(resolved.namespace)})`;
+    if (error.code === "VERIFIER_MISCONFIGURED") {
+      if (misconfigured) return;
+      misconfigured = true;
+      resolved.logger.error(`[keyguard] ratelimit: ${error.message} ${where}`);
+    } else if (Date.now() - unavailableAt >= UNAVAILABLE_LOG_INTERVAL_MS) {
+      unavailableAt = Date.now();
+      resolved.logger.warn(`[keyguard] ratelimit: ${error.message} ${where}`);
+    }
+  };
+}
+
+/** Whether a failure lets the call through under fail-open: an outage, never Unkey's own 429. */
+const isOutage = (error: unknown) =>
+  error instanceof VerifierError && error.code === "VERIFIER_UNAVAILABLE" && !error.throttled;
+
+/**
+ * Creates a rate limiter on Unkey's `POST /v2/ratelimit.limit`, through the
+ * same transport as the verifier (timeout, size cap, one retry only after a
+ * refused connection). Locally it refuses an identifier Unkey blocked until the
+ * block's `reset`, and lets concurrent calls of one identifier wait for the
+ * call already out only when its answer could decide them; it never admits
+ * what Unkey would refuse, except in the opt-in `mode: "async"` (see README).
+ *
+ * @example
+ * ```ts
+ * const limiter = createRatelimiter({ namespace: "auth.login", limit: 5, duration: 60_000 });
+ * const { success, remaining, reset } = await limiter.limit(`ip:${ip}`);
+ * ```
+ */
+export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
+  const resolved = resolveRatelimiterOptions(options);
+  const send = createUnkeyCall<LimitBody, RatelimitResponse>(resolved, {
+    operation: "ratelimit.limit",
+    parse: parseRatelimitData,
+    answer: "a rate-limit answer",
+    noun: "rate-limit",
+    right:
+      "limit in this namespace (ratelimit.*.limit, and ratelimit.*.create_namespace to create it)",
+    requestHint: "Check the namespace, limit, duration and cost options.",
+    traceFields: (answer) => ({ success: answer.success, requestId: answer.requestId }),
+  });
+  const memory = resolved.cache === false ? undefined : new RatelimitMemory(resolved.cache.max);
+  const report = createReporter(resolved);
+  const counters = {
+    calls: 0,
+    refusedLocally: 0,
+    coalesced: 0,
+    admittedAsync: 0,
+    asyncFailures: 0,
+    failedOpen: 0,
+  };
+
+  /** One call to Unkey, its cost counted as out in `counter` until it settles. */
+  async function ask(body: LimitBody, counter: CounterMemory | undefined) {
+    if (counter === undefined) return send(body);
+    counter.inflight += body.cost;
+    try {
+      const answer = await send(body);
+      counter.settle(body.cost, Date.now(), answer);
+      return answer;
+    } catch (error) {
+      counter.settle(body.cost, Date.now(), undefined, error);
+      throw error;
+    }
+  }
+
+  const blocked = (body: LimitBody, counter: CounterMemory): RatelimitResponse => {
+    counters.refusedLocally++;
+    return {
+      success: false,
+      limit: body.limit,
+      remaining: 0,
+      reset: counter.blockedUntil,
+      source: "local",
+    };
+  };
+
+  /**
+   * Sync mode: a blocked identifier is refused here; a call the estimate cannot
+   * cover while another is out waits for that one (its answer may block, or
+   * free room), so a flood of one identifier sends one call at a time once it
+   * nears its limit. Every admission is Unkey's own answer.
+   */
+  async function decide(body: LimitBody, counter: CounterMemory): Promise<RatelimitResponse> {
+    for (;;) {
+      const now = Date.now();
+      if (counter.blocks(body.cost, now)) return blocked(body, counter);
+      if (counter.inflight > 0 && counter.available(now) < body.cost) {
+        counters.coalesced++;
+        const settled = await counter.nextSettlement();
+        // The call waited on failed: so does this one (an outage is not retried in a queue).
+        if (settled.error !== undefined) throw settled.error;
+        continue;
+      }
+      return ask(body, counter);
+    }
+  }
+
+  /** Async mode: admit now when the estimate covers the cost, and tell Unkey in the background. */
+  function admitAsync(body: LimitBody, counter: CounterMemory): RatelimitResponse | undefined {
+    const now = Date.now();
+    if (counter.blocks(body.cost, now) || counter.available(now) < body.cost) return undefined;
+    counters.admittedAsync++;
+    ask(body, counter).catch((error: unknown) => {
+      counters.asyncFailures++;
+      report(error);
+    });
+    return {
+      success: true,
+      limit: body.limit,
+      remaining: Math.max(0, counter.available(now)),
+      reset: counter.reset,
+      source: "async",
+    };
+  }
+
+  function failOpen(body: LimitBody, error: unknown): RatelimitResponse {
+    report(error);
+    if (resolved.failureMode !== "open" || !isOutage(error)) throw error;
+    counters.failedOpen++;
+    return {
+      success: true,
+      limit: body.limit,
+      remaining: body.limit,
+      reset: 0,
+      source: "fail-open",
+    };
+  }
+
+  function bodyOf(identifier: string, options: LimitOptions | undefined): LimitBody {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError("limit(identifier, options): options must be an object.");
+    }
+    return {
+      namespace: resolved.namespace,
+      identifier: checkIdentifier(identifier),
+      limit: checkLimit("limit", options?.limit, resolved.limit),
+      duration: checkDuration("duration", options?.duration, resolved.duration),
+      cost: checkCost("cost", options?.cost, 1),
+    };
+  }
+
+  async function limit(identifier: string, options?: LimitOptions): Promise<RatelimitResponse> {
+    counters.calls++;
+    const body = bodyOf(identifier, options);
+    // The counter Unkey keeps is per identifier and duration; the limit is part of what we know.
+    const counter = memory?.of(`${body.duration}:${body.limit}:${body.identifier}`);
+    const early = counter && resolved.mode === "async" ? admitAsync(body, counter) : undefined;
+    if (early !== undefined) return early;
+    try {
+      return counter === undefined ? await ask(body, undefined) : await decide(body, counter);
+    } catch (error) {
+      if (error instanceof KeyguardError && !(error instanceof VerifierError)) throw error;
+      return failOpen(body, error);
+    }
+  }
+
+  const { rootKey: _rootKey, fetch: _fetch, logger: _logger, ...visible } = resolved;
+  return {
+    limit,
+    stats: () => ({ ...counters, upstreamCalls: send.calls(), size: memory?.size ?? 0 }),
+    clear: () => memory?.clear(),
+    options: Object.freeze(visible),
+  };
+}

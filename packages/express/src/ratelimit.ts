@@ -1,0 +1,54 @@
+import type { IdentifyHelpers, Ratelimiter, RatelimitMiddlewareOptions } from "@keyguard/core";
+import { createRatelimitGuard, identifyHelpers } from "@keyguard/core/adapter";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { createSettle } from "./respond";
+
+/** Options of `ratelimit()`: the rate limiter's options (or a shared `ratelimiter`), `identifier` and `cost`. */
+export type RatelimitExpressOptions = RatelimitMiddlewareOptions<Request>;
+
+/** An Express rate-limit middleware; `ratelimiter` is its rate limiter, to share with other routes. */
+export type RatelimitMiddleware = RequestHandler & { readonly ratelimiter: Ratelimiter };
+
+/**
+ * Ready-made identifiers: `identify.ip()` (Express's `req.ip`, which honours
+ * `app.set("trust proxy", …)`), `identify.keyId()` (the key `unkey()` let in),
+ * `identify.header(name)`, and `identify.compound(...parts)`.
+ *
+ * @example
+ * ```ts
+ * ratelimit({ namespace: "api.search", limit: 100, duration: 60_000,
+ *   identifier: identify.compound(identify.keyId(), identify.header("x-tenant")) });
+ * ```
+ */
+export const identify: IdentifyHelpers<Request> = identifyHelpers<Request>({
+  ip: (req) => req.ip,
+  header: (req, name) => req.get(name),
+  keyId: (req) => req.unkey?.keyId,
+});
+
+/**
+ * Express middleware that rate-limits with Unkey's `ratelimit.limit`, for
+ * routes a key cannot protect (login, sign-up, public endpoints by IP) and per
+ * route on top of a key. Allowed requests carry `RateLimit-Limit/-Remaining/-Reset`;
+ * refused ones get 429 problem+json with `Retry-After`; Unkey down is 503 (or a
+ * pass flagged `x-keyguard-fail-open: true` under `failureMode: "open"`). An
+ * identifier that is missing or that Unkey would refuse goes to `next(err)`.
+ *
+ * @example
+ * ```ts
+ * app.post("/login", ratelimit({ namespace: "auth.login", limit: 5, duration: 60_000, identifier: identify.ip() }), login);
+ * ```
+ */
+export function ratelimit(options: RatelimitExpressOptions): RatelimitMiddleware {
+  const guard = createRatelimitGuard<Request>(options);
+  const settle = createSettle({});
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // A throw or rejection (identifier function included) is next(err): never a crash, never a pass.
+    try {
+      guard.check(req).then((decision) => settle(decision, req, res, next), next);
+    } catch (error) {
+      next(error);
+    }
+  };
+  return Object.assign(middleware, { ratelimiter: guard.ratelimiter });
+}

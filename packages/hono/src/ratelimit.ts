@@ -1,0 +1,72 @@
+import type { IdentifyHelpers, Ratelimiter, RatelimitMiddlewareOptions } from "@keyguard/core";
+import { createRatelimitGuard, identifyHelpers } from "@keyguard/core/adapter";
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import { addAllowHeaders, admit, createRefuse } from "./respond";
+
+/** Options of `ratelimit()`: the rate limiter's options (or a shared `ratelimiter`), `identifier` and `cost`. */
+export type RatelimitHonoOptions = RatelimitMiddlewareOptions<Context>;
+
+/** A Hono rate-limit middleware; `ratelimiter` is its rate limiter, to share with other routes. */
+export type RatelimitMiddleware = MiddlewareHandler & { readonly ratelimiter: Ratelimiter };
+
+/** Hono's connection-info helper for your runtime (`getConnInfo` from `@hono/node-server/conninfo`, `hono/bun`, `hono/cloudflare-workers`, …). */
+export type GetConnInfo = (c: Context) => { remote: { address?: string | undefined } };
+
+/**
+ * Ready-made identifiers: `identify.ip(getConnInfo)` (the address your
+ * runtime's `getConnInfo` reports: the socket's, so behind a proxy use
+ * `identify.header(…)` on the header your proxy sets), `identify.keyId()`
+ * (the key `unkey()` let in), `identify.header(name)`, `identify.compound(...)`.
+ *
+ * @example
+ * ```ts
+ * import { getConnInfo } from "@hono/node-server/conninfo";
+ * app.post("/login", ratelimit({ namespace: "auth.login", limit: 5, duration: 60_000, identifier: identify.ip(getConnInfo) }), login);
+ * ```
+ */
+export const identify: Omit<IdentifyHelpers<Context>, "ip"> & {
+  ip(getConnInfo: GetConnInfo): ReturnType<IdentifyHelpers<Context>["ip"]>;
+} = (() => {
+  const withoutIp = identifyHelpers<Context>({
+    ip: () => undefined,
+    header: (c, name) => c.req.header(name),
+    keyId: (c) => c.get("unkey")?.keyId,
+  });
+  const ip = (getConnInfo: GetConnInfo) => {
+    if (typeof getConnInfo !== "function")
+      throw new TypeError("identify.ip(getConnInfo): pass your runtime's getConnInfo helper.");
+    return identifyHelpers<Context>({
+      ip: (c) => getConnInfo(c).remote.address,
+      header: () => undefined,
+      keyId: () => undefined,
+    }).ip();
+  };
+  return { ...withoutIp, ip };
+})();
+
+/**
+ * Hono middleware that rate-limits with Unkey's `ratelimit.limit`, for routes a
+ * key cannot protect (login, sign-up, public endpoints by IP) and per route on
+ * top of a key. Allowed responses carry `RateLimit-Limit/-Remaining/-Reset`;
+ * refused requests get 429 problem+json with `Retry-After`; Unkey down is 503
+ * (or a pass flagged `x-keyguard-fail-open: true` under `failureMode: "open"`).
+ * An identifier that is missing or that Unkey would refuse is thrown to `app.onError`.
+ *
+ * @example
+ * ```ts
+ * app.post("/signup", ratelimit({ namespace: "auth.signup", limit: 3, duration: 3_600_000, identifier: identify.header("cf-connecting-ip") }), signup);
+ * ```
+ */
+export function ratelimit(options: RatelimitHonoOptions): RatelimitMiddleware {
+  const guard = createRatelimitGuard<Context>(options);
+  const refuse = createRefuse({});
+  const middleware = createMiddleware(async (c, next) => {
+    const decision = await guard.check(c);
+    if (!decision.allowed) return refuse(decision, c);
+    admit(decision, c);
+    await next();
+    addAllowHeaders(decision, c);
+  });
+  return Object.assign(middleware, { ratelimiter: guard.ratelimiter });
+}

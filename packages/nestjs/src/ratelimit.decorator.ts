@@ -1,0 +1,30 @@
+import type { RatelimitRouteOptions } from "@keyguard/core";
+import { checkRatelimitRoute } from "@keyguard/core/adapter";
+import { RATELIMIT_METADATA } from "./constants";
+import { describeTarget, setMetadataOn } from "./decorator-target";
+import type { UnkeyHttpRequest } from "./unkey.guard";
+
+/** What `@Ratelimit()` sets: the module's rate limit, changed for this route. */
+export type RatelimitRouteMetadata = RatelimitRouteOptions<UnkeyHttpRequest>;
+
+/**
+ * Rate-limits a route (or every route of a controller) with the limiter
+ * `RatelimitModule.forRoot()` configured, through `RatelimitGuard`: another
+ * `identifier`, `cost`, `limit` or `duration` may be given here, the method's
+ * over the controller's. Checked when applied, so a bad value fails at start-up.
+ *
+ * @example
+ * ```ts
+ * @Ratelimit({ limit: 5, identifier: identify.ip() })
+ * @Post("login")
+ * login() {}
+ * ```
+ */
+export function Ratelimit(options: RatelimitRouteMetadata = {}): MethodDecorator & ClassDecorator {
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const at = `@Ratelimit() on ${describeTarget(target, key)}`;
+    // Errors name the decorator, its target and the option: `@Ratelimit() on Auth.login: limit`.
+    checkRatelimitRoute(options, `${at}: `);
+    return setMetadataOn(RATELIMIT_METADATA, options, target, key, descriptor);
+  }) as MethodDecorator & ClassDecorator;
+}

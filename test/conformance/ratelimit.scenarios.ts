@@ -1,0 +1,164 @@
+import type { Fault } from "@keyguard/emulator";
+
+/** Placeholder replaced by the scenario's API key. */
+export const RL_KEY = "<KEY>";
+
+/** What one response must show; `upstream` counts `ratelimit.limit` calls since the app started. */
+export interface RlExpectation {
+  readonly status: number;
+  /** The body's `code` (denials and errors). */
+  readonly code?: string;
+  /** Header values: a string, a pattern, or `null` for "absent". */
+  readonly headers?: Readonly<Record<string, string | RegExp | null>>;
+  readonly upstream?: number;
+}
+
+export interface RlRequest {
+  readonly path: string;
+  readonly headers?: readonly (readonly [string, string])[];
+}
+
+export type RlStep =
+  | { readonly send: RlRequest; readonly expect: RlExpectation }
+  | { readonly fault: Fault | null }
+  | { readonly advanceMs: number };
+
+export interface RlScenario {
+  readonly name: string;
+  readonly failureMode?: "closed" | "open";
+  readonly steps: readonly RlStep[];
+}
+
+const allowed = (remaining: number, limit: number, upstream?: number): RlExpectation => ({
+  status: 200,
+  headers: {
+    "ratelimit-limit": String(limit),
+    "ratelimit-remaining": String(remaining),
+    "ratelimit-reset": /^\d+$/,
+    "retry-after": null,
+  },
+  ...(upstream === undefined ? {} : { upstream }),
+});
+
+const limited = (limit: number, upstream?: number): RlExpectation => ({
+  status: 429,
+  code: "RATE_LIMITED",
+  headers: {
+    "retry-after": /^\d+$/,
+    "ratelimit-limit": String(limit),
+    "ratelimit-remaining": "0",
+    "ratelimit-reset": /^\d+$/,
+  },
+  ...(upstream === undefined ? {} : { upstream }),
+});
+
+const badIdentifier = { status: 500, code: "INVALID_RATELIMIT_IDENTIFIER", upstream: 0 };
+const user = (name: string) => [["x-user", name]] as const;
+const keyAndTenant = (tenant: string) =>
+  [
+    ["authorization", `Bearer ${RL_KEY}`],
+    ["x-tenant", tenant],
+  ] as const;
+
+const DOWN: Fault = { status: 503, operations: ["ratelimit.limit"] };
+
+/** The rate-limit contract, the same on every adapter. */
+export const RL_SCENARIOS: readonly RlScenario[] = [
+  {
+    name: "under the limit: allowed with RateLimit-* headers; over it: 429 with Retry-After",
+    steps: [
+      { send: { path: "/login" }, expect: allowed(1, 2, 1) },
+      { send: { path: "/login" }, expect: allowed(0, 2, 2) },
+      { send: { path: "/login" }, expect: limited(2, 3) },
+    ],
+  },
+  {
+    name: "a blocked identifier is refused locally until its reset (0 upstream calls), then asked again",
+    steps: [
+      { send: { path: "/login" }, expect: allowed(1, 2) },
+      { send: { path: "/login" }, expect: allowed(0, 2) },
+      { send: { path: "/login" }, expect: limited(2, 3) },
+      { send: { path: "/login" }, expect: limited(2, 3) },
+      { advanceMs: 30_000 },
+      { send: { path: "/login" }, expect: limited(2, 3) },
+      { advanceMs: 30_000 },
+      { send: { path: "/login" }, expect: allowed(1, 2, 4) },
+    ],
+  },
+  {
+    name: "cost: a route costing 2 of 3 admits once, then refuses",
+    steps: [
+      { send: { path: "/cost", headers: user("carol") }, expect: allowed(1, 3, 1) },
+      { send: { path: "/cost", headers: user("carol") }, expect: limited(3, 2) },
+    ],
+  },
+  {
+    name: "identifiers are counted apart: one user's limit does not touch another's",
+    steps: [
+      { send: { path: "/by-user", headers: user("alice") }, expect: allowed(1, 2) },
+      { send: { path: "/by-user", headers: user("alice") }, expect: allowed(0, 2) },
+      { send: { path: "/by-user", headers: user("alice") }, expect: limited(2) },
+      { send: { path: "/by-user", headers: user("bob") }, expect: allowed(1, 2, 4) },
+    ],
+  },
+  {
+    name: "compound identifier (key id + tenant header) behind the key guard",
+    steps: [
+      { send: { path: "/tenant", headers: keyAndTenant("t1") }, expect: allowed(1, 2) },
+      { send: { path: "/tenant", headers: keyAndTenant("t1") }, expect: allowed(0, 2) },
+      { send: { path: "/tenant", headers: keyAndTenant("t1") }, expect: limited(2) },
+      { send: { path: "/tenant", headers: keyAndTenant("t2") }, expect: allowed(1, 2, 4) },
+      // No key: the key guard refuses first, and the limit is never asked.
+      {
+        send: { path: "/tenant", headers: [["x-tenant", "t1"]] },
+        expect: { status: 401, code: "MISSING_KEY", upstream: 4 },
+      },
+    ],
+  },
+  {
+    name: "Unkey down: 503 RATELIMIT_UNAVAILABLE with Retry-After, never a pass",
+    steps: [
+      { fault: DOWN },
+      {
+        send: { path: "/login" },
+        expect: {
+          status: 503,
+          code: "RATELIMIT_UNAVAILABLE",
+          headers: { "retry-after": /^\d+$/, "x-keyguard-fail-open": null },
+        },
+      },
+    ],
+  },
+  {
+    name: "Unkey down under failureMode open: a pass flagged x-keyguard-fail-open",
+    failureMode: "open",
+    steps: [
+      { fault: DOWN },
+      {
+        send: { path: "/login" },
+        expect: {
+          status: 200,
+          headers: { "x-keyguard-fail-open": "true", "ratelimit-limit": null },
+        },
+      },
+      { fault: null },
+      { send: { path: "/login" }, expect: allowed(1, 2) },
+    ],
+  },
+  {
+    name: "an identifier function returning a non-string is an error, never a pass",
+    steps: [{ send: { path: "/buggy" }, expect: badIdentifier }],
+  },
+  {
+    name: "an empty identifier is an error, never a pass",
+    steps: [{ send: { path: "/empty" }, expect: badIdentifier }],
+  },
+  {
+    name: "an identifier over Unkey's 512 characters is an error, never a pass",
+    steps: [{ send: { path: "/too-long" }, expect: badIdentifier }],
+  },
+  {
+    name: "a missing identifier header is an error, never a pass",
+    steps: [{ send: { path: "/by-user" }, expect: badIdentifier }],
+  },
+];
