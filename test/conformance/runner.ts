@@ -1,7 +1,7 @@
 import { createVerifier, type GuardOptions, type VerifierOptions } from "@keyguard/core";
 import { type Emulator, type SeedData, startEmulator } from "@keyguard/emulator";
 import { expect, vi } from "vitest";
-import type { AdapterHarness, HandlerBody, RunningApp } from "./harness";
+import type { HandlerBody, HookSpec, RunningApp } from "./harness";
 import { type RawResponse, send } from "./http";
 import {
   type Expectation,
@@ -11,6 +11,20 @@ import {
   ROOT_KEYS,
   type Scenario,
 } from "./scenarios";
+
+/**
+ * An app the runner plays scenarios on: a harness's {@link RunningApp}, or one in
+ * another process (test/runtimes), whose handler count is fetched.
+ */
+export interface ScenarioApp extends Omit<RunningApp, "handlerCalls"> {
+  handlerCalls(): number | Promise<number>;
+}
+
+/** What the runner starts apps with: every {@link AdapterHarness} is one. */
+export interface ScenarioHarness {
+  readonly name: string;
+  start(options: GuardOptions, hooks?: HookSpec): Promise<ScenarioApp>;
+}
 
 // The conformance runner: plays one scenario of the table against one harness's app
 // and checks every answer. conformance.test.ts runs it on every adapter in this
@@ -87,11 +101,11 @@ interface Sent {
   readonly reached: number | undefined;
 }
 
-async function sendStep(app: RunningApp, request: RequestSpec, fixture: Fixture): Promise<Sent> {
-  const handlerCallsBefore = app.handlerCalls();
+async function sendStep(app: ScenarioApp, request: RequestSpec, fixture: Fixture): Promise<Sent> {
+  const handlerCallsBefore = await app.handlerCalls();
   const method = request.method ?? "GET";
   const response = await send(app.url, method, request.path, fill(request.headers, fixture));
-  return { request, response, reached: app.handlerCalls() - handlerCallsBefore };
+  return { request, response, reached: (await app.handlerCalls()) - handlerCallsBefore };
 }
 
 /** Polls the emulator until it has received `count` verifications (bounded: 2 s). */
@@ -169,7 +183,7 @@ const guardOnlyOptionsOf = (options: GuardOptions): GuardOptions =>
 
 /** The adapter must refuse the options at start-up, naming the option. */
 async function expectStartupError(
-  harness: AdapterHarness,
+  harness: ScenarioHarness,
   options: GuardOptions,
   scenario: Scenario,
 ): Promise<void> {
@@ -189,7 +203,11 @@ async function expectStartupError(
 }
 
 /** Plays one scenario against a fresh app of `harness`, checking every step. */
-export async function runScenario(harness: AdapterHarness, emulator: Emulator, scenario: Scenario) {
+export async function runScenario(
+  harness: ScenarioHarness,
+  emulator: Emulator,
+  scenario: Scenario,
+) {
   const fixture = await createKey(emulator, scenario);
   const options: GuardOptions = {
     rootKey: emulator.rootKey,
@@ -240,7 +258,7 @@ export function startConformanceEmulator(): Promise<Emulator> {
 
 /** Runs one scenario with only Date faked: sockets and timeouts keep real timers. */
 export async function playScenario(
-  harness: AdapterHarness,
+  harness: ScenarioHarness,
   emulator: Emulator,
   scenario: Scenario,
 ): Promise<void> {
