@@ -7,6 +7,7 @@ import type { AdapterHarness } from "./harness";
 import { honoHarness } from "./hono.harness";
 import { nestjsExpressHarness } from "./nestjs-express.harness";
 import { nestjsFastifyHarness } from "./nestjs-fastify.harness";
+import { nextHarness } from "./next.harness";
 import { playScenario, startConformanceEmulator } from "./runner";
 import { SCENARIOS } from "./scenarios";
 
@@ -18,6 +19,7 @@ const ALL_HARNESSES: readonly AdapterHarness[] = [
   fastifyHarness,
   nestjsExpressHarness,
   nestjsFastifyHarness,
+  nextHarness,
 ];
 
 /** A project may run some harnesses only: test/nest12 runs the Nest ones on NestJS 12. */
