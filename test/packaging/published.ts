@@ -56,6 +56,11 @@ export const PUBLISHED: readonly Published[] = [
     names: ["unkey", "requirePermissions", "keyOf", "createVerifier"],
   },
   {
+    name: "@keyguard/next",
+    dir: "packages/next",
+    names: ["withUnkey", "unkeyMiddleware", "CONTEXT_HEADER", "createVerifier"],
+  },
+  {
     name: "@keyguard/fastify",
     dir: "packages/fastify",
     names: ["keyguard", "default", "UnkeyDeniedError", "createVerifier"],
