@@ -2,7 +2,6 @@
 const nextConfig = {
   // The workspace type-checks and lints this app (`pnpm typecheck`, Biome): the build need not.
   typescript: { ignoreBuildErrors: true },
-  eslint: { ignoreDuringBuilds: true },
 };
 
 export default nextConfig;

@@ -5,7 +5,7 @@ export default defineProject({
     name: "example-next",
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    // `next build` (about 1.5 min on a busy 2-core machine) and `next start`, bounded.
+    // `next build` (15 to 40 s on a busy 2-core machine) and `next start`, bounded.
     hookTimeout: 420_000,
   },
 });
