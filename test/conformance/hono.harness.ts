@@ -1,71 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { GuardOptions } from "@keyguard/core";
-import { requirePermissions, type UnkeyHonoOptions, unkey } from "@keyguard/hono";
-import { type Context, Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
-import {
-  type AdapterHarness,
-  type HandlerBody,
-  type HookSpec,
-  METERED_ROUTE,
-  ROUTE_PERMISSIONS,
-  type RunningApp,
-} from "./harness";
-import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, type SpecHooks, specHooks } from "./hooks";
+import type { AdapterHarness, HookSpec, RunningApp } from "./harness";
+import { buildHonoApp } from "./hono.app";
 
-/** The spec's hooks in Hono's signatures. */
-function honoHooks(hooks: SpecHooks): Partial<UnkeyHonoOptions> {
-  const out: Partial<UnkeyHonoOptions> = {};
-  if (hooks.skip) out.skip = hooks.skip as UnkeyHonoOptions["skip"];
-  if (hooks.getKey) out.getKey = hooks.getKey as UnkeyHonoOptions["getKey"];
-  if (hooks.onDenied) out.onDenied = hooks.onDenied as UnkeyHonoOptions["onDenied"];
-  if (hooks.onError) out.onError = hooks.onError as UnkeyHonoOptions["onError"];
-  return out;
-}
-
-/**
- * The standard conformance app as a Hono user writes it, on @hono/node-server:
- * public routes first, the metered route with its own `unkey()` sharing the
- * app's verifier, then `app.use(unkey())` and `requirePermissions(query)`.
- */
+/** The standard conformance app (hono.app.ts) on @hono/node-server. */
 export const honoHarness: AdapterHarness = {
   name: "hono",
   async start(options: GuardOptions, spec?: HookSpec): Promise<RunningApp> {
-    let calls = 0;
-    const handler = (route: string) => (c: Context) => {
-      calls++;
-      const body: HandlerBody = { route, unkey: c.var.unkey ?? null };
-      return c.json(body);
-    };
-    const auth = unkey({ ...options, ...honoHooks(specHooks(spec)) });
-    const { keySources, preflight } = options;
-    const app = new Hono();
-    // A hook's error reaches app.onError; the guard returns its own answers, never throws them.
-    app.onError((error) =>
-      error instanceof HTTPException
-        ? error.getResponse()
-        : new Response(JSON.stringify(HOOK_FAILED_BODY), {
-            status: 500,
-            headers: { "content-type": HOOK_FAILED_TYPE },
-          }),
-    );
-    app.get("/public", handler("/public"));
-    app.get(
-      METERED_ROUTE.path,
-      unkey({ verifier: auth.verifier, keySources, preflight, cost: METERED_ROUTE.cost }),
-      handler(METERED_ROUTE.path),
-    );
-    app.use(auth);
-    app.get("/protected", handler("/protected"));
-    app.options("/protected", (c) => {
-      calls++;
-      return c.body(null, 204);
-    });
-    for (const [path, query] of Object.entries(ROUTE_PERMISSIONS)) {
-      app.get(path, requirePermissions(query), handler(path));
-    }
-
+    const { app, handlerCalls } = buildHonoApp(options, spec);
     const { server, port } = await new Promise<{
       server: ReturnType<typeof serve>;
       port: number;
@@ -76,7 +19,7 @@ export const honoHarness: AdapterHarness = {
     });
     return {
       url: `http://127.0.0.1:${port}`,
-      handlerCalls: () => calls,
+      handlerCalls,
       close: () =>
         new Promise<void>((resolve, reject) =>
           server.close((error) => (error ? reject(error) : resolve())),

@@ -21,9 +21,12 @@ function failing(mode: "throws" | "rejects"): () => unknown {
     : () => Promise.reject(failure());
 }
 
-/** Resolves `value` after a tick, as an async hook that does some work would. */
+/**
+ * Resolves `value` after a tick, as an async hook that does some work would
+ * (a timer, not `setImmediate`: Deno and workerd run these hooks too, see test/runtimes).
+ */
 const later = (value: boolean) => () =>
-  new Promise<boolean>((resolve) => setImmediate(() => resolve(value)));
+  new Promise<boolean>((resolve) => setTimeout(() => resolve(value), 0));
 
 function skipOf(mode: NonNullable<HookSpec["skip"]>): () => unknown {
   if (mode === "async-true") return later(true);

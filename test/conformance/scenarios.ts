@@ -619,6 +619,21 @@ const failures: Scenario[] = [
   verifierDown({ hang: true }, "no answer within timeoutMs"),
   verifierDown({ reset: true }, "connection reset"),
   {
+    // Port 9 (discard) is closed on any machine that runs this suite: the connection is
+    // refused, retried once (it provably never reached Unkey), then refused again.
+    name: "Unkey unreachable (connection refused): 503 VERIFIER_UNAVAILABLE, fail-closed",
+    guard: { baseUrl: "http://127.0.0.1:9", timeoutMs: 1000 },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), {
+        status: 503,
+        code: "VERIFIER_UNAVAILABLE",
+        headers: { "retry-after": /^\d+$/, "x-keyguard-fail-open": null },
+        upstream: 0,
+      }),
+    ],
+  },
+  {
     name: "Unkey refuses the root key: 500 VERIFIER_MISCONFIGURED",
     guard: { rootKey: ROOT_KEYS.unknown, logger: silent },
     key: {},

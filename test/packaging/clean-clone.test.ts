@@ -59,7 +59,9 @@ beforeAll(async () => {
     timeout: 240_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-});
+  // Both steps are bounded above; the hook allows both (nine packages build in `pack`, and the
+  // install links Bun, Deno and workerd for test/runtimes).
+}, 540_000);
 afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });

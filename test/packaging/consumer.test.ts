@@ -40,6 +40,7 @@ function manifest(type: "commonjs" | "module", nest: Nest) {
       // Peer dependencies of the adapters, as a user would install them.
       express: "^5.1.0",
       hono: "^4.10.0",
+      next: "^15.5.0",
       fastify: "^5.6.1",
       "@nestjs/common": nest === "11" ? "^11.1.6" : "^12.0.0",
       "@nestjs/core": nest === "11" ? "^11.1.6" : "^12.0.0",

@@ -57,6 +57,11 @@ export const PUBLISHED: readonly Published[] = [
     subpaths: { "@keyguard/hono/openapi": ["openAPIRouteHandler", "applyKeyguardOpenApi"] },
   },
   {
+    name: "@keyguard/next",
+    dir: "packages/next",
+    names: ["withUnkey", "unkeyMiddleware", "CONTEXT_HEADER", "createVerifier"],
+  },
+  {
     name: "@keyguard/fastify",
     dir: "packages/fastify",
     names: ["keyguard", "default", "UnkeyDeniedError", "keyguardOpenApi", "createVerifier"],

@@ -123,6 +123,7 @@ function manifest(tarballs: Record<string, string>) {
       ...files,
       express: "^5.1.0",
       hono: "^4.10.0",
+      next: "^15.5.0",
       fastify: "^5.6.1",
       "@nestjs/common": "^12.0.0",
       "@nestjs/core": "^12.0.0",

@@ -1,0 +1,4 @@
+// Public: no key needed.
+export function GET() {
+  return Response.json({ ok: true });
+}

@@ -1,0 +1,3 @@
+export default function Home() {
+  return <p>keyguard + Next.js: try GET /api/docs with an API key.</p>;
+}

@@ -1,0 +1,83 @@
+import type { KeyContext } from "@keyguard/core";
+
+/**
+ * The request header on which `unkeyMiddleware()` hands the verified key to route
+ * handlers. The middleware deletes any incoming header of this name before it sets
+ * its own, and `withUnkey()` accepts only a value signed with the context secret.
+ */
+export const CONTEXT_HEADER = "x-keyguard-context";
+
+/** A hand-off is for the request being forwarded now; an older one is refused. */
+const MAX_AGE_MS = 30_000;
+// Domain separation: a MAC over this prefix can never be mistaken for any other use of the secret.
+const PURPOSE = "keyguard.next.context.v1.";
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The header value carrying `context`: base64url JSON, a dot, its HMAC-SHA-256. */
+export async function sealContext(context: KeyContext, secret: string): Promise<string> {
+  const payload = toBase64Url(
+    encoder.encode(JSON.stringify({ exp: Date.now() + MAX_AGE_MS, context })),
+  );
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    encoder.encode(PURPOSE + payload),
+  );
+  return `${payload}.${toBase64Url(new Uint8Array(mac))}`;
+}
+
+/**
+ * The context a header value carries, or `undefined` unless it is well formed, signed
+ * with `secret` (checked in constant time by Web Crypto) and not expired.
+ */
+export async function openContext(
+  value: string | null,
+  secret: string,
+): Promise<KeyContext | undefined> {
+  const [payload, mac, extra] = value?.split(".") ?? [];
+  if (payload === undefined || mac === undefined || extra !== undefined) return undefined;
+  const signature = fromBase64Url(mac);
+  const body = fromBase64Url(payload);
+  if (signature === undefined || body === undefined) return undefined;
+  const key = await hmacKey(secret);
+  if (!(await crypto.subtle.verify("HMAC", key, signature, encoder.encode(PURPOSE + payload))))
+    return undefined;
+  const { exp, context } = JSON.parse(new TextDecoder().decode(body)) as {
+    exp: number;
+    context: KeyContext;
+  };
+  return typeof exp === "number" && exp > Date.now() && typeof context?.keyId === "string"
+    ? context
+    : undefined;
+}

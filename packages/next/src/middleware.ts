@@ -1,0 +1,68 @@
+import { KeyguardConfigError, type Verifier } from "@keyguard/core";
+import { hookBoolean } from "@keyguard/core/adapter";
+// ".js": Next has no exports map, and Node's ESM resolver needs the file name.
+import { NextResponse } from "next/server.js";
+import { createNextGuard } from "./guard";
+import { CONTEXT_HEADER, sealContext } from "./handoff";
+import { splitOptions, type UnkeyNextOptions } from "./options";
+import { guardRequestOf, presentedKey } from "./request";
+import { createRefuse } from "./respond";
+
+/** Options of `unkeyMiddleware()`: the same as `withUnkey()`'s. */
+export type UnkeyMiddlewareOptions = UnkeyNextOptions;
+
+/** A Next middleware function; `verifier` is its verifier, to share its cache. */
+export type UnkeyMiddleware = ((request: Request) => Promise<Response>) & {
+  readonly verifier: Verifier;
+};
+
+/**
+ * Next.js middleware (`middleware.ts`, Edge or Node runtime: Web APIs only) that lets
+ * a request continue to its route only with a valid Unkey API key and the options'
+ * `permissions`; denials are the same problem+json Responses as `withUnkey()`'s.
+ *
+ * The key's context is handed to route handlers on the `x-keyguard-context` request
+ * header, signed (HMAC-SHA-256) with `contextSecret`; `withUnkey()` accepts it instead
+ * of verifying a second time. Any incoming header of that name is deleted first, on
+ * every request, so a client can never supply one. Choose the routes with `config.matcher`.
+ *
+ * @example
+ * ```ts
+ * // middleware.ts
+ * import { unkeyMiddleware } from "@keyguard/next";
+ *
+ * export default unkeyMiddleware({ permissions: "api.read" });
+ * export const config = { matcher: "/api/:path*" };
+ * ```
+ */
+export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddleware {
+  const { hooks, guardOptions, contextSecret } = splitOptions(options);
+  if (contextSecret === undefined) {
+    throw new KeyguardConfigError(
+      "contextSecret",
+      "needed to sign the context handed to route handlers: set it, KEYGUARD_CONTEXT_SECRET, rootKey or UNKEY_ROOT_KEY.",
+    );
+  }
+  const guard = createNextGuard(guardOptions);
+  const refuse = createRefuse(hooks);
+  const { getKey, skip } = hooks;
+
+  const middleware = async (request: Request): Promise<Response> => {
+    const headers = new Headers(request.headers);
+    headers.delete(CONTEXT_HEADER);
+    if (skip !== undefined && (await hookBoolean("skip", skip(request)))) {
+      return NextResponse.next({ request: { headers } });
+    }
+    const decision = await guard.check(
+      guardRequestOf(request, await presentedKey(getKey, request)),
+    );
+    if (!decision.allowed) return refuse(decision, request);
+    if (decision.context !== undefined) {
+      headers.set(CONTEXT_HEADER, await sealContext(decision.context, contextSecret));
+    }
+    const response = NextResponse.next({ request: { headers } });
+    for (const [name, value] of Object.entries(decision.headers)) response.headers.set(name, value);
+    return response;
+  };
+  return Object.assign(middleware, { verifier: guard.verifier });
+}

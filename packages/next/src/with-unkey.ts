@@ -1,0 +1,106 @@
+import type { KeyContext, Verifier } from "@keyguard/core";
+import {
+  authorize,
+  type Decision,
+  hookBoolean,
+  type PreparedRequest,
+} from "@keyguard/core/adapter";
+import { createNextGuard } from "./guard";
+import { CONTEXT_HEADER, openContext } from "./handoff";
+import { splitOptions, type UnkeyNextOptions } from "./options";
+import { guardRequestOf, presentedKey } from "./request";
+import { createRefuse, withAllowHeaders } from "./respond";
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A Next route handler: `export const GET = withUnkey(…)`. */
+export type RouteHandler<R extends Request, C> = ((request: R, context: C) => Promise<Response>) & {
+  /** The verifier behind it, to share its cache explicitly (`verifier: GET.verifier`). */
+  readonly verifier: Verifier;
+};
+
+/** Your handler, given the key that was let in as `context.unkey`. */
+export type GuardedHandler<R extends Request, C> = (
+  request: R,
+  context: C & { unkey: KeyContext },
+) => MaybePromise<Response>;
+
+/** Your handler when `skip` is set: a skipped request has no key. */
+export type SkippableHandler<R extends Request, C> = (
+  request: R,
+  context: C & { unkey: KeyContext | undefined },
+) => MaybePromise<Response>;
+
+/** Options of `withUnkey()`: the core's options and route options, hooks, the hand-off secret. */
+export type WithUnkeyOptions = UnkeyNextOptions;
+
+/**
+ * Wraps an App Router route handler so that it runs only for a valid Unkey API key
+ * (and the route's `permissions`; `cost`, `tags` and `ratelimits` go to Unkey),
+ * with the key's context as `context.unkey`. Denials are 401/403/429/503/500
+ * problem+json Responses, as in every keyguard adapter.
+ *
+ * One verifier (one cache) serves every wrapped handler of the process given the
+ * same verifier options, without passing it around; pass `verifier` to choose.
+ * Behind `unkeyMiddleware()`, the context the middleware signed is used instead of
+ * a second verification, unless the route is metered (`cost`, `ratelimits`).
+ * A CORS preflight (`OPTIONS`) passes unguarded by default, with `unkey` undefined.
+ *
+ * @example
+ * ```ts
+ * // app/api/docs/route.ts
+ * import { withUnkey } from "@keyguard/next";
+ *
+ * export const GET = withUnkey(async (_request, { unkey }) => Response.json({ keyId: unkey.keyId }), {
+ *   permissions: "docs.read",
+ * });
+ * ```
+ */
+export function withUnkey<R extends Request = Request, C = unknown>(
+  handler: SkippableHandler<R, C>,
+  options: WithUnkeyOptions & { skip: NonNullable<UnkeyNextOptions["skip"]> },
+): RouteHandler<R, C>;
+export function withUnkey<R extends Request = Request, C = unknown>(
+  handler: GuardedHandler<R, C>,
+  options?: WithUnkeyOptions & { skip?: undefined },
+): RouteHandler<R, C>;
+export function withUnkey<R extends Request, C>(
+  handler: SkippableHandler<R, C>,
+  options?: WithUnkeyOptions,
+): RouteHandler<R, C> {
+  const { hooks, guardOptions, contextSecret } = splitOptions(options);
+  const guard = createNextGuard(guardOptions);
+  const route = guard.route();
+  const refuse = createRefuse(hooks);
+  const { getKey, skip } = hooks;
+
+  async function decide(request: Request): Promise<Decision> {
+    const handed = await handedContext(request, route, contextSecret);
+    if (handed !== undefined) return authorize(handed, route);
+    return guard.check(guardRequestOf(request, await presentedKey(getKey, request)), route);
+  }
+
+  const wrapped = async (request: R, context: C): Promise<Response> => {
+    // A throw, a rejection or a non-boolean skip is thrown to Next: never a pass.
+    if (skip !== undefined && (await hookBoolean("skip", skip(request)))) {
+      return handler(request, { ...context, unkey: undefined });
+    }
+    const decision = await decide(request);
+    if (!decision.allowed) return refuse(decision, request);
+    const response = await handler(request, { ...context, unkey: decision.context as KeyContext });
+    return withAllowHeaders(response, decision.headers);
+  };
+  return Object.assign(wrapped, { verifier: guard.verifier });
+}
+
+/** The context `unkeyMiddleware()` signed for this request, when the route may use it. */
+function handedContext(
+  request: Request,
+  route: PreparedRequest,
+  secret: string | undefined,
+): Promise<KeyContext | undefined> | undefined {
+  // A metered route must reach Unkey itself: the middleware's verification deducted nothing.
+  if (secret === undefined || route.metered) return undefined;
+  const value = request.headers.get(CONTEXT_HEADER);
+  return value === null ? undefined : openContext(value, secret);
+}

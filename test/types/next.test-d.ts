@@ -1,0 +1,40 @@
+import { type KeyContext, type RouteHandler, unkeyMiddleware, withUnkey } from "@keyguard/next";
+import type { NextRequest } from "next/server.js";
+import { describe, expectTypeOf, it } from "vitest";
+
+type Params = { params: Promise<{ id: string }> };
+
+describe("@keyguard/next types", () => {
+  it("the handler gets Next's context with unkey: KeyContext, and is a route handler again", () => {
+    const GET = withUnkey<NextRequest, Params>(async (request, context) => {
+      expectTypeOf(request).toEqualTypeOf<NextRequest>();
+      expectTypeOf(context.unkey).toEqualTypeOf<KeyContext>();
+      expectTypeOf(await context.params).toEqualTypeOf<{ id: string }>();
+      return Response.json({ keyId: context.unkey.keyId });
+    });
+    expectTypeOf(GET).toEqualTypeOf<RouteHandler<NextRequest, Params>>();
+    expectTypeOf(GET).parameters.toEqualTypeOf<[NextRequest, Params]>();
+    expectTypeOf(GET).returns.toEqualTypeOf<Promise<Response>>();
+  });
+
+  it("with skip, unkey may be undefined", () => {
+    withUnkey(
+      (_request, context) => {
+        expectTypeOf(context.unkey).toEqualTypeOf<KeyContext | undefined>();
+        return new Response(null);
+      },
+      { skip: () => false },
+    );
+  });
+
+  it("the middleware is a function of a Request to a Response", () => {
+    const middleware = unkeyMiddleware({ permissions: "api.read" });
+    expectTypeOf(middleware).parameters.toEqualTypeOf<[Request]>();
+    expectTypeOf(middleware).returns.toEqualTypeOf<Promise<Response>>();
+  });
+
+  it("a typo does not compile", () => {
+    // @ts-expect-error `permission` is not an option.
+    withUnkey(async () => new Response(null), { permission: "docs.read" });
+  });
+});
