@@ -104,19 +104,26 @@ export class SharedTier {
   readonly #logger: Logger;
   readonly #timeoutMs: number;
   readonly #policy: CachePolicy | undefined;
+  readonly #scope: string;
   #downUntil = 0;
   #failing = false;
   errors = 0;
 
-  constructor(store: SharedCache, logger: Logger, policy?: CachePolicy) {
+  /**
+   * `scope` names what answered (a digest of the Unkey URL and root key): one
+   * store shared by verifiers of different root keys keeps their answers apart,
+   * since a key valid for one root key's API may be unknown to another's.
+   */
+  constructor(store: SharedCache, logger: Logger, scope: string, policy?: CachePolicy) {
     this.#store = store;
+    this.#scope = scope;
     this.#policy = policy;
     this.#logger = logger;
     this.#timeoutMs = store.timeoutMs ?? SHARED_TIMEOUT_MS;
   }
 
   idFor(key: string): string {
-    return this.#store.idFor(key);
+    return this.#store.idFor(`${this.#scope}:${key}`);
   }
 
   subscribe(listener: SharedCacheListener): () => void {

@@ -138,7 +138,12 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   const shared =
     resolved.sharedCache === undefined
       ? undefined
-      : new SharedTier(resolved.sharedCache, resolved.logger, policy);
+      : new SharedTier(
+          resolved.sharedCache,
+          resolved.logger,
+          hashKey(`${resolved.verifyUrl}\n${resolved.rootKey}`),
+          policy,
+        );
   // Invalidations by shared id ("i:…") and key id ("k:…"), with when they happened.
   const revoked = new Map<string, number>();
   // Shared ids of the upstream calls in flight, so that a remote invalidation detaches them.

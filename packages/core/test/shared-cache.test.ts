@@ -252,13 +252,18 @@ describe("sharedCache", () => {
 
   it("ignores and deletes an entry that is not a well-formed shareable entry", async () => {
     const { unkey, verifiers, store } = instances(1, () => validAnswer());
-    const id = store.store.idFor(KEY);
+    await verifiers[0]?.verify(KEY);
+    await tick();
+    // The entry the verifier shared, replaced by one it never wrote.
+    const [id] = [...store.entries.keys()] as [string];
     store.entries.set(id, {
       value: { kind: "valid", result: { valid: true, code: "VALID" }, freshUntil: 1 },
       until: Date.now() + 5000,
     });
+    store.log.length = 0;
+    verifiers[0]?.clear();
     expect(await verifiers[0]?.verify(KEY)).toMatchObject({ valid: true, source: "upstream" });
-    expect(unkey.count).toBe(1);
+    expect(unkey.count).toBe(2);
     expect(store.log).toContain("delete");
   });
 
@@ -282,6 +287,30 @@ describe("sharedCache", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("keeps the answers of verifiers with different root keys apart (attacker review)", async () => {
+    // One store shared by two verifiers whose root keys see different Unkey APIs:
+    // a key valid for the first must not become valid for the second.
+    const store = memoryStore();
+    const publicApi = fakeUnkey(() => validAnswer());
+    const adminApi = fakeUnkey(() => NOT_FOUND_ANSWER);
+    const common = { sharedCache: store.store, logger: quietLogger(), cache: { ttlMs: 5000 } };
+    const forPublic = createVerifier({ ...common, rootKey: ROOT_KEY, fetch: publicApi.fetch });
+    const forAdmin = createVerifier({
+      ...common,
+      rootKey: `${ROOT_KEY}_admin`,
+      fetch: adminApi.fetch,
+    });
+    expect(await forPublic.verify(KEY)).toMatchObject({ valid: true });
+    await tick();
+    expect(await forAdmin.verify(KEY)).toMatchObject({
+      valid: false,
+      code: "NOT_FOUND",
+      source: "upstream",
+    });
+    expect(adminApi.count).toBe(1);
+    expect(forAdmin.stats().sharedHits).toBe(0);
   });
 
   it("refuses a sharedCache without its methods, or with cache: false", () => {
@@ -330,7 +359,7 @@ describe("a lease is freed even while the store is paused (attacker review)", ()
       async publish() {},
       subscribe: () => () => {},
     };
-    const tier = new SharedTier(store, { warn() {}, error() {} });
+    const tier = new SharedTier(store, { warn() {}, error() {} }, "scope");
     expect(await tier.find("id:other", 10)).toBeUndefined(); // fails: the store is paused 1 s
     const entry = {
       kind: "valid" as const,
