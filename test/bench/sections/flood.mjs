@@ -2,7 +2,9 @@
 // Unkey) takes a flood of distinct random well-formed keys, then the same keys again. The
 // second pass should cost no upstream call (each refusal is cached for the negative TTL), and
 // a legitimate key's requests, paced alongside, should keep their p99.
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { paced, percentile } from "../paced.mjs";
 
 export const id = 6;
@@ -27,7 +29,33 @@ function settings(ctx) {
  * requests', each of which is one upstream call (a metered request is never served from
  * the cache, nor coalesced).
  */
-async function phase(server, emulator, legitKey, plan, floodKeys) {
+/** The flood sender: a child process pinned beside the load generator. */
+function startFlooder(ctx) {
+  const child = fork(fileURLToPath(new URL("../flooder.mjs", import.meta.url)), [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  ctx.pinToLoadCpu(child.pid);
+  const flood = (url, keys, rate) =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m) => {
+        if (m.type !== "flooded" && m.type !== "error") return;
+        child.off("message", onMessage);
+        if (m.type === "error") reject(new Error(m.message));
+        else resolve(m);
+      };
+      child.on("message", onMessage);
+      child.send({ type: "flood", url, keys, rate });
+    });
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", resolve);
+      child.send({ type: "stop" });
+    });
+  return { flood, stop };
+}
+
+async function phase(server, emulator, legitKey, plan, flooder, floodKeys) {
   await emulator.resetStats();
   const started = performance.now();
   let floodDone = false;
@@ -36,15 +64,9 @@ async function phase(server, emulator, legitKey, plan, floodKeys) {
     nextKey: () => legitKey,
     until: () => (floodKeys ? floodDone : performance.now() - started >= plan.seconds * 1000),
   });
-  let flood = [];
+  let flood = { sent: 0, refused: 0 };
   if (floodKeys) {
-    let i = 0;
-    flood = await paced(server.url, {
-      rate: plan.rate,
-      nextKey: () => floodKeys[i++],
-      count: floodKeys.length,
-      maxInFlight: 64,
-    });
+    flood = await flooder.flood(server.url, floodKeys, plan.rate);
     floodDone = true;
   }
   const legitimate = await legit;
@@ -54,8 +76,8 @@ async function phase(server, emulator, legitKey, plan, floodKeys) {
   const latencies = legitimate.map((r) => r.ms);
   return {
     seconds,
-    sent: flood.length,
-    refused: flood.filter((r) => r.status === 401).length,
+    sent: flood.sent,
+    refused: flood.refused,
     upstream: calls - answered,
     legitimate: {
       requests: legitimate.length,
@@ -97,15 +119,16 @@ export async function run(ctx) {
       cache: { negativeTtlMs: NEGATIVE_TTL_MS, max: 2 * plan.keys + 100 },
     },
   });
+  const flooder = startFlooder(ctx);
   try {
     const floodKeys = Array.from(
       { length: plan.keys },
       () => `sk_${randomBytes(16).toString("base64url")}`,
     );
     await ctx.load(server.url, legitKey, ctx.warmupSeconds); // JIT, keep-alive to the emulator
-    const quiet = await phase(server, emulator, legitKey, plan);
-    const first = await phase(server, emulator, legitKey, plan, floodKeys);
-    const second = await phase(server, emulator, legitKey, plan, floodKeys);
+    const quiet = await phase(server, emulator, legitKey, plan, flooder);
+    const first = await phase(server, emulator, legitKey, plan, flooder, floodKeys);
+    const second = await phase(server, emulator, legitKey, plan, flooder, floodKeys);
     floodRow(
       ctx,
       `flood: first pass, ${plan.keys} distinct random keys at ${plan.rate} req/s (route cost 1)`,
@@ -136,10 +159,11 @@ export async function run(ctx) {
       verdict: ratio <= 1.1 ? "meets" : "UNDER",
     });
   } finally {
+    await flooder.stop();
     await server.stop();
     await emulator.stop();
   }
   ctx.note(
-    `Flood: a Hono server guarding a route with \`cost: 1\` and \`cache: { negativeTtlMs: ${NEGATIVE_TTL_MS}, max: ${2 * plan.keys + 100} }\` (the default negative TTL, 1 s, is shorter than one pass). The flood and the legitimate key are sent by paced node:http clients in the bench process (latency timed per request with \`performance.now()\`); upstream calls are the emulator's \`keys.verifyKey\` count less the legitimate requests (each metered request is one call). The first pass's legitimate p99 shows what a flood of new keys costs: one upstream call each.`,
+    `Flood: a Hono server guarding a route with \`cost: 1\` and \`cache: { negativeTtlMs: ${NEGATIVE_TTL_MS}, max: ${2 * plan.keys + 100} }\` (the default negative TTL, 1 s, is shorter than one pass). The flood is sent by a paced node:http client in a child process of its own (pinned beside the load generator), the legitimate key by another in the bench process (latency timed per request with \`performance.now()\`); upstream calls are the emulator's \`keys.verifyKey\` count less the legitimate requests (each metered request is one call). The first pass's legitimate p99 shows what a flood of new keys costs: one upstream call each.`,
   );
 }
