@@ -1,7 +1,8 @@
 // App builders for the bench: one route, GET /hello, answering {"ok":true},
 // bare (no guard), behind a pass-through middleware ("noop": what any one
-// middleware costs in that framework) or guarded (any valid key), in each
-// framework's own idiom.
+// middleware costs in that framework), behind the framework's cheapest correct
+// auth ("static-token": a fixed bearer token compared in memory, the floor) or
+// guarded (any valid key), in each framework's own idiom.
 import "reflect-metadata";
 import { createServer } from "node:http";
 
@@ -40,6 +41,11 @@ async function express(config) {
     }
   } else if (config.guard === "noop") {
     app.use((_req, _res, next) => next());
+  } else if (config.guard === "static-token") {
+    const expected = `Bearer ${config.options.token}`;
+    app.use((req, res, next) =>
+      req.headers.authorization === expected ? next() : res.sendStatus(401),
+    );
   }
   app.get(ROUTE, (_req, res) => {
     res.json({ ok: true });
@@ -65,6 +71,15 @@ async function hono(config) {
     app.use(async (_c, next) => {
       await next();
     });
+  } else if (config.guard === "static-token") {
+    const expected = `Bearer ${config.options.token}`;
+    app.use(async (c, next) => {
+      if (c.req.header("authorization") !== expected) return c.text("Unauthorized", 401);
+      await next();
+    });
+  } else if (config.guard === "hono-bearer-auth") {
+    const { bearerAuth } = await import("hono/bearer-auth");
+    app.use(bearerAuth({ token: config.options.token }));
   }
   app.get(ROUTE, (c) => c.json({ ok: true }));
   return new Promise((resolve) => {
@@ -86,6 +101,9 @@ async function fastify(config) {
     await app.register(keyguard, config.options);
   } else if (config.guard === "noop") {
     app.addHook("onRequest", (_request, _reply, done) => done());
+  } else if (config.guard === "static-token") {
+    const { default: bearerAuth } = await import("@fastify/bearer-auth");
+    await app.register(bearerAuth, { keys: new Set([config.options.token]) });
   }
   app.get(ROUTE, () => ({ ok: true }));
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -121,6 +139,17 @@ async function nestjsExpress(config) {
       }
     }
     moduleMeta.providers.push({ provide: APP_GUARD, useClass: AllowGuard });
+  } else if (config.guard === "static-token") {
+    const { UnauthorizedException } = await import("@nestjs/common");
+    const expected = `Bearer ${config.options.token}`;
+    class StaticTokenGuard {
+      canActivate(context) {
+        if (context.switchToHttp().getRequest().headers.authorization !== expected)
+          throw new UnauthorizedException();
+        return true;
+      }
+    }
+    moduleMeta.providers.push({ provide: APP_GUARD, useClass: StaticTokenGuard });
   }
   class AppModule {}
   const Mod = Reflect.decorate([Module(moduleMeta)], AppModule);

@@ -1,6 +1,7 @@
 // CPU profile of one server on the cached path:
 //   node test/bench/profile.mjs [framework] [seconds] [guard]
-// guard: "keyguard" (default, one warm key), "noop" (a pass-through middleware) or "none" (bare).
+// guard: "keyguard" (default, one warm key), "static-token" (the framework's floor: a fixed
+// token compared in its own idiom), "noop" (a pass-through middleware) or "none" (bare).
 // Runs the server child with --cpu-prof, loads it, then lists self time per request, so that
 // two profiles (say noop and keyguard) can be compared line by line.
 import { fork } from "node:child_process";
@@ -33,7 +34,8 @@ server.send({
   config: {
     framework,
     guard,
-    options: { rootKey: emulator.rootKey, baseUrl: emulator.url },
+    options:
+      guard === "keyguard" ? { rootKey: emulator.rootKey, baseUrl: emulator.url } : { token: key },
   },
 });
 const { url } = await once(server, "ready");

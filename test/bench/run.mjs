@@ -1,13 +1,13 @@
 // keyguard benchmark harness: `pnpm bench` (full) or BENCH_SMOKE=1 (smoke).
-// Every server configuration runs in its own child process (server.mjs), the
-// emulator in another (emulator.mjs), autocannon here, all on 127.0.0.1.
+// Every server configuration runs in its own child process (server.mjs), each emulator in
+// another (emulator.mjs), autocannon here, all on 127.0.0.1. The sections are the modules in
+// ./sections (each exports `id`, `title` and `run(ctx)`); this file builds `ctx` for them:
+// children, emulators, servers, interleaved measurement, and the table.
 import { execFileSync, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { ROUTE } from "./apps.mjs";
 
@@ -17,30 +17,71 @@ const SMOKE = process.env.BENCH_SMOKE === "1";
 const SECONDS = SMOKE ? 0.5 : Number(process.env.BENCH_SECONDS ?? 1.5);
 const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 4);
 const WARMUP_SECONDS = SMOKE ? 0.2 : 1;
-const MEMORY_KEYS = Number(process.env.BENCH_MEMORY_KEYS ?? (SMOKE ? 1000 : 100_000));
-// Each memory run stops after this budget even if not every key was sent (each key is an upstream call).
-const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? (SMOKE ? 60 : 90));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const BURST = 1000;
-const FRAMEWORKS = (process.env.BENCH_FRAMEWORKS ?? "express,hono,fastify,nestjs-express")
+const ALL_FRAMEWORKS = ["express", "hono", "fastify", "nestjs-express"];
+const FRAMEWORKS = (process.env.BENCH_FRAMEWORKS ?? ALL_FRAMEWORKS.join(","))
   .split(",")
   .map((name) => name.trim());
-// Which sections to run (all by default), e.g. BENCH_SECTIONS=1 while tuning the cached path.
-const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? "1,2,3,4,5").split(",").map((s) => Number(s.trim())),
-);
-// Only a full run replaces the committed RESULTS.md; smoke and partial runs write to a temp dir.
-const FULL = !SMOKE && SECTIONS.size === 5 && FRAMEWORKS.length === 4;
-const OUT_DIR =
-  process.env.BENCH_OUT_DIR ??
-  (FULL ? here : join(os.tmpdir(), SMOKE ? "keyguard-bench-smoke" : "keyguard-bench-partial"));
 
 if (!(SECONDS > 0)) throw new Error("BENCH_SECONDS must be a positive number");
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1))
   throw new Error("BENCH_ROUNDS must be a whole number ≥ 1");
-if (!(MEMORY_KEYS >= 1)) throw new Error("BENCH_MEMORY_KEYS must be at least 1");
-if (![...SECTIONS].every((n) => n >= 1 && n <= 5))
-  throw new Error("BENCH_SECTIONS must list section numbers from 1 to 5, e.g. 1,3");
+if (!(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1))
+  throw new Error("BENCH_CONNECTIONS must be a whole number ≥ 1");
+for (const name of FRAMEWORKS) {
+  if (!ALL_FRAMEWORKS.includes(name))
+    throw new Error(`BENCH_FRAMEWORKS: unknown framework "${name}" (${ALL_FRAMEWORKS.join(", ")})`);
+}
+
+// ---------------------------------------------------------------- sections
+
+/** Every section module in ./sections, sorted by id. */
+async function discoverSections() {
+  const dir = join(here, "sections");
+  const files = readdirSync(dir).filter((file) => file.endsWith(".mjs"));
+  const modules = [];
+  for (const file of files) {
+    const mod = await import(pathToFileURL(join(dir, file)).href);
+    if (!Number.isInteger(mod.id) || typeof mod.title !== "string" || typeof mod.run !== "function")
+      throw new Error(`sections/${file} must export id (integer), title (string) and run(ctx)`);
+    modules.push({ id: mod.id, title: mod.title, run: mod.run, file });
+  }
+  modules.sort((a, b) => a.id - b.id);
+  for (let i = 1; i < modules.length; i++) {
+    if (modules[i].id === modules[i - 1].id)
+      throw new Error(
+        `sections ${modules[i - 1].file} and ${modules[i].file} share id ${modules[i].id}`,
+      );
+  }
+  return modules;
+}
+
+/** BENCH_SECTIONS: a comma-separated list of section ids or titles; all sections when unset. */
+function selectSections(all) {
+  const wanted = process.env.BENCH_SECTIONS;
+  if (wanted === undefined || wanted.trim() === "") return all;
+  const picked = new Set();
+  for (const token of wanted.split(",").map((s) => s.trim().toLowerCase())) {
+    const found = all.find((s) => String(s.id) === token || s.title.toLowerCase() === token);
+    if (!found)
+      throw new Error(
+        `BENCH_SECTIONS: no section "${token}"; known: ${all.map((s) => `${s.id} (${s.title})`).join(", ")}`,
+      );
+    picked.add(found);
+  }
+  return all.filter((s) => picked.has(s));
+}
+
+const ALL_SECTIONS = await discoverSections();
+const SECTIONS = selectSections(ALL_SECTIONS);
+// Only a full run replaces the committed RESULTS.md; smoke and partial runs write to a temp dir.
+const FULL =
+  !SMOKE &&
+  SECTIONS.length === ALL_SECTIONS.length &&
+  ALL_FRAMEWORKS.every((f) => FRAMEWORKS.includes(f));
+const OUT_DIR =
+  process.env.BENCH_OUT_DIR ??
+  (FULL ? here : join(os.tmpdir(), SMOKE ? "keyguard-bench-smoke" : "keyguard-bench-partial"));
 
 // ---------------------------------------------------------------- children
 
@@ -119,13 +160,15 @@ async function stopChild(child) {
   clearTimeout(timer);
 }
 
-async function startEmulator(latencyMs, seed) {
-  const seedFile = join(
-    os.tmpdir(),
-    `keyguard-bench-seed-${process.pid}-${latencyMs}-${Date.now()}.json`,
-  );
-  writeFileSync(seedFile, JSON.stringify(seed));
-  const child = startChild("emulator.mjs", [String(latencyMs), seedFile]);
+let seedFiles = 0;
+async function startEmulator(latencyMs = 0, seed = undefined) {
+  const args = [String(latencyMs)];
+  if (seed !== undefined) {
+    const seedFile = join(os.tmpdir(), `keyguard-bench-seed-${process.pid}-${seedFiles++}.json`);
+    writeFileSync(seedFile, JSON.stringify(seed));
+    args.push(seedFile);
+  }
+  const child = startChild("emulator.mjs", args);
   const ready = await ask(child, undefined, "ready");
   return {
     url: ready.url,
@@ -139,20 +182,24 @@ async function startEmulator(latencyMs, seed) {
 async function startServer(config, execArgv = []) {
   const child = startChild("server.mjs", [], ["--expose-gc", ...execArgv], SERVER_CPU);
   const ready = await ask(child, { type: "start", config }, "ready");
+  const stop = () => stopChild(child);
   return {
     url: ready.url,
+    pid: child.pid,
     memory: () => ask(child, { type: "memory" }, "memory"),
     cpuMicros: async () => (await ask(child, { type: "cpu" }, "cpu")).micros,
-    stop: () => stopChild(child),
+    stop,
+    close: stop,
   };
 }
 
 // ---------------------------------------------------------------- load
 
-async function load(url, key, seconds) {
+/** Loads GET /hello with one key for `seconds`: req/s, latency percentiles, counts. */
+async function load(url, key, seconds, connections = CONNECTIONS) {
   const result = await autocannon({
     url: url + ROUTE,
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     headers: { authorization: `Bearer ${key}` },
   });
@@ -182,13 +229,17 @@ async function round(server, key) {
   return measured;
 }
 
+/** Configurations that let a request without a key through; every other one must answer 401. */
+const OPEN_GUARDS = new Set(["none", "noop"]);
+
 /**
  * Measures configurations that are compared with each other. Each runs in its own
  * process, all started up front (an idle server costs nothing); each is checked (a
  * guarded one must refuse a request without a key) and warmed (JIT, and the one key's
  * cache entry); then the rounds interleave (A B C, A B C, …) so that a slow moment of
  * this shared machine falls on every configuration alike, and each figure is the
- * median over the rounds.
+ * median over the rounds. `cpuRounds` keeps each round's CPU per request, so that a
+ * section can take the median of paired (same-round) differences.
  */
 async function compare(configs, key) {
   const servers = [];
@@ -197,7 +248,7 @@ async function compare(configs, key) {
       const server = await startServer(config);
       servers.push(server);
       const unauthenticated = (await fetch(server.url + ROUTE)).status;
-      const expected = config.guard === "none" || config.guard === "noop" ? 200 : 401;
+      const expected = OPEN_GUARDS.has(config.guard) ? 200 : 401;
       if (unauthenticated !== expected) {
         throw new Error(
           `${config.framework}/${config.guard}: no key answered ${unauthenticated}, expected ${expected}`,
@@ -218,250 +269,33 @@ async function compare(configs, key) {
       non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
       errors: runs.reduce((sum, m) => sum + m.errors, 0),
       rounds: runs.map((m) => Math.round(m.rps)),
+      cpuRounds: runs.map((m) => m.cpuPerRequest),
     }));
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }
 }
 
-function keyguardOptions(emulator, extra = {}) {
-  return { rootKey: emulator.rootKey, baseUrl: emulator.url, ...extra };
-}
-
-// ---------------------------------------------------------------- sections
+// ---------------------------------------------------------------- rows
 
 const rows = [];
 const notes = [];
-const mainKey = `bench_main_${randomBytes(12).toString("hex")}`;
-const burstKey = `bench_burst_${randomBytes(12).toString("hex")}`;
-const baseSeed = { apis: [{ name: "bench", keys: [{ key: mainKey }, { key: burstKey }] }] };
+const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? "" : n.toFixed(d));
 
-function row(section, name, m, extra = {}) {
-  const r = { section, name, ...m, ...extra };
-  rows.push(r);
-  const tag = m.non2xx || m.errors || !m.total ? ` (!! non2xx=${m.non2xx} errors=${m.errors})` : "";
-  const cpu = m.cpuPerRequest === undefined ? "" : ` cpu=${m.cpuPerRequest.toFixed(1)}µs/req`;
-  const rounds = m.rounds?.length > 1 ? ` rounds=${m.rounds.join("/")}` : "";
-  console.log(
-    `[${section}] ${name}: ${Math.round(m.rps)} req/s p50=${m.p50} p99=${m.p99}${cpu}${rounds}${tag}`,
-  );
-  return r;
-}
-
-async function throughput(emulator0, emulator20) {
-  // 1. bare vs guarded (warm cache) per framework, with a pass-through middleware between
-  //    them to tell the framework's cost of any middleware from keyguard's own.
-  for (const framework of FRAMEWORKS) {
-    if (!SECTIONS.has(1)) break;
-    const [bareM, noopM, guardedM] = await compare(
-      [
-        { framework, guard: "none" },
-        { framework, guard: "noop" },
-        { framework, guard: "keyguard", options: keyguardOptions(emulator0) },
-      ],
-      mainKey,
-    );
-    const bare = row(1, `${framework} bare`, bareM);
-    const noop = row(1, `${framework} pass-through middleware`, noopM);
-    noop.ratio = noop.rps / bare.rps;
-    noop.ratioLabel = "noop/bare";
-    const guarded = row(1, `${framework} guarded (warm cache)`, guardedM);
-    guarded.ratio = guarded.rps / bare.rps;
-    guarded.ratioLabel = "guarded/bare";
-    guarded.target = 0.95;
-    guarded.extra = `${fmt(guarded.rps / noop.rps, 2)}× guarded/noop; keyguard ${fmt(guarded.cpuPerRequest - noop.cpuPerRequest, 1)} µs CPU/req over noop`;
-  }
-  // 2. Hono with vs without the cache, emulator at 0 and 20 ms
-  const latencies = SECTIONS.has(2)
-    ? [
-        [0, emulator0],
-        [20, emulator20],
-      ]
-    : [];
-  for (const [latency, emulator] of latencies) {
-    const [offM, onM] = await compare(
-      [
-        {
-          framework: "hono",
-          guard: "keyguard",
-          options: keyguardOptions(emulator, { cache: false }),
-        },
-        { framework: "hono", guard: "keyguard", options: keyguardOptions(emulator) },
-      ],
-      mainKey,
-    );
-    row(2, `hono guarded, cache:false, emulator +${latency} ms`, offM);
-    const on = row(2, `hono guarded, cache, emulator +${latency} ms`, onM);
-    on.ratio = on.rps / offM.rps;
-    on.ratioLabel = "cache/no cache";
-  }
-  // 3. @keyguard/hono vs @unkey/hono 2.x, emulator +0 ms
-  if (!SECTIONS.has(3)) return;
-  const [officialM, noCacheM, cachedM] = await compare(
-    [
-      { framework: "hono", guard: "unkey-hono", options: keyguardOptions(emulator0) },
-      {
-        framework: "hono",
-        guard: "keyguard",
-        options: keyguardOptions(emulator0, { cache: false }),
-      },
-      { framework: "hono", guard: "keyguard", options: keyguardOptions(emulator0) },
-    ],
-    mainKey,
-  );
-  const official = row(3, "@unkey/hono 2.x (fetch → emulator)", officialM);
-  const noCache = row(3, "@keyguard/hono, cache:false", noCacheM);
-  noCache.ratio = noCache.rps / official.rps;
-  noCache.ratioLabel = "vs @unkey/hono";
-  noCache.target = 1.0;
-  const cached = row(3, "@keyguard/hono, cache", cachedM);
-  cached.ratio = cached.rps / official.rps;
-  cached.ratioLabel = "vs @unkey/hono";
-}
-
-async function burst(emulator20) {
-  const server = await startServer({
-    framework: "hono",
-    guard: "keyguard",
-    options: keyguardOptions(emulator20),
-  });
-  const agent = new Agent({ keepAlive: true, maxSockets: BURST });
-  try {
-    await emulator20.resetStats();
-    const statuses = await Promise.all(
-      Array.from(
-        { length: BURST },
-        () =>
-          new Promise((resolve, reject) => {
-            const req = request(
-              server.url + ROUTE,
-              { agent, headers: { authorization: `Bearer ${burstKey}` } },
-              (res) => {
-                res.resume();
-                res.on("end", () => resolve(res.statusCode));
-              },
-            );
-            req.on("error", reject);
-            req.end();
-          }),
-      ),
-    );
-    const stats = await emulator20.stats();
-    const upstream = stats.calls["keys.verifyKey"] ?? 0;
-    const ok = statuses.filter((s) => s === 200).length;
-    console.log(`[4] burst of ${BURST} (cold key): ${upstream} upstream call(s), ${ok} × 200`);
-    return { requests: BURST, upstream, ok };
-  } finally {
-    agent.destroy();
-    await server.stop();
-  }
-}
-
-/** Sends `count` requests, each with the next distinct key, unless the budget runs out first. */
-function sendDistinct(url, count, nextKey, budgetMs) {
-  let sent = 0;
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: url + ROUTE,
-        connections: CONNECTIONS,
-        amount: count,
-        requests: [
-          {
-            setupRequest: (req) => {
-              sent++;
-              req.headers = { ...req.headers, authorization: `Bearer ${nextKey()}` };
-              return req;
-            },
-          },
-        ],
-      },
-      (error, result) => {
-        clearTimeout(budget);
-        if (error) reject(error);
-        else resolve({ result, sent: Math.min(sent, count) });
-      },
-    );
-    const budget = setTimeout(() => instance.stop(), Math.max(1, budgetMs));
-  });
-}
-
-async function memoryRun(emulator, label, nextKey) {
-  const server = await startServer({
-    framework: "hono",
-    guard: "keyguard",
-    options: keyguardOptions(emulator),
-  });
-  try {
-    await load(server.url, mainKey, WARMUP_SECONDS); // JIT + steady state before the baseline
-    const before = await server.memory();
-    const started = performance.now();
-    // In two halves, so that the table shows whether the second half still grows memory.
-    const half = Math.ceil(MEMORY_KEYS / 2);
-    const first = await sendDistinct(server.url, half, nextKey, MEMORY_SECONDS * 1000);
-    const middle = await server.memory();
-    const elapsedMs = performance.now() - started;
-    const second = await sendDistinct(
-      server.url,
-      MEMORY_KEYS - half,
-      nextKey,
-      MEMORY_SECONDS * 1000 - elapsedMs,
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const after = await server.memory();
-    const mb = (bytes) => bytes / 2 ** 20;
-    const runs = [first.result, second.result];
-    const r = {
-      label,
-      keys: first.sent + second.sent,
-      keysAtMiddle: first.sent,
-      complete: first.sent + second.sent >= MEMORY_KEYS,
-      seconds,
-      rssBeforeMB: mb(before.rss),
-      rssMiddleMB: mb(middle.rss),
-      rssAfterMB: mb(after.rss),
-      rssGrowthMB: mb(after.rss - before.rss),
-      rssSecondHalfMB: mb(after.rss - middle.rss),
-      heapGrowthMB: mb(after.heapUsed - before.heapUsed),
-      heapSecondHalfMB: mb(after.heapUsed - middle.heapUsed),
-      cacheSize: after.cacheSize,
-      total: runs.reduce((sum, run) => sum + run.requests.total, 0),
-      non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
-      errors: runs.reduce((sum, run) => sum + run.errors + run.timeouts, 0),
-    };
-    r.label = `${r.keys} distinct ${label}${r.complete ? "" : ` (of ${MEMORY_KEYS} planned: ${MEMORY_SECONDS} s budget)`}`;
-    console.log(
-      `[5] ${r.label}: ${r.total} requests in ${seconds.toFixed(1)} s, RSS +${r.rssGrowthMB.toFixed(1)} MB (of which +${r.rssSecondHalfMB.toFixed(1)} MB in the second half; heap +${r.heapGrowthMB.toFixed(1)} MB), cache entries ${r.cacheSize}`,
-    );
-    return r;
-  } finally {
-    await server.stop();
-  }
-}
-
-async function memory(emulator0) {
-  const invalid = await memoryRun(
-    emulator0,
-    "random invalid keys",
-    () => `sk_${randomBytes(16).toString("base64url")}`,
-  );
-  // Valid keys come from a seed (one emulator start, hashed on load) rather than createKey calls.
-  const seedStarted = performance.now();
-  const prefix = `bench_mem_${randomBytes(6).toString("hex")}_`;
-  const keys = Array.from({ length: MEMORY_KEYS }, (_, i) => `${prefix}${i.toString(36)}`);
-  const emulator = await startEmulator(0, {
-    apis: [{ name: "memory", keys: keys.map((key) => ({ key })) }],
-  });
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
-  console.log(`[5] seeded ${MEMORY_KEYS} valid keys in ${seedSeconds.toFixed(1)} s`);
-  try {
-    let i = 0;
-    const valid = await memoryRun(emulator, "valid keys", () => keys[i++ % keys.length]);
-    valid.seedSeconds = seedSeconds;
-    return { invalid, valid };
-  } finally {
-    await emulator.stop();
-  }
+function addRow(section, r) {
+  if (typeof r?.name !== "string") throw new Error(`section ${section.id}: a row needs a name`);
+  const stored = { section: section.id, ...r };
+  rows.push(stored);
+  const parts = [`[${section.id}] ${r.name}:`];
+  if (r.rps !== undefined) parts.push(`${Math.round(r.rps)} req/s`);
+  if (r.p50 !== undefined) parts.push(`p50=${r.p50} p99=${r.p99}`);
+  if (r.cpuPerRequest !== undefined) parts.push(`cpu=${r.cpuPerRequest.toFixed(1)}µs/req`);
+  if (r.rounds?.length > 1) parts.push(`rounds=${r.rounds.join("/")}`);
+  if (r.result) parts.push(`→ ${r.result}`);
+  if (r.verdict) parts.push(`[${r.target ?? ""} ${r.verdict}]`);
+  if (r.non2xx || r.errors) parts.push(`(!! non2xx=${r.non2xx} errors=${r.errors})`);
+  console.log(parts.join(" "));
+  return stored;
 }
 
 // ---------------------------------------------------------------- report
@@ -481,9 +315,9 @@ function machine() {
   };
 }
 
-const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? "" : n.toFixed(d));
+const cell = (value) => (value === undefined ? "" : String(value).replaceAll("|", "\\|"));
 
-function render(info, burstResult, mem, totalSeconds) {
+function render(info, totalSeconds) {
   const lines = [];
   lines.push(
     `# keyguard benchmark results${SMOKE ? " (SMOKE MODE: not meaningful numbers)" : ""}`,
@@ -491,36 +325,27 @@ function render(info, burstResult, mem, totalSeconds) {
   );
   lines.push(
     `- machine: ${info.nproc} CPUs (\`nproc\`), ${info.model}, ${fmt(info.memoryGB, 1)} GB RAM`,
-    `- Node ${info.node}; date ${info.date}; load average at start ${info.loadavg.map((l) => l.toFixed(2)).join(" / ")}`,
-    `- ${ROUNDS} round(s) of ${SECONDS} s per configuration, interleaved with the configurations it is compared with, after ${WARMUP_SECONDS} s warm-up; medians over the rounds; ${CONNECTIONS} connections; autocannon in the parent process, each server in its own child process, emulator in another; ${PIN ? "servers pinned to CPU 1, load generator and emulators to CPU 0" : "no CPU pinning"}; all on 127.0.0.1; whole run ${fmt(totalSeconds, 0)} s`,
+    `- Node ${info.node}; date ${info.date}; load average at start ${info.loadavg.map((l) => l.toFixed(2)).join(" / ")}, at end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" / ")}`,
+    `- sections: ${SECTIONS.map((s) => `${s.id} ${s.title}`).join(", ")}; frameworks: ${FRAMEWORKS.join(", ")}`,
+    `- ${ROUNDS} round(s) of ${SECONDS} s per configuration, interleaved with the configurations it is compared with, after ${WARMUP_SECONDS} s warm-up; medians over the rounds; ${CONNECTIONS} connections; autocannon in the parent process, each server in its own child process, emulators in others; ${PIN ? "servers pinned to CPU 1, load generator and emulators to CPU 0" : "no CPU pinning"}; all on 127.0.0.1; whole run ${fmt(totalSeconds, 0)} s`,
     "- the machine is shared with other workers: absolute numbers are noisy, compare ratios within a section",
     "",
   );
   lines.push(
-    "| # | configuration | req/s | p50 ms | p99 ms | server CPU µs/req | ratio | target | verdict |",
+    "| # | configuration | req/s | p50 ms | p99 ms | server CPU µs/req | result | target | verdict |",
   );
   lines.push("|---|---|---:|---:|---:|---:|---|---|---|");
   for (const r of rows) {
-    let ratio = r.ratio === undefined ? "" : `${fmt(r.ratio, 2)}× ${r.ratioLabel}`;
-    if (r.extra) ratio += ` (${r.extra})`;
-    const target = r.target === undefined ? "" : `≥ ${fmt(r.target, 2)}`;
-    const verdict = r.target === undefined ? "" : r.ratio >= r.target ? "meets" : "UNDER";
-    const bad =
-      r.non2xx || r.errors || !r.total ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : "";
+    const bad = r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : "";
     lines.push(
-      `| ${r.section} | ${r.name}${bad} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${fmt(r.cpuPerRequest, 1)} | ${ratio} | ${target} | ${verdict} |`,
-    );
-  }
-  if (burstResult)
-    lines.push(
-      `| 4 | burst: ${burstResult.requests} concurrent requests, one cold key (emulator +20 ms) | | | | | ${burstResult.upstream} upstream call(s), ${burstResult.ok} × 200 | = 1 | ${burstResult.upstream === 1 ? "meets" : "FAILS"} |`,
-    );
-  for (const m of mem ? [mem.invalid, mem.valid] : []) {
-    lines.push(
-      `| 5 | memory: ${m.label} | ${fmt(m.total / m.seconds)} | | | | RSS +${fmt(m.rssGrowthMB, 1)} MB (${fmt(m.rssBeforeMB, 0)} → ${fmt(m.rssMiddleMB, 0)} after ${m.keysAtMiddle} keys → ${fmt(m.rssAfterMB, 0)}), heap +${fmt(m.heapGrowthMB, 1)} MB (second half ${m.heapSecondHalfMB >= 0 ? "+" : ""}${fmt(m.heapSecondHalfMB, 1)} MB), cache ${m.cacheSize} entries | bounded by cache max (10,000) | ${m.cacheSize <= 10000 ? "bounded" : "UNBOUNDED"} |`,
+      `| ${r.section} | ${cell(r.name)}${bad} | ${fmt(r.rps)} | ${cell(r.p50)} | ${cell(r.p99)} | ${fmt(r.cpuPerRequest, 1)} | ${cell(r.result)} | ${cell(r.target)} | ${cell(r.verdict)} |`,
     );
   }
   lines.push("");
+  for (const note of notes) lines.push(note, "");
   return lines.join("\n");
 }
 
@@ -529,45 +354,51 @@ function render(info, burstResult, mem, totalSeconds) {
 const started = performance.now();
 const info = machine();
 console.log(
-  `keyguard bench${SMOKE ? " (smoke)" : ""}: ${ROUNDS} × ${SECONDS} s per configuration, ${info.nproc} CPUs, Node ${info.node}`,
+  `keyguard bench${SMOKE ? " (smoke)" : ""}: sections ${SECTIONS.map((s) => s.id).join(",")}, ${ROUNDS} × ${SECONDS} s per configuration, ${info.nproc} CPUs, Node ${info.node}, load ${info.loadavg.map((l) => l.toFixed(2)).join(" ")}`,
 );
-let emulator0;
-let emulator20;
+
+function contextFor(section) {
+  return {
+    smoke: SMOKE,
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    warmupSeconds: WARMUP_SECONDS,
+    frameworks: FRAMEWORKS,
+    route: ROUTE,
+    startEmulator,
+    startServer,
+    compare,
+    load,
+    median,
+    row: (r) => addRow(section, r),
+    note: (text) => notes.push(`**${section.id} (${section.title}).** ${text}`),
+    pinToServerCpu: (pid) => pin(pid, SERVER_CPU),
+    pinToLoadCpu: (pid) => pin(pid, LOAD_CPU),
+  };
+}
+
 try {
-  emulator0 = await startEmulator(0, baseSeed);
-  emulator20 = await startEmulator(20, baseSeed);
-  await throughput(emulator0, emulator20);
-  const burstResult = SECTIONS.has(4) ? await burst(emulator20) : undefined;
-  const mem = SECTIONS.has(5) ? await memory(emulator0) : undefined;
+  for (const section of SECTIONS) {
+    const sectionStarted = performance.now();
+    await section.run(contextFor(section));
+    console.log(
+      `[${section.id}] ${section.title}: ${((performance.now() - sectionStarted) / 1000).toFixed(1)} s`,
+    );
+  }
   const totalSeconds = (performance.now() - started) / 1000;
-  const table = render(info, burstResult, mem, totalSeconds);
+  const table = render(info, totalSeconds);
   console.log(`\n${table}`);
   mkdirSync(OUT_DIR, { recursive: true });
-  const notesFile = join(here, "NOTES.md");
   let notesText = "";
   try {
-    if (FULL) notesText = readFileSync(notesFile, "utf8");
+    if (FULL) notesText = readFileSync(join(here, "NOTES.md"), "utf8");
   } catch {}
-  writeFileSync(join(OUT_DIR, "RESULTS.md"), `${table}\n${notesText}${notes.join("\n")}`);
-  writeFileSync(
-    join(OUT_DIR, "results.json"),
-    JSON.stringify(
-      {
-        smoke: SMOKE,
-        seconds: SECONDS,
-        rounds: ROUNDS,
-        machine: info,
-        rows,
-        burst: burstResult,
-        memory: mem,
-      },
-      null,
-      2,
-    ),
-  );
+  writeFileSync(join(OUT_DIR, "RESULTS.md"), `${table}\n${notesText}`);
+  const sections = SECTIONS.map(({ id, title }) => ({ id, title }));
+  const json = { smoke: SMOKE, seconds: SECONDS, rounds: ROUNDS, machine: info, sections, rows };
+  writeFileSync(join(OUT_DIR, "results.json"), JSON.stringify(json, null, 2));
   console.log(`wrote ${join(OUT_DIR, "RESULTS.md")}`);
 } finally {
-  await emulator0?.stop();
-  await emulator20?.stop();
   for (const child of children) child.kill("SIGKILL");
 }

@@ -23,7 +23,7 @@ import { announced } from "./telemetry/decision-message";
 // The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "./telemetry/web";
 import type { KeyContext, RatelimitRequest, VerifyRequest } from "./types";
-import { createVerifier, type Verifier } from "./verifier";
+import { createVerifier, decideFor, type Verifier } from "./verifier";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
@@ -193,6 +193,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
   };
   const defaultRoute = prepareRequest(base);
   const ready = verifier;
+  const decide = decideFor(ready);
 
   function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRequest {
     if (typeof routeOptions !== "object" || routeOptions === null) {
@@ -229,9 +230,10 @@ export function createGuard(options: GuardOptions = {}): Guard {
     const extraction =
       request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
     if (!extraction.ok) return fromExtraction(extraction, presentation);
-    const hit = ready.cached(extraction.key, prepared);
-    if (hit !== undefined) return fromResult(hit, presentation);
-    return ready.verify(extraction.key, prepared).then(
+    // A cache hit is answered synchronously; on a miss the key is not hashed again.
+    const answer = decide(extraction.key, prepared);
+    if (!isPromise(answer)) return fromResult(answer, presentation);
+    return answer.then(
       (result) => fromResult(result, presentation),
       (error: unknown) =>
         fromFailure(error, {

@@ -420,15 +420,24 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       counters.refusedLocally++;
       return MALFORMED;
     }
-    const prepared = prepareRequest(request as VerifyRequest | undefined);
-    if (cache === undefined) {
-      counters.misses++;
-      return direct(key, prepared);
-    }
+    return decide(key, prepareRequest(request as VerifyRequest | undefined));
+  }
+
+  /** The cache's answer now, or the verification: the key is hashed once either way. */
+  function decide(key: string, prepared: PreparedRequest): VerifyResult | Promise<VerifyResult> {
+    if (cache === undefined) return miss(undefined, key, prepared);
     const hash = hashKey(key); // once per request
-    const hit = lookup(hash, prepared);
-    if (hit !== undefined) return hit;
+    return lookup(hash, prepared) ?? miss(hash, key, prepared);
+  }
+
+  // Async, so that anything thrown on the way to Unkey is a rejection, as from verify().
+  async function miss(
+    hash: string | undefined,
+    key: string,
+    prepared: PreparedRequest,
+  ): Promise<VerifyResult> {
     counters.misses++;
+    if (hash === undefined || cache === undefined) return direct(key, prepared);
     const known = cache.get(hash, Date.now());
     if (prepared.metered || (known?.kind === "metered" && Date.now() < known.freshUntil)) {
       return direct(key, prepared).then((result) => {
@@ -446,7 +455,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     sharedCache: _sharedCache,
     ...visible
   } = resolved;
-  return {
+  const verifier: Verifier = {
     verify,
     cached,
     invalidate: async (key: string) => {
@@ -475,4 +484,34 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     failureMode: resolved.failureMode,
     options: Object.freeze(visible),
   };
+  deciders.set(verifier, (key, prepared) => {
+    if (!isPlausibleKey(key)) {
+      counters.refusedLocally++;
+      return MALFORMED;
+    }
+    // A route the guard did not compile is validated, as cached() and verify() do.
+    return decide(key, prepareRequest(prepared as VerifyRequest | PreparedRequest | undefined));
+  });
+  return verifier;
+}
+
+/** A verifier's cache lookup and, on a miss, its verification, with the key hashed once. */
+export type Decide = (
+  key: string,
+  prepared: PreparedRequest,
+) => VerifyResult | Promise<VerifyResult>;
+
+// Each verifier createVerifier() made, with its one-hash decide: the guard's hot path.
+const deciders = new WeakMap<Verifier, Decide>();
+
+/**
+ * What a guard asks a verifier per request: `decideFor(verifier)` is the verifier's own
+ * one-hash path when createVerifier() made it, else `cached` then `verify` (a verifier-like
+ * object the user built).
+ */
+export function decideFor(verifier: Verifier): Decide {
+  return (
+    deciders.get(verifier) ??
+    ((key, prepared) => verifier.cached(key, prepared) ?? verifier.verify(key, prepared))
+  );
 }

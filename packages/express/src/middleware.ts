@@ -35,6 +35,9 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   const guard = createGuard(guardOptions);
   const { getKey, skip } = hooks;
   const settle = createSettle(hooks);
+  // Express gives every request object a map of its own, so each property read on `req` is
+  // a slow lookup: the URL is read only when a key source needs it.
+  const readsUrl = guard.sources.some((source) => "query" in source);
 
   function check(req: Request, res: Response, next: NextFunction, key?: string | null): void {
     const decision = guard.check({
@@ -42,7 +45,7 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
       // Node keeps only the first Authorization in `headers`; `rawHeaders` shows the duplicates.
       headers: req.headers,
       rawHeaders: req.rawHeaders,
-      url: req.originalUrl ?? req.url,
+      url: readsUrl ? (req.originalUrl ?? req.url) : undefined,
       key,
     });
     // A cache hit is decided synchronously: no promise hop, no closure on the hot path.

@@ -38,6 +38,11 @@ type Controller = ReturnType<ExecutionContext["getClass"]>;
 interface CompiledRoute {
   readonly isPublic: boolean;
   readonly route: PreparedRequest;
+  /**
+   * Whether a key source reads the URL. Express gives every request object a map of its own,
+   * so each property read on the request is a slow lookup: the URL is read only when needed.
+   */
+  readonly readsUrl: boolean;
 }
 
 /**
@@ -140,15 +145,16 @@ export class UnkeyGuard implements CanActivate {
     request: UnkeyHttpRequest,
     key: string | null | undefined,
   ): boolean | Promise<boolean> {
+    const compiled = this.compiled(context);
     const decision = this.guard.check(
       {
         method: request.method,
         headers: request.headers,
         rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
-        url: request.originalUrl ?? request.url,
+        url: compiled.readsUrl ? (request.originalUrl ?? request.url) : undefined,
         key,
       },
-      this.compiled(context).route,
+      compiled.route,
     );
     // A cache hit is decided synchronously: no promise on the hot path.
     return isPromise(decision)
@@ -181,6 +187,7 @@ export class UnkeyGuard implements CanActivate {
     compiled = {
       isPublic,
       route: this.guard.route(options, `${controller.name}.${handler.name}: `),
+      readsUrl: this.guard.sources.some((source) => "query" in source),
     };
     if (byController === undefined) {
       byController = new WeakMap();

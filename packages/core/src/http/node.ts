@@ -67,18 +67,40 @@ export function createPost(options: ExchangeOptions): Post {
     ? new HttpsAgent({ keepAlive: true, scheduling: "lifo" })
     : new HttpAgent({ keepAlive: true, scheduling: "lifo" });
   const headers = { authorization: options.authorization, "content-type": "application/json" };
-  return (payload, signal) =>
-    new Promise<Answer>((resolve, reject) => {
+
+  function exchange(payload: string, signal: AbortSignal, mayRetry: boolean): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      let answered = false;
       const request = send(url, {
         method: "POST",
         agent,
         signal,
         headers: { ...headers, "content-length": Buffer.byteLength(payload) },
       });
-      request.once("response", (message) => resolve(answerOf(message, signal)));
+      request.once("response", (message) => {
+        answered = true;
+        resolve(answerOf(message, signal));
+      });
       // An abort surfaces as the signal's reason (a TimeoutError), as with fetch. `on`, not
       // `once`: a socket can fail again after the answer began, and an unheard error would crash.
-      request.on("error", (error) => reject(signal.aborted ? signal.reason : error));
+      request.on("error", (error) => {
+        if (mayRetry && !answered && isStaleSocket(request.reusedSocket, error, signal))
+          resolve(exchange(payload, signal, false));
+        else reject(signal.aborted ? signal.reason : error);
+      });
       request.end(payload);
     });
+  }
+
+  return (payload, signal) => exchange(payload, signal, true);
+}
+
+/**
+ * A keep-alive socket that the server closed while it sat idle fails with ECONNRESET when
+ * it is reused, before any answer: the server never read the request, so it is sent once
+ * more, on another socket (Node's own advice for keep-alive agents). A reset on a fresh
+ * socket, or once an answer began, is an error as before.
+ */
+function isStaleSocket(reused: boolean, error: unknown, signal: AbortSignal): boolean {
+  return reused && !signal.aborted && (error as { code?: unknown }).code === "ECONNRESET";
 }
