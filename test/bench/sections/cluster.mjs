@@ -9,9 +9,9 @@ import {
   startInstances,
   stopInstances,
   unkeyCall,
-} from "./cluster-instances.mjs";
-import { startRedisProcess } from "./redis-process.mjs";
-import { tierCosts } from "./tier-cost.mjs";
+} from "../cluster-instances.mjs";
+import { startRedisProcess } from "../redis-process.mjs";
+import { tierCosts } from "../tier-cost.mjs";
 
 export const id = 7;
 export const title = "cluster";

@@ -4,7 +4,7 @@
 // ns per cached guard decision in-process (req/s noise hides sub-µs differences).
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import { cachedCheckCosts } from "./telemetry-micro.mjs";
+import { cachedCheckCosts } from "../telemetry-micro.mjs";
 
 export const id = 8;
 export const title = "telemetry";
@@ -113,7 +113,7 @@ export async function run(ctx) {
   ctx.note(
     [
       `Section ${id} (telemetry): the server rows are the bench's usual interleaved rounds on a Hono server (one process each, the same warm key); the listeners are set up in the server process after the app (test/bench/telemetry-subscribers.mjs; server.mjs applies a config's \`telemetry\`). The OpenTelemetry configuration is a BasicTracerProvider with a batch span processor and a MeterProvider with a periodic reader (1 s), both on in-memory exporters; on a cached request only the decision metrics run (spans are per upstream call).`,
-      `The in-process rows take this process's CPU time (process.cpuUsage, so time descheduled by the machine's other tenants is not counted) over \`guard.check()\` calls (what every adapter calls per request) on a cached key, ${micro.n.toLocaleString("en-US")} synchronous decisions per round, ${micro.rounds} interleaved rounds after one warm-up round; the core is built from source twice by one recipe (esbuild, test/bench/sections/core-variants.mjs, the Node variants of its tsup config), with channel publishing and with it compiled out, so that the two differ only in the channel code; the subscribers listen on the channels of the first. Differences are taken round by round (two timings moments apart, so the machine's other tenants weigh on both alike); the row gives their median and interquartile range; "no measurable cost" means the lower quartile of the differences is at or below zero. Load average before the section: ${load(loadBefore)}; after: ${load(os.loadavg())}.`,
+      `The in-process rows take this process's CPU time (process.cpuUsage, so time descheduled by the machine's other tenants is not counted) over \`guard.check()\` calls (what every adapter calls per request) on a cached key, ${micro.n.toLocaleString("en-US")} synchronous decisions per round, ${micro.rounds} interleaved rounds after one warm-up round; the core is built from source twice by one recipe (esbuild, test/bench/core-variants.mjs, the Node variants of its tsup config), with channel publishing and with it compiled out, so that the two differ only in the channel code; the subscribers listen on the channels of the first. Differences are taken round by round (two timings moments apart, so the machine's other tenants weigh on both alike); the row gives their median and interquartile range; "no measurable cost" means the lower quartile of the differences is at or below zero. Load average before the section: ${load(loadBefore)}; after: ${load(os.loadavg())}.`,
     ].join(" "),
   );
 }

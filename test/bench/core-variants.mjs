@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
-const coreSrc = join(dirname(fileURLToPath(import.meta.url)), "../../../packages/core/src");
+const coreSrc = join(dirname(fileURLToPath(import.meta.url)), "../../packages/core/src");
 
 const nodeVariants = (channels) => ({
   name: "keyguard-node-variants",

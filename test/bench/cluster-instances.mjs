@@ -6,7 +6,7 @@ import { Agent, request } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const appFile = join(dirname(fileURLToPath(import.meta.url)), "../../cluster/app.mjs");
+const appFile = join(dirname(fileURLToPath(import.meta.url)), "../cluster/app.mjs");
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 /**

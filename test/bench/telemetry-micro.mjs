@@ -2,8 +2,9 @@
 // adapter calls per request) answering from its cache, built without channel
 // publishing at all, then built alike with it: nobody listening, a
 // `keyguard:decision` subscriber, and @keyguard/otel on the OpenTelemetry SDK.
-import { subscribe } from "../telemetry-subscribers.mjs";
+
 import { importAdapter } from "./core-variants.mjs";
+import { subscribe } from "./telemetry-subscribers.mjs";
 
 /**
  * This process's CPU ns per `guard.check(request)` over n synchronous cached
