@@ -52,9 +52,18 @@ export interface Verifier {
   stats(): VerifierStats;
   /** How the guard answers when Unkey cannot: from the `failureMode` option. */
   readonly failureMode: FailureMode;
+  /**
+   * A one-way digest of the root key (SHA-256 under a keyguard-only prefix, hex): tells
+   * whether two verifiers verify with the same root key without exposing it.
+   * `@keyguard/next` binds the context its middleware hands to route handlers to it.
+   */
+  readonly rootKeyDigest: string;
   /** The options in force, defaults applied (the root key is not exposed). */
   readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger" | "sharedCache">;
 }
+
+// Domain separation: this digest can never equal the cache's digest of an API key.
+const ROOT_KEY_DIGEST_PREFIX = "keyguard.verifier.root-key.v1.";
 
 /** How often an ongoing outage is logged, at most. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
@@ -482,6 +491,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       size: cache?.size ?? 0,
     }),
     failureMode: resolved.failureMode,
+    rootKeyDigest: hashKey(ROOT_KEY_DIGEST_PREFIX + resolved.rootKey),
     options: Object.freeze(visible),
   };
   deciders.set(verifier, (key, prepared) => {

@@ -10,7 +10,7 @@ export const CONTEXT_HEADER = "x-keyguard-context";
 /** A hand-off is for the request being forwarded now; an older one is refused. */
 const MAX_AGE_MS = 30_000;
 // Domain separation: a MAC over this prefix can never be mistaken for any other use of the secret.
-const PURPOSE = "keyguard.next.context.v1.";
+const PURPOSE = "keyguard.next.context.v2.";
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -44,26 +44,35 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   return bytes;
 }
 
+/**
+ * What is signed: the payload with what it is bound to (binding.ts: the verifying side's
+ * fingerprint, the method and path). The binding is signed, not sent: the route recomputes
+ * its own, so a hand-off made under another binding fails the check like a forged one.
+ */
+const signed = (binding: string, payload: string) =>
+  encoder.encode(`${PURPOSE}${binding}.${payload}`);
+
 /** The header value carrying `context`: base64url JSON, a dot, its HMAC-SHA-256. */
-export async function sealContext(context: KeyContext, secret: string): Promise<string> {
+export async function sealContext(
+  context: KeyContext,
+  secret: string,
+  binding: string,
+): Promise<string> {
   const payload = toBase64Url(
     encoder.encode(JSON.stringify({ exp: Date.now() + MAX_AGE_MS, context })),
   );
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await hmacKey(secret),
-    encoder.encode(PURPOSE + payload),
-  );
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), signed(binding, payload));
   return `${payload}.${toBase64Url(new Uint8Array(mac))}`;
 }
 
 /**
  * The context a header value carries, or `undefined` unless it is well formed, signed
- * with `secret` (checked in constant time by Web Crypto) and not expired.
+ * with `secret` for this `binding` (checked in constant time by Web Crypto) and not expired.
  */
 export async function openContext(
   value: string | null,
   secret: string,
+  binding: string,
 ): Promise<KeyContext | undefined> {
   const [payload, mac, extra] = value?.split(".") ?? [];
   if (payload === undefined || mac === undefined || extra !== undefined) return undefined;
@@ -71,7 +80,7 @@ export async function openContext(
   const body = fromBase64Url(payload);
   if (signature === undefined || body === undefined) return undefined;
   const key = await hmacKey(secret);
-  if (!(await crypto.subtle.verify("HMAC", key, signature, encoder.encode(PURPOSE + payload))))
+  if (!(await crypto.subtle.verify("HMAC", key, signature, signed(binding, payload))))
     return undefined;
   const { exp, context } = JSON.parse(new TextDecoder().decode(body)) as {
     exp: number;

@@ -2,6 +2,7 @@ import { KeyguardConfigError, type Verifier } from "@keyguard/core";
 import { hookBoolean } from "@keyguard/core/adapter";
 // ".js": Next has no exports map, and Node's ESM resolver needs the file name.
 import { NextResponse } from "next/server.js";
+import { createBinder } from "./binding";
 import { createNextGuard } from "./guard";
 import { CONTEXT_HEADER, sealContext } from "./handoff";
 import { splitOptions, type UnkeyNextOptions } from "./options";
@@ -22,8 +23,9 @@ export type UnkeyMiddleware = ((request: Request) => Promise<Response>) & {
  * `permissions`; denials are the same problem+json Responses as `withUnkey()`'s.
  *
  * The key's context is handed to route handlers on the `x-keyguard-context` request
- * header, signed (HMAC-SHA-256) with `contextSecret`; `withUnkey()` accepts it instead
- * of verifying a second time. Any incoming header of that name is deleted first, on
+ * header, signed (HMAC-SHA-256) with `contextSecret` and bound to this request's method and
+ * path and to how the middleware verified (Unkey URL, root key, key sources); `withUnkey()`
+ * accepts it instead of verifying a second time only where all of these match its own. Any incoming header of that name is deleted first, on
  * every request, so a client can never supply one. Choose the routes with `config.matcher`.
  *
  * @example
@@ -46,6 +48,7 @@ export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddlewa
   const guard = createNextGuard(guardOptions);
   const refuse = createRefuse(hooks);
   const { getKey, skip } = hooks;
+  const bindingOf = createBinder(guard, getKey !== undefined);
 
   const middleware = async (request: Request): Promise<Response> => {
     const headers = new Headers(request.headers);
@@ -58,7 +61,8 @@ export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddlewa
     );
     if (!decision.allowed) return refuse(decision, request);
     if (decision.context !== undefined) {
-      headers.set(CONTEXT_HEADER, await sealContext(decision.context, contextSecret));
+      const binding = await bindingOf(request);
+      headers.set(CONTEXT_HEADER, await sealContext(decision.context, contextSecret, binding));
     }
     const response = NextResponse.next({ request: { headers } });
     for (const [name, value] of Object.entries(decision.headers)) response.headers.set(name, value);

@@ -44,7 +44,7 @@ export type UnkeyNextOptions = GuardOptions & {
    * The secret that signs the key context `unkeyMiddleware()` hands to route
    * handlers (header `x-keyguard-context`, HMAC-SHA-256), and that `withUnkey()`
    * checks before accepting one instead of verifying again. Middleware and route
-   * handlers must see the same value.
+   * handlers must see the same value. At least 16 characters (KEYGUARD_CONTEXT_SECRET too).
    * @default process.env.KEYGUARD_CONTEXT_SECRET, else the root key (`rootKey` / UNKEY_ROOT_KEY)
    */
   contextSecret?: string | undefined;
@@ -65,11 +65,29 @@ export function splitOptions(options: UnkeyNextOptions | undefined) {
   return { ...split, contextSecret: contextSecretOf(options) };
 }
 
-/** The hand-off secret: the option, else KEYGUARD_CONTEXT_SECRET, else the root key. */
-function contextSecretOf(options: UnkeyNextOptions | undefined): string | undefined {
-  const given = options?.contextSecret;
-  if (given !== undefined && (typeof given !== "string" || given.length < 16)) {
-    throw new KeyguardConfigError("contextSecret", "expected a string of at least 16 characters.");
+/** A hand-off secret shorter than this is guessable; the value itself is never echoed. */
+const MIN_SECRET_LENGTH = 16;
+
+function checkedSecret(name: string, value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== "string" || value.length < MIN_SECRET_LENGTH)) {
+    throw new KeyguardConfigError(
+      name,
+      `expected a string of at least ${MIN_SECRET_LENGTH} characters.`,
+    );
   }
-  return given ?? env("KEYGUARD_CONTEXT_SECRET") ?? options?.rootKey ?? env("UNKEY_ROOT_KEY");
+  return value;
+}
+
+/**
+ * The hand-off secret: the option, else KEYGUARD_CONTEXT_SECRET, else the root key. The
+ * root key is safe as a default: the MAC is domain-separated, and the hand-off is bound to
+ * the verifying side's root key digest, so sharing a secret never shares a verification.
+ */
+function contextSecretOf(options: UnkeyNextOptions | undefined): string | undefined {
+  return (
+    checkedSecret("contextSecret", options?.contextSecret) ??
+    checkedSecret("KEYGUARD_CONTEXT_SECRET", env("KEYGUARD_CONTEXT_SECRET")) ??
+    options?.rootKey ??
+    env("UNKEY_ROOT_KEY")
+  );
 }

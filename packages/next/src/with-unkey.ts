@@ -1,10 +1,12 @@
-import type { KeyContext, Verifier } from "@keyguard/core";
+import type { FailureMode, KeyContext, Verifier } from "@keyguard/core";
 import {
   authorize,
   type Decision,
+  type Guard,
   hookBoolean,
   type PreparedRequest,
 } from "@keyguard/core/adapter";
+import { createBinder } from "./binding";
 import { createNextGuard } from "./guard";
 import { CONTEXT_HEADER, openContext } from "./handoff";
 import { splitOptions, type UnkeyNextOptions } from "./options";
@@ -43,7 +45,9 @@ export type WithUnkeyOptions = UnkeyNextOptions;
  * One verifier (one cache) serves every wrapped handler of the process given the
  * same verifier options, without passing it around; pass `verifier` to choose.
  * Behind `unkeyMiddleware()`, the context the middleware signed is used instead of
- * a second verification, unless the route is metered (`cost`, `ratelimits`).
+ * a second verification, unless the route is metered (`cost`, `ratelimits`), verifies
+ * differently (another Unkey URL, root key or key sources: it then verifies itself),
+ * or the middleware failed open and this route would not.
  * A CORS preflight (`OPTIONS`) passes unguarded by default, with `unkey` undefined.
  *
  * @example
@@ -73,9 +77,10 @@ export function withUnkey<R extends Request, C>(
   const route = guard.route();
   const refuse = createRefuse(hooks);
   const { getKey, skip } = hooks;
+  const accepts = acceptanceOf(guard, route, contextSecret, getKey !== undefined);
 
   async function decide(request: Request): Promise<Decision> {
-    const handed = await handedContext(request, route, contextSecret);
+    const handed = accepts === undefined ? undefined : await handedContext(request, accepts);
     if (handed !== undefined) return authorize(handed, route);
     return guard.check(guardRequestOf(request, await presentedKey(getKey, request)), route);
   }
@@ -93,14 +98,37 @@ export function withUnkey<R extends Request, C>(
   return Object.assign(wrapped, { verifier: guard.verifier });
 }
 
-/** The context `unkeyMiddleware()` signed for this request, when the route may use it. */
-function handedContext(
-  request: Request,
+/** What a route needs to take a hand-off. */
+interface Acceptance {
+  readonly secret: string;
+  readonly bindingOf: (request: Request) => Promise<string>;
+  readonly failureMode: FailureMode;
+}
+
+/** None without a secret, and none for a metered route: the middleware's verification deducted nothing. */
+function acceptanceOf(
+  guard: Guard,
   route: PreparedRequest,
   secret: string | undefined,
-): Promise<KeyContext | undefined> | undefined {
-  // A metered route must reach Unkey itself: the middleware's verification deducted nothing.
+  customGetKey: boolean,
+): Acceptance | undefined {
   if (secret === undefined || route.metered) return undefined;
+  const { failureMode } = guard.verifier;
+  return { secret, bindingOf: createBinder(guard, customGetKey), failureMode };
+}
+
+/**
+ * The context `unkeyMiddleware()` signed for this request, if it was signed for this
+ * request's method and path by a middleware that verifies as this route does. A fail-open
+ * pass (no key was verified) is taken only by a route that would itself fail open.
+ */
+async function handedContext(
+  request: Request,
+  accepts: Acceptance,
+): Promise<KeyContext | undefined> {
   const value = request.headers.get(CONTEXT_HEADER);
-  return value === null ? undefined : openContext(value, secret);
+  if (value === null) return undefined;
+  const context = await openContext(value, accepts.secret, await accepts.bindingOf(request));
+  if (context?.source === "fail-open" && accepts.failureMode !== "open") return undefined;
+  return context;
 }

@@ -3,6 +3,7 @@ import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { configErrorOf } from "@keyguard/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CONTEXT_HEADER, unkeyMiddleware, withUnkey } from "../src/index";
+import { forwarded } from "./forwarded";
 
 let emulator: Emulator;
 let apiId: string;
@@ -26,16 +27,6 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const ctx = { params: Promise.resolve({}) };
 const echo = async (_request: Request, context: { unkey: KeyContext }) =>
   Response.json({ keyId: context.unkey.keyId, source: context.unkey.source });
-
-/** The request Next forwards to the route after a middleware's `NextResponse.next({ request })`. */
-function forwarded(response: Response, original: Request): Request {
-  expect(response.headers.get("x-middleware-next")).toBe("1");
-  const names = response.headers.get("x-middleware-override-headers")?.split(",") ?? [];
-  const headers = new Headers();
-  for (const name of names.filter(Boolean))
-    headers.set(name, response.headers.get(`x-middleware-request-${name}`) ?? "");
-  return new Request(original.url, { method: original.method, headers });
-}
 
 describe("withUnkey", () => {
   it("hands the handler the key's context and Next's own context", async () => {
