@@ -1,3 +1,4 @@
+import { addressGroup, type IpOptions, resolveIpv6Subnet } from "./client-address";
 import { RatelimitIdentifierError } from "./errors";
 import { isPromise } from "./maybe-promise";
 
@@ -16,11 +17,18 @@ export interface IdentifyReaders<R> {
 
 /** The ready-made identifiers an adapter exports as `identify`. */
 export interface IdentifyHelpers<R> {
-  /** The client's IP address. Behind a proxy, set your framework's trust-proxy option (README). */
-  ip(): Identify<R>;
+  /**
+   * The client's IP address; IPv6 addresses grouped by their /64 (`ipv6Subnet`),
+   * as one host holds at least that many. Behind a proxy, set your framework's
+   * trust-proxy option (README).
+   */
+  ip(options?: IpOptions): Identify<R>;
   /** The key id from the key guard, which must run first (`unkey()` before `ratelimit()`). */
   keyId(): Identify<R>;
-  /** A request header, e.g. a tenant id; a request without it is an error, never a pass. */
+  /**
+   * A request header; a request without it is an error, never a pass. The client
+   * chooses its headers: use one only when something upstream sets it (a gateway).
+   */
   header(name: string): Identify<R>;
   /** Several identifiers as one (`keyId` and `ip`, say): each part escaped, joined with `:`. */
   compound(...parts: readonly Identify<R>[]): Identify<R>;
@@ -44,6 +52,20 @@ function joinParts(values: readonly unknown[]): string {
     .join(":");
 }
 
+function clientIp(address: string | undefined, ipv6Subnet: number | false): string {
+  const reported = present(
+    "ip()",
+    address,
+    "the framework reports no client address (see the README on proxies).",
+  );
+  const group = addressGroup(reported, ipv6Subnet);
+  if (group === undefined)
+    throw new RatelimitIdentifierError(
+      "The rate-limit identifier ip() is invalid: the framework reports a client address that is not an IP address.",
+    );
+  return group;
+}
+
 /**
  * The ready-made identifiers for one framework, from how it reads a request.
  * Each throws a `RatelimitIdentifierError` when its input is absent: a request
@@ -60,12 +82,10 @@ function joinParts(values: readonly unknown[]): string {
  */
 export function identifyHelpers<R>(read: IdentifyReaders<R>): IdentifyHelpers<R> {
   return {
-    ip: () => (request) =>
-      present(
-        "ip()",
-        read.ip(request),
-        "the framework reports no client address (see the README on proxies).",
-      ),
+    ip: (options) => {
+      const ipv6Subnet = resolveIpv6Subnet(options);
+      return (request) => clientIp(read.ip(request), ipv6Subnet);
+    },
     keyId: () => (request) =>
       present("keyId()", read.keyId(request), "no key was verified; put the key guard first."),
     header: (name) => {

@@ -1,4 +1,6 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
+
+export type { IpOptions } from "./client-address";
 export type { DenialCode, Deny, ProblemDetails } from "./denials";
 export {
   KeyguardConfigError,

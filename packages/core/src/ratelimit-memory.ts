@@ -7,35 +7,43 @@ export interface Settlement {
 }
 
 /**
- * What one process knows about one counter (identifier, limit, duration): a
- * block learnt from Unkey, Unkey's last `remaining` in the current window, and
- * the cost of calls still out. Pure bookkeeping, no network.
+ * What one process knows about one of Unkey's counters. Unkey keeps one
+ * counter per namespace, identifier and duration, whatever `limit` each call
+ * names (internal/services/ratelimit/keys.go), so what is remembered is what
+ * was USED in the current window, which holds for every limit: the least
+ * count Unkey reported, the least count a refusal implies, and the cost of
+ * calls still out. Pure bookkeeping, no network.
  */
 export class CounterMemory {
-  /** Refuse calls of at least `blockedCost` until then (Unix ms): Unkey said no. */
+  /** Until then (Unix ms) Unkey's count is known to be at least `blockedUsed`: it said no. */
   blockedUntil = 0;
-  blockedCost = 0;
-  /** Unkey's last `remaining` and the end of its window (`reset`). */
-  remaining: number | undefined = undefined;
+  blockedUsed = 0;
+  /** The least count Unkey's answers imply in the window ending at `reset`. */
+  used: number | undefined = undefined;
   reset = 0;
   /** Cost of the calls to Unkey not answered yet. */
   inflight = 0;
   #waiting: { promise: Promise<Settlement>; resolve: (s: Settlement) => void } | undefined;
 
-  /** Whether Unkey already refused a call this costly that is still within its window. */
-  blocks(cost: number, now: number): boolean {
-    return now < this.blockedUntil && cost >= this.blockedCost;
+  /**
+   * Whether Unkey would refuse a call of `cost` under `limit`, by what a
+   * refusal of this window proved: a block learnt under one limit refuses the
+   * same or a lower limit at the same or a higher cost (and whatever else the
+   * count it implies rules out), never a call Unkey could still admit.
+   */
+  blocks(limit: number, cost: number, now: number): boolean {
+    return now < this.blockedUntil && this.blockedUsed + cost > limit;
   }
 
   /**
-   * What may still be admitted for sure: Unkey's last `remaining` less the cost
-   * of calls still out (calls Unkey counted before that answer are subtracted
-   * twice, which only makes it smaller). `-Infinity` when nothing is known for
-   * this window.
+   * What may still be admitted under `limit` for sure: the limit less the
+   * count Unkey last reported and the cost of calls still out (calls Unkey
+   * counted before that answer are subtracted twice, which only makes it
+   * smaller). `-Infinity` when nothing is known for this window.
    */
-  available(now: number): number {
-    if (this.remaining === undefined || now >= this.reset) return Number.NEGATIVE_INFINITY;
-    return this.remaining - this.inflight;
+  available(limit: number, now: number): number {
+    if (this.used === undefined || now >= this.reset) return Number.NEGATIVE_INFINITY;
+    return limit - this.used - this.inflight;
   }
 
   /** Resolves when the next call out for this counter settles. */
@@ -60,17 +68,29 @@ export class CounterMemory {
   }
 
   private learn(cost: number, now: number, answer: RatelimitResponse): void {
-    if (!answer.success) {
-      // A block only grows: a smaller cost refused later lowers the bar, never raises it.
-      this.blockedCost = now < this.blockedUntil ? Math.min(this.blockedCost, cost) : cost;
-      this.blockedUntil = Math.max(this.blockedUntil, answer.reset);
-    }
-    // Answers can arrive out of order: within one window the smallest remaining is the latest.
-    if (answer.reset > this.reset || this.remaining === undefined) {
+    // Unkey admits when count + cost <= limit and then reports remaining = limit - count
+    // (count including this call); it refuses when count + cost > limit, so count >= limit - cost + 1.
+    const used = Math.max(
+      0,
+      answer.success ? answer.limit - answer.remaining : answer.limit - cost + 1,
+    );
+    if (!answer.success && answer.reset > now) this.learnBlock(used, now, answer.reset);
+    // Answers can arrive out of order: within one window the highest count is the latest.
+    if (answer.reset > this.reset || this.used === undefined) {
       this.reset = answer.reset;
-      this.remaining = answer.remaining;
+      this.used = used;
     } else if (answer.reset === this.reset) {
-      this.remaining = Math.min(this.remaining, answer.remaining);
+      this.used = Math.max(this.used, used);
+    }
+  }
+
+  /** A block only grows within its window; a late refusal of an older window is ignored. */
+  private learnBlock(used: number, now: number, reset: number): void {
+    if (now >= this.blockedUntil || reset > this.blockedUntil) {
+      this.blockedUntil = reset;
+      this.blockedUsed = used;
+    } else if (reset === this.blockedUntil) {
+      this.blockedUsed = Math.max(this.blockedUsed, used);
     }
   }
 }

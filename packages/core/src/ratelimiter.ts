@@ -177,8 +177,8 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
   async function decide(body: LimitBody, counter: CounterMemory): Promise<RatelimitResponse> {
     for (;;) {
       const now = Date.now();
-      if (counter.blocks(body.cost, now)) return blocked(body, counter);
-      if (counter.inflight > 0 && counter.available(now) < body.cost) {
+      if (counter.blocks(body.limit, body.cost, now)) return blocked(body, counter);
+      if (counter.inflight > 0 && counter.available(body.limit, now) < body.cost) {
         counters.coalesced++;
         const settled = await counter.nextSettlement();
         // The call waited on failed: so does this one (an outage is not retried in a queue).
@@ -192,7 +192,11 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
   /** Async mode: admit now when the estimate covers the cost, and tell Unkey in the background. */
   function admitAsync(body: LimitBody, counter: CounterMemory): RatelimitResponse | undefined {
     const now = Date.now();
-    if (counter.blocks(body.cost, now) || counter.available(now) < body.cost) return undefined;
+    if (
+      counter.blocks(body.limit, body.cost, now) ||
+      counter.available(body.limit, now) < body.cost
+    )
+      return undefined;
     counters.admittedAsync++;
     ask(body, counter).catch((error: unknown) => {
       counters.asyncFailures++;
@@ -201,7 +205,7 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     return {
       success: true,
       limit: body.limit,
-      remaining: Math.max(0, counter.available(now)),
+      remaining: Math.max(0, counter.available(body.limit, now)),
       reset: counter.reset,
       source: "async",
     };
@@ -236,8 +240,9 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
   async function limit(identifier: string, options?: LimitOptions): Promise<RatelimitResponse> {
     counters.calls++;
     const body = bodyOf(identifier, options);
-    // The counter Unkey keeps is per identifier and duration; the limit is part of what we know.
-    const counter = memory?.of(`${body.duration}:${body.limit}:${body.identifier}`);
+    // Unkey keeps one counter per namespace, identifier and duration, whatever the limit
+    // (internal/services/ratelimit/keys.go): calls under other limits share what is known.
+    const counter = memory?.of(`${body.duration}:${body.identifier}`);
     const early = counter && resolved.mode === "async" ? admitAsync(body, counter) : undefined;
     if (early !== undefined) return early;
     try {

@@ -126,7 +126,7 @@ describe("limit()", () => {
     // The block is for calls costing at least 1: a cost-0 check still goes to Unkey.
     expect(await limiter.limit("a", { cost: 0 })).toMatchObject({ success: true, source: "unkey" });
     expect((await limiter.limit("b")).success).toBe(true);
-    // Another limit is another local counter: Unkey decides (its count is per identifier and duration).
+    // The refusal proved a count of 5: under a limit of 50 that leaves room, so Unkey decides.
     expect(await limiter.limit("a", { limit: 50 })).toMatchObject({ success: true, remaining: 44 });
     expect(api.bodies.at(-1)).toMatchObject({ identifier: "a", limit: 50 });
   });

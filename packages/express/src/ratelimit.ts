@@ -11,13 +11,13 @@ export type RatelimitMiddleware = RequestHandler & { readonly ratelimiter: Ratel
 
 /**
  * Ready-made identifiers: `identify.ip()` (Express's `req.ip`, which honours
- * `app.set("trust proxy", …)`), `identify.keyId()` (the key `unkey()` let in),
+ * `app.set("trust proxy", …)`; IPv6 grouped by /64), `identify.keyId()` (the key `unkey()` let in),
  * `identify.header(name)`, and `identify.compound(...parts)`.
  *
  * @example
  * ```ts
- * ratelimit({ namespace: "api.search", limit: 100, duration: 60_000,
- *   identifier: identify.compound(identify.keyId(), identify.header("x-tenant")) });
+ * // Per key (unkey() first): a header would be the client's to change.
+ * ratelimit({ namespace: "api.search", limit: 100, duration: 60_000, identifier: identify.keyId() });
  * ```
  */
 export const identify: IdentifyHelpers<Request> = identifyHelpers<Request>({

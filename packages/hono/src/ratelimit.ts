@@ -1,4 +1,9 @@
-import type { IdentifyHelpers, Ratelimiter, RatelimitMiddlewareOptions } from "@keyguard/core";
+import type {
+  IdentifyHelpers,
+  IpOptions,
+  Ratelimiter,
+  RatelimitMiddlewareOptions,
+} from "@keyguard/core";
 import { createRatelimitGuard, identifyHelpers } from "@keyguard/core/adapter";
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -16,7 +21,8 @@ export type GetConnInfo = (c: Context) => { remote: { address?: string | undefin
 /**
  * Ready-made identifiers: `identify.ip(getConnInfo)` (the address your
  * runtime's `getConnInfo` reports: the socket's, so behind a proxy use
- * `identify.header(…)` on the header your proxy sets), `identify.keyId()`
+ * `identify.header(…)` on the header your proxy sets; IPv6 grouped by /64,
+ * `{ ipv6Subnet }` to change it), `identify.keyId()`
  * (the key `unkey()` let in), `identify.header(name)`, `identify.compound(...)`.
  *
  * @example
@@ -26,21 +32,21 @@ export type GetConnInfo = (c: Context) => { remote: { address?: string | undefin
  * ```
  */
 export const identify: Omit<IdentifyHelpers<Context>, "ip"> & {
-  ip(getConnInfo: GetConnInfo): ReturnType<IdentifyHelpers<Context>["ip"]>;
+  ip(getConnInfo: GetConnInfo, options?: IpOptions): ReturnType<IdentifyHelpers<Context>["ip"]>;
 } = (() => {
   const withoutIp = identifyHelpers<Context>({
     ip: () => undefined,
     header: (c, name) => c.req.header(name),
     keyId: (c) => c.get("unkey")?.keyId,
   });
-  const ip = (getConnInfo: GetConnInfo) => {
+  const ip = (getConnInfo: GetConnInfo, options?: IpOptions) => {
     if (typeof getConnInfo !== "function")
       throw new TypeError("identify.ip(getConnInfo): pass your runtime's getConnInfo helper.");
     return identifyHelpers<Context>({
       ip: (c) => getConnInfo(c).remote.address,
       header: () => undefined,
       keyId: () => undefined,
-    }).ip();
+    }).ip(options);
   };
   return { ...withoutIp, ip };
 })();
