@@ -78,7 +78,6 @@ function factoryOptions(options: unknown): GuardOptions {
  * ```
  */
 @Module({})
-// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with static factories.
 export class UnkeyModule implements OnApplicationBootstrap {
   // Property injection with explicit tokens, as in UnkeyGuard (no `design:paramtypes` in the build).
   @Inject(ModulesContainer) private readonly modules!: ModulesContainer;

@@ -178,7 +178,7 @@ describe.each<Platform>(["express", "fastify"])(
       },
     );
 
-    it("refuses at app.init() when useGlobalGuards comes only after it (Nest would not apply it)", async () => {
+    it("refuses at app.init() itself when no guard is registered by then", async () => {
       const moduleRef = await Test.createTestingModule({
         imports: [unkey()],
         controllers: [DocsController],
