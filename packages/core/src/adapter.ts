@@ -30,6 +30,7 @@ export {
   ROUTE_OPTION_NAMES,
   rejectUnknownOptions,
 } from "./option-names";
+export { resolveVerifierOptions } from "./options";
 export { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
 export {
   checkRatelimitRoute,

@@ -14,13 +14,14 @@ const FIELDS: ReadonlySet<string> = new Set<keyof KeyContext>([
   "source",
 ]);
 
-const apiKeyParam = createParamDecorator(
-  (field: keyof KeyContext | undefined, context: ExecutionContext) => {
-    const request = context.switchToHttp().getRequest<{ unkey?: KeyContext | null }>();
-    const key = request.unkey ?? undefined;
-    return field === undefined ? key : key?.[field];
-  },
-);
+/** What `@ApiKey()` injects; also how the start-up check recognises the decorator on a handler. */
+export function readApiKey(field: keyof KeyContext | undefined, context: ExecutionContext) {
+  const request = context.switchToHttp().getRequest<{ unkey?: KeyContext | null }>();
+  const key = request.unkey ?? undefined;
+  return field === undefined ? key : key?.[field];
+}
+
+const apiKeyParam = createParamDecorator(readApiKey);
 
 /**
  * Injects the `KeyContext` of the key `UnkeyGuard` let in, or one field of it

@@ -5,10 +5,23 @@ import {
   type Guard,
   rejectUnknownOptions,
 } from "@keyguard/core/adapter";
-import { type DynamicModule, Module, type Provider } from "@nestjs/common";
-import { APP_FILTER } from "@nestjs/core";
+import {
+  type DynamicModule,
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type Provider,
+} from "@nestjs/common";
+import {
+  APP_FILTER,
+  ApplicationConfig,
+  HttpAdapterHost,
+  ModulesContainer,
+  Reflector,
+} from "@nestjs/core";
 import { UNKEY_CORE_GUARD, UNKEY_OPTIONS, UNKEY_VERIFIER } from "./constants";
 import type { UnkeyModuleAsyncOptions, UnkeyModuleOptions } from "./options";
+import { assertRoutesGuarded } from "./unguarded-routes";
 import { UnkeyGuard } from "./unkey.guard";
 import { UnkeyExceptionFilter } from "./unkey-exception.filter";
 
@@ -45,7 +58,9 @@ function factoryOptions(options: unknown): GuardOptions {
  * A global module that builds the app's one core guard and verifier (with its
  * cache), once, in a provider: options are validated at start-up. It provides
  * `UnkeyGuard`, the `UNKEY_VERIFIER` token, and registers
- * `UnkeyExceptionFilter` app-wide.
+ * `UnkeyExceptionFilter` app-wide. It does not register the guard: when the
+ * app starts (`app.init()` / `app.listen()`), a route that asks for a key but
+ * that `UnkeyGuard` does not run on is refused with a `KeyguardConfigError`.
  *
  * @example
  * ```ts
@@ -63,8 +78,24 @@ function factoryOptions(options: unknown): GuardOptions {
  * ```
  */
 @Module({})
-// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with static factories.
-export class UnkeyModule {
+export class UnkeyModule implements OnApplicationBootstrap {
+  // Property injection with explicit tokens, as in UnkeyGuard (no `design:paramtypes` in the build).
+  @Inject(ModulesContainer) private readonly modules!: ModulesContainer;
+  @Inject(ApplicationConfig) private readonly config!: ApplicationConfig;
+  @Inject(Reflector) private readonly reflector!: Reflector;
+  @Inject(HttpAdapterHost) private readonly adapterHost!: HttpAdapterHost;
+
+  /**
+   * Runs in `app.init()` (which `app.listen()` calls), after `main.ts`'s
+   * `app.useGlobalGuards()` and after routes are registered: refuses a route
+   * that asks for a key while `UnkeyGuard` runs nowhere on it. A standalone
+   * application context (no HTTP adapter) serves no routes and is not checked.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.adapterHost.httpAdapter) return;
+    assertRoutesGuarded({ modules: this.modules, config: this.config, reflector: this.reflector });
+  }
+
   /**
    * Configures keyguard with static options.
    *

@@ -84,7 +84,9 @@ export class ScopedController {
   }
 }
 
+/** Deliberately open (no guard runs on it): `@Public()`, or start-up would refuse its `@ApiKey()`. */
 @Controller("open")
+@Public()
 export class OpenController {
   @Get()
   open(@ApiKey() key: KeyContext | undefined) {

@@ -3,9 +3,9 @@ import { hookBoolean } from "@keyguard/core/adapter";
 // ".js": Next has no exports map, and Node's ESM resolver needs the file name.
 import { NextResponse } from "next/server.js";
 import { createBinder } from "./binding";
-import { createNextGuard } from "./guard";
+import { createNextGuard, deferredInBuild } from "./guard";
 import { CONTEXT_HEADER, sealContext } from "./handoff";
-import { splitOptions, type UnkeyNextOptions } from "./options";
+import { contextSecretOf, splitOptions, type UnkeyNextOptions } from "./options";
 import { guardRequestOf, presentedKey } from "./request";
 import { createRefuse } from "./respond";
 
@@ -38,17 +38,20 @@ export type UnkeyMiddleware = ((request: Request) => Promise<Response>) & {
  * ```
  */
 export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddleware {
-  const { hooks, guardOptions, contextSecret } = splitOptions(options);
-  if (contextSecret === undefined) {
-    throw new KeyguardConfigError(
-      "contextSecret",
-      "needed to sign the context handed to route handlers: set it, KEYGUARD_CONTEXT_SECRET, rootKey or UNKEY_ROOT_KEY.",
-    );
-  }
-  const guard = createNextGuard(guardOptions);
-  const refuse = createRefuse(hooks);
+  const { hooks, guardOptions } = splitOptions(options);
   const { getKey, skip } = hooks;
-  const bindingOf = createBinder(guard, getKey !== undefined);
+  const setup = deferredInBuild(guardOptions, () => {
+    const contextSecret = contextSecretOf(options);
+    if (contextSecret === undefined) {
+      throw new KeyguardConfigError(
+        "contextSecret",
+        "needed to sign the context handed to route handlers: set it, KEYGUARD_CONTEXT_SECRET, rootKey or UNKEY_ROOT_KEY.",
+      );
+    }
+    const guard = createNextGuard(guardOptions);
+    return { guard, contextSecret, bindingOf: createBinder(guard, getKey !== undefined) };
+  });
+  const refuse = createRefuse(hooks);
 
   const middleware = async (request: Request): Promise<Response> => {
     const headers = new Headers(request.headers);
@@ -56,6 +59,7 @@ export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddlewa
     if (skip !== undefined && (await hookBoolean("skip", skip(request)))) {
       return NextResponse.next({ request: { headers } });
     }
+    const { guard, contextSecret, bindingOf } = setup();
     const decision = await guard.check(
       guardRequestOf(request, await presentedKey(getKey, request)),
     );
@@ -68,5 +72,9 @@ export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddlewa
     for (const [name, value] of Object.entries(decision.headers)) response.headers.set(name, value);
     return response;
   };
-  return Object.assign(middleware, { verifier: guard.verifier });
+  // A getter: during `next build` the verifier is created at first use (see deferredInBuild).
+  return Object.defineProperty(middleware, "verifier", {
+    get: () => setup().guard.verifier,
+    enumerable: true,
+  }) as UnkeyMiddleware;
 }

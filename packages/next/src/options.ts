@@ -83,7 +83,7 @@ function checkedSecret(name: string, value: unknown): string | undefined {
  * root key is safe as a default: the MAC is domain-separated, and the hand-off is bound to
  * the verifying side's root key digest, so sharing a secret never shares a verification.
  */
-function contextSecretOf(options: UnkeyNextOptions | undefined): string | undefined {
+export function contextSecretOf(options: UnkeyNextOptions | undefined): string | undefined {
   return (
     checkedSecret("contextSecret", options?.contextSecret) ??
     checkedSecret("KEYGUARD_CONTEXT_SECRET", env("KEYGUARD_CONTEXT_SECRET")) ??

@@ -7,9 +7,9 @@ import {
   type PreparedRequest,
 } from "@keyguard/core/adapter";
 import { createBinder } from "./binding";
-import { createNextGuard } from "./guard";
+import { createNextGuard, deferredInBuild } from "./guard";
 import { CONTEXT_HEADER, openContext } from "./handoff";
-import { splitOptions, type UnkeyNextOptions } from "./options";
+import { contextSecretOf, splitOptions, type UnkeyNextOptions } from "./options";
 import { guardRequestOf, presentedKey } from "./request";
 import { createRefuse, withAllowHeaders } from "./respond";
 
@@ -72,14 +72,18 @@ export function withUnkey<R extends Request, C>(
   handler: SkippableHandler<R, C>,
   options?: WithUnkeyOptions,
 ): RouteHandler<R, C> {
-  const { hooks, guardOptions, contextSecret } = splitOptions(options);
-  const guard = createNextGuard(guardOptions);
-  const route = guard.route();
-  const refuse = createRefuse(hooks);
+  const { hooks, guardOptions } = splitOptions(options);
   const { getKey, skip } = hooks;
-  const accepts = acceptanceOf(guard, route, contextSecret, getKey !== undefined);
+  const setup = deferredInBuild(guardOptions, () => {
+    const guard = createNextGuard(guardOptions);
+    const route = guard.route();
+    const accepts = acceptanceOf(guard, route, contextSecretOf(options), getKey !== undefined);
+    return { guard, route, accepts };
+  });
+  const refuse = createRefuse(hooks);
 
   async function decide(request: Request): Promise<Decision> {
+    const { guard, route, accepts } = setup();
     const handed = accepts === undefined ? undefined : await handedContext(request, accepts);
     if (handed !== undefined) return authorize(handed, route);
     return guard.check(guardRequestOf(request, await presentedKey(getKey, request)), route);
@@ -95,7 +99,11 @@ export function withUnkey<R extends Request, C>(
     const response = await handler(request, { ...context, unkey: decision.context as KeyContext });
     return withAllowHeaders(response, decision.headers);
   };
-  return Object.assign(wrapped, { verifier: guard.verifier });
+  // A getter: during `next build` the verifier is created at first use (see deferredInBuild).
+  return Object.defineProperty(wrapped, "verifier", {
+    get: () => setup().guard.verifier,
+    enumerable: true,
+  }) as RouteHandler<R, C>;
 }
 
 /** What a route needs to take a hand-off. */

@@ -1,7 +1,5 @@
 import { withUnkey } from "@keyguard/next";
 
-export const dynamic = "force-dynamic";
-
 // Any key with docs.read; the verifier (and its cache) is shared with every other route.
 export const GET = withUnkey(
   async (_request, { unkey }) => Response.json({ docs: ["welcome"], keyId: unkey.keyId }),

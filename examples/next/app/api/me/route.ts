@@ -1,7 +1,5 @@
 import { withUnkey } from "@keyguard/next";
 
-export const dynamic = "force-dynamic";
-
 // Behind middleware.ts: the key it verified arrives signed, so this is no second call to Unkey.
 export const GET = withUnkey(async (request, { unkey }) =>
   Response.json({
