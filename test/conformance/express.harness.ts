@@ -11,6 +11,7 @@ import {
   type RunningApp,
 } from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, type SpecHooks, specHooks } from "./hooks";
+import { listenOnLoopback } from "./running-app";
 
 /** Express 4 and 5 share this shape of app factory. */
 export type ExpressFactory = () => express.Express;
@@ -51,19 +52,7 @@ export async function startExpressApp(
   }
   app.use(answerHookFailure);
 
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    handlerCalls: () => calls,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(createServer(app), () => calls);
 }
 
 /** The spec's hooks in Express's signatures (`onError` as an error-handler-shaped function). */

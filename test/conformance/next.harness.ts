@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   createVerifier,
   type GuardOptions,
@@ -16,6 +15,7 @@ import {
   type RunningApp,
 } from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, specHooks } from "./hooks";
+import { listenOnLoopback } from "./running-app";
 
 /** What Next passes a route handler besides the request. */
 type NextContext = { params: Promise<object> };
@@ -132,16 +132,6 @@ export const nextHarness: AdapterHarness = {
         : Promise.resolve(new Response(null, { status: 404 }));
       void answer.then((response) => writeResponse(response, res));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      handlerCalls: () => calls,
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          server.closeAllConnections();
-          server.close((error) => (error ? reject(error) : resolve()));
-        }),
-    };
+    return listenOnLoopback(server, () => calls);
   },
 };

@@ -11,6 +11,7 @@ import {
   type RatelimitAppOptions,
   type RatelimitHarness,
 } from "./ratelimit.harness";
+import { listenOnLoopback } from "./running-app";
 
 type ExpressFactory = () => express.Express;
 
@@ -34,19 +35,7 @@ async function startApp(
     });
   }
   app.use(answerError);
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    handlerCalls: () => calls,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(createServer(app), () => calls);
 }
 
 const answerError: ErrorRequestHandler = (error, _req, res, next) => {

@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { identify, ratelimit, unkey } from "@keyguard/hono";
 import { type Context, Hono } from "hono";
@@ -12,6 +10,7 @@ import {
   type RatelimitAppOptions,
   type RatelimitHarness,
 } from "./ratelimit.harness";
+import { serveOnLoopback } from "./running-app";
 
 // On Node, the client address comes from @hono/node-server's own conninfo helper.
 const helpers = { ...identify, ip: () => identify.ip(getConnInfo) };
@@ -42,22 +41,6 @@ export const honoRatelimitHarness: RatelimitHarness = {
       if (route.keyGuard) app.get(route.path, auth, limit, handler);
       else app.get(route.path, limit, handler);
     }
-    const { server, port } = await new Promise<{
-      server: ReturnType<typeof serve>;
-      port: number;
-    }>((resolve) => {
-      const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
-        resolve({ server: started, port: (info as AddressInfo).port }),
-      );
-    });
-    return {
-      url: `http://127.0.0.1:${port}`,
-      handlerCalls: () => calls,
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }),
-    };
+    return serveOnLoopback(app.fetch, () => calls);
   },
 };
