@@ -39,6 +39,7 @@ export {
   type RatelimitGuard,
 } from "./ratelimit-guard";
 export { checkIdentifier } from "./ratelimiter";
+export { setRequestContext } from "./request-context";
 export type { HeadersLike } from "./types";
 export { unverifiedWarning } from "./unverified-warning";
 export { type PreparedRequest, prepareRequest } from "./verify-request";

@@ -72,6 +72,11 @@ export interface Guard {
   readonly verifier: Verifier;
   /** Where this guard reads keys, validated (for OpenAPI security schemes and docs). */
   readonly sources: readonly KeySource[];
+  /**
+   * Whether a key source is a query parameter. Only then does `check` read `url`, so adapters
+   * whose request URL costs a lookup (Express's, Fastify's) pass it only then.
+   */
+  readonly readsUrl: boolean;
   /** Compiles a route's options (merged over the guard's); throws at start-up on a bad one. */
   route(options?: RouteOptions, optionPrefix?: string): PreparedRequest;
   /** Decides one request; synchronous when the answer is in the cache. */
@@ -243,7 +248,8 @@ export function createGuard(options: GuardOptions = {}): Guard {
     );
   }
 
-  return { verifier: ready, sources, route, check };
+  const readsUrl = sources.some((source) => "query" in source);
+  return { verifier: ready, sources, readsUrl, route, check };
 }
 
 const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();

@@ -37,7 +37,7 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   const settle = createSettle(hooks);
   // Express gives every request object a map of its own, so each property read on `req` is
   // a slow lookup: the URL is read only when a key source needs it.
-  const readsUrl = guard.sources.some((source) => "query" in source);
+  const { readsUrl } = guard;
 
   function check(req: Request, res: Response, next: NextFunction, key?: string | null): void {
     const decision = guard.check({

@@ -44,6 +44,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   }
   const { getKey, skip } = hooks;
   const defaultRoute = guard.route();
+  // The URL is read only when a key source needs it.
+  const { readsUrl } = guard;
   // Keyed by the route's own `config.unkey` object, which Fastify hands to every request of the route.
   const routes = new WeakMap<FastifyRouteUnkeyOptions, PreparedRequest | typeof PUBLIC>();
 
@@ -57,8 +59,10 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   }
 
   /** The route's compiled options, or `PUBLIC`. */
-  function routeOf(request: FastifyRequest): PreparedRequest | typeof PUBLIC {
-    const config = request.routeOptions.config.unkey;
+  function routeOf(
+    config: FastifyRouteUnkeyOptions | undefined,
+    request: FastifyRequest,
+  ): PreparedRequest | typeof PUBLIC {
     if (config === undefined) return defaultRoute;
     const compiled = routes.get(config);
     // A route declared before the plugin was registered was never seen by onRoute.
@@ -71,6 +75,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     reply: FastifyReply,
     next: Next,
     route: PreparedRequest,
+    pattern: string | undefined,
     key?: string | null,
   ) {
     const decision = guard.check(
@@ -78,8 +83,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
         method: request.method,
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,
-        url: request.url,
-        route: request.routeOptions.url,
+        url: readsUrl ? request.url : undefined,
+        route: pattern,
         key,
       },
       route,
@@ -91,11 +96,13 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   }
 
   function guardRequest(settle: Settle, request: FastifyRequest, reply: FastifyReply, next: Next) {
-    const route = routeOf(request);
+    // A getter that builds a fresh object of a dozen fields on every read: read once.
+    const { config, url: pattern } = request.routeOptions;
+    const route = routeOf(config.unkey, request);
     if (route === PUBLIC) return next();
-    if (getKey === undefined) return check(settle, request, reply, next, route);
+    if (getKey === undefined) return check(settle, request, reply, next, route, pattern);
     const withKey = (key: string | null | undefined) =>
-      check(settle, request, reply, next, route, key ?? null);
+      check(settle, request, reply, next, route, pattern, key ?? null);
     whenSettled(getKey(request), withKey, next);
   }
 

@@ -6,6 +6,7 @@ import {
   hookBoolean,
   isPromise,
   type PreparedRequest,
+  setRequestContext,
 } from "@keyguard/core/adapter";
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
@@ -173,7 +174,7 @@ export class UnkeyGuard implements CanActivate {
       response ??= this.getResponse(context);
       setResponseHeader(response, name, decision.headers[name] as string);
     }
-    request.unkey = decision.context ?? null;
+    setRequestContext(request, decision.context ?? null);
     return true;
   }
 
@@ -187,7 +188,7 @@ export class UnkeyGuard implements CanActivate {
     compiled = {
       isPublic,
       route: this.guard.route(options, `${controller.name}.${handler.name}: `),
-      readsUrl: this.guard.sources.some((source) => "query" in source),
+      readsUrl: this.guard.readsUrl,
     };
     if (byController === undefined) {
       byController = new WeakMap();
