@@ -33,6 +33,7 @@ const EXPECTED_ROWS = [
     `1 | ${f} bare`,
     `1 | ${f} pass-through middleware`,
     `1 | ${f} static-token floor`,
+    `1 | ${f} static-token floor, again (A/A)`,
     `1 | ${f} guarded (warm cache)`,
     `1 | ${f} keyguard over static-token floor`,
   ]),
@@ -84,8 +85,8 @@ describe("bench smoke mode", () => {
     for (const row of EXPECTED_ROWS) expect(table).toContain(`| ${row}`);
     const ids = results.sections.map((s) => s.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    expect(ids).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7, 8, 9]));
-    for (const id of [7, 8, 9])
+    expect(ids).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    for (const id of [7, 8, 9, 10])
       expect(results.rows.filter((r) => r.section === id).length, `section ${id}`).toBeGreaterThan(
         0,
       );
@@ -93,7 +94,7 @@ describe("bench smoke mode", () => {
 
   it("served every throughput configuration of sections 1-3 without errors", () => {
     const measured = results.rows.filter((r) => r.section <= 3 && r.total !== undefined);
-    expect(measured).toHaveLength(4 * 4 + 1 + 4 + 3);
+    expect(measured).toHaveLength(4 * 5 + 1 + 4 + 3);
     for (const row of measured) {
       expect(row.total, row.name).toBeGreaterThan(0);
       expect(row.non2xx, row.name).toBe(0);

@@ -3,10 +3,10 @@
 //   node test/bench/in-situ.mjs [express|fastify] [none|extract|hash|check|property|accessor|weakmap|locals]
 // "check" is the whole guard.check on a warm key; "extract" the key extraction; "hash" the
 // key's SHA-256 (node:crypto's one-shot hash, as the core's Node build uses); "property"
-// setting `unkey` on the framework's request object, as the Fastify adapter does; "accessor" the same
+// setting `unkey` on the framework's request object, as the adapters do; "accessor" the same
 // through an accessor on the request's prototype that keeps contexts in a WeakMap; "weakmap"
-// a WeakMap.set keyed by the request; "locals" a symbol slot in Express's `res.locals` (where
-// the Express and NestJS adapters keep it, read through an accessor on Express's request).
+// a WeakMap.set keyed by the request; "locals" a symbol slot in Express's `res.locals` (the
+// alternatives to a property that were measured, and rejected: see RESULTS.md).
 // Prints the mean nanoseconds spent in that piece per request (hrtime around it).
 import { hash } from "node:crypto";
 import { createServer } from "node:http";

@@ -1,6 +1,6 @@
 // CPU profile of one server on the cached path:
 //   node test/bench/profile.mjs [framework] [seconds] [guard]
-// guard: "keyguard" (default, one warm key), "static-token" (the framework's floor: a fixed
+// guard: "keyguard" (default, one warm key; PROFILE_OPTIONS adds options as JSON), "static-token" (the framework's floor: a fixed
 // token compared in its own idiom), "noop" (a pass-through middleware) or "none" (bare).
 // Runs the server child with --cpu-prof, loads it, then lists self time per request, so that
 // two profiles (say noop and keyguard) can be compared line by line.
@@ -35,7 +35,14 @@ server.send({
     framework,
     guard,
     options:
-      guard === "keyguard" ? { rootKey: emulator.rootKey, baseUrl: emulator.url } : { token: key },
+      guard === "keyguard"
+        ? {
+            rootKey: emulator.rootKey,
+            baseUrl: emulator.url,
+            // e.g. PROFILE_OPTIONS='{"cache":false}' for the uncached path
+            ...JSON.parse(process.env.PROFILE_OPTIONS ?? "{}"),
+          }
+        : { token: key },
   },
 });
 const { url } = await once(server, "ready");

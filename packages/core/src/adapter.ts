@@ -39,7 +39,6 @@ export {
   type RatelimitGuard,
 } from "./ratelimit-guard";
 export { checkIdentifier } from "./ratelimiter";
-export { setRequestContext } from "./request-context";
 export type { HeadersLike } from "./types";
 export { unverifiedWarning } from "./unverified-warning";
 export { type PreparedRequest, prepareRequest } from "./verify-request";

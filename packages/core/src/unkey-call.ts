@@ -129,11 +129,11 @@ export function createUnkeyCall<B, T>(
   });
   let calls = 0;
 
-  async function send(payload: string, signal: AbortSignal): Promise<Answer> {
+  async function send(payload: string): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       calls++;
       try {
-        return await post(payload, signal);
+        return await post(payload, timeoutMs);
       } catch (error) {
         if (attempt === 0 && neverReachedServer(error)) continue;
         throw new VerifierError(
@@ -148,8 +148,7 @@ export function createUnkeyCall<B, T>(
   }
 
   async function exchange(body: B): Promise<T> {
-    // One deadline for the whole exchange: connecting, the answer and its body.
-    const response = await send(JSON.stringify(body), AbortSignal.timeout(timeoutMs));
+    const response = await send(JSON.stringify(body));
     let raw: string | undefined;
     try {
       raw = await response.read(MAX_ANSWER_BYTES);

@@ -1,10 +1,5 @@
 import type { Deny } from "@keyguard/core";
-import {
-  type Decision,
-  FAIL_OPEN_HEADER,
-  isPromise,
-  setRequestContext,
-} from "@keyguard/core/adapter";
+import { type Decision, FAIL_OPEN_HEADER, isPromise } from "@keyguard/core/adapter";
 import type { NextFunction, Request, Response } from "express";
 import type { ExpressHooks } from "./options";
 
@@ -24,7 +19,7 @@ export function createSettle(hooks: Pick<ExpressHooks, "onDenied" | "onError">):
   return (decision, req, res, next) => {
     if (decision.allowed) {
       for (const name in decision.headers) res.setHeader(name, decision.headers[name] as string);
-      if (decision.context !== undefined) setRequestContext(req, decision.context);
+      if (decision.context !== undefined) req.unkey = decision.context;
       next();
       return;
     }

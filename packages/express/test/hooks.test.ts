@@ -37,7 +37,7 @@ describe.each([
     app.use(unkey({ rootKey: "unkey_root_test", fetch: upstream.fetch, ...hooks }));
     app.all("/docs", (req: Request, res: Response) => {
       state.handled++;
-      res.json({ keyId: req.unkey?.keyId ?? null, hasKey: req.unkey !== undefined });
+      res.json({ keyId: req.unkey?.keyId ?? null, hasKey: "unkey" in req });
     });
     const errorHandler: ErrorRequestHandler = (error: Error, _req, res, _next) => {
       state.errors.push(error);

@@ -6,7 +6,6 @@ import {
   hookBoolean,
   isPromise,
   type PreparedRequest,
-  setRequestContext,
 } from "@keyguard/core/adapter";
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
@@ -174,7 +173,7 @@ export class UnkeyGuard implements CanActivate {
       response ??= this.getResponse(context);
       setResponseHeader(response, name, decision.headers[name] as string);
     }
-    setRequestContext(request, decision.context ?? null);
+    request.unkey = decision.context ?? null;
     return true;
   }
 

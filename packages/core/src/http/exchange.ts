@@ -7,8 +7,11 @@ export interface Answer {
   read(maxBytes: number): Promise<string | undefined>;
 }
 
-/** Posts a JSON payload to one Unkey endpoint; rejects like fetch does (TimeoutError, ECONNREFUSED, …). */
-export type Post = (payload: string, signal: AbortSignal) => Promise<Answer>;
+/**
+ * Posts a JSON payload to one Unkey endpoint under one deadline of `timeoutMs` for the whole
+ * exchange, reading the body included; rejects like fetch does (TimeoutError, ECONNREFUSED, …).
+ */
+export type Post = (payload: string, timeoutMs: number) => Promise<Answer>;
 
 /** What an HTTP client needs to reach one Unkey endpoint: built once per verifier or rate limiter. */
 export interface ExchangeOptions {

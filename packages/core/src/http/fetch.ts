@@ -6,7 +6,9 @@ export function fetchPost(options: ExchangeOptions): Post {
   const { url, authorization } = options;
   const fetchImpl = options.fetch;
   const headers = { authorization, "content-type": "application/json" };
-  return async (payload, signal) => {
+  return async (payload, timeoutMs) => {
+    // One deadline for the whole exchange: connecting, the answer and its body.
+    const signal = AbortSignal.timeout(timeoutMs);
     const response = await fetchImpl(url, { method: "POST", headers, body: payload, signal });
     const answer: Answer = {
       status: response.status,

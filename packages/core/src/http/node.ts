@@ -1,53 +1,62 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Answer, ExchangeOptions, Post } from "./exchange";
 import { fetchPost } from "./fetch";
 
-/** Reads a Node response up to `maxBytes`, destroying it past that (nothing more is buffered). */
-async function readMessage(
-  message: IncomingMessage,
-  maxBytes: number,
-  signal: AbortSignal,
-): Promise<string | undefined> {
-  try {
-    return await readUpTo(message, maxBytes);
-  } catch (error) {
-    // An abort mid-body surfaces as the signal's reason (a TimeoutError), as with fetch.
-    throw signal.aborted ? signal.reason : error;
-  }
-}
-
-async function readUpTo(message: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(message.headers["content-length"] ?? Number.NaN);
-  if (declared > maxBytes) {
-    message.destroy();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of message as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      message.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString("utf8");
-}
-
 /** Which client this build uses by default. */
 export const CLIENT = "node:http";
 
-function answerOf(message: IncomingMessage, signal: AbortSignal): Answer {
-  return {
-    status: message.statusCode ?? 0,
-    header: (name) => {
-      const value = message.headers[name];
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-    read: (maxBytes) => readMessage(message, maxBytes, signal),
+/** What an expired deadline rejects with: the reason `AbortSignal.timeout()` gives fetch. */
+const timeoutError = () =>
+  new DOMException("The operation was aborted due to timeout", "TimeoutError");
+
+/**
+ * Reads a Node response up to `maxBytes`, destroying it past that (nothing more is buffered).
+ * Listeners, not `for await`: the async iterator costs more than the read itself here.
+ */
+function readUpTo(message: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(message.headers["content-length"] ?? Number.NaN);
+  if (declared > maxBytes) {
+    message.destroy();
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    message.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        resolve(undefined);
+        message.destroy();
+      } else chunks.push(chunk);
+    });
+    message.once("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")));
+    message.once("error", reject);
+    // A connection closed mid-body; settling twice is a no-op once `end` or the cap resolved.
+    message.once("close", () => reject(new Error("The answer was cut off.")));
+  });
+}
+
+/** The request options for one origin, built once: `http.request(url)` converts the URL per call. */
+function requestOptionsOf(url: URL, agent: HttpAgent): RequestOptions {
+  const options: RequestOptions = {
+    protocol: url.protocol,
+    // `[::1]` is written with brackets in a URL, without them for a socket.
+    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port === "" ? undefined : Number(url.port),
+    path: url.pathname + url.search,
+    method: "POST",
+    agent,
   };
+  if (url.username !== "" || url.password !== "")
+    options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return options;
 }
 
 /**
@@ -55,7 +64,9 @@ function answerOf(message: IncomingMessage, signal: AbortSignal): Answer {
  * origin. undici's WHATWG `fetch` costs several hundred µs of CPU per call in
  * its stream and Headers layers, which every metered verification pays; this
  * path does the same exchange for a fraction of that (test/bench/RESULTS.md).
- * A user-supplied `fetch` still wins.
+ * The deadline is one timer per exchange rather than an `AbortSignal.timeout()`,
+ * whose signal plumbing cost more than a tenth of the call. A user-supplied
+ * `fetch` still wins.
  */
 export function createPost(options: ExchangeOptions): Post {
   if (options.fetch !== globalThis.fetch) return fetchPost(options);
@@ -66,33 +77,82 @@ export function createPost(options: ExchangeOptions): Post {
   const agent = secure
     ? new HttpsAgent({ keepAlive: true, scheduling: "lifo" })
     : new HttpAgent({ keepAlive: true, scheduling: "lifo" });
+  const base = requestOptionsOf(url, agent);
   const headers = { authorization: options.authorization, "content-type": "application/json" };
 
-  function exchange(payload: string, signal: AbortSignal, mayRetry: boolean): Promise<Answer> {
-    return new Promise<Answer>((resolve, reject) => {
+  return (payload, timeoutMs) => {
+    const requestOptions = {
+      ...base,
+      headers: { ...headers, "content-length": Buffer.byteLength(payload) },
+    };
+    return exchange(
+      (request) => request.end(payload),
+      () => send(requestOptions),
+      timeoutMs,
+    );
+  };
+}
+
+/**
+ * One exchange under one deadline (connecting, the answer and its body): when it passes, the
+ * request or the answer being read is destroyed with a TimeoutError, as fetch rejects.
+ */
+function exchange(
+  write: (request: ClientRequest) => void,
+  open: () => ClientRequest,
+  timeoutMs: number,
+): Promise<Answer> {
+  let inFlight: ClientRequest | IncomingMessage | undefined;
+  let expired: DOMException | undefined;
+  const timer = setTimeout(() => {
+    expired = timeoutError();
+    inFlight?.destroy(expired);
+  }, timeoutMs);
+  timer.unref(); // as AbortSignal.timeout(): a pending deadline alone keeps no process alive
+  const settle = () => clearTimeout(timer);
+
+  const answerOf = (message: IncomingMessage): Answer => ({
+    status: message.statusCode ?? 0,
+    header: (name) => {
+      const value = message.headers[name];
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+    read: (maxBytes) =>
+      readUpTo(message, maxBytes).then(
+        (text) => {
+          settle();
+          return text;
+        },
+        (error: unknown) => {
+          settle();
+          throw expired ?? error;
+        },
+      ),
+  });
+
+  const attempt = (mayRetry: boolean) =>
+    new Promise<Answer>((resolve, reject) => {
       let answered = false;
-      const request = send(url, {
-        method: "POST",
-        agent,
-        signal,
-        headers: { ...headers, "content-length": Buffer.byteLength(payload) },
-      });
+      const request = open();
+      inFlight = request;
       request.once("response", (message) => {
         answered = true;
-        resolve(answerOf(message, signal));
+        inFlight = message;
+        resolve(answerOf(message));
       });
-      // An abort surfaces as the signal's reason (a TimeoutError), as with fetch. `on`, not
-      // `once`: a socket can fail again after the answer began, and an unheard error would crash.
+      // `on`, not `once`: a socket can fail again after the answer began, and an unheard
+      // error would crash the process.
       request.on("error", (error) => {
-        if (mayRetry && !answered && isStaleSocket(request.reusedSocket, error, signal))
-          resolve(exchange(payload, signal, false));
-        else reject(signal.aborted ? signal.reason : error);
+        if (mayRetry && !answered && expired === undefined && isStaleSocket(request, error))
+          resolve(attempt(false));
+        else {
+          if (!answered) settle();
+          reject(expired ?? error);
+        }
       });
-      request.end(payload);
+      write(request);
     });
-  }
-
-  return (payload, signal) => exchange(payload, signal, true);
+  return attempt(true);
 }
 
 /**
@@ -101,6 +161,6 @@ export function createPost(options: ExchangeOptions): Post {
  * more, on another socket (Node's own advice for keep-alive agents). A reset on a fresh
  * socket, or once an answer began, is an error as before.
  */
-function isStaleSocket(reused: boolean, error: unknown, signal: AbortSignal): boolean {
-  return reused && !signal.aborted && (error as { code?: unknown }).code === "ECONNRESET";
+function isStaleSocket(request: ClientRequest, error: unknown): boolean {
+  return request.reusedSocket && (error as { code?: unknown }).code === "ECONNRESET";
 }
