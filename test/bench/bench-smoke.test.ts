@@ -45,12 +45,15 @@ const EXPECTED_ROWS = [
   "3 | @unkey/hono 2.x (fetch → emulator)",
   "3 | @keyguard/hono, cache:false",
   "3 | @keyguard/hono, cache",
+  "3 | upstream call alone, node:http",
+  "3 | upstream call alone, fetch",
   "4 | burst: 1000 concurrent requests, one cold key",
   "5 | memory: 1000 distinct random invalid keys",
   "5 | memory: 1000 distinct valid keys",
   "6 | flood: first pass",
   "6 | flood: second pass",
-  "6 | flood: legitimate key",
+  "6 | flood: legitimate key (metered)",
+  "6 | flood: legitimate key, p99 during the second pass vs the same flood refused",
 ];
 
 /** The one row of `section` whose name starts with `prefix`. */

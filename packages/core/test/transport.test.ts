@@ -140,6 +140,48 @@ describe("transport against a real HTTP server", () => {
     expect(seen).toHaveLength(1);
   });
 
+  it("times out an answer whose body stalls half-way, within about timeoutMs", async () => {
+    const { baseUrl } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "400" });
+      res.write('{"meta":{"requestId":"req_t"},'); // and nothing more
+    });
+    const verifier = verifierFor(baseUrl, { timeoutMs: 200 });
+    const started = performance.now();
+    const error = await failure(verifier.verify("sk_1"));
+    expect(error.code).toBe("VERIFIER_UNAVAILABLE");
+    expect(error.message).toBe("Unkey did not finish its answer within 200 ms.");
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(verifier.stats().upstreamCalls).toBe(1);
+  });
+
+  it("an answer cut off by a closed connection is VERIFIER_UNAVAILABLE, never a result", async () => {
+    const { baseUrl } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "400" });
+      res.write('{"meta":{"requestId":"req_t"},"data":{"valid":true,', () => res.destroy());
+    });
+    const verifier = verifierFor(baseUrl, { timeoutMs: 2000 });
+    const started = performance.now();
+    const error = await failure(verifier.verify("sk_1"));
+    expect(error.code).toBe("VERIFIER_UNAVAILABLE");
+    expect(error.message).toMatch(/^Unkey's answer was cut off\.|^Unkey could not be reached/);
+    expect(performance.now() - started).toBeLessThan(1500); // not left to the timeout
+  });
+
+  it("reaches an IPv6 loopback host (a bracketed URL host)", async () => {
+    const v6 = createServer((_req, res) =>
+      json(res, 200, verifyData({ valid: true, code: "VALID", keyId: "key_6" })),
+    );
+    servers.push(v6);
+    const listening = await new Promise<boolean>((resolve) => {
+      v6.once("error", () => resolve(false)); // no IPv6 on this machine: nothing to check
+      v6.listen(0, "::1", () => resolve(true));
+    });
+    if (!listening) return;
+    const { port } = v6.address() as AddressInfo;
+    const result = await verifierFor(`http://[::1]:${port}`).verify("sk_1");
+    expect(result).toMatchObject({ valid: true, keyId: "key_6" });
+  });
+
   it("retries a refused connection once, then reports VERIFIER_UNAVAILABLE", async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));

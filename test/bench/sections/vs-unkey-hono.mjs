@@ -1,6 +1,27 @@
 // Section 3: @keyguard/hono vs Unkey's @unkey/hono 2.x against the emulator (+0 ms), with
-// and without our cache. @unkey/hono's fetch is redirected to the emulator (apps.mjs).
+// and without our cache. @unkey/hono's fetch is redirected to the emulator (apps.mjs). Then
+// the upstream call alone: the client CPU of one verification, node:http vs fetch.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Client CPU per upstream call for each client, from transport-cost.mjs in its own process. */
+function transportCost(ctx, emulator, key) {
+  const calls = ctx.smoke ? 200 : 4000;
+  const rounds = ctx.smoke ? 1 : ctx.rounds;
+  const args = [emulator.url, emulator.rootKey, key, String(calls), String(rounds)];
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [join(here, "..", "transport-cost.mjs"), ...args],
+      (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))),
+    );
+    ctx.pinToServerCpu(child.pid);
+  });
+}
 
 export const id = 3;
 export const title = "vs @unkey/hono";
@@ -35,6 +56,14 @@ export async function run(ctx) {
       ratio: cachedRatio,
       result: `${cachedRatio.toFixed(2)}× vs @unkey/hono`,
     });
+    const cost = await transportCost(ctx, emulator, key);
+    for (const [client, rounds] of Object.entries(cost)) {
+      ctx.row({
+        name: `upstream call alone, ${client} (verifier, cache:false, 50 in flight)`,
+        cpuPerRequest: ctx.median(rounds),
+        result: `client CPU per verification; rounds ${rounds.map((r) => r.toFixed(0)).join("/")} µs`,
+      });
+    }
   } finally {
     await emulator.stop();
   }
