@@ -1,10 +1,10 @@
-import { VerifierError } from "./errors";
+import { KeyguardError, VerifierError } from "./errors";
 import type { Answer } from "./http/exchange";
 // The Node build swaps this import for ./http/node (see tsup.config.ts): node:http on a keep-alive agent.
 import { createPost } from "./http/web";
 // The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "./telemetry/web";
-import { errorSummaryOf, requestIdOf } from "./unkey-response";
+import { errorSummaryOf, isObject, requestIdOf } from "./unkey-response";
 
 /** Unkey answers are small (a few KB); a larger body is not an answer, and is not read. */
 export const MAX_ANSWER_BYTES = 1_000_000;
@@ -112,6 +112,18 @@ function failureOf(
 }
 
 /**
+ * Anything but a KeyguardError out of an exchange is a bug meeting an answer nobody foresaw:
+ * still a VerifierError (503), so that it is logged, and never taken for an outage by
+ * fail-open while Unkey answers other calls.
+ */
+function unexpected(error: unknown): never {
+  if (error instanceof KeyguardError) throw error;
+  throw new VerifierError("VERIFIER_UNAVAILABLE", "Unkey's answer could not be read.", {
+    cause: error,
+  });
+}
+
+/**
  * Builds the caller of one Unkey endpoint, shared by the verifier and the rate
  * limiter: an explicit timeout over the whole exchange, keep-alive connections,
  * at most one retry and only after a refused connection, a capped answer, and
@@ -162,8 +174,9 @@ export function createUnkeyCall<B, T>(
       );
     }
     const parsed = parseJson(response, raw);
-    if (response.status === 200 && parsed !== undefined) {
-      const data = (parsed as { data?: unknown }).data;
+    // `null`, an array or a number is JSON too, and not an answer.
+    if (response.status === 200 && isObject(parsed)) {
+      const data = parsed.data;
       const result = endpoint.parse(data, requestIdOf(parsed));
       if (result !== undefined) return result;
     }
@@ -173,7 +186,7 @@ export function createUnkeyCall<B, T>(
   /** One upstream call, inside the `keyguard:unkey` tracing channel when anyone listens. */
   const call = (body: B): Promise<T> =>
     telemetry.traceUpstream({ operation: endpoint.operation, url }, async (trace) => {
-      const result = await exchange(body);
+      const result = await exchange(body).catch(unexpected);
       trace.status = 200;
       Object.assign(trace, endpoint.traceFields?.(result));
       return result;

@@ -11,7 +11,8 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<UnkeyVerifyCode>([
   "EXPIRED",
 ]);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+/** A JSON object (not `null`, not an array). */
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 const stringList = (value: unknown): readonly string[] =>

@@ -167,6 +167,20 @@ describe("transport against a real HTTP server", () => {
     expect(performance.now() - started).toBeLessThan(1500); // not left to the timeout
   });
 
+  it("a 200 whose JSON is null, an array or a number is VERIFIER_UNAVAILABLE, never a TypeError", async () => {
+    const bodies = ["null", "[]", "42"];
+    let next = 0;
+    const { baseUrl } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(bodies[next++ % bodies.length]);
+    });
+    const verifier = verifierFor(baseUrl);
+    for (const body of bodies) {
+      const error = await failure(verifier.verify("sk_1"));
+      expect(error.code, body).toBe("VERIFIER_UNAVAILABLE");
+    }
+  });
+
   it("reaches an IPv6 loopback host (a bracketed URL host)", async () => {
     const v6 = createServer((_req, res) =>
       json(res, 200, verifyData({ valid: true, code: "VALID", keyId: "key_6" })),

@@ -13,6 +13,8 @@ import {
 import { startRedisProcess } from "../redis-process.mjs";
 import { tierCosts } from "../tier-cost.mjs";
 
+const round3 = (n) => Math.round(n * 1000) / 1000;
+
 export const id = 7;
 export const title = "cluster";
 
@@ -114,8 +116,8 @@ async function perTtlRows(ctx, env, p, shared) {
       ctx.row({
         name: `one hot key, ${count} instance${count > 1 ? "s" : ""}, ${label}`,
         rps: m.rps,
-        p50: m.p50,
-        p99: m.p99,
+        p50: round3(m.p50),
+        p99: round3(m.p99),
         result: `${m.perTtl.toFixed(2)} upstream calls per ${p.ttlMs / 1000} s TTL (${m.calls} in ${p.ttls + 0.5} TTLs; ${m.total} requests, ${m.non2xx} non-2xx, ${m.errors} errors)`,
         ...(goal && {
           target: "≤ 1.2 per TTL",
@@ -158,8 +160,8 @@ async function revocationRow(ctx, env, instances, p) {
   const p99 = percentile(lags, 0.99);
   ctx.row({
     name: `revocation lag: invalidateKeyId on 1 of ${instances.length} instances until all others refuse`,
-    p50: percentile(lags, 0.5),
-    p99,
+    p50: round3(percentile(lags, 0.5)),
+    p99: round3(p99),
     result: `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p90 ${percentile(lags, 0.9).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms over ${lags.length} trials (${lags.filter((lag) => lag > 250).length} over 250 ms)`,
     target: "p99 ≤ 250 ms",
     verdict: p99 <= 250 ? "meets" : "FAILS",
@@ -189,7 +191,8 @@ async function tierRows(ctx, env, p) {
       c.kept < c.n ? `; ${c.n - c.kept} of ${c.n} went past this tier and are left out` : "";
     ctx.row({
       name: names[tier],
-      ...(c.p50 !== undefined && { p50: c.p50 / 1000, p99: c.p99 / 1000 }),
+      // Milliseconds for the table's p50/p99 columns, rounded as the other rows are.
+      ...(c.p50 !== undefined && { p50: round3(c.p50 / 1000), p99: round3(c.p99 / 1000) }),
       result: `${timing}, ${c.cpu.toFixed(c.cpu < 10 ? 2 : 1)} µs of this process's CPU; ${p[tier.toLowerCase()]} sequential × ${p.rounds} round(s)${others}`,
     });
   }

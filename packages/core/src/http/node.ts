@@ -12,21 +12,41 @@ import { fetchPost } from "./fetch";
 /** Which client this build uses by default. */
 export const CLIENT = "node:http";
 
+/** How long a keep-alive socket to Unkey may sit idle before this side closes it. */
+export const FREE_SOCKET_IDLE_MS = 4000;
+
 /** What an expired deadline rejects with: the reason `AbortSignal.timeout()` gives fetch. */
 const timeoutError = () =>
   new DOMException("The operation was aborted due to timeout", "TimeoutError");
+
+/** What ends an exchange at its deadline: the request, then the answer being read. */
+interface Deadline {
+  expired: DOMException | undefined;
+  abort: ((error: Error) => void) | undefined;
+}
 
 /**
  * Reads a Node response up to `maxBytes`, destroying it past that (nothing more is buffered).
  * Listeners, not `for await`: the async iterator costs more than the read itself here.
  */
-function readUpTo(message: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+function readUpTo(
+  message: IncomingMessage,
+  maxBytes: number,
+  deadline: Deadline,
+): Promise<string | undefined> {
   const declared = Number(message.headers["content-length"] ?? Number.NaN);
   if (declared > maxBytes) {
     message.destroy();
     return Promise.resolve(undefined);
   }
   return new Promise((resolve, reject) => {
+    // The deadline rejects by itself: a stream destroyed already emits nothing more.
+    deadline.abort = (error) => {
+      reject(error);
+      message.destroy(error);
+    };
+    if (deadline.expired !== undefined) return deadline.abort(deadline.expired);
+    if (message.destroyed) return reject(new Error("The answer was cut off."));
     const chunks: Buffer[] = [];
     let size = 0;
     message.on("data", (chunk: Buffer) => {
@@ -73,10 +93,11 @@ export function createPost(options: ExchangeOptions): Post {
   const url = new URL(options.url);
   const secure = url.protocol === "https:";
   const send = secure ? httpsRequest : httpRequest;
-  // LIFO reuse keeps a few warm sockets busy instead of cycling through many.
-  const agent = secure
-    ? new HttpsAgent({ keepAlive: true, scheduling: "lifo" })
-    : new HttpAgent({ keepAlive: true, scheduling: "lifo" });
+  // LIFO reuse keeps a few warm sockets busy instead of cycling through many. An idle socket
+  // is closed after FREE_SOCKET_IDLE_MS, before a server's own idle timeout (Node's is 5 s)
+  // closes it under a request: such a request fails (503), it is never sent again.
+  const settings = { keepAlive: true, scheduling: "lifo", timeout: FREE_SOCKET_IDLE_MS } as const;
+  const agent = secure ? new HttpsAgent(settings) : new HttpAgent(settings);
   const base = requestOptionsOf(url, agent);
   const headers = { authorization: options.authorization, "content-type": "application/json" };
 
@@ -95,18 +116,19 @@ export function createPost(options: ExchangeOptions): Post {
 
 /**
  * One exchange under one deadline (connecting, the answer and its body): when it passes, the
- * request or the answer being read is destroyed with a TimeoutError, as fetch rejects.
+ * request or the answer being read is destroyed and the exchange rejects with a TimeoutError,
+ * as fetch does. Never sent twice: a POST to Unkey may deduct credits or count a rate limit,
+ * and a connection reset cannot tell whether Unkey read the request before it.
  */
 function exchange(
   write: (request: ClientRequest) => void,
   open: () => ClientRequest,
   timeoutMs: number,
 ): Promise<Answer> {
-  let inFlight: ClientRequest | IncomingMessage | undefined;
-  let expired: DOMException | undefined;
+  const deadline: Deadline = { expired: undefined, abort: undefined };
   const timer = setTimeout(() => {
-    expired = timeoutError();
-    inFlight?.destroy(expired);
+    deadline.expired = timeoutError();
+    deadline.abort?.(deadline.expired);
   }, timeoutMs);
   timer.unref(); // as AbortSignal.timeout(): a pending deadline alone keeps no process alive
   const settle = () => clearTimeout(timer);
@@ -118,49 +140,39 @@ function exchange(
       return Array.isArray(value) ? value.join(", ") : value;
     },
     read: (maxBytes) =>
-      readUpTo(message, maxBytes).then(
+      readUpTo(message, maxBytes, deadline).then(
         (text) => {
           settle();
           return text;
         },
         (error: unknown) => {
           settle();
-          throw expired ?? error;
+          throw deadline.expired ?? error;
         },
       ),
   });
 
-  const attempt = (mayRetry: boolean) =>
-    new Promise<Answer>((resolve, reject) => {
-      let answered = false;
-      const request = open();
-      inFlight = request;
-      request.once("response", (message) => {
-        answered = true;
-        inFlight = message;
-        resolve(answerOf(message));
-      });
-      // `on`, not `once`: a socket can fail again after the answer began, and an unheard
-      // error would crash the process.
-      request.on("error", (error) => {
-        if (mayRetry && !answered && expired === undefined && isStaleSocket(request, error))
-          resolve(attempt(false));
-        else {
-          if (!answered) settle();
-          reject(expired ?? error);
-        }
-      });
-      write(request);
+  return new Promise<Answer>((resolve, reject) => {
+    let answered = false;
+    const request = open();
+    const fail = (error: Error) => {
+      if (answered) return; // the answer's own read reports what happens next
+      settle();
+      reject(deadline.expired ?? error);
+    };
+    deadline.abort = (error) => {
+      fail(error);
+      request.destroy(error);
+    };
+    request.once("response", (message) => {
+      answered = true;
+      resolve(answerOf(message));
     });
-  return attempt(true);
-}
-
-/**
- * A keep-alive socket that the server closed while it sat idle fails with ECONNRESET when
- * it is reused, before any answer: the server never read the request, so it is sent once
- * more, on another socket (Node's own advice for keep-alive agents). A reset on a fresh
- * socket, or once an answer began, is an error as before.
- */
-function isStaleSocket(request: ClientRequest, error: unknown): boolean {
-  return request.reusedSocket && (error as { code?: unknown }).code === "ECONNRESET";
+    // `on`, not `once`: a socket can fail again after the answer began, and an unheard
+    // error would crash the process.
+    request.on("error", fail);
+    // A 101 (no upgrade listener) or any close before an answer may end with no 'error'.
+    request.once("close", () => fail(new Error("The connection closed before an answer.")));
+    write(request);
+  });
 }
