@@ -65,10 +65,15 @@ async function send(url, key, amount) {
     url: url + ROUTE,
     connections: 1,
     amount,
+    // Under valgrind a GC or a compile can stall one answer for seconds.
+    timeout: 120,
     headers: { authorization: `Bearer ${key}` },
   });
   const ok = result["2xx"];
-  if (ok !== amount) throw new Error(`${ok} of ${amount} requests answered 2xx`);
+  if (ok !== amount)
+    throw new Error(
+      `${ok} of ${amount} requests answered 2xx (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
+    );
 }
 
 /** Instructions per request of `config` (an apps.mjs configuration) on its cached path. */
