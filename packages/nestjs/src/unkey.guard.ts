@@ -38,11 +38,6 @@ type Controller = ReturnType<ExecutionContext["getClass"]>;
 interface CompiledRoute {
   readonly isPublic: boolean;
   readonly route: PreparedRequest;
-  /**
-   * Whether a key source reads the URL. Express gives every request object a map of its own,
-   * so each property read on the request is a slow lookup: the URL is read only when needed.
-   */
-  readonly readsUrl: boolean;
 }
 
 /**
@@ -151,7 +146,9 @@ export class UnkeyGuard implements CanActivate {
         method: request.method,
         headers: request.headers,
         rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
-        url: compiled.readsUrl ? (request.originalUrl ?? request.url) : undefined,
+        // Express gives every request object a map of its own, so each read of it is a slow
+        // lookup: the URL is read only when a key source needs it.
+        url: this.guard.readsUrl ? (request.originalUrl ?? request.url) : undefined,
         key,
       },
       compiled.route,
@@ -187,7 +184,6 @@ export class UnkeyGuard implements CanActivate {
     compiled = {
       isPublic,
       route: this.guard.route(options, `${controller.name}.${handler.name}: `),
-      readsUrl: this.guard.readsUrl,
     };
     if (byController === undefined) {
       byController = new WeakMap();

@@ -102,15 +102,11 @@ export function createPost(options: ExchangeOptions): Post {
   const headers = { authorization: options.authorization, "content-type": "application/json" };
 
   return (payload, timeoutMs) => {
-    const requestOptions = {
+    const request = send({
       ...base,
       headers: { ...headers, "content-length": Buffer.byteLength(payload) },
-    };
-    return exchange(
-      (request) => request.end(payload),
-      () => send(requestOptions),
-      timeoutMs,
-    );
+    });
+    return exchange(request, payload, timeoutMs);
   };
 }
 
@@ -120,11 +116,7 @@ export function createPost(options: ExchangeOptions): Post {
  * as fetch does. Never sent twice: a POST to Unkey may deduct credits or count a rate limit,
  * and a connection reset cannot tell whether Unkey read the request before it.
  */
-function exchange(
-  write: (request: ClientRequest) => void,
-  open: () => ClientRequest,
-  timeoutMs: number,
-): Promise<Answer> {
+function exchange(request: ClientRequest, payload: string, timeoutMs: number): Promise<Answer> {
   const deadline: Deadline = { expired: undefined, abort: undefined };
   const timer = setTimeout(() => {
     deadline.expired = timeoutError();
@@ -154,7 +146,6 @@ function exchange(
 
   return new Promise<Answer>((resolve, reject) => {
     let answered = false;
-    const request = open();
     const fail = (error: Error) => {
       if (answered) return; // the answer's own read reports what happens next
       settle();
@@ -173,6 +164,6 @@ function exchange(
     request.on("error", fail);
     // A 101 (no upgrade listener) or any close before an answer may end with no 'error'.
     request.once("close", () => fail(new Error("The connection closed before an answer.")));
-    write(request);
+    request.end(payload);
   });
 }
