@@ -1,13 +1,17 @@
 // App builders for the bench: one route, GET /hello, answering {"ok":true},
 // bare (no guard), behind a pass-through middleware ("noop": what any one
 // middleware costs in that framework), behind the framework's cheapest correct
-// auth ("static-token": a fixed bearer token compared in memory, the floor) or
-// guarded (any valid key), in each framework's own idiom.
+// auth ("static-token": a fixed bearer token compared in memory, the floor; for Express and
+// Nest also "static-token-context": the floor that also puts a context on the request, as
+// keyguard does) or guarded (any valid key), in each framework's own idiom.
 import "reflect-metadata";
 import { createServer } from "node:http";
 
 /** The route every configuration serves. */
 export const ROUTE = "/hello";
+
+/** What "static-token-context" puts on the request: one shared, frozen context. */
+const STATIC_CONTEXT = Object.freeze({ keyId: "static", valid: true });
 
 function listenNode(server) {
   return new Promise((resolve) => {
@@ -46,6 +50,13 @@ async function express(config) {
     app.use((req, res, next) =>
       req.headers.authorization === expected ? next() : res.sendStatus(401),
     );
+  } else if (config.guard === "static-token-context") {
+    const expected = `Bearer ${config.options.token}`;
+    app.use((req, res, next) => {
+      if (req.headers.authorization !== expected) return res.sendStatus(401);
+      req.unkey = STATIC_CONTEXT;
+      next();
+    });
   }
   app.get(ROUTE, (_req, res) => {
     res.json({ ok: true });
@@ -139,13 +150,15 @@ async function nestjsExpress(config) {
       }
     }
     moduleMeta.providers.push({ provide: APP_GUARD, useClass: AllowGuard });
-  } else if (config.guard === "static-token") {
+  } else if (config.guard === "static-token" || config.guard === "static-token-context") {
     const { UnauthorizedException } = await import("@nestjs/common");
     const expected = `Bearer ${config.options.token}`;
+    const withContext = config.guard === "static-token-context";
     class StaticTokenGuard {
       canActivate(context) {
-        if (context.switchToHttp().getRequest().headers.authorization !== expected)
-          throw new UnauthorizedException();
+        const request = context.switchToHttp().getRequest();
+        if (request.headers.authorization !== expected) throw new UnauthorizedException();
+        if (withContext) request.unkey = STATIC_CONTEXT;
         return true;
       }
     }

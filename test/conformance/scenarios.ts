@@ -762,6 +762,16 @@ const preflight: Scenario[] = [
     ],
   },
   {
+    // Adapters read the method only when the headers look like a preflight's: it must be read then.
+    name: "GET with a preflight's headers is not a preflight: guarded",
+    steps: [
+      expectCall(
+        { method: "GET", path: "/protected", headers: preflightHeaders },
+        { status: 401, code: "MISSING_KEY", upstream: 0 },
+      ),
+    ],
+  },
+  {
     name: 'preflight: "guard" guards preflights too',
     guard: { preflight: "guard" },
     steps: [

@@ -9,6 +9,7 @@ export {
   type Guard,
   type GuardOptions,
   type GuardRequest,
+  mayBePreflight,
   type RouteOptions,
 } from "./guard";
 export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./hooks";

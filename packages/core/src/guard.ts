@@ -22,7 +22,7 @@ import { holds, type PermissionQuery } from "./permission-query";
 import { announced } from "./telemetry/decision-message";
 // The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "./telemetry/web";
-import type { KeyContext, RatelimitRequest, VerifyRequest } from "./types";
+import type { HeadersLike, KeyContext, RatelimitRequest, VerifyRequest } from "./types";
 import { createVerifier, decideFor, type Verifier } from "./verifier";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
@@ -62,6 +62,10 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
 export interface GuardRequest extends KeyRequest {
   /** The route's pattern (e.g. `/docs/:id`), for telemetry, when the adapter knows it. */
   readonly route?: string | undefined;
+  /**
+   * The request's method; the guard reads it only to let CORS preflights through, so an
+   * adapter may leave it out when {@link mayBePreflight} is false.
+   */
   readonly method?: string | undefined;
   /** The key from a custom `getKey` (`null` for none); when set, `keySources` are not read. */
   readonly key?: string | null | undefined;
@@ -89,12 +93,16 @@ const PREFLIGHT: Decision = Object.freeze({
   headers: Object.freeze({}),
 });
 
-function isPreflight(request: GuardRequest): boolean {
+/**
+ * Whether the headers are a CORS preflight's: only then does the request's method matter to
+ * the guard. Adapters whose every read of the request object is a slow lookup (Express gives
+ * each request a hidden class of its own) read the method only when this is true.
+ */
+export function mayBePreflight(headers: HeadersLike): boolean {
   return (
-    request.method === "OPTIONS" &&
     // Fetch standard §3.2.2: a CORS preflight always carries both.
-    readHeader(request.headers, "origin") !== undefined &&
-    readHeader(request.headers, "access-control-request-method") !== undefined
+    readHeader(headers, "origin") !== undefined &&
+    readHeader(headers, "access-control-request-method") !== undefined
   );
 }
 
@@ -230,7 +238,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
     request: GuardRequest,
     prepared: PreparedRequest,
   ): Decision | Promise<Decision> {
-    if (preflight === "allow" && request.method === "OPTIONS" && isPreflight(request))
+    if (preflight === "allow" && request.method === "OPTIONS" && mayBePreflight(request.headers))
       return PREFLIGHT;
     const extraction =
       request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);

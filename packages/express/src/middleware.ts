@@ -1,5 +1,11 @@
 import type { Verifier } from "@keyguard/core";
-import { createGuard, hookBoolean, isPromise, whenSettled } from "@keyguard/core/adapter";
+import {
+  createGuard,
+  hookBoolean,
+  isPromise,
+  mayBePreflight,
+  whenSettled,
+} from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { splitOptions, type UnkeyExpressOptions } from "./options";
 import { createSettle } from "./respond";
@@ -36,14 +42,16 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   const { getKey, skip } = hooks;
   const settle = createSettle(hooks);
   // Express gives every request object a map of its own, so each property read on `req` is
-  // a slow lookup: the URL is read only when a key source needs it.
+  // a slow lookup: the URL is read only when a key source needs it, the method only when the
+  // headers are a CORS preflight's.
   const { readsUrl } = guard;
 
   function check(req: Request, res: Response, next: NextFunction, key?: string | null): void {
+    const { headers } = req;
     const decision = guard.check({
-      method: req.method,
+      method: mayBePreflight(headers) ? req.method : undefined,
       // Node keeps only the first Authorization in `headers`; `rawHeaders` shows the duplicates.
-      headers: req.headers,
+      headers,
       rawHeaders: req.rawHeaders,
       url: readsUrl ? (req.originalUrl ?? req.url) : undefined,
       key,

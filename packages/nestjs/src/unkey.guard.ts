@@ -5,6 +5,7 @@ import {
   type Guard,
   hookBoolean,
   isPromise,
+  mayBePreflight,
   type PreparedRequest,
 } from "@keyguard/core/adapter";
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
@@ -141,10 +142,12 @@ export class UnkeyGuard implements CanActivate {
     key: string | null | undefined,
   ): boolean | Promise<boolean> {
     const compiled = this.compiled(context);
+    const { headers } = request;
     const decision = this.guard.check(
       {
-        method: request.method,
-        headers: request.headers,
+        // Read only when it can matter (a CORS preflight): see `url` below.
+        method: mayBePreflight(headers) ? request.method : undefined,
+        headers,
         rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
         // Express gives every request object a map of its own, so each read of it is a slow
         // lookup: the URL is read only when a key source needs it.
