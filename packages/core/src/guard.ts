@@ -52,7 +52,9 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
   keySources?: readonly KeySource[] | undefined;
   /**
    * Whether CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) pass unguarded.
-   * Browsers never attach credentials to a preflight, so guarding it breaks CORS.
+   * Browsers never attach credentials to a preflight, so guarding it breaks CORS. A route that
+   * requires permissions or is metered (`cost`, `ratelimits`) guards its preflights regardless:
+   * its handler never runs without a key (answer preflights in CORS middleware before the guard).
    * @default "allow"
    */
   preflight?: "allow" | "guard" | undefined;
@@ -238,7 +240,14 @@ export function createGuard(options: GuardOptions = {}): Guard {
     request: GuardRequest,
     prepared: PreparedRequest,
   ): Decision | Promise<Decision> {
-    if (preflight === "allow" && request.method === "OPTIONS" && mayBePreflight(request.headers))
+    if (
+      preflight === "allow" &&
+      request.method === "OPTIONS" &&
+      // A handler that requires permissions or meters use never runs keyless, preflight or not.
+      prepared.query === undefined &&
+      !prepared.metered &&
+      mayBePreflight(request.headers)
+    )
       return PREFLIGHT;
     const extraction =
       request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);

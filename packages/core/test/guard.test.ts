@@ -74,6 +74,27 @@ describe("createGuard().check", () => {
     expect(unkey.count).toBe(0);
   });
 
+  it("guards a preflight on a route that requires permissions or meters use", () => {
+    const { unkey, guard } = setup();
+    const preflight = {
+      method: "OPTIONS",
+      headers: new Headers({ "access-control-request-method": "DELETE", origin: "https://a.test" }),
+    };
+    for (const route of [
+      guard.route({ permissions: "admin" }),
+      guard.route({ cost: 1 }),
+      guard.route({ ratelimits: [{ name: "requests" }] }),
+    ]) {
+      expect(guard.check(preflight, route)).toMatchObject({
+        allowed: false,
+        status: 401,
+        code: "MISSING_KEY",
+      });
+    }
+    expect(guard.check(preflight, guard.route({ tags: ["a"] }))).toMatchObject({ allowed: true });
+    expect(unkey.count).toBe(0);
+  });
+
   it('guards preflights too with preflight: "guard"', () => {
     const { guard } = setup({ preflight: "guard" });
     const decision = guard.check({

@@ -66,6 +66,14 @@ export class MiscController {
     handled.count++;
   }
 
+  /** A handler that answers preflights but requires a permission: never run keyless. */
+  @Options("admin")
+  @RequirePermissions("admin")
+  @HttpCode(204)
+  adminPreflight() {
+    handled.count++;
+  }
+
   @Get("metered")
   @UnkeyRoute({ cost: 1 })
   metered(@ApiKey("credits") credits: number | undefined) {

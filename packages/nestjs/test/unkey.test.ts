@@ -127,6 +127,18 @@ describe.each<Platform>(["express", "fastify"])("@keyguard/nestjs on %s", (platf
     expect(upstream.calls).toBe(0);
   });
 
+  it("guards a preflight to a handler that requires permissions: 401, the handler never runs", async () => {
+    const { url, upstream } = await start(platform);
+    const response = await fetch(`${url}/admin`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "DELETE" },
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as Deny["body"]).code).toBe("MISSING_KEY");
+    expect(handled.count).toBe(0);
+    expect(upstream.calls).toBe(0);
+  });
+
   it("sends every request of an @UnkeyRoute({ cost }) route to Unkey; 429 when credits run out", async () => {
     const { url, upstream } = await start(platform);
     const results: Array<[number, unknown]> = [];

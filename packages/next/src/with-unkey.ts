@@ -48,7 +48,8 @@ export type WithUnkeyOptions = UnkeyNextOptions;
  * a second verification, unless the route is metered (`cost`, `ratelimits`), verifies
  * differently (another Unkey URL, root key or key sources: it then verifies itself),
  * or the middleware failed open and this route would not.
- * A CORS preflight (`OPTIONS`) passes unguarded by default, with `unkey` undefined.
+ * A CORS preflight (`OPTIONS`) passes unguarded by default, with `unkey` undefined, except
+ * on a route with permissions, `cost` or `ratelimits`: there it is guarded (401 without a key).
  *
  * @example
  * ```ts
