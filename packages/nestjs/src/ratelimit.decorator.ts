@@ -10,8 +10,9 @@ export type RatelimitRouteMetadata = RatelimitRouteOptions<UnkeyHttpRequest>;
 /**
  * Rate-limits a route (or every route of a controller) with the limiter
  * `RatelimitModule.forRoot()` configured, through `RatelimitGuard`: another
- * `identifier`, `cost`, `limit` or `duration` may be given here, the method's
- * over the controller's. Checked when applied, so a bad value fails at start-up.
+ * `identifier`, `cost`, `limit` or `duration` may be given here, field by
+ * field the method's over the controller's. Checked when applied, so a bad
+ * value fails at start-up.
  *
  * @example
  * ```ts

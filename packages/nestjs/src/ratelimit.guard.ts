@@ -9,6 +9,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@ne
 import { Reflector } from "@nestjs/core";
 import { RATELIMIT_CORE_GUARD, RATELIMIT_METADATA } from "./constants";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
+import { mergedOptions } from "./route-metadata";
 import type { UnkeyHttpRequest } from "./unkey.guard";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
 
@@ -78,9 +79,10 @@ export class RatelimitGuard implements CanActivate {
     let byController = this.routes.get(handler);
     const known = byController?.get(controller);
     if (known !== undefined) return known;
-    const options = this.reflector.getAllAndOverride<RatelimitRouteOptions<UnkeyHttpRequest>>(
+    const options = mergedOptions<RatelimitRouteOptions<UnkeyHttpRequest>>(
       RATELIMIT_METADATA,
-      [handler, controller],
+      handler,
+      controller,
     );
     const compiled =
       options === undefined

@@ -55,19 +55,40 @@ function isPublic(handler: Handler, controller: Controller): boolean {
   return false;
 }
 
+/**
+ * A route's options under one metadata key (`@UnkeyRoute()`, `@Ratelimit()`),
+ * field by field: each option comes from the most specific level that sets it,
+ * as route options replace the app-wide ones in the core. A method's
+ * `@UnkeyRoute({ tags })` keeps its controller's `cost`, and a method's
+ * `@Ratelimit({ cost })` its controller's `limit`; a method's own value
+ * replaces the controller's (`cost: 0` charges nothing). `undefined` when no
+ * level sets the key.
+ */
+export function mergedOptions<T extends object>(
+  key: string,
+  handler: Handler,
+  controller: Controller,
+): T | undefined {
+  let merged: Record<string, unknown> | undefined;
+  for (const level of levels(handler, controller)) {
+    const options = ownMetadata(key, level) as Record<string, unknown> | undefined;
+    if (options === undefined) continue;
+    merged ??= {};
+    for (const name of Object.keys(options)) merged[name] ??= options[name];
+  }
+  return merged as T | undefined;
+}
+
 /** Reads a handler's `@Public()`, `@RequirePermissions()` and `@UnkeyRoute()` metadata. */
 export function readRouteMetadata(
   reflector: Reflector,
   handler: Handler,
   controller: Controller,
 ): RouteMetadata {
-  const targets = [handler, controller] as const;
   const permissions = reflector.getAllAndOverride<RouteOptions["permissions"]>(
     PERMISSIONS_METADATA,
-    [...targets],
+    [handler, controller],
   );
-  const options = reflector.getAllAndOverride<UnkeyRouteOptions | undefined>(ROUTE_METADATA, [
-    ...targets,
-  ]);
+  const options = mergedOptions<UnkeyRouteOptions>(ROUTE_METADATA, handler, controller);
   return { isPublic: isPublic(handler, controller), options: { ...options, permissions } };
 }

@@ -16,7 +16,8 @@ const UNKEY_ROUTE_OPTION_NAMES = ROUTE_OPTION_NAMES.filter((name) => name !== "p
 
 /**
  * Per-route verification options: `cost` (credits deducted per request),
- * `ratelimits` and analytics `tags`. On a method it overrides the controller's.
+ * `ratelimits` and analytics `tags`. On a method its fields override the
+ * controller's one by one: a method's `{ tags }` keeps the controller's `cost`.
  * A route with a `cost` or `ratelimits` reaches Unkey on every request.
  * Checked when applied, so a bad value or an unknown option name fails at
  * start-up. On a method it guards the route even under a controller's `@Public()`.
