@@ -16,7 +16,9 @@ import {
 } from "./secrets";
 
 const TIMEOUT_MS = 300;
-const SLACK_MS = 100;
+// Room for a loaded CI machine (a run beside other work took 416 ms with 300): still far under
+// the 2,000 ms slow-upstream fault, so the bound proves the timeout cut the request short.
+const SLACK_MS = 400;
 const silent = { warn() {}, error() {} };
 
 /** A port nothing listens on: bound, then closed. */
@@ -103,7 +105,7 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
   });
   afterAll(() => emulator?.stop());
 
-  it("Unkey down (closed port): fail-closed 503 within timeoutMs + 100 ms, no handler", async () => {
+  it("Unkey down (closed port): fail-closed 503 within timeoutMs + 400 ms, no handler", async () => {
     const port = await closedPort();
     const app = await start({
       baseUrl: `http://127.0.0.1:${port}`,
@@ -122,7 +124,7 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
   });
 
   it.each(FAULTS)(
-    "%s: fail-closed 503 within timeoutMs + 100 ms, no handler",
+    "%s: fail-closed 503 within timeoutMs + 400 ms, no handler",
     async (label, fault) => {
       const app = await start({ timeoutMs: TIMEOUT_MS, cache: false, logger: silent });
       emulator.setFault(fault);

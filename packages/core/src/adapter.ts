@@ -42,4 +42,5 @@ export {
 export { checkIdentifier } from "./ratelimiter";
 export type { HeadersLike } from "./types";
 export { unverifiedWarning } from "./unverified-warning";
+export { withoutQuery } from "./url-path";
 export { type PreparedRequest, prepareRequest } from "./verify-request";

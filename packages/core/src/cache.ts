@@ -11,7 +11,8 @@ export interface CachePolicy {
   readonly staleIfErrorMs: number;
 }
 
-const isMeteredKey = (result: VerifyResult) =>
+/** Whether every verification of the key spends something (credits, an auto-applied limit). */
+export const isMeteredKey = (result: VerifyResult) =>
   result.credits !== undefined || (result.ratelimits?.some((r) => r.autoApply) ?? false);
 
 /**

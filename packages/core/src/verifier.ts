@@ -1,4 +1,10 @@
-import { type CacheEntry, entryFor, NEGATIVE_CODES, VerificationCache } from "./cache";
+import {
+  type CacheEntry,
+  entryFor,
+  isMeteredKey,
+  NEGATIVE_CODES,
+  VerificationCache,
+} from "./cache";
 import { VerifierError } from "./errors";
 // The Node build swaps this import for ./hash/node (see tsup.config.ts): same output, node:crypto speed.
 import { hashKey } from "./hash/web";
@@ -239,11 +245,14 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   /**
    * A metered request's answer is never cached as an allow (it spent credits or
    * limits), but a refusal says the key itself changed: it replaces the entry,
-   * so a revocation seen on `/paid` is not contradicted by `/plain`'s cache.
+   * so a revocation seen on `/paid` is not contradicted by `/plain`'s cache. So
+   * does an answer showing the key now has credits (or an auto-applied limit):
+   * its marker replaces a plain VALID entry, and `/plain` charges it from then on.
    */
   function rememberMetered(hash: string, result: VerifyResult): void {
     if (!cache) return;
     if (NEGATIVE_CODES.has(result.code) || result.code === "FORBIDDEN") remember(hash, result);
+    else if (result.valid && isMeteredKey(result)) remember(hash, result);
     else if (result.valid && cache.get(hash, Date.now())?.kind === "negative") cache.delete(hash);
   }
 

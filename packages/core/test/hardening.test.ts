@@ -200,6 +200,19 @@ describe("7. a refusal seen on a metered route reaches the cache", () => {
     // ...and a VALID answer seen there leaves no refusal behind.
     expect(verifier.cached(KEY)).toBeUndefined();
   });
+
+  it("a VALID answer showing credits on a metered route makes /plain charge the key too (attacker review)", async () => {
+    let credits: number | undefined;
+    const unkey = fakeUnkey(() => validAnswer(credits === undefined ? {} : { credits }));
+    const verifier = createVerifier({ rootKey: ROOT_KEY, fetch: unkey.fetch });
+    expect(await verifier.verify(KEY)).toMatchObject({ code: "VALID" });
+    credits = 5; // the key is given credits while its answer is cached
+    expect(await verifier.verify(KEY, { cost: 1 })).toMatchObject({ code: "VALID", credits: 5 });
+    // Unkey deducts a credit on every verification of a key with credits: so must /plain now.
+    expect(await verifier.verify(KEY)).toMatchObject({ code: "VALID", source: "upstream" });
+    expect(await verifier.verify(KEY)).toMatchObject({ source: "upstream" });
+    expect(unkey.count).toBe(4);
+  });
 });
 
 describe("8. the permission query's length is checked on what is sent", () => {

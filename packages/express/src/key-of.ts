@@ -1,4 +1,5 @@
 import type { KeyContext } from "@keyguard/core";
+import { withoutQuery } from "@keyguard/core/adapter";
 import type { Request } from "express";
 
 /**
@@ -15,7 +16,7 @@ import type { Request } from "express";
 export function keyOf(req: Request): KeyContext {
   if (req.unkey === undefined) {
     throw new TypeError(
-      `keyOf(req): no key was verified for ${req.method} ${req.originalUrl ?? req.url}; put unkey() before this handler.`,
+      `keyOf(req): no key was verified for ${req.method} ${withoutQuery(req.originalUrl ?? req.url)}; put unkey() before this handler.`,
     );
   }
   return req.unkey;

@@ -15,7 +15,7 @@ import express5, {
 } from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { requirePermissions, type UnkeyExpressOptions, unkey } from "../src/index";
+import { keyOf, requirePermissions, type UnkeyExpressOptions, unkey } from "../src/index";
 
 // Express 4 is installed under the `express4` alias (same peer range, same tests).
 const express4 = createRequire(import.meta.url)("express4") as typeof express5;
@@ -155,6 +155,30 @@ describe.each([
     expect(String(warn.mock.calls[0]?.[0])).toMatch(/GET \/read.*no unkey\(\) verified.*before it/);
     expect(String(warn.mock.calls[0]?.[0])).not.toContain("sk_reader");
     warn.mockRestore();
+  });
+
+  it("requirePermissions' warning names the path without its query string, where a key may be", async () => {
+    const { handler } = setup();
+    const app = appWith((app) => app.get("/read", requirePermissions("docs.read"), handler));
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const res = await request(app).get("/read?api_key=sk_in_query&x=1");
+    expect(res.status).toBe(401);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain("GET /read, which no unkey() verified");
+    expect(String(warn.mock.calls[0]?.[0])).not.toContain("sk_in_query");
+    warn.mockRestore();
+  });
+
+  it("keyOf(req) on an unguarded route throws naming the path, never the query's key", async () => {
+    const { errors, errorHandler } = setup();
+    const app = appWith((app) => {
+      app.get("/who", (req, res) => void res.json({ keyId: keyOf(req).keyId }));
+      app.use(errorHandler);
+    });
+    const res = await request(app).get("/who?api_key=sk_in_query");
+    expect(res.status).toBe(599);
+    expect(String(errors[0])).toContain("no key was verified for GET /who;");
+    expect(String(errors[0])).not.toContain("sk_in_query");
   });
 
   it("getKey replaces keySources; a throwing getKey goes to next(err), never to the handler", async () => {

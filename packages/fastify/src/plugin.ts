@@ -65,8 +65,11 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   ): PreparedRequest | typeof PUBLIC {
     if (config === undefined) return defaultRoute;
     const compiled = routes.get(config);
-    // A route declared before the plugin was registered was never seen by onRoute.
-    return compiled === undefined ? compile(config, request.method, request.url) : compiled;
+    // A route declared before the plugin was registered was never seen by onRoute: compiled
+    // on its first request, named by its pattern (the URL may carry a key in its query).
+    if (compiled !== undefined) return compiled;
+    const { method, url } = request.routeOptions;
+    return compile(config, method, url ?? "(unmatched)");
   }
 
   function check(

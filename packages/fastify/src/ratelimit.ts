@@ -93,7 +93,17 @@ const ratelimitPlugin: FastifyPluginCallback<KeyguardRatelimitOptions> = (
   function routeOf(request: FastifyRequest): Compiled {
     const config = request.routeOptions.config.ratelimit;
     if (typeof config !== "object" || config === null) return compile(config, "");
-    return routes.get(config) ?? compile(config, `route ${request.method} ${request.url}: `);
+    const known = routes.get(config);
+    if (known !== undefined) return known;
+    // Declared before the plugin, so never seen by onRoute: named by its pattern, as the URL
+    // may carry a key in its query.
+    const { method, url } = request.routeOptions;
+    const compiled = compile(
+      config,
+      `route ${[method].flat().join(",")} ${url ?? "(unmatched)"}: `,
+    );
+    routes.set(config, compiled);
+    return compiled;
   }
 
   fastify.addHook(

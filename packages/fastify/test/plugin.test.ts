@@ -248,6 +248,22 @@ describe("@keyguard/fastify plugin", () => {
     expect((await app.inject({ url: "/early", headers: bearer("sk_rw") })).statusCode).toBe(200);
   });
 
+  it("names an early route's bad options by its pattern, never its URL (which may carry a key)", async () => {
+    const upstream = keys();
+    app = Fastify();
+    app.get("/early-bad", { config: { unkey: { permissions: "docs.read AND" } } }, () => "never");
+    await app.register(keyguard, {
+      rootKey: ROOT_KEY,
+      fetch: upstream.fetch,
+      keySources: [{ query: "api_key" }],
+    });
+    const response = await app.inject({ url: "/early-bad?api_key=sk_secret_in_query" });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toContain("route GET /early-bad: config.unkey.permissions");
+    expect(response.body).not.toContain("sk_secret_in_query");
+    expect(upstream.calls).toBe(0);
+  });
+
   it("fails at start-up on a bad route permission query, naming the route and option", async () => {
     app = Fastify();
     await app.register(keyguard, { rootKey: ROOT_KEY, fetch: keys().fetch });

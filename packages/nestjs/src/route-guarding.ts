@@ -26,17 +26,19 @@ export interface RouteGuarding {
   readonly name: string;
   /** Whether `UnkeyGuard` (or a subclass) runs on this route, `@Public()` or not. */
   readonly guardRuns: boolean;
+  /** How many times it runs there: app-wide and per controller or method add up. */
+  readonly guardCount: number;
   readonly metadata: RouteMetadata;
 }
 
 const guardsOf = (target: object): unknown[] =>
   (Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? [];
 
-/** Whether UnkeyGuard runs app-wide: an `APP_GUARD` provider (any scope) or `useGlobalGuards()`. */
-function guardedAppWide(config: ApplicationConfig): boolean {
+/** How many UnkeyGuards run app-wide: `APP_GUARD` providers (any scope) and `useGlobalGuards()`. */
+function appWideCount(config: ApplicationConfig): number {
   return (
-    config.getGlobalGuards().some(isUnkeyGuard) ||
-    config.getGlobalRequestGuards().some((wrapper) => isUnkeyGuard(wrapper.metatype))
+    config.getGlobalGuards().filter(isUnkeyGuard).length +
+    config.getGlobalRequestGuards().filter((wrapper) => isUnkeyGuard(wrapper.metatype)).length
   );
 }
 
@@ -58,7 +60,7 @@ function controllersOf(modules: ModulesContainer): Set<Controller> {
  * reads (`readRouteMetadata`).
  */
 export function routeGuarding({ modules, config, reflector }: AppParts): RouteGuarding[] {
-  const appWide = guardedAppWide(config);
+  const appWide = appWideCount(config);
   const scanner = new MetadataScanner();
   const routes: RouteGuarding[] = [];
   for (const controller of controllersOf(modules)) {
@@ -66,10 +68,10 @@ export function routeGuarding({ modules, config, reflector }: AppParts): RouteGu
     for (const name of scanner.getAllMethodNames(prototype)) {
       const handler = prototype[name] as Handler;
       if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-      const guardRuns =
-        appWide || [...guardsOf(controller), ...guardsOf(handler)].some(isUnkeyGuard);
+      const guardCount =
+        appWide + [...guardsOf(controller), ...guardsOf(handler)].filter(isUnkeyGuard).length;
       const metadata = readRouteMetadata(reflector, handler as never, controller as never);
-      routes.push({ controller, handler, name, guardRuns, metadata });
+      routes.push({ controller, handler, name, guardRuns: guardCount > 0, guardCount, metadata });
     }
   }
   return routes;

@@ -27,12 +27,30 @@ function asksForKey(route: RouteGuarding): boolean {
  * the guard, Nest would serve it to anyone.
  */
 export function assertRoutesGuarded(parts: AppParts): void {
-  const route = routeGuarding(parts).find((r) => !r.guardRuns && asksForKey(r));
+  const routes = routeGuarding(parts);
+  assertGuardedOnce(routes);
+  const route = routes.find((r) => !r.guardRuns && asksForKey(r));
   if (route === undefined) return;
   throw new KeyguardConfigError(
     `${route.controller.name}.${route.name}`,
     "asks for an API key (@RequirePermissions(), @UnkeyRoute() or @ApiKey()) but UnkeyGuard does not run on it, so it would be open to anyone. " +
       "Register the guard app-wide with `providers: [{ provide: APP_GUARD, useClass: UnkeyGuard }]` in a module " +
       "(or `app.useGlobalGuards(app.get(UnkeyGuard))` before `app.listen()`), or put `@UseGuards(UnkeyGuard)` on the controller; mark deliberately open routes `@Public()`.",
+  );
+}
+
+/**
+ * Refuses a route on which `UnkeyGuard` runs more than once (app-wide and in
+ * `@UseGuards()`, or on both the controller and the method): each run verifies
+ * the key again, so a key with credits, a route `cost` and its `ratelimits`
+ * would be charged once per run.
+ */
+function assertGuardedOnce(routes: RouteGuarding[]): void {
+  const route = routes.find((r) => r.guardCount > 1);
+  if (route === undefined) return;
+  throw new KeyguardConfigError(
+    `${route.controller.name}.${route.name}`,
+    `has UnkeyGuard (or a subclass) ${route.guardCount} times: app-wide (APP_GUARD, useGlobalGuards()) and in @UseGuards() on the controller or method. ` +
+      "Each one verifies the key again and charges its credits, cost and rate limits again. Keep one: either app-wide, or @UseGuards(UnkeyGuard) per controller.",
   );
 }

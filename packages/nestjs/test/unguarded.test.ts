@@ -88,6 +88,27 @@ class PartlyGuardedController {
   }
 }
 
+/** Guarded per controller: beside an APP_GUARD, its routes would be verified (and charged) twice. */
+@Controller("paid")
+@UseGuards(UnkeyGuard)
+class PaidController {
+  @Get()
+  @UnkeyRoute({ cost: 1 })
+  paid() {
+    return "ok";
+  }
+}
+
+@Controller("twice")
+@UseGuards(UnkeyGuard)
+class TwiceController {
+  @Get()
+  @UseGuards(UnkeyGuard)
+  twice() {
+    return "ok";
+  }
+}
+
 const adapter = (platform: Platform) =>
   platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
 
@@ -135,6 +156,18 @@ describe.each<Platform>(["express", "fastify"])(
     it("refuses a decorated method beside one guarded by a method-level @UseGuards(UnkeyGuard)", async () => {
       const error = await refusal(platform, [PartlyGuardedController]);
       expect(error.option).toBe("PartlyGuardedController.forgotten");
+    });
+
+    it("refuses a route UnkeyGuard runs on twice, which would charge every request twice (attacker review)", async () => {
+      const appWide = [{ provide: APP_GUARD, useClass: UnkeyGuard }];
+      const error = await refusal(platform, [PaidController], appWide);
+      expect(error.option).toBe("PaidController.paid");
+      expect(error.message).toContain("UnkeyGuard (or a subclass) 2 times");
+      expect(error.message).toContain("charges its credits, cost and rate limits again");
+      expect((await refusal(platform, [TwiceController])).option).toBe("TwiceController.twice");
+      // Either one alone starts.
+      const url = await started(platform, [PaidController]);
+      expect((await fetch(`${url}/paid`)).status).toBe(401);
     });
 
     it("starts with @Public() and undecorated routes only, and serves them without a key", async () => {
