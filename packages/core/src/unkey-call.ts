@@ -41,6 +41,9 @@ export interface UnkeyCall<B, T> {
   readonly calls: () => number;
 }
 
+/** Ends a message with one full stop (Unkey's and Node's own messages may end with one). */
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
 // A refused connection provably never reached Unkey, so it is the one failure safe to
 // retry: a retried verification after a timeout could deduct credits twice (and a
 // retried ratelimit.limit would count the request twice).
@@ -104,11 +107,15 @@ function failureOf(
     const message = `Unkey rejected the ${endpoint.noun} request (HTTP ${status}${said}). ${endpoint.requestHint}`;
     return new VerifierError("VERIFIER_MISCONFIGURED", message, { status, requestId });
   }
-  return new VerifierError("VERIFIER_UNAVAILABLE", `Unkey answered HTTP ${status}${said}.`, {
-    status,
-    requestId,
-    retryAfterSeconds: retryAfter(response),
-  });
+  return new VerifierError(
+    "VERIFIER_UNAVAILABLE",
+    sentence(`Unkey answered HTTP ${status}${said}`),
+    {
+      status,
+      requestId,
+      retryAfterSeconds: retryAfter(response),
+    },
+  );
 }
 
 /**
@@ -152,7 +159,7 @@ export function createUnkeyCall<B, T>(
           "VERIFIER_UNAVAILABLE",
           timedOut(error)
             ? `Unkey did not answer within ${timeoutMs} ms.`
-            : `Unkey could not be reached: ${(error as Error)?.message ?? String(error)}.`,
+            : sentence(`Unkey could not be reached: ${(error as Error)?.message ?? String(error)}`),
           { cause: error },
         );
       }

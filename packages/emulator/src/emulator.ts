@@ -34,6 +34,20 @@ export interface Emulator {
   call<T = unknown>(operation: string, body: object): Promise<T>;
 }
 
+type ErrorEnvelope = {
+  error?: { detail?: string; errors?: Array<{ location?: string; message?: string }> };
+};
+
+/** The error's detail and, for a validation error, which field failed and why. */
+function describeError(body: unknown): string {
+  const error = (body as ErrorEnvelope | undefined)?.error;
+  if (!error?.detail) return "";
+  const fields = (error.errors ?? [])
+    .filter((field) => field.location && field.message)
+    .map((field) => `${field.location}: ${field.message}`);
+  return `: ${error.detail}${fields.length > 0 ? ` (${fields.join("; ")})` : ""}`;
+}
+
 /** The error `call()` rejects with on a non-2xx answer. */
 export class EmulatorCallError extends Error {
   override readonly name = "EmulatorCallError";
@@ -41,8 +55,7 @@ export class EmulatorCallError extends Error {
   readonly body: unknown;
 
   constructor(operation: string, status: number, body: unknown) {
-    const detail = (body as { error?: { detail?: string } } | undefined)?.error?.detail;
-    super(`${operation} answered ${status}${detail ? `: ${detail}` : ""}`);
+    super(`${operation} answered ${status}${describeError(body)}`);
     this.status = status;
     this.body = body;
   }

@@ -104,6 +104,10 @@ describe("keys", () => {
     await expect(emulator.call("keys.whoami", { key: "unknown" })).rejects.toBeInstanceOf(
       EmulatorCallError,
     );
+    // A validation error's message says which field failed (new-user review).
+    await expect(emulator.call("apis.createApi", { name: "x" })).rejects.toThrow(
+      /apis\.createApi answered 400: .+ \(body\.name: .+\)$/,
+    );
 
     await emulator.call("keys.updateKey", {
       keyId,

@@ -5,10 +5,18 @@ import {
   identifyHelpers,
   type PreparedRatelimitRoute,
 } from "@keyguard/core/adapter";
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type OnModuleInit,
+  Optional,
+} from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import { RATELIMIT_CORE_GUARD, RATELIMIT_METADATA } from "./constants";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
+import { assertModuleImported } from "./module-missing";
 import { mergedOptions } from "./route-metadata";
 import type { UnkeyHttpRequest } from "./unkey.guard";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
@@ -49,10 +57,17 @@ type Compiled = PreparedRatelimitRoute<UnkeyHttpRequest> | null;
  * ```
  */
 @Injectable()
-export class RatelimitGuard implements CanActivate {
+export class RatelimitGuard implements CanActivate, OnModuleInit {
   private readonly routes = new WeakMap<Handler, WeakMap<Controller, Compiled>>();
   @Inject(Reflector) protected readonly reflector!: Reflector;
-  @Inject(RATELIMIT_CORE_GUARD) protected readonly guard!: CoreRatelimitGuard<UnkeyHttpRequest>;
+  @Optional()
+  @Inject(RATELIMIT_CORE_GUARD)
+  protected readonly guard!: CoreRatelimitGuard<UnkeyHttpRequest>;
+
+  /** Refuses to start without `RatelimitModule.forRoot()`, naming it. */
+  onModuleInit(): void {
+    assertModuleImported(this.guard, "RatelimitGuard", "RatelimitModule");
+  }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.compiled(context);
@@ -79,6 +94,8 @@ export class RatelimitGuard implements CanActivate {
     let byController = this.routes.get(handler);
     const known = byController?.get(controller);
     if (known !== undefined) return known;
+    // A guard Nest built without its module (where onModuleInit is not called): every request 500.
+    assertModuleImported(this.guard, "RatelimitGuard", "RatelimitModule");
     const options = mergedOptions<RatelimitRouteOptions<UnkeyHttpRequest>>(
       RATELIMIT_METADATA,
       handler,

@@ -8,11 +8,19 @@ import {
   mayBePreflight,
   type PreparedRequest,
 } from "@keyguard/core/adapter";
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from "@nestjs/common";
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type OnModuleInit,
+  Optional,
+} from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import { UNKEY_CORE_GUARD } from "./constants";
 import { UNKEY_GUARD_MARK } from "./guard-mark";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
+import { assertModuleImported } from "./module-missing";
 import { readRouteMetadata } from "./route-metadata";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
 
@@ -59,7 +67,7 @@ interface CompiledRoute {
  * ```
  */
 @Injectable()
-export class UnkeyGuard implements CanActivate {
+export class UnkeyGuard implements CanActivate, OnModuleInit {
   /** How `@keyguard/nestjs/swagger` finds this guard (and its subclasses) on a route. */
   static readonly [UNKEY_GUARD_MARK] = true;
 
@@ -70,7 +78,12 @@ export class UnkeyGuard implements CanActivate {
   // Property injection with explicit tokens: the published build carries no
   // `design:paramtypes` metadata, and subclasses keep their constructors to themselves.
   @Inject(Reflector) protected readonly reflector!: Reflector;
-  @Inject(UNKEY_CORE_GUARD) protected readonly guard!: Guard;
+  @Optional() @Inject(UNKEY_CORE_GUARD) protected readonly guard!: Guard;
+
+  /** Refuses to start without `UnkeyModule.forRoot()`, naming it. */
+  onModuleInit(): void {
+    assertModuleImported(this.guard, "UnkeyGuard", "UnkeyModule");
+  }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // Only exactly `true` skips; a promise is awaited, anything else is a TypeError for the filters.
@@ -183,6 +196,8 @@ export class UnkeyGuard implements CanActivate {
     let byController = this.routes.get(handler);
     let compiled = byController?.get(controller);
     if (compiled !== undefined) return compiled;
+    // A guard Nest built without its module (where onModuleInit is not called): every request 500.
+    assertModuleImported(this.guard, "UnkeyGuard", "UnkeyModule");
     const { isPublic, options } = readRouteMetadata(this.reflector, handler, controller);
     compiled = {
       isPublic,
