@@ -267,3 +267,19 @@ export class VerificationCache {
     return this.#lru.size;
   }
 }
+
+/**
+ * Whether a metered request's answer says a cached entry no longer holds: the
+ * key is metered now (or no longer), a refusal was cleared, or its permissions
+ * changed.
+ */
+export function outdates(entry: CacheEntry | undefined, result: VerifyResult): boolean {
+  if (entry === undefined) return false;
+  if (isMeteredKey(result)) return true;
+  if (!result.valid) return false;
+  if (entry.kind !== "valid") return true;
+  const { permissions } = result;
+  return (
+    permissions.length !== entry.granted.size || permissions.some((p) => !entry.granted.has(p))
+  );
+}

@@ -3,6 +3,7 @@ import {
   entryFor,
   isMeteredKey,
   NEGATIVE_CODES,
+  outdates,
   VerificationCache,
 } from "./cache";
 import { VerifierError } from "./errors";
@@ -244,16 +245,19 @@ export function createVerifier(options?: VerifierOptions): Verifier {
 
   /**
    * A metered request's answer is never cached as an allow (it spent credits or
-   * limits), but a refusal says the key itself changed: it replaces the entry,
-   * so a revocation seen on `/paid` is not contradicted by `/plain`'s cache. So
-   * does an answer showing the key now has credits (or an auto-applied limit):
-   * its marker replaces a plain VALID entry, and `/plain` charges it from then on.
+   * limits), but what it says of the key reaches the entry `/plain` serves:
+   * a refusal of the key replaces it, so a revocation seen on `/paid` is not
+   * contradicted by `/plain`'s cache; an answer showing the key now has credits
+   * (or an auto-applied limit) leaves the "metered" marker, so `/plain` charges
+   * it from then on; and a metered refusal (`USAGE_EXCEEDED`, an auto-applied
+   * limit's `RATE_LIMITED`), another permission set or a cleared refusal drops
+   * the entry, so the next request asks Unkey.
    */
   function rememberMetered(hash: string, result: VerifyResult): void {
     if (!cache) return;
     if (NEGATIVE_CODES.has(result.code) || result.code === "FORBIDDEN") remember(hash, result);
     else if (result.valid && isMeteredKey(result)) remember(hash, result);
-    else if (result.valid && cache.get(hash, Date.now())?.kind === "negative") cache.delete(hash);
+    else if (outdates(cache.get(hash, Date.now()), result)) cache.delete(hash);
   }
 
   /**

@@ -213,6 +213,60 @@ describe("7. a refusal seen on a metered route reaches the cache", () => {
     expect(await verifier.verify(KEY)).toMatchObject({ source: "upstream" });
     expect(unkey.count).toBe(4);
   });
+
+  it.each([
+    [
+      "USAGE_EXCEEDED (credits 0)",
+      { valid: false, code: "USAGE_EXCEEDED", keyId: "key_1", credits: 0 },
+    ],
+    [
+      "RATE_LIMITED by an auto-applied limit",
+      {
+        valid: false,
+        code: "RATE_LIMITED",
+        keyId: "key_1",
+        ratelimits: [
+          {
+            id: "rl_1",
+            name: "req",
+            limit: 1,
+            duration: 60_000,
+            remaining: 0,
+            reset: T0 + 60_000,
+            exceeded: true,
+            autoApply: true,
+          },
+        ],
+      },
+    ],
+  ])(
+    "a metered refusal, %s, sends /plain to Unkey again (attacker review)",
+    async (_name, answer) => {
+      let refused = false;
+      const unkey = fakeUnkey(() => (refused ? answer : validAnswer()));
+      const verifier = createVerifier({ rootKey: ROOT_KEY, fetch: unkey.fetch, logger: silent });
+      expect(await verifier.verify(KEY)).toMatchObject({ code: "VALID" });
+      refused = true;
+      expect(await verifier.verify(KEY, { cost: 5 })).toMatchObject({ code: answer.code });
+      // Unkey refuses (or charges) the key now: /plain may no longer serve its cached VALID.
+      expect(await verifier.verify(KEY)).toMatchObject({ code: answer.code, source: "upstream" });
+      expect(unkey.count).toBe(3);
+    },
+  );
+
+  it("a VALID answer on a metered route with fewer permissions drops /plain's entry", async () => {
+    let permissions = ["docs.read", "admin"];
+    const unkey = fakeUnkey(() => validAnswer({ permissions }));
+    const verifier = createVerifier({ rootKey: ROOT_KEY, fetch: unkey.fetch });
+    expect(await verifier.verify(KEY, { permissions: "admin" })).toMatchObject({ code: "VALID" });
+    permissions = ["docs.read"];
+    await verifier.verify(KEY, { cost: 1 });
+    // Asked of Unkey again (which refuses `admin` now), never answered from the old set.
+    expect(await verifier.verify(KEY, { permissions: "admin" })).toMatchObject({
+      source: "upstream",
+      permissions: ["docs.read"],
+    });
+  });
 });
 
 describe("8. the permission query's length is checked on what is sent", () => {

@@ -34,11 +34,24 @@ export interface RouteGuarding {
 const guardsOf = (target: object): unknown[] =>
   (Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? [];
 
+type RequestGuardWrapper = ReturnType<ApplicationConfig["getGlobalRequestGuards"]>[number];
+
+/**
+ * Whether a request-scoped `APP_GUARD` is an UnkeyGuard: its class, or for
+ * `useExisting: SomeGuard` (which Nest turns into a factory injecting the class) the
+ * class it aliases.
+ */
+function isUnkeyGuardWrapper(wrapper: RequestGuardWrapper): boolean {
+  if (isUnkeyGuard(wrapper.metatype)) return true;
+  const { isAlias, inject } = wrapper as { isAlias?: boolean; inject?: unknown[] | null };
+  return isAlias === true && inject?.length === 1 && isUnkeyGuard(inject[0]);
+}
+
 /** How many UnkeyGuards run app-wide: `APP_GUARD` providers (any scope) and `useGlobalGuards()`. */
 function appWideCount(config: ApplicationConfig): number {
   return (
     config.getGlobalGuards().filter(isUnkeyGuard).length +
-    config.getGlobalRequestGuards().filter((wrapper) => isUnkeyGuard(wrapper.metatype)).length
+    config.getGlobalRequestGuards().filter(isUnkeyGuardWrapper).length
   );
 }
 

@@ -1,7 +1,16 @@
 import "reflect-metadata";
 import { KeyguardConfigError } from "@keyguard/core";
 import { fakeUnkey } from "@keyguard/test-support";
-import { Controller, Get, type INestApplication, Module, Post, UseGuards } from "@nestjs/common";
+import {
+  Controller,
+  Get,
+  type INestApplication,
+  Injectable,
+  Module,
+  Post,
+  Scope,
+  UseGuards,
+} from "@nestjs/common";
 import { APP_GUARD, NestFactory } from "@nestjs/core";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
@@ -109,6 +118,11 @@ class TwiceController {
   }
 }
 
+/** A request-scoped subclass, registered app-wide through an alias (attacker review). */
+@Injectable({ scope: Scope.REQUEST })
+class TenantUnkeyGuard extends UnkeyGuard {}
+const aliasedAppGuard = [TenantUnkeyGuard, { provide: APP_GUARD, useExisting: TenantUnkeyGuard }];
+
 const adapter = (platform: Platform) =>
   platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
 
@@ -168,6 +182,13 @@ describe.each<Platform>(["express", "fastify"])(
       // Either one alone starts.
       const url = await started(platform, [PaidController]);
       expect((await fetch(`${url}/paid`)).status).toBe(401);
+    });
+
+    it("counts a request-scoped APP_GUARD given by useExisting: refuses it twice, starts it once", async () => {
+      const twice = await refusal(platform, [PaidController], aliasedAppGuard);
+      expect(twice.option).toBe("PaidController.paid");
+      const url = await started(platform, [DocsController], aliasedAppGuard);
+      expect((await fetch(`${url}/docs`, { method: "POST" })).status).toBe(401);
     });
 
     it("starts with @Public() and undecorated routes only, and serves them without a key", async () => {
