@@ -4,9 +4,9 @@ import { withoutQuery } from "./url-path";
 /**
  * For `requirePermissions(query)`: warns once, with no key material (the path
  * is logged without its query string), when it meets a request no guard
- * verified, which it refuses as 401 `MISSING_KEY` even when a key was sent. That is nearly always a route declared before
- * `unkey()` (or a request `skip` let through), and the 401 alone points the
- * developer at the client instead.
+ * verified, which it refuses as 401 `MISSING_KEY` even when a key was sent.
+ * That is nearly always a route declared before `unkey()` (or a request `skip`
+ * let through), and the 401 alone points the developer at the client instead.
  *
  * @example
  * ```ts

@@ -24,9 +24,10 @@ export interface RouteGuarding {
   readonly handler: Handler;
   /** The method's name on the controller. */
   readonly name: string;
-  /** Whether `UnkeyGuard` (or a subclass) runs on this route, `@Public()` or not. */
-  readonly guardRuns: boolean;
-  /** How many times it runs there: app-wide and per controller or method add up. */
+  /**
+   * How many times `UnkeyGuard` (or a subclass) runs on this route, `@Public()`
+   * or not: app-wide and per controller or method add up (0: nowhere).
+   */
   readonly guardCount: number;
   readonly metadata: RouteMetadata;
 }
@@ -84,7 +85,7 @@ export function routeGuarding({ modules, config, reflector }: AppParts): RouteGu
       const guardCount =
         appWide + [...guardsOf(controller), ...guardsOf(handler)].filter(isUnkeyGuard).length;
       const metadata = readRouteMetadata(reflector, handler as never, controller as never);
-      routes.push({ controller, handler, name, guardRuns: guardCount > 0, guardCount, metadata });
+      routes.push({ controller, handler, name, guardCount, metadata });
     }
   }
   return routes;

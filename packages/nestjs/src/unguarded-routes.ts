@@ -29,7 +29,7 @@ function asksForKey(route: RouteGuarding): boolean {
 export function assertRoutesGuarded(parts: AppParts): void {
   const routes = routeGuarding(parts);
   assertGuardedOnce(routes);
-  const route = routes.find((r) => !r.guardRuns && asksForKey(r));
+  const route = routes.find((r) => r.guardCount === 0 && asksForKey(r));
   if (route === undefined) return;
   throw new KeyguardConfigError(
     `${route.controller.name}.${route.name}`,

@@ -37,11 +37,11 @@ export function guardedRoutes(app: INestApplication): GuardedRoute[] {
     config: app.get(ApplicationConfig, { strict: false }),
     reflector: app.get(Reflector, { strict: false }),
   });
-  return routes.map(({ controller, handler, name, guardRuns, metadata }) => ({
+  return routes.map(({ controller, handler, name, guardCount, metadata }) => ({
     controller,
     handler,
     security:
-      guardRuns && !metadata.isPublic
+      guardCount > 0 && !metadata.isPublic
         ? {
             schemes,
             permissions: guard.route(metadata.options, `${controller.name}.${name}: `).querySource,
