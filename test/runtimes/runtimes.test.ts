@@ -23,7 +23,6 @@ afterAll(() => (bundles ? rm(bundles.dir, { recursive: true, force: true }) : un
 interface VerifyOutcome {
   result?: { valid: boolean; code: string; keyId?: string };
   error?: { name: string; code: string; message: string; status?: number };
-  elapsedMs?: number;
 }
 
 const KEYS = ["sk_abc", "", "k".repeat(512), "sk_café", "sk_🔑_key", "line\nbreak"];
@@ -95,12 +94,18 @@ describe.each([bun, deno, workerd])("$name", (runtime) => {
       expect((await verifyThere(null)).result).toMatchObject({ valid: true, code: "VALID" });
     });
 
-    it("times out a server that never answers, within about timeoutMs", async () => {
-      const { error, elapsedMs } = await verifyThere({ hang: true });
+    it("times out a server that never answers", async () => {
+      const { error } = await verifyThere({ hang: true });
       expect(error).toMatchObject({ code: "VERIFIER_UNAVAILABLE" });
       expect(error?.message).toMatch(/did not (answer|finish its answer) within 300 ms/);
-      expect(elapsedMs).toBeGreaterThanOrEqual(250);
-      expect(elapsedMs).toBeLessThan(2000);
+    });
+
+    it("cuts off a server slower than timeoutMs before its (valid) answer, however busy the machine", async () => {
+      // Its VALID answer is due 1,500 ms after the request arrives: a missing deadline or the
+      // 2 s default would read it. The runtime arms its 300 ms deadline before sending.
+      const { result, error } = await verifyThere({ latencyMs: 1_500 });
+      expect(result).toBeUndefined();
+      expect(error?.message).toMatch(/did not (answer|finish its answer) within 300 ms/);
     });
 
     it("refuses an answer over the size cap without reading it all", async () => {
