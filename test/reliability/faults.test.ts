@@ -15,12 +15,17 @@ import {
   trackKey,
 } from "./secrets";
 
-const TIMEOUT_MS = 300;
-// The slow upstream's VALID answer is due this long after the request reaches it: far past
-// timeoutMs and short of the 2,000 ms default, so only a timeout of about timeoutMs turns it into
-// a 503. The emulator and the app share one event loop and keyguard arms its deadline before
-// sending, so the deadline always fires first, however slow the machine: no clock is read.
-const LATE_MS = 1_000;
+// timeoutMs where Unkey is slow or silent: the 503 comes from this deadline.
+const TIMEOUT_MS = 1_000;
+// The slow upstream's VALID answer is due this long after the request reaches it: past
+// timeoutMs and short of the 2,000 ms default, so only a deadline of about timeoutMs turns it
+// into a 503. The emulator and the app share one event loop and keyguard arms its deadline
+// before sending, so the deadline always fires first, however slow the machine: no clock is
+// read. (A second, not 300 ms: the same app's next request, which must succeed, gets that long.)
+const LATE_MS = 1_900;
+// timeoutMs where Unkey answers at once (an error, garbage, a reset): longer than any answer
+// takes, so the 503 can only be the answer's doing, and its logged cause must say so.
+const PATIENT_MS = 10_000;
 const TIMED_OUT = /did not (answer|finish its answer) within/;
 const silent = { warn() {}, error() {} };
 
@@ -40,24 +45,36 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Each fault, and what keyguard must say caused the 503 (the cause, not the time it took). */
-const FAULTS: readonly (readonly [string, Fault, RegExp])[] = [
+/** Each fault, what keyguard must say caused the 503, and whether that cause is the deadline. */
+const FAULTS: readonly (readonly [string, Fault, RegExp, "deadline" | "answer"])[] = [
   [
     `slower than timeoutMs (latency ${LATE_MS} ms)`,
     { latencyMs: LATE_MS },
     new RegExp(`did not answer within ${TIMEOUT_MS} ms`),
+    "deadline",
   ],
-  ["no answer at all (hang)", { hang: true }, new RegExp(`did not answer within ${TIMEOUT_MS} ms`)],
-  ["500", { status: 500 }, /answered HTTP 500/],
-  ["502", { status: 502 }, /answered HTTP 502/],
-  ["503", { status: 503 }, /answered HTTP 503/],
-  ["malformed JSON with 200", { status: 200, body: "{not json" }, /200 with a body that is not/],
+  [
+    "no answer at all (hang)",
+    { hang: true },
+    new RegExp(`did not answer within ${TIMEOUT_MS} ms`),
+    "deadline",
+  ],
+  ["500", { status: 500 }, /answered HTTP 500/, "answer"],
+  ["502", { status: 502 }, /answered HTTP 502/, "answer"],
+  ["503", { status: 503 }, /answered HTTP 503/, "answer"],
+  [
+    "malformed JSON with 200",
+    { status: 200, body: "{not json" },
+    /200 with a body that is not/,
+    "answer",
+  ],
   [
     "wrong content type (text/html)",
     { status: 200, contentType: "text/html", body: "<html>down</html>" },
     /content type "text\/html", not JSON/,
+    "answer",
   ],
-  ["connection reset", { reset: true }, /could not be reached|cut off/],
+  ["connection reset", { reset: true }, /could not be reached|cut off/, "answer"],
 ];
 
 const timings: Record<string, Record<string, number>> = {};
@@ -124,7 +141,7 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
   it("Unkey down (closed port): fail-closed 503 at once (refused, not timed out), no handler", async () => {
     const port = await closedPort();
     const { logger, lines } = recordingLogger();
-    const app = await start({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: TIMEOUT_MS, logger });
+    const app = await start({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: PATIENT_MS, logger });
     const t0 = performance.now();
     const response = await get(app);
     // A figure for RESULTS.md only: what proves "at once" is the cause logged below.
@@ -140,9 +157,10 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
 
   it.each(FAULTS)(
     "%s: fail-closed 503 for that cause, no handler, never retried",
-    async (label, fault, cause) => {
+    async (label, fault, cause, by) => {
       const { logger, lines } = recordingLogger();
-      const app = await start({ timeoutMs: TIMEOUT_MS, cache: false, logger });
+      const timeoutMs = by === "deadline" ? TIMEOUT_MS : PATIENT_MS;
+      const app = await start({ timeoutMs, cache: false, logger });
       emulator.setFault(fault);
       emulator.resetStats();
       const t0 = performance.now();
@@ -154,22 +172,25 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
       expect(response.headers["retry-after"]).toMatch(/^\d+$/);
       expect(response.headers["x-keyguard-fail-open"]).toBeUndefined();
       expect(app.handlerCalls()).toBe(0);
-      // Never retried after the request may have reached Unkey.
-      expect(verifyCalls(emulator)).toBe(1);
-      // The 503 names its cause: a timeout only where Unkey was slow or silent (the slow answer
-      // was VALID, so a missing or longer deadline would have been a 200), and an answer that
-      // came at once was refused at once rather than waited out.
+      // Never retried after the request may have reached Unkey. (Past a deadline, it may not
+      // have reached the emulator at all on a busy machine: at most one call.)
+      if (by === "answer") expect(verifyCalls(emulator)).toBe(1);
+      else expect(verifyCalls(emulator)).toBeLessThanOrEqual(1);
+      // The 503 names its cause: the deadline only where Unkey was slow or silent (the slow
+      // answer was VALID, so a missing or longer deadline would have been a 200), the answer
+      // itself where one came, never the 10 s deadline waited out.
       const said = lines.join("\n");
       expect(said).toMatch(cause);
-      if (!TIMED_OUT.test(cause.source)) expect(said).not.toMatch(TIMED_OUT);
+      if (by === "answer") expect(said).not.toMatch(TIMED_OUT);
       expect(said).not.toContain(key);
 
       // Recovery: the first request after the fault clears is verified upstream and allowed.
       emulator.setFault(null);
+      const callsBefore = verifyCalls(emulator);
       const recovered = await get(app);
       expect(recovered.status, recovered.text).toBe(200);
       expect((body(recovered) as unknown as HandlerBody).unkey?.source).toBe("upstream");
-      expect(verifyCalls(emulator)).toBe(2);
+      expect(verifyCalls(emulator)).toBe(callsBefore + 1);
       expect(app.handlerCalls()).toBe(1);
     },
   );

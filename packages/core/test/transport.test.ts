@@ -59,15 +59,20 @@ async function serve(handler: Handler) {
   return { baseUrl: `http://127.0.0.1:${port}`, seen, hungUp };
 }
 
-// A slow Unkey's answer (VALID) or the rest of it is due this long after the request arrives:
-// far past the 100 ms timeoutMs these tests set, short of the 2 s default. keyguard arms its
-// deadline before sending and both timers share this event loop, so the deadline fires first
-// however busy the machine: a missing or wrong deadline reads the late answer, a test fails.
+// A slow Unkey's answer (VALID) is due this long after the request arrives: far past the
+// 100 ms timeoutMs the test sets, short of the 2 s default. keyguard arms its deadline before
+// sending and both timers share this event loop, so the deadline fires first however busy the
+// machine: a missing or wrong deadline reads the late answer, and the test fails.
 const LATE_MS = 1_500;
 
-/** Runs `run` LATE_MS from now, unless the client hangs up first. */
-function later(res: ServerResponse, run: () => void) {
-  const timer = setTimeout(run, LATE_MS);
+// The half-way stall needs the head of the answer to arrive before the deadline, which it does
+// in a millisecond: two seconds leave room for the busiest machine (100 ms did not, once). The
+// rest of the body comes after twice that, so that only a deadline on the body's read ends it.
+const STALL_DEADLINE_MS = 2_000;
+
+/** Runs `run` `ms` from now, unless the client hangs up first. */
+function later(res: ServerResponse, run: () => void, ms = LATE_MS) {
+  const timer = setTimeout(run, ms);
   res.once("close", () => clearTimeout(timer));
 }
 
@@ -149,20 +154,20 @@ describe("transport against a real HTTP server", () => {
   });
 
   it("times out a server slower than timeoutMs: its late answer is never read, never sent twice", async () => {
-    const { baseUrl, seen, hungUp } = await serve((_req, res) =>
+    const { baseUrl, seen } = await serve((_req, res) =>
       later(res, () => json(res, 200, verifyData({ valid: true, code: "VALID", keyId: "key_1" }))),
     );
     const verifier = verifierFor(baseUrl, { timeoutMs: 100 });
     const error = await failure(verifier.verify("sk_1"));
     expect(error.code).toBe("VERIFIER_UNAVAILABLE");
     expect(error.message).toBe("Unkey did not answer within 100 ms.");
-    await hungUp; // the exchange was ended, not left open
-    // Never retried after a timeout: a retry could deduct credits twice.
+    // Never retried after a timeout: a retry could deduct credits twice. (On a busy machine the
+    // deadline may pass before the stand-in has read the request: at most one.)
     expect(verifier.stats().upstreamCalls).toBe(1);
-    expect(seen).toHaveLength(1);
+    expect(seen.length).toBeLessThanOrEqual(1);
   });
 
-  it("times out an answer whose body stalls half-way", async () => {
+  it("times out an answer whose body stalls half-way", { timeout: 20_000 }, async () => {
     const answer = JSON.stringify(verifyData({ valid: true, code: "VALID", keyId: "key_1" }));
     const { baseUrl, hungUp } = await serve((_req, res) => {
       res.writeHead(200, {
@@ -170,13 +175,13 @@ describe("transport against a real HTTP server", () => {
         "content-length": String(Buffer.byteLength(answer)),
       });
       res.write(answer.slice(0, 30));
-      later(res, () => res.end(answer.slice(30)));
+      later(res, () => res.end(answer.slice(30)), 2 * STALL_DEADLINE_MS);
     });
-    const verifier = verifierFor(baseUrl, { timeoutMs: 100 });
+    const verifier = verifierFor(baseUrl, { timeoutMs: STALL_DEADLINE_MS });
     const error = await failure(verifier.verify("sk_1"));
     expect(error.code).toBe("VERIFIER_UNAVAILABLE");
-    expect(error.message).toBe("Unkey did not finish its answer within 100 ms.");
-    await hungUp;
+    expect(error.message).toBe(`Unkey did not finish its answer within ${STALL_DEADLINE_MS} ms.`);
+    await hungUp; // the exchange was ended, not left open
     expect(verifier.stats().upstreamCalls).toBe(1);
   });
 
