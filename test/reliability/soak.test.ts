@@ -151,8 +151,10 @@ describe("soak", () => {
         { length: 10 },
         (_, i) => ((cpuAt[(i + 1) * tenth] as number) - (cpuAt[i * tenth] as number)) / tenth,
       );
-      const cpuLast = cpuPerTenth[9] as number;
-      // The cheapest tenth of the first half: past the warm-up (first JIT, first misses).
+      // The dearest tenth of the second half against the cheapest of the first (past the
+      // warm-up: first JIT, first misses). Not the last tenth alone: there fewer requests are in
+      // flight, so the CPU between two answers shrinks whatever each request costs.
+      const cpuLate = Math.max(...cpuPerTenth.slice(5));
       const cpuSettled = Math.min(...cpuPerTenth.slice(0, 5));
       const fivexx = Object.entries(statuses)
         .filter(([s]) => Number(s) >= 500)
@@ -177,9 +179,9 @@ describe("soak", () => {
       expect(heapAfter - heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT);
       // No slowdown as the run goes on (a cache that degrades, work that piles up), measured as
       // the CPU each request costs this process rather than its latency: a p99 latency mostly
-      // measures what else the machine runs (it is kept above as a figure only). Generous: runs
-      // beside other work measured the last tenth at 0.5 to 1.4 times the settled one.
-      expect(cpuLast).toBeLessThanOrEqual(5 * cpuSettled);
+      // measures what else the machine runs (it is kept above as a figure only). Runs beside
+      // other work measured 1.0 to 1.2 here; a cost per request that grows to 4 times is caught.
+      expect(cpuLate).toBeLessThanOrEqual(3 * cpuSettled);
     },
     SECONDS * 1000 + 60_000,
   );
