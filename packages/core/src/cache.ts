@@ -141,26 +141,28 @@ export function entryFromShared(
   )
     return undefined;
   const [fresh, stale] = policy
-    ? withinPolicy(kind, freshUntil, staleUntil, now, policy)
+    ? withinPolicy(kind, freshUntil, staleUntil, now, askedAt, policy)
     : [freshUntil, staleUntil];
+  if (!(fresh > now)) return undefined;
   return { entry: entry(kind, result as VerifyResult, fresh, stale), askedAt };
 }
 
 /**
- * The shared entry's windows cut to what this instance's policy allows from now:
- * another instance's clock (or TTL options) must not keep an entry here longer.
+ * The shared entry's windows cut to what this instance's policy allows, counted from when
+ * Unkey was asked (`askedAt`), not from this read: an instance with a 1 s TTL must not serve
+ * an answer another instance keeps for 10 s. `now` bounds it too, for a writer whose clock
+ * runs ahead of this one's.
  */
 function withinPolicy(
   kind: "valid" | "negative",
   freshUntil: number,
   staleUntil: number,
   now: number,
+  askedAt: number,
   policy: CachePolicy,
 ): [number, number] {
-  const fresh = Math.min(
-    freshUntil,
-    now + (kind === "valid" ? policy.ttlMs : policy.negativeTtlMs),
-  );
+  const ttl = kind === "valid" ? policy.ttlMs : policy.negativeTtlMs;
+  const fresh = Math.min(freshUntil, askedAt + ttl, now + ttl);
   return [fresh, Math.min(staleUntil, fresh + (kind === "valid" ? policy.staleIfErrorMs : 0))];
 }
 

@@ -135,7 +135,7 @@ export function fromFailure(
         });
   if (error.code === "VERIFIER_MISCONFIGURED") return deny("VERIFIER_MISCONFIGURED", { error });
   // Neither Unkey's own 429 nor a failure while Unkey answers other calls is an outage.
-  const outage = !(error instanceof VerifierError && (error.throttled || error.unkeyAnswering));
+  const outage = !(error instanceof VerifierError) || error.outage;
   if (options.failureMode === "open" && !options.strict && outage) return FAIL_OPEN;
   return deny("VERIFIER_UNAVAILABLE", { error });
 }

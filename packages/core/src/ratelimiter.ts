@@ -102,9 +102,12 @@ function createReporter(resolved: ResolvedRatelimiterOptions) {
   };
 }
 
-/** Whether a failure lets the call through under fail-open: an outage, never Unkey's own 429. */
-const isOutage = (error: unknown) =>
-  error instanceof VerifierError && error.code === "VERIFIER_UNAVAILABLE" && !error.throttled;
+/**
+ * Whether a failure lets the call through under fail-open: an outage, never Unkey's own 429
+ * nor one stalled call while Unkey answers the others (an attacker who can slow one call
+ * down must not open a login limit).
+ */
+const isOutage = (error: unknown) => error instanceof VerifierError && error.outage;
 
 /**
  * Creates a rate limiter on Unkey's `POST /v2/ratelimit.limit`, through the

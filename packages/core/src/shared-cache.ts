@@ -145,13 +145,18 @@ export class SharedTier {
       const read = await this.#call(() => this.#store.get(id, waitMs));
       if (read === FAILED) return undefined;
       if (read.entry !== undefined) {
-        const found = entryFromShared(read.entry, Date.now(), this.#policy);
+        const now = Date.now();
+        const found = entryFromShared(read.entry, now, this.#policy);
         if (found !== undefined) return found;
-        if (entryFromShared(read.entry, Number.NEGATIVE_INFINITY) === undefined) {
+        const written = entryFromShared(read.entry, Number.NEGATIVE_INFINITY);
+        if (written === undefined) {
           // Unreadable (or from a clock far ahead): ignored and deleted.
           this.forget(id);
           return undefined;
         }
+        // Fresh for its writer but older than this instance's TTL allows: ask Unkey now,
+        // and the answer replaces it.
+        if (written.entry.freshUntil > now) return undefined;
         // Well-formed but past its freshness: the store's TTL started when the write
         // reached it, so the entry outlives its freshness by that write's latency, and
         // every instance's L1 (same freshUntil) expires into this window at once. Look

@@ -16,7 +16,8 @@ export interface VerifyKeyBody {
 
 /** A transport that counts its calls; created once per verifier. */
 export interface Transport {
-  verifyKey(body: VerifyKeyBody): Promise<VerifyResult>;
+  /** `timeoutMs` shortens the verifier's deadline for this call (part of the budget spent waiting). */
+  verifyKey(body: VerifyKeyBody, timeoutMs?: number): Promise<VerifyResult>;
   readonly calls: () => number;
 }
 

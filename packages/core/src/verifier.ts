@@ -11,6 +11,7 @@ import { VerifierError } from "./errors";
 import { hashKey } from "./hash/web";
 import { InFlightCalls, type SharedAnswer } from "./inflight";
 import { isPlausibleKey } from "./key-format";
+import { Announcements, meteredNews, refusesKey } from "./metered-news";
 import { watchNotFound } from "./not-found-watch";
 import {
   type ResolvedVerifierOptions,
@@ -165,6 +166,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   // Shared ids of the upstream calls in flight, so that a remote invalidation detaches them.
   const filling = new Map<string, string>();
   const observe = watchNotFound(resolved.logger);
+  const announcements = new Announcements();
   const counters = {
     hits: 0,
     misses: 0,
@@ -175,7 +177,6 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     refusedLocally: 0,
   };
   let misconfigurationLogged = false;
-  let lastAnswerAt = Number.NEGATIVE_INFINITY;
   let unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   /** Keeps what the policy allows of an upstream answer, replacing (or dropping) the older entry. */
@@ -230,6 +231,21 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     }
   }
 
+  /**
+   * Whether an answer to a call started at `startedAt` may be cached: no invalidation of its
+   * id or key id since. A call in flight reveals its key id only with its answer, so this is
+   * checked then; an answer not kept is not shared with callers who joined the call either
+   * (they ask Unkey themselves, see `shareable`).
+   */
+  function keep(
+    startedAt: number,
+    attached: () => boolean,
+    id: string | undefined,
+    keyId?: string,
+  ) {
+    return attached() && !revokedSince(startedAt, id, keyId);
+  }
+
   function clear(): void {
     inflight.detachAll();
     cache?.clear();
@@ -260,25 +276,11 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     else if (outdates(cache.get(hash, Date.now()), result)) cache.delete(hash);
   }
 
-  /**
-   * Marks a failure that happened while Unkey was answering other calls (within
-   * the last `timeoutMs`): not an outage, so never a reason to fail open.
-   */
-  function asSeenNow(error: unknown): unknown {
-    const answering = Date.now() - lastAnswerAt <= resolved.timeoutMs;
-    if (!answering || !(error instanceof VerifierError)) return error;
-    return new VerifierError(
-      error.code as VerifierError["code"] & `VERIFIER_${string}`,
-      error.message,
-      {
-        status: error.status,
-        requestId: error.requestId,
-        retryAfterSeconds: error.retryAfterSeconds,
-        unkeyAnswering: true,
-        cause: error.cause,
-      },
+  const outOfTime = () =>
+    new VerifierError(
+      "VERIFIER_UNAVAILABLE",
+      `No answer within ${resolved.timeoutMs} ms: the time went waiting for another instance's verification of this key (sharedCache).`,
     );
-  }
 
   /**
    * Says why requests are refused, once for a misconfiguration and at most every
@@ -305,32 +307,68 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     }
   }
 
-  function onFailure(failure: unknown): never {
+  /**
+   * What a metered route learnt about a key reaches the shared tier, as an unmetered miss's
+   * answer does: a refusal is shared (every instance reading the store refuses the key), and
+   * news (a refusal, the key metered now, other permissions) makes every instance drop what
+   * it holds for the key, as `invalidateKeyId` does, once per change.
+   */
+  function shareMetered(
+    tier: SharedTier,
+    key: string,
+    hash: string,
+    before: CacheEntry | undefined,
+    result: VerifyResult,
+    askedAt: number,
+  ): void {
+    const news = meteredNews(before, result);
+    const refused = refusesKey(result);
+    if (news === undefined && !refused) return;
+    const id = tier.idFor(key);
+    if (
+      news !== undefined &&
+      announcements.take(`${result.code}:${news.keyId ?? id}`, Date.now())
+    ) {
+      void tier.invalidate({ ids: [id], keyIds: news.keyId === undefined ? [] : [news.keyId] });
+    } else if (refused) tier.write(id, cache?.get(hash, Date.now()), askedAt);
+  }
+
+  function onFailure(error: unknown): never {
     counters.failures++;
-    const error = asSeenNow(failure);
     report(error);
     throw error;
   }
 
-  function direct(key: string, request: PreparedRequest): Promise<VerifyResult> {
+  /** One call to Unkey; `deadline` (Unix ms) bounds it when part of the budget is spent. */
+  function direct(key: string, request: PreparedRequest, deadline?: number): Promise<VerifyResult> {
+    const left = deadline === undefined ? resolved.timeoutMs : deadline - Date.now();
+    if (left < 1) return Promise.reject(outOfTime()).catch(onFailure);
     return transport
-      .verifyKey({
-        key,
-        permissions: request.querySource,
-        tags: request.tags,
-        credits: request.cost === undefined ? undefined : { cost: request.cost },
-        ratelimits: request.ratelimits,
-      })
+      .verifyKey(
+        {
+          key,
+          permissions: request.querySource,
+          tags: request.tags,
+          credits: request.cost === undefined ? undefined : { cost: request.cost },
+          ratelimits: request.ratelimits,
+        },
+        left,
+      )
       .then((result) => {
-        lastAnswerAt = Date.now();
         observe(result);
         return result;
       }, onFailure);
   }
 
+  /**
+   * A stale answer in place of a failure, only in an outage (the rule fail-open follows):
+   * while Unkey answers other calls, the failed call may be the one asking about a key
+   * revoked since, so its stale VALID is never served.
+   */
   function staleOr(error: unknown, hash: string, request: PreparedRequest): VerifyResult {
     const entry = cache?.get(hash, Date.now());
-    if (entry?.kind === "valid" && resolved.staleIfErrorMs > 0) {
+    const outage = !(error instanceof VerifierError) || error.outage;
+    if (entry?.kind === "valid" && resolved.staleIfErrorMs > 0 && outage) {
       counters.staleServed++;
       return variant(answerFrom(entry, request.query), { source: "stale" });
     }
@@ -369,15 +407,17 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         (error) => staleOr(error, hash, request),
       );
     }
-    const call = inflight.start(hash, request.querySource, (attached) =>
-      shared === undefined
-        ? direct(key, request).then((result) => ({
-            result,
-            // An answer to a call made before `invalidate`/`clear` may predate a revocation.
-            entry: attached() ? remember(hash, result) : undefined,
-          }))
-        : throughShared(shared, hash, key, request, attached),
-    );
+    const call = inflight.start(hash, request.querySource, (attached) => {
+      if (shared !== undefined) return throughShared(shared, hash, key, request, attached);
+      const startedAt = Date.now();
+      return direct(key, request).then((result) => ({
+        result,
+        // An answer to a call made before `invalidate`/`invalidateKeyId`/`clear` may predate a revocation.
+        entry: keep(startedAt, attached, undefined, result.keyId)
+          ? remember(hash, result)
+          : undefined,
+      }));
+    });
     return call.promise.then(
       ({ result, entry }) =>
         entry !== undefined && result.source === "cache"
@@ -420,9 +460,10 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       }
       let entry: CacheEntry | undefined;
       try {
-        const result = await direct(key, request);
+        // One budget for the whole verification: the wait for another instance's call included.
+        const result = await direct(key, request, startedAt + resolved.timeoutMs);
         // An answer to a call made before an invalidation may predate a revocation.
-        if (!attached() || revokedSince(startedAt, id, result.keyId)) return { result };
+        if (!keep(startedAt, attached, id, result.keyId)) return { result };
         entry = remember(hash, result, id);
         return { result, entry };
       } finally {
@@ -462,8 +503,11 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     if (hash === undefined || cache === undefined) return direct(key, prepared);
     const known = cache.get(hash, Date.now());
     if (prepared.metered || (known?.kind === "metered" && Date.now() < known.freshUntil)) {
+      const askedAt = Date.now();
       return direct(key, prepared).then((result) => {
+        const before = cache.get(hash, Date.now());
         rememberMetered(hash, result);
+        if (shared !== undefined) shareMetered(shared, key, hash, before, result, askedAt);
         return result;
       });
     }

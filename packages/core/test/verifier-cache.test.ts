@@ -252,7 +252,8 @@ describe("stale-if-error", () => {
     const { verifier, fail, unkey } = flaky({ staleIfErrorMs: 10_000 });
     await verifier.verify(KEY);
     fail();
-    at(1500);
+    // Past the timeout (2 s) since Unkey's last answer: an outage, where stale answers apply.
+    at(3500);
     expect(await verifier.verify(KEY)).toMatchObject({ valid: true, source: "stale" });
     expect(await verifier.verify(KEY, { permissions: "admin" })).toMatchObject({
       valid: false,
@@ -265,6 +266,27 @@ describe("stale-if-error", () => {
       name: "VerifierError",
       code: "VERIFIER_UNAVAILABLE",
     });
+    expect(unkey.count).toBe(4);
+  });
+
+  it("serves no stale answer while Unkey answers other calls (the failed call may be about a revoked key)", async () => {
+    const failing = new Set<string>();
+    const { verifier, unkey } = setup(
+      (body) => (failing.has(body.key) ? unavailable() : validAnswer({ keyId: `id_${body.key}` })),
+      { cache: { ttlMs: 1000 }, staleIfErrorMs: 10_000 },
+    );
+    await verifier.verify(KEY);
+    failing.add(KEY); // only this key's calls fail: one stalled call, not an outage
+    at(1500);
+    await verifier.verify("sk_other_key"); // Unkey answers another call meanwhile
+    await expect(verifier.verify(KEY)).rejects.toMatchObject({
+      code: "VERIFIER_UNAVAILABLE",
+      unkeyAnswering: true,
+    });
+    expect(verifier.stats().staleServed).toBe(0);
+    // Once Unkey has answered nothing for longer than the timeout, it is an outage: stale applies.
+    at(4000);
+    expect(await verifier.verify(KEY)).toMatchObject({ valid: true, source: "stale" });
     expect(unkey.count).toBe(4);
   });
 
