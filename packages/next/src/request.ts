@@ -5,6 +5,7 @@ import type { GuardRequest } from "@keyguard/core/adapter";
  * Two `Authorization` headers reach `Headers` comma-joined, which the core refuses.
  */
 export function guardRequestOf(request: Request, key: string | null | undefined): GuardRequest {
+  // A Web Request's method is a plain field read: passed always, whatever `guard.readsMethod`.
   return { method: request.method, headers: request.headers, url: request.url, key };
 }
 
