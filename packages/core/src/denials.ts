@@ -13,6 +13,7 @@ export type DenialCode =
   | "INVALID_KEY"
   | "FORBIDDEN"
   | "INSUFFICIENT_PERMISSIONS"
+  | "CROSS_SITE_REQUEST"
   | "RATE_LIMITED"
   | "USAGE_EXCEEDED"
   | "VERIFIER_UNAVAILABLE"
@@ -76,6 +77,12 @@ export const DENIALS: Readonly<
     status: 403,
     title: "Forbidden",
     detail: "The API key lacks the permissions this route requires.",
+  },
+  CROSS_SITE_REQUEST: {
+    status: 403,
+    title: "Forbidden",
+    detail:
+      "The API key came in a cookie on a cross-site request: a cookie key is accepted on POST, PUT, PATCH, DELETE and other unsafe methods only from this site's own pages (`Sec-Fetch-Site: same-origin`, or an `Origin` of this host) or a trusted origin.",
   },
   RATE_LIMITED: {
     status: 429,
