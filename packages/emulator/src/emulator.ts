@@ -10,10 +10,10 @@ import { discardBody, readCappedBody, send } from "./http-io";
 import { newRequestId, newRootKey } from "./ids";
 import { type EmulatorOptions, resolveOptions } from "./options";
 import { DataFileError, readDataFile, writeDataFile } from "./persistence";
-import { FixedWindowLimiter } from "./ratelimit";
 import { hashKey } from "./resources";
 import { type Operation, schemas } from "./schemas";
 import { applySeed, loadSeed } from "./seed";
+import { SlidingWindowLimiter } from "./sliding-window";
 import { State } from "./state";
 
 /** A running emulator. */
@@ -28,8 +28,8 @@ export interface Emulator {
   setFault(fault: Fault | null): void;
   /**
    * Calls received per operation (faulted and refused calls included), and the
-   * rate-limit windows held in memory (`ratelimit.limit` and key limits; a
-   * window is dropped once it can no longer count).
+   * rate-limit windows held in memory (`ratelimit.limit`, `ratelimit.multiLimit`
+   * and key limits): a window is dropped once it can no longer count.
    */
   stats(): { calls: Record<string, number>; total: number; ratelimitWindows: number };
   /** Sets every call count back to zero. */
@@ -113,7 +113,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   };
   if (config.dataFile && !loaded) save();
 
-  const limiter = new FixedWindowLimiter();
+  const limiter = new SlidingWindowLimiter();
   let fault: Fault | null = null;
   let calls: Record<string, number> = Object.create(null);
   let total = 0;
@@ -262,7 +262,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       fault = next ? { ...next } : null;
     },
     stats() {
-      return { calls: { ...calls }, total, ratelimitWindows: limiter.size };
+      return { calls: { ...calls }, total, ratelimitWindows: limiter.windows(now()) };
     },
     resetStats() {
       calls = Object.create(null);

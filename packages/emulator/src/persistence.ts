@@ -25,6 +25,19 @@ const snapshotSchema = z.object({
   permissions: z.array(z.object({ id: z.string(), slug: z.string() }).loose()),
   roles: z.array(z.object({ id: z.string(), name: z.string() }).loose()),
   identities: z.array(z.object({ id: z.string(), externalId: z.string() }).loose()),
+  overrides: z
+    .array(
+      z
+        .object({
+          id: z.string(),
+          namespaceId: z.string(),
+          identifier: z.string(),
+          limit: z.number(),
+          duration: z.number(),
+        })
+        .loose(),
+    )
+    .optional(),
 });
 
 // Not defined on Windows, where the lstat check alone stands.
