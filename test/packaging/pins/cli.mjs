@@ -14,10 +14,15 @@ const USAGE = "usage: node test/packaging/pins/cli.mjs update|drift";
 /** Runs the suites in `mode`, with the report directory and Vitest's JSON report in `dir`. */
 function runSuites(mode, dir) {
   const vitest = join(ROOT, "node_modules/vitest/vitest.mjs");
-  // The packaging project's config alone: the root config's reporters would write their own report.
-  const config = join(ROOT, "test/packaging/vitest.config.ts");
-  const args = ["run", "--config", config, ...SUITES, "--reporter=default", "--reporter=json"];
-  args.push(`--outputFile.json=${join(dir, "vitest.json")}`);
+  // The packaging project's config alone, rooted where it lives: the root config's reporters
+  // would write their own report.
+  const root = join(ROOT, "test/packaging");
+  const args = ["run", "--root", root, "--config", join(root, "vitest.config.ts"), ...SUITES];
+  args.push(
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${join(dir, "vitest.json")}`,
+  );
   const env = { ...process.env, KEYGUARD_PINS: mode, KEYGUARD_PINS_REPORT: dir };
   return spawnSync(process.execPath, [vitest, ...args], { cwd: ROOT, env, stdio: "inherit" });
 }
@@ -34,16 +39,22 @@ function reports(dir, kind) {
     ]);
 }
 
-/** The failed tests of Vitest's JSON report, and files that failed before any test (an install). */
-function failures(dir) {
+/**
+ * The failed tests of Vitest's JSON report, files that failed before any test (an install), and
+ * a run that failed otherwise: a summary must never read "none" when nothing ran.
+ */
+function failures(dir, status) {
   const path = join(dir, "vitest.json");
-  if (!existsSync(path)) return ["Vitest wrote no report (see its output above)"];
+  if (!existsSync(path)) return [`Vitest exited with ${status} and wrote no report (see above)`];
   const result = JSON.parse(readFileSync(path, "utf8"));
-  return result.testResults.flatMap((file) => {
-    const failed = file.assertionResults.filter((t) => t.status === "failed");
-    if (failed.length > 0) return failed.map((t) => t.fullName);
+  const failed = result.testResults.flatMap((file) => {
+    const tests = file.assertionResults.filter((t) => t.status === "failed");
+    if (tests.length > 0) return tests.map((t) => t.fullName);
     return file.status === "failed" ? [`${file.name}: ${file.message.split("\n")[0]}`] : [];
   });
+  if (result.numTotalTests === 0) failed.push("no test ran (see Vitest's output above)");
+  if (failed.length === 0 && status !== 0) failed.push(`Vitest exited with ${status} (see above)`);
+  return failed;
 }
 
 const version = (v) => v ?? "(none)";
@@ -62,13 +73,13 @@ function printList(heading, lines) {
 }
 
 /** Drift: 0 when nothing breaks, 1 when a keyguard test fails, 2 when only third-party types do. */
-function summariseDrift(dir) {
+function summariseDrift(dir, status) {
   printMoved(reports(dir, "moved"), "Moved since the pins (pinned → latest):");
   const declarations = reports(dir, "declarations").flatMap(([project, errors]) =>
     errors.map((error) => `${project}: ${error.split("\n")[0]}`),
   );
   printList("Third-party declaration errors (drift, not keyguard failures):", declarations);
-  const failed = failures(dir);
+  const failed = failures(dir, status);
   printList("keyguard failures on the latest versions:", failed);
   return failed.length > 0 ? 1 : declarations.length > 0 ? 2 : 0;
 }
@@ -78,9 +89,9 @@ function summariseUpdate(dir, status) {
   const moved = reports(dir, "moved");
   printMoved(moved, "Pins rewritten (old → new):");
   for (const [project] of moved) console.log(`  wrote test/packaging/consumers/${project}/`);
-  const failed = failures(dir);
+  const failed = failures(dir, status);
   printList("Failures on the new pins (hold a version in the project's package.json):", failed);
-  return failed.length > 0 || status !== 0 ? 1 : 0;
+  return failed.length > 0 ? 1 : 0;
 }
 
 const mode = process.argv[2];
@@ -90,8 +101,8 @@ if (mode !== "update" && mode !== "drift") {
 }
 const dir = mkdtempSync(join(tmpdir(), `keyguard-pins-${mode}-`));
 try {
-  const { status } = runSuites(mode, dir);
-  process.exitCode = mode === "drift" ? summariseDrift(dir) : summariseUpdate(dir, status ?? 1);
+  const status = runSuites(mode, dir).status ?? 1;
+  process.exitCode = mode === "drift" ? summariseDrift(dir, status) : summariseUpdate(dir, status);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
