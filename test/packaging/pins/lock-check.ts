@@ -13,14 +13,27 @@ const FIELDS = [
   "peerDependenciesMeta",
 ] as const;
 
-/** Order-insensitive equality of two dependency maps (a missing map is an empty one). */
-function sameMap(a: object | undefined, b: object | undefined): boolean {
-  const canonical = (value: object | undefined) =>
-    JSON.stringify(Object.entries(value ?? {}).sort(([x], [y]) => (x < y ? -1 : 1)));
-  return canonical(a) === canonical(b);
-}
+const show = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value));
 
-const show = (value: object | undefined) => JSON.stringify(value ?? {});
+/**
+ * Each key on which a map of the lock and the actual one differ (a missing map is empty), as
+ * `field.key <actual> <where>, <locked> in the lock`.
+ */
+function differences(
+  field: string,
+  locked: Readonly<Record<string, unknown>> | undefined,
+  actual: Readonly<Record<string, unknown>> | undefined,
+  where: string,
+): string[] {
+  const keys = new Set([...Object.keys(locked ?? {}), ...Object.keys(actual ?? {})]);
+  return [...keys]
+    .sort()
+    .filter((key) => JSON.stringify(locked?.[key]) !== JSON.stringify(actual?.[key]))
+    .map(
+      (key) =>
+        `${field}.${key} ${show(actual?.[key])} ${where}, ${show(locked?.[key])} in the lock`,
+    );
+}
 
 /** How one lock entry of a packed package differs from the tarball's own manifest. */
 function entryProblems(path: string, entry: LockEntry, packed: Manifest): string[] {
@@ -36,10 +49,8 @@ function entryProblems(path: string, entry: LockEntry, packed: Manifest): string
     problems.push(`${path}: version ${entry.version} in the lock, ${packed.version} packed`);
   }
   for (const field of FIELDS) {
-    if (!sameMap(entry[field], packed[field])) {
-      problems.push(
-        `${path}: ${field} ${show(entry[field])} in the lock, ${show(packed[field])} packed`,
-      );
+    for (const difference of differences(field, entry[field], packed[field], "packed")) {
+      problems.push(`${path}: ${difference}`);
     }
   }
   return problems;
@@ -63,9 +74,11 @@ function manifestProblems(manifest: Manifest, packed: readonly Manifest[]): stri
 /** How the lock's root entry differs from the manifest (npm ci refuses that, less clearly). */
 function rootProblems(manifest: Manifest, lock: Lockfile): string[] {
   const root = lock.packages[""] ?? {};
-  return (["dependencies", "devDependencies"] as const)
-    .filter((field) => !sameMap(root[field], manifest[field]))
-    .map((field) => `package.json: ${field} differ from the lock's ${show(root[field])}`);
+  return (["dependencies", "devDependencies"] as const).flatMap((field) =>
+    differences(field, root[field], manifest[field], "in package.json").map(
+      (difference) => `package.json: ${difference}`,
+    ),
+  );
 }
 
 /**
