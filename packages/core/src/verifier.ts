@@ -21,7 +21,7 @@ import {
 import { holds, type PermissionQuery } from "./permission-query";
 import { type Invalidation, SharedTier } from "./shared-cache";
 import { createTransport } from "./transport";
-import type { FailureMode, VerifierStats, VerifyRequest, VerifyResult } from "./types";
+import type { FailureMode, Logger, VerifierStats, VerifyRequest, VerifyResult } from "./types";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** A verifier: one per app, shared by every route, so that they share one cache. */
@@ -351,6 +351,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
           tags: request.tags,
           credits: request.cost === undefined ? undefined : { cost: request.cost },
           ratelimits: request.ratelimits,
+          migrationId: resolved.migrationId,
         },
         left,
       )
@@ -551,6 +552,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     rootKeyDigest: hashKey(ROOT_KEY_DIGEST_PREFIX + resolved.rootKey),
     options: Object.freeze(visible),
   };
+  loggers.set(verifier, resolved.logger);
   deciders.set(verifier, (key, prepared) => {
     if (!isPlausibleKey(key)) {
       counters.refusedLocally++;
@@ -570,6 +572,13 @@ export type Decide = (
 
 // Each verifier createVerifier() made, with its one-hash decide: the guard's hot path.
 const deciders = new WeakMap<Verifier, Decide>();
+// And its logger, which the verifier does not expose: guards log through it.
+const loggers = new WeakMap<Verifier, Logger>();
+
+/** The logger a verifier from createVerifier() reports to; `console` for any other. */
+export function loggerOf(verifier: Verifier): Logger {
+  return loggers.get(verifier) ?? console;
+}
 
 /**
  * What a guard asks a verifier per request: `decideFor(verifier)` is the verifier's own
