@@ -95,10 +95,7 @@ function variant(result: VerifyResult, changes: Partial<VerifyResult>): VerifyRe
 }
 
 function answerFrom(entry: CacheEntry, query: PermissionQuery | undefined): VerifyResult {
-  // Unkey checks permissions before rate limits, so a cached RATE_LIMITED still
-  // answers INSUFFICIENT_PERMISSIONS on a route the key may not use.
-  const permissionsApply = entry.kind === "valid" || entry.result.code === "RATE_LIMITED";
-  if (query !== undefined && permissionsApply && !holds(query, entry.granted)) {
+  if (query !== undefined && entry.kind === "valid" && !holds(query, entry.granted)) {
     entry.denied ??= variant(entry.result, { valid: false, code: "INSUFFICIENT_PERMISSIONS" });
     return entry.denied;
   }
