@@ -1,6 +1,6 @@
+import type { GatedExtraction } from "./cross-site";
 import { type DenialCode, type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "./denials";
 import { KeyguardError, VerifierError } from "./errors";
-import type { KeyExtraction } from "./extract-key";
 import type { KeyPresentation } from "./key-presentation";
 import type { FailureMode, KeyContext, VerifyResult } from "./types";
 
@@ -75,10 +75,11 @@ const FAIL_OPEN: Allow = Object.freeze({
 
 /**
  * The decision for a request whose key could not be extracted: 401
- * `MISSING_KEY` or `MALFORMED_KEY`, worded for the guard's key sources.
+ * `MISSING_KEY` or `MALFORMED_KEY`, worded for the guard's key sources, or 403
+ * `CROSS_SITE_REQUEST` for a cookie key another site's page may have sent.
  */
 export function fromExtraction(
-  extraction: Extract<KeyExtraction, { ok: false }>,
+  extraction: Extract<GatedExtraction, { ok: false }>,
   presentation?: KeyPresentation,
 ): Deny {
   return deny(extraction.code, { presentation });

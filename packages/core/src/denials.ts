@@ -14,6 +14,7 @@ export type DenialCode =
   | "FORBIDDEN"
   | "INSUFFICIENT_PERMISSIONS"
   | "MISSING_RATELIMIT"
+  | "CROSS_SITE_REQUEST"
   | "RATE_LIMITED"
   | "USAGE_EXCEEDED"
   | "VERIFIER_UNAVAILABLE"
@@ -83,6 +84,12 @@ export const DENIALS: Readonly<
     title: "Forbidden",
     detail:
       "The API key has no rate limit of a name this route applies, so it may not use this route.",
+  },
+  CROSS_SITE_REQUEST: {
+    status: 403,
+    title: "Forbidden",
+    detail:
+      "The API key came in a cookie on a cross-site request: a cookie key is accepted on POST, PUT, PATCH, DELETE and other unsafe methods only from this site's own pages (`Sec-Fetch-Site: same-origin`, or an `Origin` of this host) or a trusted origin.",
   },
   RATE_LIMITED: {
     status: 429,

@@ -3,13 +3,29 @@ import { headerCarries, isPlausibleKey } from "./key-format";
 import type { HeadersLike } from "./types";
 
 /**
+ * A cookie that carries the key. A browser attaches it to every request to this site,
+ * including one a page of another site makes it send (CSRF), so on an unsafe method a
+ * cookie key is taken only from a same-origin request or one of `trustedOrigins`.
+ */
+export interface CookieKeySource {
+  readonly cookie: string;
+  /**
+   * Other origins whose pages may send unsafe requests (POST, PUT, PATCH, DELETE, …) with
+   * this cookie, exactly as browsers send `Origin`: scheme, host and port if not the default,
+   * no path (`"https://app.example.com"`).
+   * @default [] (only this site's own pages)
+   */
+  readonly trustedOrigins?: readonly string[];
+}
+
+/**
  * Where a key may be presented. Headers are always allowed; query parameters
  * and cookies leak into logs and caches, so they are used only when listed.
  */
 export type KeySource =
   | { readonly header: string; readonly scheme?: string }
   | { readonly query: string }
-  | { readonly cookie: string };
+  | CookieKeySource;
 
 /** The request facts that key extraction looks at. */
 export interface KeyRequest {
@@ -102,6 +118,8 @@ function fromCookie(headers: HeadersLike, name: string): string | typeof UNUSABL
  *
  * A header with another scheme (say `Authorization: Basic …`) is skipped so a
  * later source can still supply the key; if none does, it is `MALFORMED_KEY`.
+ * It knows nothing of the request's method or origin: a guard (`createGuard`)
+ * is what refuses a cookie key on an unsafe cross-site request.
  *
  * @example
  * ```ts

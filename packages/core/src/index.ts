@@ -10,7 +10,7 @@ export {
   RatelimitIdentifierError,
   VerifierError,
 } from "./errors";
-export type { KeySource } from "./extract-key";
+export type { CookieKeySource, KeySource } from "./extract-key";
 export type { GuardOptions, RouteOptions } from "./guard";
 export type { Identify, IdentifyHelpers } from "./identify";
 export type { CacheOptions, VerifierOptions } from "./options";

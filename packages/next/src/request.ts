@@ -5,6 +5,7 @@ import { extractKey, type GuardRequest, type KeySource } from "@keyguard/core/ad
  * Two `Authorization` headers reach `Headers` comma-joined, which the core refuses.
  */
 export function guardRequestOf(request: Request, key: string | null | undefined): GuardRequest {
+  // A Web Request's method is a plain field read: passed always, whatever `guard.readsMethod`.
   return { method: request.method, headers: request.headers, url: request.url, key };
 }
 
