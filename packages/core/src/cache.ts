@@ -189,7 +189,7 @@ export class VerificationCache {
   // and evictions, never touched by reads (the hot path).
   readonly #byKeyId = new Map<string, Set<string>>();
   readonly #byShared = new Map<string, string>();
-  readonly #sharedOf = new Map<string, string>();
+  readonly #sharedOf = new Map<string, readonly string[]>();
 
   constructor(max: number) {
     this.#lru = new LRUCache<string, CacheEntry>({
@@ -205,10 +205,10 @@ export class VerificationCache {
       hashes?.delete(hash);
       if (hashes?.size === 0) this.#byKeyId.delete(keyId);
     }
-    const shared = this.#sharedOf.get(hash);
-    if (shared !== undefined) {
+    const names = this.#sharedOf.get(hash);
+    if (names !== undefined) {
       this.#sharedOf.delete(hash);
-      if (this.#byShared.get(shared) === hash) this.#byShared.delete(shared);
+      for (const name of names) if (this.#byShared.get(name) === hash) this.#byShared.delete(name);
     }
   }
 
@@ -217,9 +217,9 @@ export class VerificationCache {
     return [...(this.#byKeyId.get(keyId) ?? [])];
   }
 
-  /** The hash of the entry stored with this shared-cache id, if any. */
-  hashOfShared(id: string): string | undefined {
-    return this.#byShared.get(id);
+  /** The hash of the entry stored with this shared-cache name (see `SharedCache.namesOf`), if any. */
+  hashOfShared(name: string): string | undefined {
+    return this.#byShared.get(name);
   }
 
   /** The entry for a hash, fresh or stale; drops it once past its stale window. */
@@ -232,8 +232,8 @@ export class VerificationCache {
     return entry;
   }
 
-  /** Stores an entry; `sharedId` is its id in the shared cache, so that its invalidation finds it. */
-  set(hash: string, entry: CacheEntry, sharedId?: string): void {
+  /** Stores an entry; `sharedNames` name it in the shared cache, so that its invalidation finds it. */
+  set(hash: string, entry: CacheEntry, sharedNames?: readonly string[]): void {
     this.#lru.set(hash, entry); // disposes (and unindexes) the entry it replaces
     const keyId = entry.result.keyId;
     if (keyId !== undefined) {
@@ -241,9 +241,9 @@ export class VerificationCache {
       if (hashes === undefined) this.#byKeyId.set(keyId, new Set([hash]));
       else hashes.add(hash);
     }
-    if (sharedId !== undefined) {
-      this.#sharedOf.set(hash, sharedId);
-      this.#byShared.set(sharedId, hash);
+    if (sharedNames !== undefined) {
+      this.#sharedOf.set(hash, sharedNames);
+      for (const name of sharedNames) this.#byShared.set(name, hash);
     }
   }
 

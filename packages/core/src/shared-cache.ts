@@ -48,6 +48,14 @@ export interface SharedCacheListener {
 export interface SharedCache {
   /** The id of a key's entry: a keyed hash (HMAC), never the key nor its plain SHA-256. Synchronous. */
   idFor(key: string): string;
+  /**
+   * The names an id stands for, when one id names a key's entry under several secrets
+   * (a store rotating its secret, whose instances may not all hold the same secrets
+   * yet): an invalidation naming any of them names the key. Must accept ids made by
+   * instances holding other secrets. Synchronous.
+   * @default (id) => [id]
+   */
+  namesOf?(id: string): readonly string[];
   /** The entry under `id`; when there is none, also tries to take a lease of `leaseMs` to fill it. */
   get(id: string, leaseMs: number): Promise<SharedRead>;
   /** Stores an entry for `ttlMs` (and releases the lease on `id`). */
@@ -91,6 +99,9 @@ export function checkSharedCache(value: unknown): SharedCache | undefined {
       `expected a shared cache such as redisCache() from @keyguard/redis (an object with ${methods.join(", ")}); ${missing}() is missing.`,
     );
   }
+  const namesOf = (value as Record<string, unknown>).namesOf;
+  if (namesOf !== undefined && typeof namesOf !== "function")
+    throw new KeyguardConfigError("sharedCache.namesOf", "expected a function, or nothing.");
   return value as SharedCache;
 }
 
@@ -128,6 +139,11 @@ export class SharedTier {
 
   subscribe(listener: SharedCacheListener): () => void {
     return this.#store.subscribe(listener);
+  }
+
+  /** What invalidations may call the entry `id` names (see {@link SharedCache.namesOf}). */
+  namesOf(id: string): readonly string[] {
+    return this.#store.namesOf?.(id) ?? [id];
   }
 
   /**

@@ -177,11 +177,15 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   let unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   /** Keeps what the policy allows of an upstream answer, replacing (or dropping) the older entry. */
-  function remember(hash: string, result: VerifyResult, sharedId?: string): CacheEntry | undefined {
+  function remember(
+    hash: string,
+    result: VerifyResult,
+    sharedNames?: readonly string[],
+  ): CacheEntry | undefined {
     if (!cache || !policy) return undefined;
     const entry = entryFor(result, Date.now(), policy);
     if (entry === undefined) cache.delete(hash);
-    else cache.set(hash, entry, sharedId);
+    else cache.set(hash, entry, sharedNames);
     return entry;
   }
 
@@ -200,20 +204,30 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     }
   }
 
-  /** Whether an invalidation of this id or key id happened at or after `since`. */
-  function revokedSince(since: number, id: string | undefined, keyId: string | undefined): boolean {
+  /** Whether an invalidation of one of these shared names or of the key id happened at or after `since`. */
+  function revokedSince(
+    since: number,
+    names: readonly string[],
+    keyId: string | undefined,
+  ): boolean {
     if (revoked.size === 0) return false;
-    const byId = id === undefined ? undefined : revoked.get(`i:${id}`);
+    for (const name of names) {
+      const byName = revoked.get(`i:${name}`);
+      if (byName !== undefined && byName >= since) return true;
+    }
     const byKeyId = keyId === undefined ? undefined : revoked.get(`k:${keyId}`);
-    return (byId !== undefined && byId >= since) || (byKeyId !== undefined && byKeyId >= since);
+    return byKeyId !== undefined && byKeyId >= since;
   }
 
   /** Drops what this instance knows about the keys named (an invalidation, local or from the bus). */
   function drop(target: Invalidation): void {
     const now = Date.now();
-    for (const id of target.ids ?? []) {
-      markRevoked(`i:${id}`, now);
-      for (const hash of [cache?.hashOfShared(id), filling.get(id)]) {
+    // An id may name the entry under several secrets (a store rotating its secret):
+    // the instance that sent it may know the key by only one of them.
+    const names = (target.ids ?? []).flatMap((id) => shared?.namesOf(id) ?? [id]);
+    for (const name of names) {
+      markRevoked(`i:${name}`, now);
+      for (const hash of [cache?.hashOfShared(name), filling.get(name)]) {
         if (hash === undefined) continue;
         inflight.detach(hash);
         cache?.delete(hash);
@@ -237,10 +251,10 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   function keep(
     startedAt: number,
     attached: () => boolean,
-    id: string | undefined,
+    names: readonly string[],
     keyId?: string,
   ) {
-    return attached() && !revokedSince(startedAt, id, keyId);
+    return attached() && !revokedSince(startedAt, names, keyId);
   }
 
   function clear(): void {
@@ -411,7 +425,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       return direct(key, request).then((result) => ({
         result,
         // An answer to a call made before `invalidate`/`invalidateKeyId`/`clear` may predate a revocation.
-        entry: keep(startedAt, attached, undefined, result.keyId)
+        entry: keep(startedAt, attached, [], result.keyId)
           ? remember(hash, result)
           : undefined,
       }));
@@ -438,22 +452,24 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   ): Promise<SharedAnswer> {
     const startedAt = Date.now();
     const id = tier.idFor(key);
-    filling.set(id, hash);
+    const names = tier.namesOf(id);
+    for (const name of names) filling.set(name, hash);
     try {
       const shared = await tier.find(id, resolved.timeoutMs);
       const found = shared?.entry;
       // An entry whose upstream call started before a revocation heard here (it raced the
       // invalidation's DEL) is refused and deleted, whoever wrote it.
-      const stale = shared !== undefined && revokedSince(shared.askedAt, id, found?.result.keyId);
+      const stale =
+        shared !== undefined && revokedSince(shared.askedAt, names, found?.result.keyId);
       if (stale) tier.forget(id);
       if (
         found !== undefined &&
         !stale &&
         attached() &&
-        !revokedSince(startedAt, id, found.result.keyId)
+        !revokedSince(startedAt, names, found.result.keyId)
       ) {
         counters.sharedHits++;
-        cache?.set(hash, found, id);
+        cache?.set(hash, found, names);
         return { result: found.result, entry: found };
       }
       let entry: CacheEntry | undefined;
@@ -461,15 +477,15 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         // One budget for the whole verification: the wait for another instance's call included.
         const result = await direct(key, request, startedAt + resolved.timeoutMs);
         // An answer to a call made before an invalidation may predate a revocation.
-        if (!keep(startedAt, attached, id, result.keyId)) return { result };
-        entry = remember(hash, result, id);
+        if (!keep(startedAt, attached, names, result.keyId)) return { result };
+        entry = remember(hash, result, names);
         return { result, entry };
       } finally {
         // Always written or deleted, which also frees the lease: instances waiting on it go on at once.
         tier.write(id, entry, startedAt);
       }
     } finally {
-      if (filling.get(id) === hash) filling.delete(id);
+      for (const name of names) if (filling.get(name) === hash) filling.delete(name);
     }
   }
 

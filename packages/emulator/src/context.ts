@@ -1,7 +1,7 @@
 import { forbidden } from "./errors";
 import { checkPermissionQuery } from "./permission-query-check";
 import { and, or, type PermissionQuery, permission } from "./permission-query-parser";
-import type { FixedWindowLimiter } from "./ratelimit";
+import type { SlidingWindowLimiter } from "./sliding-window";
 import type { State } from "./state";
 
 /** A root key as the emulator knows it: its rights, never its plaintext. */
@@ -24,13 +24,15 @@ export function rootAllows(root: RootKeyRecord, anyOf: readonly string[]): boole
 /** What every handler gets: the workspace, the clock, the limiter and the caller. */
 export interface Context {
   readonly state: State;
-  readonly limiter: FixedWindowLimiter;
+  readonly limiter: SlidingWindowLimiter;
   readonly root: RootKeyRecord;
   now(): number;
   /** Throws Unkey's 403 unless the root key holds one of `anyOf`. */
   require(...anyOf: string[]): void;
   /** Throws Unkey's 403 unless the root key holds every one of `allOf`. */
   requireAll(...allOf: string[]): void;
+  /** Throws Unkey's 403 unless the root key satisfies `query` (as `principal.Authorize`). */
+  authorize(query: PermissionQuery): void;
   /** Marks the workspace as changed so that the data file gets saved. */
   changed(): void;
 }
@@ -49,7 +51,7 @@ function demand(root: RootKeyRecord, query: PermissionQuery): void {
 /** Builds the per-request context (a small object; the state is shared). */
 export function createContext(
   state: State,
-  limiter: FixedWindowLimiter,
+  limiter: SlidingWindowLimiter,
   root: RootKeyRecord,
   now: () => number,
   onChange: () => void,
@@ -67,6 +69,9 @@ export function createContext(
     },
     requireAll(...allOf: string[]) {
       demand(root, and(...allOf.map(permission)));
+    },
+    authorize(query: PermissionQuery) {
+      demand(root, query);
     },
     changed: onChange,
   };

@@ -9,11 +9,11 @@ import type { Fault } from "./fault";
 import { discardBody, readCappedBody, send } from "./http-io";
 import { newRequestId, newRootKey } from "./ids";
 import { type EmulatorOptions, resolveOptions } from "./options";
-import { readDataFile, writeDataFile } from "./persistence";
-import { FixedWindowLimiter } from "./ratelimit";
+import { DataFileError, readDataFile, writeDataFile } from "./persistence";
 import { hashKey } from "./resources";
 import { type Operation, schemas } from "./schemas";
 import { applySeed, loadSeed } from "./seed";
+import { SlidingWindowLimiter } from "./sliding-window";
 import { State } from "./state";
 
 /** A running emulator. */
@@ -26,8 +26,12 @@ export interface Emulator {
   stop(): Promise<void>;
   /** Injects a fault into `keys.verifyKey` (or `fault.operations`) until cleared with `null`. */
   setFault(fault: Fault | null): void;
-  /** Calls received per operation (faulted and refused calls included). */
-  stats(): { calls: Record<string, number>; total: number };
+  /**
+   * Calls received per operation (faulted and refused calls included), and the
+   * rate-limit windows held in memory (`ratelimit.limit`, `ratelimit.multiLimit`
+   * and key limits): a window is dropped once it can no longer count.
+   */
+  stats(): { calls: Record<string, number>; total: number; ratelimitWindows: number };
   /** Sets every call count back to zero. */
   resetStats(): void;
   /** POSTs `/v2/<operation>` with the root key; resolves `data`, rejects with status + error body. */
@@ -109,7 +113,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   };
   if (config.dataFile && !loaded) save();
 
-  const limiter = new FixedWindowLimiter();
+  const limiter = new SlidingWindowLimiter();
   let fault: Fault | null = null;
   let calls: Record<string, number> = Object.create(null);
   let total = 0;
@@ -132,7 +136,10 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       const apiError =
         error instanceof ApiError
           ? error
-          : new ApiError(500, CODES.unexpectedError, "The emulator failed unexpectedly.");
+          : error instanceof DataFileError
+            ? // The change is made in memory but not saved: say why, so the user can fix the file.
+              new ApiError(500, CODES.unexpectedError, error.message)
+            : new ApiError(500, CODES.unexpectedError, "The emulator failed unexpectedly.");
       send(res, apiError.status, errorBody(requestId, apiError));
     }
   };
@@ -255,7 +262,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       fault = next ? { ...next } : null;
     },
     stats() {
-      return { calls: { ...calls }, total };
+      return { calls: { ...calls }, total, ratelimitWindows: limiter.windows(now()) };
     },
     resetStats() {
       calls = Object.create(null);

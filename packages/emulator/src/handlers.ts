@@ -4,6 +4,8 @@ import { applyRefill } from "./credits";
 import { conflict, invalidInput, notFound } from "./errors";
 import { newId } from "./ids";
 import { ratelimitLimit } from "./ratelimit-limit";
+import { ratelimitMultiLimit } from "./ratelimit-multi-limit";
+import { deleteOverride, getOverride, listOverrides, setOverride } from "./ratelimit-overrides";
 import {
   createKeyRecord,
   ensureIdentity,
@@ -334,4 +336,9 @@ export const handlers: Handlers = {
   },
 
   "ratelimit.limit": ratelimitLimit,
+  "ratelimit.multiLimit": ratelimitMultiLimit,
+  "ratelimit.setOverride": setOverride,
+  "ratelimit.getOverride": getOverride,
+  "ratelimit.listOverrides": listOverrides,
+  "ratelimit.deleteOverride": deleteOverride,
 };

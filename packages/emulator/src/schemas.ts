@@ -58,6 +58,19 @@ export const ratelimitSchema = z.strictObject({
 const pageLimit = int.min(1).max(100).optional();
 const cursor = z.string().min(1).optional();
 
+// paths/v2/ratelimit/*: namespaces and identifiers are 1..512 characters (the
+// varchar(512) columns), any characters.
+const namespaceRef = z.string().min(1).max(512);
+const ratelimitIdentifier = z.string().min(1).max(512);
+/** paths/v2/ratelimit/limit/V2RatelimitLimitRequestBody.yaml (also each multiLimit item). */
+const ratelimitLimitBody = z.strictObject({
+  namespace: namespaceRef,
+  identifier: ratelimitIdentifier,
+  limit: int.min(1),
+  duration: int.min(1000).max(2_592_000_000),
+  cost: int.min(0).optional(),
+});
+
 export const schemas = {
   "apis.createApi": z.strictObject({ name: z.string().min(3).max(256) }),
   "apis.getApi": z.strictObject({ apiId }),
@@ -187,12 +200,28 @@ export const schemas = {
     ratelimits: z.array(ratelimitSchema).max(50).optional(),
   }),
   "identities.getIdentity": z.strictObject({ identity: z.string().min(1) }),
-  "ratelimit.limit": z.strictObject({
-    namespace: z.string().min(1).max(512),
-    identifier: z.string().min(1).max(512),
-    limit: int.min(1),
-    duration: int.min(1000).max(2_592_000_000),
-    cost: int.min(0).optional(),
+  "ratelimit.limit": ratelimitLimitBody,
+  // paths/v2/ratelimit/multiLimit/V2RatelimitMultiLimitRequestBody.yaml: a bare array.
+  "ratelimit.multiLimit": z.array(ratelimitLimitBody).min(1).max(100),
+  // paths/v2/ratelimit/setOverride: limit 0 is allowed, duration has no maximum.
+  "ratelimit.setOverride": z.strictObject({
+    namespace: namespaceRef,
+    identifier: ratelimitIdentifier,
+    limit: int.min(0),
+    duration: int.min(1000),
+  }),
+  "ratelimit.getOverride": z.strictObject({
+    namespace: namespaceRef,
+    identifier: ratelimitIdentifier,
+  }),
+  "ratelimit.listOverrides": z.strictObject({
+    namespace: namespaceRef,
+    cursor: z.string().optional(),
+    limit: pageLimit,
+  }),
+  "ratelimit.deleteOverride": z.strictObject({
+    namespace: namespaceRef,
+    identifier: ratelimitIdentifier,
   }),
 } as const;
 

@@ -59,6 +59,24 @@ export interface NamespaceRecord {
   createdAt: number;
 }
 
+/**
+ * A `ratelimit.setOverride` override, as a row of Unkey's `ratelimit_overrides`
+ * (pkg/mysql/schema/ratelimit_overrides.sql): unique per namespace and
+ * identifier, soft-deleted.
+ */
+export interface OverrideRecord {
+  id: string;
+  namespaceId: string;
+  /** An exact identifier, or a pattern where `*` matches any run of characters. */
+  identifier: string;
+  limit: number;
+  duration: number;
+  createdAt: number;
+  updatedAt?: number;
+  /** Set by deleteOverride; the row (and its id) stays, as Unkey's `deleted_at_m`. */
+  deletedAt?: number;
+}
+
 /** A key as stored: only the SHA-256 hash of its plaintext, never the plaintext. */
 export interface KeyRecord {
   id: string;
@@ -89,6 +107,8 @@ export interface Snapshot {
   identities: IdentityRecord[];
   /** Added after version 1 shipped; absent in older data files. */
   namespaces?: NamespaceRecord[];
+  /** Added after version 1 shipped; absent in older data files. */
+  overrides?: OverrideRecord[];
 }
 
 /** The whole workspace, indexed for the lookups the handlers need. */
@@ -104,6 +124,8 @@ export class State {
   readonly identitiesByExternalId = new Map<string, IdentityRecord>();
   readonly namespaces = new Map<string, NamespaceRecord>();
   readonly namespacesByName = new Map<string, NamespaceRecord>();
+  /** Overrides (deleted ones included) by namespace id, then identifier, in creation order. */
+  readonly overrides = new Map<string, Map<string, OverrideRecord>>();
 
   addNamespace(namespace: NamespaceRecord): void {
     this.namespaces.set(namespace.id, namespace);
@@ -113,6 +135,26 @@ export class State {
   /** A namespace by id or name (ratelimit.limit accepts either). */
   findNamespace(ref: string): NamespaceRecord | undefined {
     return this.namespaces.get(ref) ?? this.namespacesByName.get(ref);
+  }
+
+  addOverride(override: OverrideRecord): void {
+    let byIdentifier = this.overrides.get(override.namespaceId);
+    if (!byIdentifier) {
+      byIdentifier = new Map();
+      this.overrides.set(override.namespaceId, byIdentifier);
+    }
+    byIdentifier.set(override.identifier, override);
+  }
+
+  /** The namespace's override row for exactly `identifier`, deleted or not. */
+  findOverrideRow(namespaceId: string, identifier: string): OverrideRecord | undefined {
+    return this.overrides.get(namespaceId)?.get(identifier);
+  }
+
+  /** The namespace's overrides that are not deleted, in creation order. */
+  activeOverrides(namespaceId: string): OverrideRecord[] {
+    const rows = this.overrides.get(namespaceId)?.values() ?? [];
+    return [...rows].filter((row) => row.deletedAt === undefined);
   }
 
   addApi(api: ApiRecord): void {
@@ -191,6 +233,7 @@ export class State {
       roles: [...this.roles.values()],
       identities: [...this.identities.values()],
       namespaces: [...this.namespaces.values()],
+      overrides: [...this.overrides.values()].flatMap((rows) => [...rows.values()]),
     };
   }
 
@@ -202,6 +245,7 @@ export class State {
     for (const identity of snapshot.identities) state.addIdentity(identity);
     for (const key of snapshot.keys) state.addKey(key);
     for (const namespace of snapshot.namespaces ?? []) state.addNamespace(namespace);
+    for (const override of snapshot.overrides ?? []) state.addOverride(override);
     return state;
   }
 }

@@ -47,6 +47,8 @@ export interface Row {
   body: (v: Vars) => Json;
   /** Identical calls made before the checked one. */
   repeat?: number;
+  /** Ms the clock moves forward after the setup and the repeats, before the checked call. */
+  advance?: number;
   /** Skip the SDK run (the SDK cannot send this request); say why. */
   httpOnly?: string;
   expect: {
@@ -54,7 +56,7 @@ export interface Row {
     /** toMatchObject on `data` (200). */
     data?: Json | ((v: Vars) => Json);
     /** toEqual on `data` (200). */
-    exact?: Json;
+    exact?: Json | ((v: Vars) => Json);
     /** Fields that must be absent from `data`. */
     absent?: string[];
     /** Error `type` (docs URL). */
