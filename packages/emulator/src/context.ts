@@ -4,9 +4,11 @@ import { and, or, type PermissionQuery, permission } from "./permission-query-pa
 import type { SlidingWindowLimiter } from "./sliding-window";
 import type { State } from "./state";
 
-/** A root key as the emulator knows it: its rights, never its plaintext. */
+/** A root key as the emulator knows it: its rights and workspace, never its plaintext. */
 export interface RootKeyRecord {
   permissions: ReadonlySet<string>;
+  /** The workspace resource permissions (`unkey:v1:{workspace}:…`) must name. */
+  workspaceId: string;
 }
 
 // `*` is the emulator's own "every right" grant for its default root key;
@@ -21,6 +23,11 @@ export function rootAllows(root: RootKeyRecord, anyOf: readonly string[]): boole
   return check(root, or(...anyOf.map(permission))).valid;
 }
 
+/** True when the root key's rights satisfy `query` (Unkey's `principal.Authorize` passing). */
+export function rootGrants(root: RootKeyRecord, query: PermissionQuery): boolean {
+  return check(root, query).valid;
+}
+
 /** What every handler gets: the workspace, the clock, the limiter and the caller. */
 export interface Context {
   readonly state: State;
@@ -31,7 +38,7 @@ export interface Context {
   require(...anyOf: string[]): void;
   /** Throws Unkey's 403 unless the root key holds every one of `allOf`. */
   requireAll(...allOf: string[]): void;
-  /** Throws Unkey's 403 unless the root key satisfies `query` (as `principal.Authorize`). */
+  /** Throws Unkey's 403, with rbac's message, unless the root key's rights satisfy `query`. */
   authorize(query: PermissionQuery): void;
   /** Marks the workspace as changed so that the data file gets saved. */
   changed(): void;

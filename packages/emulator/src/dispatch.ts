@@ -1,5 +1,5 @@
 import { createContext, type HandlerResult, type RootKeyRecord } from "./context";
-import { invalidInput } from "./errors";
+import { validationFailure } from "./errors";
 import { handlers } from "./handlers";
 import { type Operation, parseBody } from "./schemas";
 import type { SlidingWindowLimiter } from "./sliding-window";
@@ -23,13 +23,13 @@ function parseJson(text: string, arrayBody: boolean): object {
   try {
     raw = text === "" ? undefined : JSON.parse(text);
   } catch {
-    throw invalidInput("The request body is not valid JSON.", [
+    throw validationFailure("The request body is not valid JSON.", [
       { location: "body", message: "invalid JSON" },
     ]);
   }
   if (arrayBody && Array.isArray(raw)) return raw;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw invalidInput("The request body must be a JSON object.", [
+    throw validationFailure("The request body must be a JSON object.", [
       { location: "body", message: "expected object" },
     ]);
   }

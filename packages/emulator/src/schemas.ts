@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { invalidInput, type ValidationIssue } from "./errors";
+import { type ValidationIssue, validationFailure } from "./errors";
 
 // Bounds and patterns transcribed from unkeyed/unkey svc/api/openapi/spec
 // (paths/v2/** request bodies and common/*.yaml). Objects Unkey marks
@@ -223,6 +223,48 @@ export const schemas = {
     namespace: namespaceRef,
     identifier: ratelimitIdentifier,
   }),
+  // paths/v2/keys/rerollKey/V2KeysRerollKeyRequestBody.yaml
+  "keys.rerollKey": z.strictObject({
+    keyId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
+    expiration: int.min(0).max(4_102_444_800_000),
+  }),
+  // paths/v2/keys/migrateKeys/V2KeysMigrateKeysRequestBody.yaml and V2KeysMigrateKeyData.yaml
+  "keys.migrateKeys": z.strictObject({
+    migrationId: z.string().min(3).max(255),
+    apiId: z.string().min(3).max(255),
+    keys: z
+      .array(
+        z.strictObject({
+          hash: z.string().min(3),
+          name: z.string().min(1).max(255).optional(),
+          externalId: z.string().min(1).max(255).optional(),
+          meta: meta.optional(),
+          roles: roleList.optional(),
+          permissions: permissionList.optional(),
+          expires: expires.optional(),
+          enabled: z.boolean().optional(),
+          credits: creditsSchema.optional(),
+          ratelimits: z.array(ratelimitSchema).max(50).optional(),
+        }),
+      )
+      .min(1),
+  }),
+  // paths/v2/identities/{update,list,delete}Identity/*RequestBody.yaml
+  "identities.updateIdentity": z.strictObject({
+    identity: z.string().min(1),
+    meta: meta.optional(),
+    ratelimits: z.array(ratelimitSchema).max(50).optional(),
+  }),
+  "identities.listIdentities": z.strictObject({
+    limit: pageLimit,
+    cursor: z.string().optional(),
+    search: z.string().max(256).optional(),
+  }),
+  "identities.deleteIdentity": z.strictObject({ identity: z.string().min(1) }),
 } as const;
 
 /** The name of an operation the emulator serves, e.g. `keys.verifyKey`. */
@@ -243,5 +285,5 @@ export function toIssues(error: z.ZodError, root = "body"): ValidationIssue[] {
 export function parseBody<O extends Operation>(operation: O, body: unknown): Body<O> {
   const result = schemas[operation].safeParse(body);
   if (result.success) return result.data as Body<O>;
-  throw invalidInput("One or more fields failed validation", toIssues(result.error));
+  throw validationFailure("One or more fields failed validation", toIssues(result.error));
 }

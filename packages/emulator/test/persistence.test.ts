@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   lstatSync,
   mkdtempSync,
@@ -12,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DataFileError, SeedError, startEmulator } from "../src/index";
+import { DataFileError, type SeedData, SeedError, startEmulator } from "../src/index";
 import { writeDataFile } from "../src/persistence";
 import type { Snapshot } from "../src/state";
 import { type Json, post } from "./helpers";
@@ -45,6 +46,68 @@ describe("dataFile", () => {
     const data = (await post(second, "keys.verifyKey", { key, permissions: "p.read" })).body.data;
     expect(data).toMatchObject({ valid: true, keyId, credits: 1 });
     await second.stop();
+  });
+
+  it("keeps a migrated key pending its migration across a restart", async () => {
+    const dataFile = join(dir, "data.json");
+    const longToken = "persistedlongtoken";
+    const hash = createHash("sha256").update(longToken).digest("hex");
+    const seed: SeedData = {
+      apis: [{ id: "api_persist", name: "persist" }],
+      keyMigrations: [{ id: "mig_persist", algorithm: "github.com/seamapi/prefixed-api-key" }],
+    };
+    const first = await startEmulator({ dataFile, seed });
+    await first.call("keys.migrateKeys", {
+      apiId: "api_persist",
+      migrationId: "mig_persist",
+      keys: [{ hash }],
+    });
+    await first.stop();
+
+    // The seed is ignored now that the data file exists: the migration comes from the file.
+    const second = await startEmulator({ dataFile });
+    const key = `pk_short_${longToken}`;
+    expect((await post(second, "keys.verifyKey", { key })).body.data.code).toBe("NOT_FOUND");
+    const migrated = await post(second, "keys.verifyKey", { key, migrationId: "mig_persist" });
+    expect(migrated.body.data.code).toBe("VALID");
+    await second.stop();
+
+    const third = await startEmulator({ dataFile });
+    expect((await post(third, "keys.verifyKey", { key })).body.data.code).toBe("VALID");
+    await third.stop();
+  });
+
+  it("gives APIs of an older data file, saved without keyspace ids, ks_<id>", async () => {
+    const dataFile = join(dir, "data.json");
+    const old = {
+      version: 1,
+      apis: [{ id: "api_legacy", name: "legacy", createdAt: 0 }],
+      keys: [],
+      permissions: [],
+      roles: [],
+      identities: [],
+    };
+    writeFileSync(dataFile, JSON.stringify(old));
+    const emulator = await startEmulator({
+      dataFile,
+      seed: {
+        workspaceId: "ws_legacy",
+        rootKeys: [
+          {
+            key: "root_legacy",
+            permissions: ["unkey:v1:ws_legacy:keyspaces/ks_legacy#create_key"],
+          },
+        ],
+      },
+    });
+    const created = await post(
+      emulator,
+      "keys.createKey",
+      { apiId: "api_legacy" },
+      "Bearer root_legacy",
+    );
+    expect(created.status).toBe(200);
+    await emulator.stop();
   });
 
   it("refuses a corrupt data file and leaves it untouched", async () => {

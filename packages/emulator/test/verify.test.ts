@@ -148,10 +148,11 @@ describe("credits", () => {
       credits: 0,
     });
     await emulator.call("keys.updateCredits", { keyId, operation: "set", value: 3 });
-    // usagelimiter/limit.go reports 0 remaining on a refusal, and deducts nothing.
+    // usagelimiter/redis.go (lines 224-226) reports the unchanged count on a
+    // refusal, and deducts nothing.
     expect(await verify({ key, credits: { cost: 5 } })).toMatchObject({
       code: "USAGE_EXCEEDED",
-      credits: 0,
+      credits: 3,
     });
     expect(await verify({ key, credits: { cost: 3 } })).toMatchObject({
       code: "VALID",
