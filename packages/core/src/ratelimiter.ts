@@ -91,7 +91,9 @@ export function checkIdentifier(identifier: unknown): string {
 const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
 
 /** Logs a misconfiguration once and an outage at most every 30 s; never the root key. */
-function createReporter(resolved: ResolvedRatelimiterOptions) {
+export function createReporter(
+  resolved: Pick<ResolvedRatelimiterOptions, "url" | "namespace" | "logger">,
+) {
   let misconfigured = false;
   let unavailableAt = Number.NEGATIVE_INFINITY;
   return (error: unknown) => {
@@ -113,7 +115,7 @@ function createReporter(resolved: ResolvedRatelimiterOptions) {
  * nor one stalled call while Unkey answers the others (an attacker who can slow one call
  * down must not open a login limit).
  */
-const isOutage = (error: unknown) => error instanceof VerifierError && error.outage;
+export const isOutage = (error: unknown) => error instanceof VerifierError && error.outage;
 
 /**
  * Creates a rate limiter on Unkey's `POST /v2/ratelimit.limit`, through the

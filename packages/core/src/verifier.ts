@@ -425,9 +425,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       return direct(key, request).then((result) => ({
         result,
         // An answer to a call made before `invalidate`/`invalidateKeyId`/`clear` may predate a revocation.
-        entry: keep(startedAt, attached, [], result.keyId)
-          ? remember(hash, result)
-          : undefined,
+        entry: keep(startedAt, attached, [], result.keyId) ? remember(hash, result) : undefined,
       }));
     });
     return call.promise.then(
