@@ -37,7 +37,7 @@ export interface UnkeyEndpoint<T> {
    * An error answer that is this request's answer rather than a failure (keys.verifyKey's
    * 412 for a key lacking a named rate limit), or `undefined`.
    */
-  refusal?(status: number, body: unknown, requestId: string | undefined): T | undefined;
+  refusal?(status: number, body: unknown, requestId: string | undefined, sent: unknown): T | undefined;
 }
 
 /** One endpoint's caller, which counts its calls. */
@@ -227,7 +227,7 @@ export function createUnkeyCall<B, T>(
         return result;
       }
     }
-    const refused = endpoint.refusal?.(response.status, parsed, requestIdOf(parsed));
+    const refused = endpoint.refusal?.(response.status, parsed, requestIdOf(parsed), body);
     if (refused !== undefined) {
       lastAnswerAt = Date.now();
       return refused;

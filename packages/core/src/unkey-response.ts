@@ -136,3 +136,27 @@ export function parseMissingRatelimit(
     source: "upstream",
   });
 }
+
+/**
+ * keys.verifyKey's 400 for a key that is neither known nor in the shape of the migration
+ * named by `migrationId` (internal/services/keys/get_migrated.go: "Invalid key format",
+ * an authentication/malformed error): a key that cannot exist, so `NOT_FOUND`, never a
+ * misconfiguration (every garbage key would otherwise answer 500). Only with a migrationId:
+ * without one, keyguard's own requests cannot be malformed that way.
+ */
+export function parseUnmigratable(
+  status: number,
+  body: unknown,
+  requestId: string | undefined,
+): VerifyResult | undefined {
+  if (status !== 400 || !isObject(body) || !isObject(body.error)) return undefined;
+  if (!(text(body.error.type) ?? "").endsWith("/authentication/malformed")) return undefined;
+  return Object.freeze({
+    valid: false,
+    code: "NOT_FOUND",
+    roles: Object.freeze([]),
+    permissions: Object.freeze([]),
+    requestId,
+    source: "upstream",
+  });
+}

@@ -168,5 +168,11 @@ describe("a key imported with keys.migrateKeys", () => {
       migrationId: MIGRATION.id,
     });
     expect(await migrated.check({ headers })).toMatchObject({ allowed: true });
+    // A key in no migration's shape (Unkey's 400 "Invalid key format") is an unknown key,
+    // refused for itself: never a 500 for a misconfiguration.
+    const garbage = await migrated.check({ headers: { authorization: "Bearer nounderscores" } });
+    expect(garbage).toMatchObject({ allowed: false, status: 401, code: "NOT_FOUND" });
+    // Other keys keep verifying.
+    expect(await migrated.check({ headers })).toMatchObject({ allowed: true });
   });
 });
