@@ -30,7 +30,7 @@ interface Connection {
   readonly baseUrl: string;
 }
 
-function limitsOf<R>(identify: IdentifyHelpers<R>, n: number) {
+function limitsOf<R>(identify: Pick<IdentifyHelpers<R>, "header">, n: number) {
   const header = (name: string): Identify<R> => identify.header(name);
   return [
     { namespace: `group.user.${n}`, limit: 2, duration: 60_000, identifier: header("x-user") },
