@@ -237,6 +237,28 @@ const presenting: Scenario[] = [
     ],
   },
   {
+    // Unkey takes any key of 1 to 512 characters (a migrated one may hold commas or spaces);
+    // a header of its own carries them: only `", "` (joined duplicates) is refused locally.
+    name: "X-API-Key with a comma or inner spaces: verified by Unkey, not refused locally",
+    steps: [
+      expectCall(get("/protected", [["x-api-key", "sk_legacy,part"]]), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 1,
+      }),
+      expectCall(get("/protected", [["x-api-key", "legacy key 42"]]), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 2,
+      }),
+      expectCall(get("/protected", [["x-api-key", "sk_a, sk_b"]]), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        upstream: 2,
+      }),
+    ],
+  },
+  {
     name: "lower-case scheme (`bearer`): allowed (RFC 9110 §11.1: schemes are case-insensitive)",
     key: {},
     steps: [
@@ -412,6 +434,30 @@ const verifyCodes: Scenario[] = [
         headers: { "www-authenticate": null },
         upstream: 2,
       }),
+    ],
+  },
+  {
+    // Unkey refuses to verify a key that lacks a named limit the request applies (its 412,
+    // internal/services/keys/validation.go): that key may not use the route; others may.
+    name: "a rate limit the key lacks: 403 MISSING_RATELIMIT naming it, for that key only (Unkey's 412)",
+    guard: { ratelimits: [{ name: "requests" }], logger: silent },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), {
+        status: 403,
+        code: "MISSING_RATELIMIT",
+        body: { detail: /"requests"/ },
+        headers: { "www-authenticate": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "the same route for a key that has the limit: allowed",
+    guard: { ratelimits: [{ name: "requests" }], logger: silent },
+    key: { ratelimits: [{ name: "requests", limit: 10, duration: HOUR }] },
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { keyId: KEY_ID }, upstream: 1 }),
     ],
   },
   {
@@ -690,7 +736,8 @@ const failures: Scenario[] = [
     key: { permissions: ["docs.read"] },
     steps: [
       expectCall(get("/read"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
-      { advanceMs: 1001 },
+      // Past the 2 s timeout since Unkey's last answer: an outage, where stale answers apply.
+      { advanceMs: 2001 },
       { fault: { status: 503 } },
       expectCall(get("/read"), {
         status: 200,

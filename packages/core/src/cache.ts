@@ -39,14 +39,6 @@ function entry(
   };
 }
 
-/** Until when a `RATE_LIMITED` answer may refuse locally: the latest exceeded reset, within the TTL. */
-function rateLimitedUntil(result: VerifyResult, now: number, ttlMs: number): number {
-  let reset = 0;
-  for (const limit of result.ratelimits ?? [])
-    if (limit.exceeded) reset = Math.max(reset, limit.reset);
-  return Math.min(reset, now + ttlMs);
-}
-
 /**
  * The cache policy, as a pure function: the entry to keep for an upstream
  * answer, or `undefined` when nothing may be kept (and any older entry must go,
@@ -75,10 +67,8 @@ export function entryFor(
     const until = now + policy.negativeTtlMs;
     return entry("negative", result, until, until);
   }
-  if (result.code === "RATE_LIMITED") {
-    const until = rateLimitedUntil(result, now, policy.ttlMs);
-    if (until > now) return entry("negative", result, until, until);
-  }
+  // Not RATE_LIMITED: Unkey's window slides (internal/services/ratelimit/ratelimit.go), so
+  // a refusal may lift at any moment before the reset, and the answer cannot say when.
   return undefined;
 }
 
@@ -170,7 +160,7 @@ function withinPolicy(
  * What the cache remembers about one key (by hash):
  * - `valid`: an unmetered valid key; every route's permission query is checked
  *   locally against `granted`;
- * - `negative`: `NOT_FOUND`, `DISABLED` or `EXPIRED` (or `RATE_LIMITED` until its reset);
+ * - `negative`: `NOT_FOUND`, `DISABLED` or `EXPIRED`;
  * - `metered`: the key has credits or auto-applied rate limits, so every request
  *   must reach Unkey; the entry only spares callers the wait for a coalesced call.
  */

@@ -25,6 +25,7 @@ const CODE_DENIALS: Readonly<Record<string, DenialCode>> = {
   DISABLED: "DISABLED",
   FORBIDDEN: "FORBIDDEN",
   INSUFFICIENT_PERMISSIONS: "INSUFFICIENT_PERMISSIONS",
+  MISSING_RATELIMIT: "MISSING_RATELIMIT",
   RATE_LIMITED: "RATE_LIMITED",
   USAGE_EXCEEDED: "USAGE_EXCEEDED",
 };
@@ -104,7 +105,11 @@ export function fromResult(
 ): Decision {
   if (result.valid) return allowOf(result, now);
   const code = CODE_DENIALS[result.code] ?? "INVALID_KEY";
-  return deny(code, { result, now: now ?? Date.now(), presentation });
+  const detail =
+    result.missingRatelimit === undefined
+      ? undefined
+      : `The API key has no rate limit named ${JSON.stringify(result.missingRatelimit)}, which this route applies, so it may not use this route.`;
+  return deny(code, { result, now: now ?? Date.now(), presentation, detail });
 }
 
 /**

@@ -14,6 +14,7 @@ import { readHeader } from "./headers";
 import { presentationOf } from "./key-presentation";
 import { validateKeySources } from "./key-source-options";
 import { isPromise } from "./maybe-promise";
+import { missingRatelimitLog } from "./missing-ratelimit-log";
 import {
   GUARD_OPTION_NAMES,
   ROUTE_OPTION_NAMES,
@@ -26,7 +27,7 @@ import { announced } from "./telemetry/decision-message";
 // The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "./telemetry/web";
 import type { HeadersLike, KeyContext, RatelimitRequest, VerifyRequest } from "./types";
-import { createVerifier, decideFor, type Verifier } from "./verifier";
+import { createVerifier, decideFor, loggerOf, type Verifier } from "./verifier";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
@@ -182,6 +183,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
   const defaultRoute = prepareRequest(base);
   const ready = verifier;
   const decide = decideFor(ready);
+  const noteMissing = missingRatelimitLog(loggerOf(ready));
 
   function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRequest {
     if (typeof routeOptions !== "object" || routeOptions === null) {
@@ -234,7 +236,10 @@ export function createGuard(options: GuardOptions = {}): Guard {
     const answer = decide(extraction.key, prepared);
     if (!isPromise(answer)) return fromResult(answer, presentation);
     return answer.then(
-      (result) => fromResult(result, presentation),
+      (result) => {
+        noteMissing(result, request.route);
+        return fromResult(result, presentation);
+      },
       (error: unknown) =>
         fromFailure(error, {
           failureMode: ready.failureMode,

@@ -33,6 +33,11 @@ export interface UnkeyEndpoint<T> {
   readonly requestHint: string;
   /** Telemetry fields of a parsed answer (`code`), besides status and requestId. */
   traceFields?(result: T): Record<string, unknown>;
+  /**
+   * An error answer that is this request's answer rather than a failure (keys.verifyKey's
+   * 412 for a key lacking a named rate limit), or `undefined`.
+   */
+  refusal?(status: number, body: unknown, requestId: string | undefined, sent: unknown): T | undefined;
 }
 
 /** One endpoint's caller, which counts its calls. */
@@ -221,6 +226,11 @@ export function createUnkeyCall<B, T>(
         lastAnswerAt = Date.now();
         return result;
       }
+    }
+    const refused = endpoint.refusal?.(response.status, parsed, requestIdOf(parsed), body);
+    if (refused !== undefined) {
+      lastAnswerAt = Date.now();
+      return refused;
     }
     throw failureOf(response, raw, parsed, endpoint as UnkeyEndpoint<unknown>);
   }

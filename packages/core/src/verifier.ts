@@ -21,7 +21,7 @@ import {
 import { holds, type PermissionQuery } from "./permission-query";
 import { type Invalidation, SharedTier } from "./shared-cache";
 import { createTransport } from "./transport";
-import type { FailureMode, VerifierStats, VerifyRequest, VerifyResult } from "./types";
+import type { FailureMode, Logger, VerifierStats, VerifyRequest, VerifyResult } from "./types";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** A verifier: one per app, shared by every route, so that they share one cache. */
@@ -95,10 +95,7 @@ function variant(result: VerifyResult, changes: Partial<VerifyResult>): VerifyRe
 }
 
 function answerFrom(entry: CacheEntry, query: PermissionQuery | undefined): VerifyResult {
-  // Unkey checks permissions before rate limits, so a cached RATE_LIMITED still
-  // answers INSUFFICIENT_PERMISSIONS on a route the key may not use.
-  const permissionsApply = entry.kind === "valid" || entry.result.code === "RATE_LIMITED";
-  if (query !== undefined && permissionsApply && !holds(query, entry.granted)) {
+  if (query !== undefined && entry.kind === "valid" && !holds(query, entry.granted)) {
     entry.denied ??= variant(entry.result, { valid: false, code: "INSUFFICIENT_PERMISSIONS" });
     return entry.denied;
   }
@@ -365,6 +362,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
           tags: request.tags,
           credits: request.cost === undefined ? undefined : { cost: request.cost },
           ratelimits: request.ratelimits,
+          migrationId: resolved.migrationId,
         },
         left,
       )
@@ -427,9 +425,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       return direct(key, request).then((result) => ({
         result,
         // An answer to a call made before `invalidate`/`invalidateKeyId`/`clear` may predate a revocation.
-        entry: keep(startedAt, attached, [], result.keyId)
-          ? remember(hash, result)
-          : undefined,
+        entry: keep(startedAt, attached, [], result.keyId) ? remember(hash, result) : undefined,
       }));
     });
     return call.promise.then(
@@ -567,6 +563,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     rootKeyDigest: hashKey(ROOT_KEY_DIGEST_PREFIX + resolved.rootKey),
     options: Object.freeze(visible),
   };
+  loggers.set(verifier, resolved.logger);
   deciders.set(verifier, (key, prepared) => {
     if (!isPlausibleKey(key)) {
       counters.refusedLocally++;
@@ -586,6 +583,13 @@ export type Decide = (
 
 // Each verifier createVerifier() made, with its one-hash decide: the guard's hot path.
 const deciders = new WeakMap<Verifier, Decide>();
+// And its logger, which the verifier does not expose: guards log through it.
+const loggers = new WeakMap<Verifier, Logger>();
+
+/** The logger a verifier from createVerifier() reports to; `console` for any other. */
+export function loggerOf(verifier: Verifier): Logger {
+  return loggers.get(verifier) ?? console;
+}
 
 /**
  * What a guard asks a verifier per request: `decideFor(verifier)` is the verifier's own
