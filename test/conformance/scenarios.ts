@@ -455,7 +455,7 @@ const verifyCodes: Scenario[] = [
   {
     name: "the same route for a key that has the limit: allowed",
     guard: { ratelimits: [{ name: "requests" }], logger: silent },
-    key: { ratelimits: [{ name: "requests", limit: 10, duration: HOUR }] },
+    key: { ratelimits: [{ name: "requests", limit: 10, duration: HOUR, autoApply: false }] },
     steps: [
       expectCall(get("/protected"), { status: 200, context: { keyId: KEY_ID }, upstream: 1 }),
     ],
