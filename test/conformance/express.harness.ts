@@ -43,6 +43,7 @@ export async function startExpressApp(
   );
   app.use(auth);
   app.get("/protected", handler("/protected"));
+  app.post("/protected", handler("/protected"));
   app.options("/protected", (_req, res) => {
     calls++;
     res.status(204).end();

@@ -46,6 +46,7 @@ function addRoutes(app: FastifyInstance, count: () => void): void {
     };
   app.get("/public", { config: { unkey: { public: true } } }, handler("/public"));
   app.get("/protected", handler("/protected"));
+  app.post("/protected", handler("/protected"));
   app.options("/protected", (_request, reply) => {
     count();
     reply.code(204).send();

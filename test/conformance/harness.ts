@@ -9,6 +9,7 @@ import type { GuardOptions, KeyContext } from "@keyguard/core";
  * |-------------------|---------------------------------------------------|
  * | /public           | none (public route, never verified)               |
  * | /protected        | any valid key                                     |
+ * | POST /protected   | any valid key (an unsafe method, RFC 9110 §9.2.1) |
  * | OPTIONS /protected| guarded route; the handler answers 204            |
  * | /read             | permissions "docs.read"                           |
  * | /write            | permissions "docs.write"                          |

@@ -55,6 +55,7 @@ export function buildHonoApp(options: GuardOptions, spec?: HookSpec): HonoConfor
   );
   app.use(auth);
   app.get("/protected", handler("/protected"));
+  app.post("/protected", handler("/protected"));
   app.options("/protected", (c) => {
     calls++;
     return c.body(null, 204);

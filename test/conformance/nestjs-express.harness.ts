@@ -1,7 +1,15 @@
 import "reflect-metadata";
 import type { GuardOptions, KeyContext } from "@keyguard/core";
 import { ApiKey, Public, RequirePermissions, UnkeyModule, UnkeyRoute } from "@keyguard/nestjs";
-import { Controller, Get, HttpCode, type INestApplication, Module, Options } from "@nestjs/common";
+import {
+  Controller,
+  Get,
+  HttpCode,
+  type INestApplication,
+  Module,
+  Options,
+  Post,
+} from "@nestjs/common";
 import { APP_FILTER, APP_GUARD, NestFactory } from "@nestjs/core";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import type { FastifyAdapter } from "@nestjs/platform-fastify";
@@ -41,6 +49,11 @@ export async function startNestApp(
     }
     @Get("protected")
     protected(key?: KeyContext) {
+      return answer("/protected", key);
+    }
+    @Post("protected")
+    @HttpCode(200) // Nest answers a POST 201 by default; the table expects 200 everywhere
+    protectedPost(key?: KeyContext) {
       return answer("/protected", key);
     }
     @Options("protected")
@@ -84,6 +97,7 @@ export async function startNestApp(
   const handlers = [
     "public",
     "protected",
+    "protectedPost",
     "read",
     "write",
     "readAndWrite",

@@ -71,6 +71,7 @@ function buildRoutes(options: GuardOptions, spec: HookSpec | undefined, count: (
       }),
     ],
     ["GET /protected", guarded("/protected")],
+    ["POST /protected", guarded("/protected")],
     [
       "OPTIONS /protected",
       withUnkey<Request, NextContext>(async () => {

@@ -7,6 +7,7 @@ import {
   type Expectation,
   KEY,
   KEY_ID,
+  ORIGIN,
   type RequestSpec,
   ROOT_KEYS,
   type Scenario,
@@ -104,7 +105,11 @@ interface Sent {
 async function sendStep(app: ScenarioApp, request: RequestSpec, fixture: Fixture): Promise<Sent> {
   const handlerCallsBefore = await app.handlerCalls();
   const method = request.method ?? "GET";
-  const response = await send(app.url, method, request.path, fill(request.headers, fixture));
+  const origin = new URL(app.url).origin;
+  const headers = fill(request.headers, fixture).map(
+    ([name, value]) => [name, value.replaceAll(ORIGIN, origin)] as const,
+  );
+  const response = await send(app.url, method, request.path, headers);
   return { request, response, reached: (await app.handlerCalls()) - handlerCallsBefore };
 }
 

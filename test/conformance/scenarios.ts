@@ -17,6 +17,8 @@ import type { HookSpec } from "./harness";
 export const KEY = "$KEY";
 /** Placeholder for the scenario key's id in expected contexts. */
 export const KEY_ID = "$KEY_ID";
+/** Placeholder, in header values, for the app's own origin (`http://127.0.0.1:PORT`). */
+export const ORIGIN = "$ORIGIN";
 
 /** Root keys the emulator is seeded with (see conformance.test.ts). */
 export const ROOT_KEYS = {
@@ -235,6 +237,28 @@ const presenting: Scenario[] = [
     ],
   },
   {
+    // Unkey takes any key of 1 to 512 characters (a migrated one may hold commas or spaces);
+    // a header of its own carries them: only `", "` (joined duplicates) is refused locally.
+    name: "X-API-Key with a comma or inner spaces: verified by Unkey, not refused locally",
+    steps: [
+      expectCall(get("/protected", [["x-api-key", "sk_legacy,part"]]), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 1,
+      }),
+      expectCall(get("/protected", [["x-api-key", "legacy key 42"]]), {
+        status: 401,
+        code: "NOT_FOUND",
+        upstream: 2,
+      }),
+      expectCall(get("/protected", [["x-api-key", "sk_a, sk_b"]]), {
+        status: 401,
+        code: "MALFORMED_KEY",
+        upstream: 2,
+      }),
+    ],
+  },
+  {
     name: "lower-case scheme (`bearer`): allowed (RFC 9110 §11.1: schemes are case-insensitive)",
     key: {},
     steps: [
@@ -410,6 +434,30 @@ const verifyCodes: Scenario[] = [
         headers: { "www-authenticate": null },
         upstream: 2,
       }),
+    ],
+  },
+  {
+    // Unkey refuses to verify a key that lacks a named limit the request applies (its 412,
+    // internal/services/keys/validation.go): that key may not use the route; others may.
+    name: "a rate limit the key lacks: 403 MISSING_RATELIMIT naming it, for that key only (Unkey's 412)",
+    guard: { ratelimits: [{ name: "requests" }], logger: silent },
+    key: {},
+    steps: [
+      expectCall(get("/protected"), {
+        status: 403,
+        code: "MISSING_RATELIMIT",
+        body: { detail: /"requests"/ },
+        headers: { "www-authenticate": null },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "the same route for a key that has the limit: allowed",
+    guard: { ratelimits: [{ name: "requests" }], logger: silent },
+    key: { ratelimits: [{ name: "requests", limit: 10, duration: HOUR, autoApply: false }] },
+    steps: [
+      expectCall(get("/protected"), { status: 200, context: { keyId: KEY_ID }, upstream: 1 }),
     ],
   },
   {
@@ -691,7 +739,8 @@ const failures: Scenario[] = [
     key: { permissions: ["docs.read"] },
     steps: [
       expectCall(get("/read"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
-      { advanceMs: 1001 },
+      // Past the 2 s timeout since Unkey's last answer: an outage, where stale answers apply.
+      { advanceMs: 2001 },
       { fault: { status: 503 } },
       expectCall(get("/read"), {
         status: 200,
@@ -1030,6 +1079,155 @@ const hardening: Scenario[] = [
   },
 ];
 
+// A cookie key on an unsafe method must come from the app's own pages: a page of another
+// site can make the victim's browser POST here with the cookie attached (CSRF).
+const COOKIE_ONLY: GuardOptions = { keySources: [{ cookie: "k" }] };
+const cookie = (): Header => ["cookie", `k=${KEY}`];
+// No body: with neither length nor type, Node's client sends a chunked one, which
+// Fastify refuses as 415 before Nest's guards run.
+const post = (headers: readonly Header[]): RequestSpec => ({
+  method: "POST",
+  path: "/protected",
+  headers: [...headers, ["content-length", "0"]],
+});
+const fetchSite = (site: string): Header => ["sec-fetch-site", site];
+const EVIL = "https://evil.example";
+const CROSS_SITE: Expectation = {
+  status: 403,
+  code: "CROSS_SITE_REQUEST",
+  body: { detail: /cookie on a cross-site request/ },
+  headers: { "www-authenticate": null, "content-type": PROBLEM },
+};
+const refusedCrossSite = (upstream: number): Expectation => ({ ...CROSS_SITE, upstream });
+
+/** Cookie sources and cross-site requests (Fetch Metadata, `Origin`). */
+const crossSite: Scenario[] = [
+  {
+    name: "a cookie key on a cross-site POST: 403 CROSS_SITE_REQUEST, no upstream call",
+    guard: COOKIE_ONLY,
+    key: {},
+    steps: [
+      expectCall(post([cookie(), fetchSite("cross-site"), ["origin", EVIL]]), refusedCrossSite(0)),
+      // A sibling subdomain is another origin: its pages are not trusted either.
+      expectCall(post([cookie(), fetchSite("same-site")]), refusedCrossSite(0)),
+    ],
+  },
+  {
+    name: "a cookie key on a POST marked Sec-Fetch-Site: same-origin (or none) is let in",
+    guard: COOKIE_ONLY,
+    key: {},
+    steps: [
+      expectCall(post([cookie(), fetchSite("cross-site")]), refusedCrossSite(0)),
+      expectCall(post([cookie(), fetchSite("same-origin"), ["origin", ORIGIN]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+      // `none`: the user made the request (address bar, bookmark), no page did.
+      expectCall(post([cookie(), fetchSite("none")]), { status: 200, upstream: 1 }),
+    ],
+  },
+  {
+    name: "without Sec-Fetch-Site, an Origin of the app's own host lets a cookie key POST; another site's does not",
+    guard: COOKIE_ONLY,
+    key: {},
+    steps: [
+      expectCall(post([cookie(), ["origin", EVIL]]), refusedCrossSite(0)),
+      // A sandboxed page or a cross-origin redirect sends `Origin: null`.
+      expectCall(post([cookie(), ["origin", "null"]]), refusedCrossSite(0)),
+      expectCall(post([cookie(), ["origin", ORIGIN]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "a cookie key on a POST with neither Sec-Fetch-Site nor Origin (no browser) is let in",
+    guard: COOKIE_ONLY,
+    key: {},
+    steps: [
+      expectCall(post([cookie(), ["origin", EVIL]]), refusedCrossSite(0)),
+      expectCall(post([cookie()]), { status: 200, context: { keyId: KEY_ID }, upstream: 1 }),
+    ],
+  },
+  {
+    name: "a cookie key on a cross-site GET is let in (a safe method); the same POST is not",
+    guard: COOKIE_ONLY,
+    key: {},
+    steps: [
+      expectCall(get("/protected", [cookie(), fetchSite("cross-site"), ["origin", EVIL]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+      expectCall(post([cookie(), fetchSite("cross-site"), ["origin", EVIL]]), refusedCrossSite(1)),
+    ],
+  },
+  {
+    name: "a header key on a cross-site POST is used, even when the cookie source comes first",
+    guard: { keySources: [{ cookie: "k" }, { header: "authorization", scheme: "Bearer" }] },
+    key: {},
+    steps: [
+      expectCall(post([cookie(), fetchSite("cross-site")]), refusedCrossSite(0)),
+      expectCall(post([cookie(), ...bearer(), fetchSite("cross-site"), ["origin", EVIL]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "trustedOrigins: a listed origin may POST with the cookie key, any other may not",
+    guard: { keySources: [{ cookie: "k", trustedOrigins: ["https://app.example.com"] }] },
+    key: {},
+    steps: [
+      expectCall(post([cookie(), fetchSite("cross-site"), ["origin", EVIL]]), refusedCrossSite(0)),
+      expectCall(
+        post([
+          cookie(),
+          fetchSite("same-site"),
+          ["origin", "https://app.example.com.evil.example"],
+        ]),
+        refusedCrossSite(0),
+      ),
+      expectCall(post([cookie(), fetchSite("cross-site"), ["origin", "https://app.example.com"]]), {
+        status: 200,
+        context: { keyId: KEY_ID },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "start-up: a trusted origin with a path is refused, naming keySources[0].trustedOrigins[0]",
+    guard: { keySources: [{ cookie: "k", trustedOrigins: ["https://app.example.com/"] }] },
+    startupError: {
+      option: "keySources[0].trustedOrigins[0]",
+      message: /"https:\/\/app\.example\.com"/,
+    },
+    steps: [],
+  },
+  {
+    name: "start-up: trustedOrigins that is not an array is refused, naming keySources[1].trustedOrigins",
+    guard: {
+      keySources: [
+        { header: "x-api-key" },
+        { cookie: "k", trustedOrigins: "https://app.example.com" as never },
+      ],
+    },
+    startupError: { option: "keySources[1].trustedOrigins", message: /expected an array/ },
+    steps: [],
+  },
+  {
+    name: "start-up: trustedOrigins on a header source is refused: only cookies need it",
+    guard: {
+      keySources: [{ header: "x-api-key", trustedOrigins: ["https://app.example.com"] } as never],
+    },
+    startupError: { option: "keySources[0].trustedOrigins", message: /only a cookie source/ },
+    steps: [],
+  },
+];
+
 /** The whole table, grouped by concern. */
 export const SCENARIOS: readonly Scenario[] = [
   ...presenting,
@@ -1041,4 +1239,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...hooks,
   ...startup,
   ...hardening,
+  ...crossSite,
 ];

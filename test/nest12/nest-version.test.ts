@@ -19,8 +19,9 @@ describe("the NestJS this project runs on", () => {
     expect(UnkeyDeniedException.prototype).toBeInstanceOf(HttpException);
   });
 
-  // Only in the run that node22.test.ts starts.
+  // Only in the run that node22.test.ts starts, which names the exact version it pinned.
   it.runIf(process.env.KEYGUARD_NEST12_CHILD === "1")("runs on Node 22", () => {
     expect(process.versions.node).toMatch(/^22\./);
+    expect(process.versions.node).toBe(process.env.KEYGUARD_NEST12_NODE);
   });
 });

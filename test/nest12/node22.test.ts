@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { npx } from "../packaging/pins/registry";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -18,16 +19,22 @@ interface Report {
 }
 
 /**
+ * The Node 22 this file runs the project on: an exact version, so the run does not change when
+ * the registry publishes another 22.x (`npx node@22` would take the newest). Raise it by hand.
+ */
+export const NODE22 = "22.23.3";
+
+/**
  * NestJS 12's @nestjs/core declares Node ≥ 20, but @nestjs/common depends on
  * file-type 22, which declares Node ≥ 22. The rest of this project runs on the
  * Node of `pnpm test` (keyguard's floor is 20.19); this runs the same project
- * again on Node 22 from the npm registry's `node` package (`npx -y node@22`),
+ * again on Node 22 from the npm registry's `node` package (`npx node@<NODE22>`),
  * unless this run's Node is 22 or later already.
  */
 describe.skipIf(CHILD || MAJOR >= 22)("the NestJS 12 conformance run on Node 22", () => {
   it("passes every scenario on both Nest platforms", { timeout: 240_000 }, async () => {
     const node22 = (
-      await run("npx", ["-y", "node@22", "-p", "process.execPath"], { timeout: 120_000 })
+      await npx(`node@${NODE22}`, ["-p", "process.execPath"], { timeout: 120_000 })
     ).stdout.trim();
     const dir = await mkdtemp(join(tmpdir(), "keyguard-nest12-node22-"));
     try {
@@ -47,7 +54,7 @@ describe.skipIf(CHILD || MAJOR >= 22)("the NestJS 12 conformance run on Node 22"
       // Vitest exits 1 when a test fails; the report says which, so read it either way.
       await run(node22, [vitest, ...args, `--outputFile=${report}`], {
         cwd: ROOT,
-        env: { ...env, KEYGUARD_NEST12_CHILD: "1" },
+        env: { ...env, KEYGUARD_NEST12_CHILD: "1", KEYGUARD_NEST12_NODE: NODE22 },
         timeout: 200_000,
         maxBuffer: 64 * 1024 * 1024,
       }).catch(() => undefined);

@@ -1,59 +1,43 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packedTarballs } from "./pack-all";
+import { installConsumer } from "./pins/consumer-project";
+import { differingFiles } from "./pins/installed-copy";
 import { PUBLISHED } from "./published";
 
 const run = promisify(execFile);
 
 /**
  * Installs every published package's tarball (packed once, by pack-all.ts)
- * with npm into a fresh CommonJS project and a fresh ESM project on NestJS 11,
- * and an ESM project on NestJS 12 (peer dependencies come from the registry),
- * then loads each package there the way a user would and checks its public
- * names; the core and emulator are also exercised end to end.
+ * with npm into a CommonJS project and an ESM project on NestJS 11, and an
+ * ESM project on NestJS 12 (test/packaging/consumers/*: the peer dependencies
+ * at the versions of each project's checked-in lock), then loads each package
+ * there the way a user would and checks its public names; the core and
+ * emulator are also exercised end to end.
  */
 let workdir: string;
-let tarballs: Map<string, string>;
+let tarballs: Record<string, string>;
+/** The three projects' directories, installed once for every test below. */
+let cjs: string;
+let esm: string;
+let esm12: string;
 
 beforeAll(async () => {
   workdir = await mkdtemp(join(tmpdir(), "keyguard-consumer-"));
-  tarballs = new Map(Object.entries(packedTarballs()));
+  tarballs = packedTarballs();
+  [cjs, esm, esm12] = await Promise.all([
+    installConsumer("cjs-nest11", workdir, tarballs),
+    installConsumer("esm-nest11", workdir, tarballs),
+    installConsumer("esm-nest12", workdir, tarballs),
+  ]);
 });
 afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
-
-type Nest = "11" | "12";
-
-function manifest(type: "commonjs" | "module", nest: Nest) {
-  const files = Object.fromEntries([...tarballs].map(([name, path]) => [name, `file:${path}`]));
-  return {
-    name: `keyguard-consumer-${type}`,
-    private: true,
-    type,
-    dependencies: {
-      ...files,
-      // Peer dependencies of the adapters, as a user would install them.
-      express: "^5.1.0",
-      hono: "^4.10.0",
-      next: "^15.5.0",
-      fastify: "^5.6.1",
-      "@nestjs/common": nest === "11" ? "^11.1.6" : "^12.0.0",
-      "@nestjs/core": nest === "11" ? "^11.1.6" : "^12.0.0",
-      "reflect-metadata": "^0.2.2",
-      rxjs: "^7.8.2",
-      // Optional peers of the OpenAPI subpaths (@keyguard/nestjs/swagger, @keyguard/hono/openapi).
-      "@nestjs/swagger": nest === "11" ? "^11.4.7" : "^12.0.0",
-      "hono-openapi": "^1.3.3",
-    },
-    // Adapters depend on @keyguard/core by version: resolve it to the packed tarball, not the registry.
-    overrides: { "@keyguard/core": files["@keyguard/core"] },
-  };
-}
 
 const expected = Object.fromEntries(
   PUBLISHED.flatMap((p) => [
@@ -89,24 +73,16 @@ console.log(JSON.stringify(report));
 `;
 }
 
-async function install(type: "commonjs" | "module", nest: Nest = "11"): Promise<string> {
-  const dir = join(workdir, `${type}-nest${nest}`);
-  await mkdir(dir);
-  await writeFile(join(dir, "package.json"), JSON.stringify(manifest(type, nest), null, 2));
-  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
-    cwd: dir,
-    timeout: 200_000,
-  });
-  return dir;
-}
-
 describe("consumer projects installed from the packed tarballs", () => {
+  it("hold this run's tarballs, not a copy npm cached from an earlier packing", async () => {
+    for (const project of [cjs, esm, esm12]) {
+      for (const [name, tarball] of Object.entries(tarballs)) {
+        expect(await differingFiles(project, name, tarball), `${project}: ${name}`).toEqual([]);
+      }
+    }
+  });
+
   it("loads every package with require() in CommonJS and with import in ESM", async () => {
-    const [cjs, esm, esm12] = await Promise.all([
-      install("commonjs"),
-      install("module"),
-      install("module", "12"),
-    ]);
     await writeFile(
       join(cjs, "check.cjs"),
       `(async () => {\n${script((name) => `require(${name})`)}\n})().catch((e) => { console.error(e); process.exit(1); });`,

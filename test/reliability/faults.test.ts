@@ -224,7 +224,13 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
 
   it("stale-if-error is served only within its window (fake Date)", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
-    const app = await start({ cache: { ttlMs: 1_000 }, staleIfErrorMs: 300, logger: silent });
+    // Stale answers are served only in an outage: no answer from Unkey within `timeoutMs`.
+    const app = await start({
+      cache: { ttlMs: 1_000 },
+      staleIfErrorMs: 300,
+      timeoutMs: 200,
+      logger: silent,
+    });
     emulator.resetStats();
     expect((await get(app, "/read")).status).toBe(200);
     vi.setSystemTime(Date.now() + 1_001 + 250); // expired 251 ms ago: inside the window

@@ -33,6 +33,7 @@ export {
 } from "./option-names";
 export { resolveVerifierOptions } from "./options";
 export { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
+export { fromRatelimitGroup } from "./ratelimit-group-guard";
 export {
   checkRatelimitRoute,
   createRatelimitGuard,

@@ -39,14 +39,6 @@ function entry(
   };
 }
 
-/** Until when a `RATE_LIMITED` answer may refuse locally: the latest exceeded reset, within the TTL. */
-function rateLimitedUntil(result: VerifyResult, now: number, ttlMs: number): number {
-  let reset = 0;
-  for (const limit of result.ratelimits ?? [])
-    if (limit.exceeded) reset = Math.max(reset, limit.reset);
-  return Math.min(reset, now + ttlMs);
-}
-
 /**
  * The cache policy, as a pure function: the entry to keep for an upstream
  * answer, or `undefined` when nothing may be kept (and any older entry must go,
@@ -75,10 +67,8 @@ export function entryFor(
     const until = now + policy.negativeTtlMs;
     return entry("negative", result, until, until);
   }
-  if (result.code === "RATE_LIMITED") {
-    const until = rateLimitedUntil(result, now, policy.ttlMs);
-    if (until > now) return entry("negative", result, until, until);
-  }
+  // Not RATE_LIMITED: Unkey's window slides (internal/services/ratelimit/ratelimit.go), so
+  // a refusal may lift at any moment before the reset, and the answer cannot say when.
   return undefined;
 }
 
@@ -141,26 +131,28 @@ export function entryFromShared(
   )
     return undefined;
   const [fresh, stale] = policy
-    ? withinPolicy(kind, freshUntil, staleUntil, now, policy)
+    ? withinPolicy(kind, freshUntil, staleUntil, now, askedAt, policy)
     : [freshUntil, staleUntil];
+  if (!(fresh > now)) return undefined;
   return { entry: entry(kind, result as VerifyResult, fresh, stale), askedAt };
 }
 
 /**
- * The shared entry's windows cut to what this instance's policy allows from now:
- * another instance's clock (or TTL options) must not keep an entry here longer.
+ * The shared entry's windows cut to what this instance's policy allows, counted from when
+ * Unkey was asked (`askedAt`), not from this read: an instance with a 1 s TTL must not serve
+ * an answer another instance keeps for 10 s. `now` bounds it too, for a writer whose clock
+ * runs ahead of this one's.
  */
 function withinPolicy(
   kind: "valid" | "negative",
   freshUntil: number,
   staleUntil: number,
   now: number,
+  askedAt: number,
   policy: CachePolicy,
 ): [number, number] {
-  const fresh = Math.min(
-    freshUntil,
-    now + (kind === "valid" ? policy.ttlMs : policy.negativeTtlMs),
-  );
+  const ttl = kind === "valid" ? policy.ttlMs : policy.negativeTtlMs;
+  const fresh = Math.min(freshUntil, askedAt + ttl, now + ttl);
   return [fresh, Math.min(staleUntil, fresh + (kind === "valid" ? policy.staleIfErrorMs : 0))];
 }
 
@@ -168,7 +160,7 @@ function withinPolicy(
  * What the cache remembers about one key (by hash):
  * - `valid`: an unmetered valid key; every route's permission query is checked
  *   locally against `granted`;
- * - `negative`: `NOT_FOUND`, `DISABLED` or `EXPIRED` (or `RATE_LIMITED` until its reset);
+ * - `negative`: `NOT_FOUND`, `DISABLED` or `EXPIRED`;
  * - `metered`: the key has credits or auto-applied rate limits, so every request
  *   must reach Unkey; the entry only spares callers the wait for a coalesced call.
  */
@@ -197,7 +189,7 @@ export class VerificationCache {
   // and evictions, never touched by reads (the hot path).
   readonly #byKeyId = new Map<string, Set<string>>();
   readonly #byShared = new Map<string, string>();
-  readonly #sharedOf = new Map<string, string>();
+  readonly #sharedOf = new Map<string, readonly string[]>();
 
   constructor(max: number) {
     this.#lru = new LRUCache<string, CacheEntry>({
@@ -213,10 +205,10 @@ export class VerificationCache {
       hashes?.delete(hash);
       if (hashes?.size === 0) this.#byKeyId.delete(keyId);
     }
-    const shared = this.#sharedOf.get(hash);
-    if (shared !== undefined) {
+    const names = this.#sharedOf.get(hash);
+    if (names !== undefined) {
       this.#sharedOf.delete(hash);
-      if (this.#byShared.get(shared) === hash) this.#byShared.delete(shared);
+      for (const name of names) if (this.#byShared.get(name) === hash) this.#byShared.delete(name);
     }
   }
 
@@ -225,9 +217,9 @@ export class VerificationCache {
     return [...(this.#byKeyId.get(keyId) ?? [])];
   }
 
-  /** The hash of the entry stored with this shared-cache id, if any. */
-  hashOfShared(id: string): string | undefined {
-    return this.#byShared.get(id);
+  /** The hash of the entry stored with this shared-cache name (see `SharedCache.namesOf`), if any. */
+  hashOfShared(name: string): string | undefined {
+    return this.#byShared.get(name);
   }
 
   /** The entry for a hash, fresh or stale; drops it once past its stale window. */
@@ -240,8 +232,8 @@ export class VerificationCache {
     return entry;
   }
 
-  /** Stores an entry; `sharedId` is its id in the shared cache, so that its invalidation finds it. */
-  set(hash: string, entry: CacheEntry, sharedId?: string): void {
+  /** Stores an entry; `sharedNames` name it in the shared cache, so that its invalidation finds it. */
+  set(hash: string, entry: CacheEntry, sharedNames?: readonly string[]): void {
     this.#lru.set(hash, entry); // disposes (and unindexes) the entry it replaces
     const keyId = entry.result.keyId;
     if (keyId !== undefined) {
@@ -249,9 +241,9 @@ export class VerificationCache {
       if (hashes === undefined) this.#byKeyId.set(keyId, new Set([hash]));
       else hashes.add(hash);
     }
-    if (sharedId !== undefined) {
-      this.#sharedOf.set(hash, sharedId);
-      this.#byShared.set(sharedId, hash);
+    if (sharedNames !== undefined) {
+      this.#sharedOf.set(hash, sharedNames);
+      for (const name of sharedNames) this.#byShared.set(name, hash);
     }
   }
 

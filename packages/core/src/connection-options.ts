@@ -1,4 +1,5 @@
 import { KeyguardConfigError } from "./errors";
+import { checkRootKey } from "./root-key";
 import type { Logger } from "./types";
 
 /** The options every client of Unkey takes: the verifier and the rate limiter alike. */
@@ -85,6 +86,7 @@ export function resolveConnection(options: ConnectionOptions, path: string): Res
       "no Unkey root key. Pass `rootKey`, or set the UNKEY_ROOT_KEY environment variable (for local work, start `keyguard-emulator` and use the root key it prints).",
     );
   }
+  checkRootKey(rootKey, options.rootKey === undefined);
   const baseUrl = options.baseUrl ?? env("UNKEY_BASE_URL") ?? CONNECTION_DEFAULTS.baseUrl;
   const url = endpointUrl(baseUrl, path);
   const timeoutMs = wholeNumber(

@@ -1,6 +1,6 @@
+import type { GatedExtraction } from "./cross-site";
 import { type DenialCode, type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "./denials";
 import { KeyguardError, VerifierError } from "./errors";
-import type { KeyExtraction } from "./extract-key";
 import type { KeyPresentation } from "./key-presentation";
 import type { FailureMode, KeyContext, VerifyResult } from "./types";
 
@@ -25,6 +25,7 @@ const CODE_DENIALS: Readonly<Record<string, DenialCode>> = {
   DISABLED: "DISABLED",
   FORBIDDEN: "FORBIDDEN",
   INSUFFICIENT_PERMISSIONS: "INSUFFICIENT_PERMISSIONS",
+  MISSING_RATELIMIT: "MISSING_RATELIMIT",
   RATE_LIMITED: "RATE_LIMITED",
   USAGE_EXCEEDED: "USAGE_EXCEEDED",
 };
@@ -74,10 +75,11 @@ const FAIL_OPEN: Allow = Object.freeze({
 
 /**
  * The decision for a request whose key could not be extracted: 401
- * `MISSING_KEY` or `MALFORMED_KEY`, worded for the guard's key sources.
+ * `MISSING_KEY` or `MALFORMED_KEY`, worded for the guard's key sources, or 403
+ * `CROSS_SITE_REQUEST` for a cookie key another site's page may have sent.
  */
 export function fromExtraction(
-  extraction: Extract<KeyExtraction, { ok: false }>,
+  extraction: Extract<GatedExtraction, { ok: false }>,
   presentation?: KeyPresentation,
 ): Deny {
   return deny(extraction.code, { presentation });
@@ -103,7 +105,11 @@ export function fromResult(
 ): Decision {
   if (result.valid) return allowOf(result, now);
   const code = CODE_DENIALS[result.code] ?? "INVALID_KEY";
-  return deny(code, { result, now: now ?? Date.now(), presentation });
+  const detail =
+    result.missingRatelimit === undefined
+      ? undefined
+      : `The API key has no rate limit named ${JSON.stringify(result.missingRatelimit)}, which this route applies, so it may not use this route.`;
+  return deny(code, { result, now: now ?? Date.now(), presentation, detail });
 }
 
 /**
@@ -135,7 +141,7 @@ export function fromFailure(
         });
   if (error.code === "VERIFIER_MISCONFIGURED") return deny("VERIFIER_MISCONFIGURED", { error });
   // Neither Unkey's own 429 nor a failure while Unkey answers other calls is an outage.
-  const outage = !(error instanceof VerifierError && (error.throttled || error.unkeyAnswering));
+  const outage = !(error instanceof VerifierError) || error.outage;
   if (options.failureMode === "open" && !options.strict && outage) return FAIL_OPEN;
   return deny("VERIFIER_UNAVAILABLE", { error });
 }

@@ -13,6 +13,8 @@ export type DenialCode =
   | "INVALID_KEY"
   | "FORBIDDEN"
   | "INSUFFICIENT_PERMISSIONS"
+  | "MISSING_RATELIMIT"
+  | "CROSS_SITE_REQUEST"
   | "RATE_LIMITED"
   | "USAGE_EXCEEDED"
   | "VERIFIER_UNAVAILABLE"
@@ -57,7 +59,7 @@ export const DENIALS: Readonly<
     status: 401,
     title: "Unauthorized",
     detail:
-      "The API key header is malformed: expected one `Authorization: Bearer <key>` (or `X-API-Key`) of 1 to 512 printable ASCII characters, with no spaces or commas.",
+      "The API key header is malformed: expected one `Authorization: Bearer <key>` (the key as one token: no spaces or commas) or one `X-API-Key: <key>`, of 1 to 512 printable ASCII characters.",
   },
   NOT_FOUND: {
     status: 401,
@@ -76,6 +78,18 @@ export const DENIALS: Readonly<
     status: 403,
     title: "Forbidden",
     detail: "The API key lacks the permissions this route requires.",
+  },
+  MISSING_RATELIMIT: {
+    status: 403,
+    title: "Forbidden",
+    detail:
+      "The API key has no rate limit of a name this route applies, so it may not use this route.",
+  },
+  CROSS_SITE_REQUEST: {
+    status: 403,
+    title: "Forbidden",
+    detail:
+      "The API key came in a cookie on a cross-site request: a cookie key is accepted on POST, PUT, PATCH, DELETE and other unsafe methods only from this site's own pages (`Sec-Fetch-Site: same-origin`, or an `Origin` of this host) or a trusted origin.",
   },
   RATE_LIMITED: {
     status: 429,
@@ -149,7 +163,7 @@ function detailFor(code: DenialCode, presentation: KeyPresentation): string {
   if (presentation === DEFAULT_PRESENTATION) return DENIALS[code].detail;
   if (code === "MISSING_KEY") return `No API key was presented. Send it as ${presentation.where}.`;
   if (code === "MALFORMED_KEY")
-    return `The API key is malformed: expected it once, as ${presentation.where}, of 1 to 512 printable ASCII characters, with no spaces or commas.`;
+    return `The API key is malformed: expected it once, as ${presentation.where}, of 1 to 512 characters (printable ASCII in a header; one token after an auth scheme).`;
   return DENIALS[code].detail;
 }
 

@@ -153,11 +153,35 @@ export class VerifierError extends KeyguardError {
     );
   }
 
+  /** This failure, marked as one that happened while Unkey answered other calls. */
+  whileAnswering(): VerifierError {
+    return new VerifierError(
+      this.code as "VERIFIER_UNAVAILABLE" | "VERIFIER_MISCONFIGURED",
+      this.message,
+      {
+        status: this.status,
+        requestId: this.requestId,
+        retryAfterSeconds: this.retryAfterSeconds,
+        unkeyAnswering: true,
+        cause: this.cause,
+      },
+    );
+  }
+
   /**
    * Whether Unkey refused for load (HTTP 429, the workspace's own rate limit).
    * That is never a reason to fail open: a flood of random keys can trigger it.
    */
   get throttled(): boolean {
     return this.status === 429;
+  }
+
+  /**
+   * Whether this failure is an outage of Unkey, the one case where `failureMode: "open"`
+   * may let a request through and `staleIfErrorMs` may serve an expired answer: Unkey
+   * unavailable, not throttling (429), and not answering other calls meanwhile.
+   */
+  get outage(): boolean {
+    return this.code === "VERIFIER_UNAVAILABLE" && !this.throttled && !this.unkeyAnswering;
   }
 }

@@ -1,6 +1,22 @@
 import { countRawHeader, matchesIgnoringCase, readHeader } from "./headers";
-import { isPlausibleKey } from "./key-format";
+import { headerCarries, isPlausibleKey } from "./key-format";
 import type { HeadersLike } from "./types";
+
+/**
+ * A cookie that carries the key. A browser attaches it to every request to this site,
+ * including one a page of another site makes it send (CSRF), so on an unsafe method a
+ * cookie key is taken only from a same-origin request or one of `trustedOrigins`.
+ */
+export interface CookieKeySource {
+  readonly cookie: string;
+  /**
+   * Other origins whose pages may send unsafe requests (POST, PUT, PATCH, DELETE, …) with
+   * this cookie, exactly as browsers send `Origin`: scheme, host and port if not the default,
+   * no path (`"https://app.example.com"`).
+   * @default [] (only this site's own pages)
+   */
+  readonly trustedOrigins?: readonly string[];
+}
 
 /**
  * Where a key may be presented. Headers are always allowed; query parameters
@@ -9,7 +25,7 @@ import type { HeadersLike } from "./types";
 export type KeySource =
   | { readonly header: string; readonly scheme?: string }
   | { readonly query: string }
-  | { readonly cookie: string };
+  | CookieKeySource;
 
 /** The request facts that key extraction looks at. */
 export interface KeyRequest {
@@ -52,13 +68,16 @@ function stripScheme(value: string, scheme: string): string | undefined {
   return start < value.length ? value.slice(start) : undefined;
 }
 
-function fromQuery(url: string | undefined, name: string): string | undefined {
+/** A source holding the key twice (`?k=A&k=B`, two cookies of one name) or undecodable: refused. */
+const UNUSABLE: unique symbol = Symbol("unusable");
+
+function fromQuery(url: string | undefined, name: string): string | typeof UNUSABLE | undefined {
   if (!url) return undefined;
   const mark = url.indexOf("?");
   if (mark === -1) return undefined;
   const params = new URLSearchParams(url.slice(mark + 1));
   const all = params.getAll(name);
-  if (all.length > 1) return ","; // ambiguous: refused as malformed
+  if (all.length > 1) return UNUSABLE;
   return all[0];
 }
 
@@ -69,7 +88,7 @@ function unquote(value: string): string {
     : value;
 }
 
-function fromCookie(headers: HeadersLike, name: string): string | undefined {
+function fromCookie(headers: HeadersLike, name: string): string | typeof UNUSABLE | undefined {
   const raw = readHeader(headers, "cookie");
   const header = Array.isArray(raw) ? raw.join("; ") : (raw as string | undefined);
   if (!header) return undefined;
@@ -79,11 +98,11 @@ function fromCookie(headers: HeadersLike, name: string): string | undefined {
     if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
     // Two cookies of one name (`k=A; k=B`) is cookie tossing: a sibling subdomain or a
     // narrower path can plant the first one. Refused as ambiguous, like duplicate headers.
-    if (found !== undefined) return ",";
+    if (found !== undefined) return UNUSABLE;
     try {
       found = decodeURIComponent(unquote(part.slice(eq + 1).trim()));
     } catch {
-      return ",";
+      return UNUSABLE;
     }
   }
   return found;
@@ -91,19 +110,23 @@ function fromCookie(headers: HeadersLike, name: string): string | undefined {
 
 /**
  * Finds the API key in a request. Sources are tried in order and the first one
- * present decides: a present but unusable value (wrong scheme, scheme without a
- * key, a duplicated header, whitespace, commas, non-ASCII, over 512 characters)
- * is `MALFORMED_KEY` and is never sent to Unkey.
+ * present decides: a present but unusable value is `MALFORMED_KEY` and is never sent
+ * to Unkey. Unusable means what Unkey would refuse (empty, over 512 characters) or what
+ * the source cannot carry as the client meant it (see `headerCarries`): a wrong scheme
+ * or a scheme without a key, a duplicated header, parameter or cookie, a control or
+ * non-ASCII character in a header, a space or comma in a Bearer credential.
  *
  * A header with another scheme (say `Authorization: Basic …`) is skipped so a
  * later source can still supply the key; if none does, it is `MALFORMED_KEY`.
+ * It knows nothing of the request's method or origin: a guard (`createGuard`)
+ * is what refuses a cookie key on an unsafe cross-site request.
  *
  * @example
  * ```ts
  * extractKey({ headers: new Headers({ authorization: "Bearer sk_123" }) });
  * // { ok: true, key: "sk_123" }
- * extractKey({ headers: { "x-api-key": "a b" } });
- * // { ok: false, code: "MALFORMED_KEY" }
+ * extractKey({ headers: { authorization: "Bearer a b" } });
+ * // { ok: false, code: "MALFORMED_KEY" }: a Bearer credential is one token
  * ```
  */
 export function extractKey(
@@ -112,7 +135,7 @@ export function extractKey(
 ): KeyExtraction {
   let sawUnusable = false;
   for (const source of sources) {
-    let value: string | undefined;
+    let value: string | typeof UNUSABLE | undefined;
     if ("header" in source) {
       const raw = readHeader(request.headers, source.header);
       if (raw === undefined || raw === "") continue;
@@ -131,11 +154,17 @@ export function extractKey(
           continue;
         }
       }
-    } else if ("query" in source) {
-      value = fromQuery(request.url, source.query);
-    } else {
-      value = fromCookie(request.headers, source.cookie);
+      if (value === "") continue;
+      return headerCarries(value, source.scheme !== undefined)
+        ? { ok: true, key: value }
+        : MALFORMED;
     }
+    // A query parameter or a cookie is percent-decoded: it can carry any key Unkey takes.
+    value =
+      "query" in source
+        ? fromQuery(request.url, source.query)
+        : fromCookie(request.headers, source.cookie);
+    if (value === UNUSABLE) return MALFORMED;
     if (value === undefined || value === "") continue;
     return isPlausibleKey(value) ? { ok: true, key: value } : MALFORMED;
   }

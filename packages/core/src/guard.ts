@@ -1,7 +1,9 @@
+import { cookieGateOf, extractGated } from "./cross-site";
 import { type Decision, fromExtraction, fromFailure, fromResult } from "./decision";
 import { deny } from "./denials";
 import { KeyguardConfigError, VerifierError } from "./errors";
 import {
+  type CookieKeySource,
   checkPresentedKey,
   DEFAULT_KEY_SOURCES,
   extractKey,
@@ -10,7 +12,9 @@ import {
 } from "./extract-key";
 import { readHeader } from "./headers";
 import { presentationOf } from "./key-presentation";
+import { validateKeySources } from "./key-source-options";
 import { isPromise } from "./maybe-promise";
+import { missingRatelimitLog } from "./missing-ratelimit-log";
 import {
   GUARD_OPTION_NAMES,
   ROUTE_OPTION_NAMES,
@@ -23,7 +27,7 @@ import { announced } from "./telemetry/decision-message";
 // The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "./telemetry/web";
 import type { HeadersLike, KeyContext, RatelimitRequest, VerifyRequest } from "./types";
-import { createVerifier, decideFor, type Verifier } from "./verifier";
+import { createVerifier, decideFor, loggerOf, type Verifier } from "./verifier";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
@@ -46,7 +50,8 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
    */
   verifier?: Verifier | undefined;
   /**
-   * Where the key is looked for, in order.
+   * Where the key is looked for, in order. A cookie's key is refused (403
+   * `CROSS_SITE_REQUEST`) on an unsafe method from another site's page: see {@link CookieKeySource}.
    * @default [{ header: "authorization", scheme: "Bearer" }, { header: "x-api-key" }]
    */
   keySources?: readonly KeySource[] | undefined;
@@ -65,8 +70,10 @@ export interface GuardRequest extends KeyRequest {
   /** The route's pattern (e.g. `/docs/:id`), for telemetry, when the adapter knows it. */
   readonly route?: string | undefined;
   /**
-   * The request's method; the guard reads it only to let CORS preflights through, so an
-   * adapter may leave it out when {@link mayBePreflight} is false.
+   * The request's method. A guard with a cookie source reads it on every request (a cookie
+   * key is refused on an unsafe method from another site), see {@link Guard.readsMethod};
+   * otherwise only to let CORS preflights through, so an adapter may leave it out when
+   * neither `readsMethod` nor {@link mayBePreflight} is true. Left out, it counts as unsafe.
    */
   readonly method?: string | undefined;
   /** The key from a custom `getKey` (`null` for none); when set, `keySources` are not read. */
@@ -83,6 +90,13 @@ export interface Guard {
    * whose request URL costs a lookup (Express's, Fastify's) pass it only then.
    */
   readonly readsUrl: boolean;
+  /**
+   * Whether `check` reads `method` on every request: only when a key source is a cookie
+   * (RFC 9110 §9.2.1: a cookie key on an unsafe method must come from this site's pages).
+   * Otherwise it reads it only on a CORS preflight, so adapters whose request method costs
+   * a lookup (Express's) pass it only when this or {@link mayBePreflight} is true.
+   */
+  readonly readsMethod: boolean;
   /** Compiles a route's options (merged over the guard's); throws at start-up on a bad one. */
   route(options?: RouteOptions, optionPrefix?: string): PreparedRequest;
   /** Decides one request; synchronous when the answer is in the cache. */
@@ -105,47 +119,6 @@ export function mayBePreflight(headers: HeadersLike): boolean {
     // Fetch standard §3.2.2: a CORS preflight always carries both.
     readHeader(headers, "origin") !== undefined &&
     readHeader(headers, "access-control-request-method") !== undefined
-  );
-}
-
-const SOURCE_KINDS = { header: true, query: true, cookie: true } as const;
-
-function validateKeySources(sources: unknown): readonly KeySource[] {
-  if (!Array.isArray(sources) || sources.length === 0) {
-    throw new KeyguardConfigError(
-      "keySources",
-      "expected a non-empty array of { header, scheme? }, { query } or { cookie }.",
-    );
-  }
-  return Object.freeze(
-    sources.map((source, i) => {
-      const at = `keySources[${i}]`;
-      const name = source?.header ?? source?.query ?? source?.cookie;
-      if (typeof source === "object" && source !== null) {
-        const fields = "header" in source ? ["header", "scheme"] : Object.keys(SOURCE_KINDS);
-        rejectUnknownOptions(source, fields, `${at}.`);
-      }
-      if (typeof name !== "string" || name.trim() === "") {
-        throw new KeyguardConfigError(
-          at,
-          "expected { header: string, scheme?: string }, { query: string } or { cookie: string }.",
-        );
-      }
-      if (source.header !== undefined) {
-        if (
-          source.scheme !== undefined &&
-          (typeof source.scheme !== "string" ||
-            !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(source.scheme))
-        ) {
-          throw new KeyguardConfigError(
-            `${at}.scheme`,
-            `expected an auth scheme such as "Bearer", got ${JSON.stringify(source.scheme)}.`,
-          );
-        }
-        return Object.freeze({ header: name.toLowerCase(), scheme: source.scheme });
-      }
-      return Object.freeze({ ...source });
-    }),
   );
 }
 
@@ -193,6 +166,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
   const sources =
     options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
   const presentation = presentationOf(sources);
+  const cookieGate = cookieGateOf(sources);
   const preflight = options.preflight ?? "allow";
   if (preflight !== "allow" && preflight !== "guard") {
     throw new KeyguardConfigError(
@@ -209,6 +183,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
   const defaultRoute = prepareRequest(base);
   const ready = verifier;
   const decide = decideFor(ready);
+  const noteMissing = missingRatelimitLog(loggerOf(ready));
 
   function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRequest {
     if (typeof routeOptions !== "object" || routeOptions === null) {
@@ -249,14 +224,22 @@ export function createGuard(options: GuardOptions = {}): Guard {
       mayBePreflight(request.headers)
     )
       return PREFLIGHT;
+    // A key from `getKey` is the hook's own business; a guard without cookies reads as ever.
     const extraction =
-      request.key !== undefined ? checkPresentedKey(request.key) : extractKey(request, sources);
+      request.key !== undefined
+        ? checkPresentedKey(request.key)
+        : cookieGate === undefined
+          ? extractKey(request, sources)
+          : extractGated(request, cookieGate);
     if (!extraction.ok) return fromExtraction(extraction, presentation);
     // A cache hit is answered synchronously; on a miss the key is not hashed again.
     const answer = decide(extraction.key, prepared);
     if (!isPromise(answer)) return fromResult(answer, presentation);
     return answer.then(
-      (result) => fromResult(result, presentation),
+      (result) => {
+        noteMissing(result, request.route);
+        return fromResult(result, presentation);
+      },
       (error: unknown) =>
         fromFailure(error, {
           failureMode: ready.failureMode,
@@ -266,7 +249,8 @@ export function createGuard(options: GuardOptions = {}): Guard {
   }
 
   const readsUrl = sources.some((source) => "query" in source);
-  return { verifier: ready, sources, readsUrl, route, check };
+  const readsMethod = cookieGate !== undefined;
+  return { verifier: ready, sources, readsUrl, readsMethod, route, check };
 }
 
 const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();

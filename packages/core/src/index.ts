@@ -10,7 +10,7 @@ export {
   RatelimitIdentifierError,
   VerifierError,
 } from "./errors";
-export type { KeySource } from "./extract-key";
+export type { CookieKeySource, KeySource } from "./extract-key";
 export type { GuardOptions, RouteOptions } from "./guard";
 export type { Identify, IdentifyHelpers } from "./identify";
 export type { CacheOptions, VerifierOptions } from "./options";
@@ -20,7 +20,23 @@ export {
   type PermissionQuery,
   parsePermissionQuery,
 } from "./permission-query";
-export type { RatelimitMiddlewareOptions, RatelimitRouteOptions } from "./ratelimit-guard";
+export {
+  createRatelimitGroup,
+  type GroupCheck,
+  type GroupLimit,
+  type RatelimitGroup,
+  type RatelimitGroupOptions,
+} from "./ratelimit-group";
+export type {
+  GroupMiddlewareLimit,
+  RatelimitGroupMiddlewareOptions,
+} from "./ratelimit-group-guard";
+export type { RatelimitGroupResponse } from "./ratelimit-group-response";
+export type {
+  RatelimitLimitMiddlewareOptions,
+  RatelimitMiddlewareOptions,
+  RatelimitRouteOptions,
+} from "./ratelimit-guard";
 export type { RatelimitCacheOptions, RatelimiterOptions } from "./ratelimit-options";
 export type { RatelimitResponse, RatelimitSource } from "./ratelimit-response";
 export {

@@ -16,6 +16,7 @@ export const VERIFIER_OPTION_NAMES = names<VerifierOptions>({
   failureMode: true,
   staleIfErrorMs: true,
   sharedCache: true,
+  migrationId: true,
   fetch: true,
   logger: true,
 });

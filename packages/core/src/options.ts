@@ -78,6 +78,13 @@ export interface VerifierOptions {
    */
   sharedCache?: SharedCache | undefined;
   /**
+   * The id of a key migration (`keys.migrateKeys`), sent with every verification: keys
+   * imported from another system verify with it (and Unkey rehashes them on first use).
+   * Keys created in Unkey verify with it too.
+   * @default undefined
+   */
+  migrationId?: string | undefined;
+  /**
    * The fetch implementation used to reach Unkey.
    * @default globalThis.fetch
    */
@@ -98,6 +105,7 @@ export interface ResolvedVerifierOptions {
   readonly failureMode: FailureMode;
   readonly staleIfErrorMs: number;
   readonly sharedCache: SharedCache | undefined;
+  readonly migrationId: string | undefined;
   readonly fetch: typeof globalThis.fetch;
   readonly logger: Logger;
 }
@@ -165,6 +173,7 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     MAX_TIMER_MS,
   );
   const sharedCache = checkSharedCache(options.sharedCache);
+  const migrationId = checkMigrationId(options.migrationId);
   if (sharedCache !== undefined && cache === false) {
     throw new KeyguardConfigError(
       "sharedCache",
@@ -179,7 +188,22 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     failureMode,
     staleIfErrorMs,
     sharedCache,
+    migrationId,
     fetch: connection.fetch,
     logger,
   };
+}
+
+/** Unkey's bound on `keys.verifyKey`'s `migrationId` (V2KeysVerifyKeyRequestBody.yaml): at most 256. */
+const MAX_MIGRATION_ID_LENGTH = 256;
+
+function checkMigrationId(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_MIGRATION_ID_LENGTH) {
+    throw new KeyguardConfigError(
+      "migrationId",
+      `expected the id of a key migration, 1 to ${MAX_MIGRATION_ID_LENGTH} characters (Unkey's bound), got ${describe(value)}.`,
+    );
+  }
+  return value;
 }

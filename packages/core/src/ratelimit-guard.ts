@@ -2,6 +2,12 @@ import { KeyguardConfigError, RatelimitIdentifierError } from "./errors";
 import type { Identify } from "./identify";
 import { rejectUnknownOptions } from "./option-names";
 import { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
+import type { RatelimitGroup } from "./ratelimit-group";
+import {
+  createGroupCheck,
+  type RatelimitGroupMiddlewareOptions,
+  refuseRouteOptions,
+} from "./ratelimit-group-guard";
 import {
   checkCost,
   checkDuration,
@@ -33,13 +39,19 @@ export interface RatelimitRouteOptions<R> {
  * (or a ready `ratelimiter`, to share its memory), the `identifier` function
  * and the per-request `cost`.
  */
-export type RatelimitMiddlewareOptions<R> = Partial<RatelimiterOptions> & {
+export type RatelimitMiddlewareOptions<R> =
+  | RatelimitLimitMiddlewareOptions<R>
+  | RatelimitGroupMiddlewareOptions<R>;
+
+/** Options of a rate-limit middleware with one limit. */
+export type RatelimitLimitMiddlewareOptions<R> = Partial<RatelimiterOptions> & {
   /** A ready rate limiter from `createRatelimiter()`; then only `limit`/`duration` may override it. */
   ratelimiter?: Ratelimiter | undefined;
   /** How a request is identified: `identify.ip()`, `identify.keyId()`, or your function. */
   identifier: Identify<R>;
   /** Units each request consumes. @default 1 */
   cost?: number | undefined;
+  limits?: undefined;
 };
 
 /** A route's options, checked and compiled once. */
@@ -50,7 +62,8 @@ export interface PreparedRatelimitRoute<R> {
 
 /** The rate-limit guard every adapter wraps. */
 export interface RatelimitGuard<R> {
-  readonly ratelimiter: Ratelimiter;
+  /** The rate limiter, or the group of limits checked together (`limits`). */
+  readonly ratelimiter: Ratelimiter | RatelimitGroup;
   /** Compiles a route's options over the middleware's; throws at start-up on a bad one. */
   route(options?: RatelimitRouteOptions<R>, optionPrefix?: string): PreparedRatelimitRoute<R>;
   /**
@@ -87,7 +100,20 @@ export function checkRatelimitRoute(options: unknown, at = ""): void {
   checkDuration(`${at}duration`, given.duration, 1000);
 }
 
-function limiterOf<R>(options: RatelimitMiddlewareOptions<R>): Ratelimiter {
+/** Several limits in one `ratelimit.multiLimit` call per request. */
+function groupGuard<R>(options: RatelimitGroupMiddlewareOptions<R>): RatelimitGuard<R> {
+  const { group, check } = createGroupCheck(options);
+  const route = (given?: RatelimitRouteOptions<R>, prefix = ""): PreparedRatelimitRoute<R> => {
+    refuseRouteOptions(given, prefix);
+    return GROUP_ROUTE as PreparedRatelimitRoute<R>;
+  };
+  return { ratelimiter: group, route, check: (request) => check(request) };
+}
+
+// What a group guard's routes compile to: the group's own limits (nothing per route).
+const GROUP_ROUTE = Object.freeze({ identifier: () => "", call: Object.freeze({}) });
+
+function limiterOf<R>(options: RatelimitLimitMiddlewareOptions<R>): Ratelimiter {
   const { ratelimiter, identifier: _i, cost: _c, ...rest } = options;
   if (ratelimiter === undefined) return createRatelimiter(rest as RatelimiterOptions);
   if (typeof ratelimiter?.limit !== "function")
@@ -114,6 +140,7 @@ function limiterOf<R>(options: RatelimitMiddlewareOptions<R>): Ratelimiter {
 export function createRatelimitGuard<R>(options: RatelimitMiddlewareOptions<R>): RatelimitGuard<R> {
   if (typeof options !== "object" || options === null)
     throw new KeyguardConfigError("options", "expected an object.");
+  if (options.limits !== undefined) return groupGuard(options);
   rejectUnknownOptions(options, [...RATELIMITER_OPTION_NAMES, ...SHARED_NAMES]);
   checkIdentify("identifier", options.identifier);
   const ratelimiter = limiterOf(options);

@@ -1,52 +1,21 @@
 import { LRUCache } from "lru-cache";
-import type { RatelimitResponse } from "./ratelimit-response";
+import { type WindowAnswer, WindowMemory } from "./ratelimit-window";
 
-/** How a call that another one waited on ended: waiters adopt its failure. */
+/** How a call that others waited on ended: waiters adopt its failure. */
 export interface Settlement {
   readonly error?: unknown;
 }
 
-/**
- * What one process knows about one of Unkey's counters. Unkey keeps one
- * counter per namespace, identifier and duration, whatever `limit` each call
- * names (internal/services/ratelimit/keys.go), so what is remembered is what
- * was USED in the current window, which holds for every limit: the least
- * count Unkey reported, the least count a refusal implies, and the cost of
- * calls still out. Pure bookkeeping, no network.
- */
-export class CounterMemory {
-  /** Until then (Unix ms) Unkey's count is known to be at least `blockedUsed`: it said no. */
-  blockedUntil = 0;
-  blockedUsed = 0;
-  /** The least count Unkey's answers imply in the window ending at `reset`. */
-  used: number | undefined = undefined;
-  reset = 0;
-  /** Cost of the calls to Unkey not answered yet. */
-  inflight = 0;
+/** An answer as the memory reads it: the counts, and the override Unkey applied, if any. */
+export interface CounterAnswer extends WindowAnswer {
+  readonly overrideId?: string | undefined;
+}
+
+/** One of Unkey's counters as this process knows it, and the calls waiting for its next answer. */
+export class CounterMemory extends WindowMemory {
   #waiting: { promise: Promise<Settlement>; resolve: (s: Settlement) => void } | undefined;
 
-  /**
-   * Whether Unkey would refuse a call of `cost` under `limit`, by what a
-   * refusal of this window proved: a block learnt under one limit refuses the
-   * same or a lower limit at the same or a higher cost (and whatever else the
-   * count it implies rules out), never a call Unkey could still admit.
-   */
-  blocks(limit: number, cost: number, now: number): boolean {
-    return now < this.blockedUntil && this.blockedUsed + cost > limit;
-  }
-
-  /**
-   * What may still be admitted under `limit` for sure: the limit less the
-   * count Unkey last reported and the cost of calls still out (calls Unkey
-   * counted before that answer are subtracted twice, which only makes it
-   * smaller). `-Infinity` when nothing is known for this window.
-   */
-  available(limit: number, now: number): number {
-    if (this.used === undefined || now >= this.reset) return Number.NEGATIVE_INFINITY;
-    return limit - this.used - this.inflight;
-  }
-
-  /** Resolves when the next call out for this counter settles. */
+  /** Resolves when the next call out on this counter settles. */
   nextSettlement(): Promise<Settlement> {
     if (this.#waiting === undefined) {
       let resolve!: (s: Settlement) => void;
@@ -58,66 +27,84 @@ export class CounterMemory {
     return this.#waiting.promise;
   }
 
-  /** Learns from Unkey's answer to a call of `cost`, and wakes whoever waited. */
-  settle(cost: number, now: number, answer?: RatelimitResponse, error?: unknown): void {
+  /** A call of `cost` sent on this counter is answered (or failed): wakes whoever waited. */
+  settle(cost: number, error?: unknown): void {
     this.inflight -= cost;
-    if (answer !== undefined) this.learn(cost, now, answer);
     const waiting = this.#waiting;
     this.#waiting = undefined;
     waiting?.resolve(error === undefined ? {} : { error });
   }
-
-  private learn(cost: number, now: number, answer: RatelimitResponse): void {
-    // Unkey admits when count + cost <= limit and then reports remaining = limit - count
-    // (count including this call); it refuses when count + cost > limit, so count >= limit - cost + 1.
-    const used = Math.max(
-      0,
-      answer.success ? answer.limit - answer.remaining : answer.limit - cost + 1,
-    );
-    if (!answer.success && answer.reset > now) this.learnBlock(used, now, answer.reset);
-    // Answers can arrive out of order: within one window the highest count is the latest.
-    if (answer.reset > this.reset || this.used === undefined) {
-      this.reset = answer.reset;
-      this.used = used;
-    } else if (answer.reset === this.reset) {
-      this.used = Math.max(this.used, used);
-    }
-  }
-
-  /** A block only grows within its window; a late refusal of an older window is ignored. */
-  private learnBlock(used: number, now: number, reset: number): void {
-    if (now >= this.blockedUntil || reset > this.blockedUntil) {
-      this.blockedUntil = reset;
-      this.blockedUsed = used;
-    } else if (reset === this.blockedUntil) {
-      this.blockedUsed = Math.max(this.blockedUsed, used);
-    }
-  }
 }
 
-/** The bounded map of counters: a flood of random identifiers costs at most `max` entries. */
-export class RatelimitMemory {
-  readonly #counters: LRUCache<string, CounterMemory>;
+/** An override's counter: its window's length is the override's, which no answer shows. */
+const OVERRIDE = "override";
 
-  constructor(max: number) {
-    this.#counters = new LRUCache({ max });
-  }
+/**
+ * What one process knows of one identifier in a namespace: whether an override applies to
+ * it and the counters its calls draw on. Unkey keeps one counter per namespace, identifier
+ * and duration, whatever limit a call names (internal/services/ratelimit/keys.go); an
+ * override replaces the limit and the duration of every call for its identifiers
+ * (svc/api/routes/v2_ratelimit_limit/handler.go, getLimitAndDuration), so once an answer
+ * shows one, every call of the identifier draws on the override's one counter, under its limit.
+ */
+export class IdentifierMemory {
+  /** The override Unkey applied in its latest answer; `undefined` when none did. */
+  override: { readonly id: string; readonly limit: number } | undefined;
+  readonly #counters = new Map<number | typeof OVERRIDE, CounterMemory>();
 
-  /** The counter's memory, created on first use. */
-  of(key: string): CounterMemory {
+  /** The counter a call naming `duration` draws on. */
+  counter(duration: number): CounterMemory {
+    const key = this.override === undefined ? duration : OVERRIDE;
     let counter = this.#counters.get(key);
     if (counter === undefined) {
-      counter = new CounterMemory();
+      counter = new CounterMemory(key === OVERRIDE ? undefined : duration);
       this.#counters.set(key, counter);
     }
     return counter;
   }
 
+  /** The limit Unkey applies to a call naming `limit`. */
+  applied(limit: number): number {
+    return this.override?.limit ?? limit;
+  }
+
+  /** Learns from Unkey's answer to a call of `cost` naming `duration`, sent at `sentAt`. */
+  learn(
+    duration: number,
+    cost: number,
+    sentAt: number,
+    answer: CounterAnswer,
+    admitted = answer.success,
+  ): void {
+    const id = answer.overrideId;
+    this.override = id === undefined || id === "" ? undefined : { id, limit: answer.limit };
+    this.counter(duration).learn(cost, sentAt, answer, admitted);
+  }
+}
+
+/** The bounded map of identifiers: a flood of random identifiers costs at most `max` entries. */
+export class RatelimitMemory {
+  readonly #identifiers: LRUCache<string, IdentifierMemory>;
+
+  constructor(max: number) {
+    this.#identifiers = new LRUCache({ max });
+  }
+
+  /** The identifier's memory, created on first use. */
+  of(identifier: string): IdentifierMemory {
+    let memory = this.#identifiers.get(identifier);
+    if (memory === undefined) {
+      memory = new IdentifierMemory();
+      this.#identifiers.set(identifier, memory);
+    }
+    return memory;
+  }
+
   get size(): number {
-    return this.#counters.size;
+    return this.#identifiers.size;
   }
 
   clear(): void {
-    this.#counters.clear();
+    this.#identifiers.clear();
   }
 }

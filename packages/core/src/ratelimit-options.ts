@@ -103,22 +103,26 @@ export const checkCost = (option: string, value: unknown, fallback: number) =>
 export const checkDuration = (option: string, value: unknown, fallback: number) =>
   wholeNumber(option, value, fallback, RATELIMIT_BOUNDS.minDuration, RATELIMIT_BOUNDS.maxDuration);
 
-function required(option: string, value: unknown): void {
+export function required(option: string, value: unknown): void {
   if (value === undefined) throw new KeyguardConfigError(option, "is required.");
 }
 
-function checkNamespace(value: unknown): string {
-  required("namespace", value);
+export function checkNamespace(value: unknown, option = "namespace"): string {
+  required(option, value);
   if (typeof value !== "string" || value.length < 1 || value.length > RATELIMIT_BOUNDS.nameLength) {
     throw new KeyguardConfigError(
-      "namespace",
+      option,
       `expected a string of 1 to ${RATELIMIT_BOUNDS.nameLength} characters (Unkey's bound), got ${describe(value)}.`,
     );
   }
   return value;
 }
 
-function checkOneOf<T extends string>(option: string, value: unknown, allowed: readonly T[]): T {
+export function checkOneOf<T extends string>(
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
   if (value === undefined) return allowed[0] as T;
   if (!allowed.includes(value as T)) {
     const expected = allowed.map((word) => JSON.stringify(word)).join(" or ");
@@ -127,7 +131,7 @@ function checkOneOf<T extends string>(option: string, value: unknown, allowed: r
   return value as T;
 }
 
-function checkCache(value: unknown): Required<RatelimitCacheOptions> | false {
+export function checkCache(value: unknown): Required<RatelimitCacheOptions> | false {
   if (value === false) return false;
   const given = value ?? {};
   if (typeof given !== "object" || given === null) {

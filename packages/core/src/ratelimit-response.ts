@@ -12,12 +12,15 @@ export type RatelimitSource =
 /** The outcome of one `limit()` call; `reset` is an absolute Unix time in ms. */
 export interface RatelimitResponse {
   readonly success: boolean;
+  /** The limit Unkey applies: an override's when one matches the identifier, else the one asked for. */
   readonly limit: number;
   readonly remaining: number;
   readonly reset: number;
   readonly source: RatelimitSource;
   /** Unkey's `meta.requestId` when this answer is Unkey's own. */
   readonly requestId?: string | undefined;
+  /** The id of the override Unkey applied (`ratelimit.setOverride`), when one matched. */
+  readonly overrideId?: string | undefined;
 }
 
 const count = (value: unknown): number | undefined =>
@@ -39,6 +42,10 @@ export function parseRatelimitData(
   const reset = count(fields.reset);
   if (typeof fields.success !== "boolean" || limit === undefined) return undefined;
   if (remaining === undefined || reset === undefined) return undefined;
+  const overrideId =
+    typeof fields.overrideId === "string" && fields.overrideId !== ""
+      ? fields.overrideId
+      : undefined;
   return Object.freeze({
     success: fields.success,
     limit,
@@ -46,5 +53,6 @@ export function parseRatelimitData(
     reset,
     source: "unkey",
     requestId,
+    overrideId,
   });
 }

@@ -1,5 +1,5 @@
 import { KeyguardError, RatelimitIdentifierError, VerifierError } from "./errors";
-import { type CounterMemory, RatelimitMemory } from "./ratelimit-memory";
+import { type CounterMemory, type IdentifierMemory, RatelimitMemory } from "./ratelimit-memory";
 import {
   checkCost,
   checkDuration,
@@ -58,6 +58,12 @@ export interface Ratelimiter {
   readonly options: Omit<ResolvedRatelimiterOptions, "rootKey" | "fetch" | "logger">;
 }
 
+/** What the memory holds for one call: its identifier's memory and the counter it draws on. */
+interface Known {
+  readonly identifier: IdentifierMemory;
+  readonly counter: CounterMemory;
+}
+
 /** The body of `POST /v2/ratelimit.limit`. */
 interface LimitBody {
   namespace: string;
@@ -85,7 +91,9 @@ export function checkIdentifier(identifier: unknown): string {
 const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
 
 /** Logs a misconfiguration once and an outage at most every 30 s; never the root key. */
-function createReporter(resolved: ResolvedRatelimiterOptions) {
+export function createReporter(
+  resolved: Pick<ResolvedRatelimiterOptions, "url" | "namespace" | "logger">,
+) {
   let misconfigured = false;
   let unavailableAt = Number.NEGATIVE_INFINITY;
   return (error: unknown) => {
@@ -102,9 +110,12 @@ function createReporter(resolved: ResolvedRatelimiterOptions) {
   };
 }
 
-/** Whether a failure lets the call through under fail-open: an outage, never Unkey's own 429. */
-const isOutage = (error: unknown) =>
-  error instanceof VerifierError && error.code === "VERIFIER_UNAVAILABLE" && !error.throttled;
+/**
+ * Whether a failure lets the call through under fail-open: an outage, never Unkey's own 429
+ * nor one stalled call while Unkey answers the others (an attacker who can slow one call
+ * down must not open a login limit).
+ */
+export const isOutage = (error: unknown) => error instanceof VerifierError && error.outage;
 
 /**
  * Creates a rate limiter on Unkey's `POST /v2/ratelimit.limit`, through the
@@ -143,71 +154,79 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     failedOpen: 0,
   };
 
-  /** One call to Unkey, its cost counted as out in `counter` until it settles. */
-  async function ask(body: LimitBody, counter: CounterMemory | undefined) {
-    if (counter === undefined) return send(body);
+  /** One call to Unkey; what it learns goes to the identifier's memory, its cost is out on `counter` until then. */
+  async function ask(body: LimitBody, known?: Known): Promise<RatelimitResponse> {
+    if (known === undefined) return send(body);
+    const { identifier, counter } = known;
+    const sentAt = Date.now();
     counter.inflight += body.cost;
     try {
       const answer = await send(body);
-      counter.settle(body.cost, Date.now(), answer);
+      identifier.learn(body.duration, body.cost, sentAt, answer);
+      counter.settle(body.cost);
       return answer;
     } catch (error) {
-      counter.settle(body.cost, Date.now(), undefined, error);
+      counter.settle(body.cost, error);
       throw error;
     }
   }
 
-  const blocked = (body: LimitBody, counter: CounterMemory): RatelimitResponse => {
+  /** The local refusal: what Unkey would answer now, its applied limit and override included. */
+  const blocked = (known: Known, limit: number, now: number): RatelimitResponse => {
     counters.refusedLocally++;
     return {
       success: false,
-      limit: body.limit,
+      limit,
       remaining: 0,
-      reset: counter.blockedUntil,
+      reset: known.counter.windowEnd(now),
       source: "local",
+      overrideId: known.identifier.override?.id,
     };
   };
 
   /**
-   * Sync mode: a blocked identifier is refused here; a call the estimate cannot
-   * cover while another is out waits for that one (its answer may block, or
-   * free room), so a flood of one identifier sends one call at a time once it
-   * nears its limit. Every admission is Unkey's own answer.
+   * Sync mode: what Unkey provably refuses is refused here; a call the estimate cannot
+   * cover while another is out waits for that one (its answer may prove a refusal, or
+   * leave room), so a flood of one identifier sends one call at a time once it nears its
+   * limit. Every admission is Unkey's own answer.
    */
-  async function decide(body: LimitBody, counter: CounterMemory): Promise<RatelimitResponse> {
+  async function decide(body: LimitBody, known: Known): Promise<RatelimitResponse> {
     for (;;) {
       const now = Date.now();
-      if (counter.blocks(body.limit, body.cost, now)) return blocked(body, counter);
-      if (counter.inflight > 0 && counter.available(body.limit, now) < body.cost) {
+      const counter = known.identifier.counter(body.duration);
+      const limit = known.identifier.applied(body.limit);
+      const here = { identifier: known.identifier, counter };
+      if (counter.blocks(limit, body.cost, now)) return blocked(here, limit, now);
+      if (counter.inflight > 0 && counter.available(limit) < body.cost) {
         counters.coalesced++;
         const settled = await counter.nextSettlement();
         // The call waited on failed: so does this one (an outage is not retried in a queue).
         if (settled.error !== undefined) throw settled.error;
         continue;
       }
-      return ask(body, counter);
+      return ask(body, here);
     }
   }
 
-  /** Async mode: admit now when the estimate covers the cost, and tell Unkey in the background. */
-  function admitAsync(body: LimitBody, counter: CounterMemory): RatelimitResponse | undefined {
+  /** Async mode: admit now when Unkey provably would (its applied limit), and tell it in the background. */
+  function admitAsync(body: LimitBody, known: Known): RatelimitResponse | undefined {
     const now = Date.now();
-    if (
-      counter.blocks(body.limit, body.cost, now) ||
-      counter.available(body.limit, now) < body.cost
-    )
-      return undefined;
+    const { identifier, counter } = known;
+    const limit = identifier.applied(body.limit);
+    const room = counter.available(limit);
+    if (counter.blocks(limit, body.cost, now) || room < body.cost) return undefined;
     counters.admittedAsync++;
-    ask(body, counter).catch((error: unknown) => {
+    ask(body, known).catch((error: unknown) => {
       counters.asyncFailures++;
       report(error);
     });
     return {
       success: true,
-      limit: body.limit,
-      remaining: Math.max(0, counter.available(body.limit, now)),
-      reset: counter.reset,
+      limit,
+      remaining: Math.max(0, room - body.cost),
+      reset: counter.windowEnd(now),
       source: "async",
+      overrideId: identifier.override?.id,
     };
   }
 
@@ -242,11 +261,15 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     const body = bodyOf(identifier, options);
     // Unkey keeps one counter per namespace, identifier and duration, whatever the limit
     // (internal/services/ratelimit/keys.go): calls under other limits share what is known.
-    const counter = memory?.of(`${body.duration}:${body.identifier}`);
-    const early = counter && resolved.mode === "async" ? admitAsync(body, counter) : undefined;
+    const remembered = memory?.of(body.identifier);
+    const known =
+      remembered === undefined
+        ? undefined
+        : { identifier: remembered, counter: remembered.counter(body.duration) };
+    const early = known && resolved.mode === "async" ? admitAsync(body, known) : undefined;
     if (early !== undefined) return early;
     try {
-      return counter === undefined ? await ask(body, undefined) : await decide(body, counter);
+      return known === undefined ? await ask(body) : await decide(body, known);
     } catch (error) {
       if (error instanceof KeyguardError && !(error instanceof VerifierError)) throw error;
       return failOpen(body, error);

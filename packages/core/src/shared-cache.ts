@@ -48,6 +48,14 @@ export interface SharedCacheListener {
 export interface SharedCache {
   /** The id of a key's entry: a keyed hash (HMAC), never the key nor its plain SHA-256. Synchronous. */
   idFor(key: string): string;
+  /**
+   * The names an id stands for, when one id names a key's entry under several secrets
+   * (a store rotating its secret, whose instances may not all hold the same secrets
+   * yet): an invalidation naming any of them names the key. Must accept ids made by
+   * instances holding other secrets. Synchronous.
+   * @default (id) => [id]
+   */
+  namesOf?(id: string): readonly string[];
   /** The entry under `id`; when there is none, also tries to take a lease of `leaseMs` to fill it. */
   get(id: string, leaseMs: number): Promise<SharedRead>;
   /** Stores an entry for `ttlMs` (and releases the lease on `id`). */
@@ -91,6 +99,9 @@ export function checkSharedCache(value: unknown): SharedCache | undefined {
       `expected a shared cache such as redisCache() from @keyguard/redis (an object with ${methods.join(", ")}); ${missing}() is missing.`,
     );
   }
+  const namesOf = (value as Record<string, unknown>).namesOf;
+  if (namesOf !== undefined && typeof namesOf !== "function")
+    throw new KeyguardConfigError("sharedCache.namesOf", "expected a function, or nothing.");
   return value as SharedCache;
 }
 
@@ -130,6 +141,11 @@ export class SharedTier {
     return this.#store.subscribe(listener);
   }
 
+  /** What invalidations may call the entry `id` names (see {@link SharedCache.namesOf}). */
+  namesOf(id: string): readonly string[] {
+    return this.#store.namesOf?.(id) ?? [id];
+  }
+
   /**
    * The fresh entry for `id` from the store, waiting (up to `waitMs`) while
    * another instance holds the lease to fill it; `undefined` when this caller
@@ -145,13 +161,18 @@ export class SharedTier {
       const read = await this.#call(() => this.#store.get(id, waitMs));
       if (read === FAILED) return undefined;
       if (read.entry !== undefined) {
-        const found = entryFromShared(read.entry, Date.now(), this.#policy);
+        const now = Date.now();
+        const found = entryFromShared(read.entry, now, this.#policy);
         if (found !== undefined) return found;
-        if (entryFromShared(read.entry, Number.NEGATIVE_INFINITY) === undefined) {
+        const written = entryFromShared(read.entry, Number.NEGATIVE_INFINITY);
+        if (written === undefined) {
           // Unreadable (or from a clock far ahead): ignored and deleted.
           this.forget(id);
           return undefined;
         }
+        // Fresh for its writer but older than this instance's TTL allows: ask Unkey now,
+        // and the answer replaces it.
+        if (written.entry.freshUntil > now) return undefined;
         // Well-formed but past its freshness: the store's TTL started when the write
         // reached it, so the entry outlives its freshness by that write's latency, and
         // every instance's L1 (same freshUntil) expires into this window at once. Look

@@ -1,7 +1,7 @@
 import type { ResolvedVerifierOptions } from "./options";
 import type { RatelimitRequest, VerifyResult } from "./types";
 import { createUnkeyCall } from "./unkey-call";
-import { parseVerifyData } from "./unkey-response";
+import { parseMissingRatelimit, parseUnmigratable, parseVerifyData } from "./unkey-response";
 
 export { MAX_ANSWER_BYTES } from "./unkey-call";
 
@@ -12,11 +12,13 @@ export interface VerifyKeyBody {
   tags?: readonly string[];
   credits?: { cost: number };
   ratelimits?: readonly RatelimitRequest[];
+  migrationId?: string;
 }
 
 /** A transport that counts its calls; created once per verifier. */
 export interface Transport {
-  verifyKey(body: VerifyKeyBody): Promise<VerifyResult>;
+  /** `timeoutMs` shortens the verifier's deadline for this call (part of the budget spent waiting). */
+  verifyKey(body: VerifyKeyBody, timeoutMs?: number): Promise<VerifyResult>;
   readonly calls: () => number;
 }
 
@@ -42,6 +44,11 @@ export function createTransport(options: ResolvedVerifierOptions): Transport {
       right: "verify keys",
       requestHint: "Check the route's tags, cost and ratelimits options.",
       traceFields: (result) => ({ code: result.code, requestId: result.requestId }),
+      refusal: (status, answer, requestId, sent) =>
+        parseMissingRatelimit(status, answer, requestId) ??
+        ((sent as VerifyKeyBody).migrationId === undefined
+          ? undefined
+          : parseUnmigratable(status, answer, requestId)),
     },
   );
   return { verifyKey, calls: verifyKey.calls };

@@ -13,9 +13,11 @@ export type UnkeyVerifyCode =
 
 /**
  * A verification's code: one of Unkey's, `MALFORMED_KEY` for a value refused
- * locally, or `UNKNOWN` for a code this version does not know (never valid).
+ * locally, `MISSING_RATELIMIT` when Unkey refused to verify because the key (and its
+ * identity) has no rate limit of a name the request applies (its HTTP 412), or `UNKNOWN`
+ * for a code this version does not know (never valid).
  */
-export type VerifyCode = UnkeyVerifyCode | "MALFORMED_KEY" | "UNKNOWN";
+export type VerifyCode = UnkeyVerifyCode | "MALFORMED_KEY" | "MISSING_RATELIMIT" | "UNKNOWN";
 
 /** One rate limit as Unkey reports it; `reset` is an absolute Unix time in ms. */
 export interface RatelimitState {
@@ -62,6 +64,8 @@ export interface VerifyResult {
   readonly expires?: number | undefined;
   readonly enabled?: boolean | undefined;
   readonly ratelimits?: readonly RatelimitState[] | undefined;
+  /** With `code: "MISSING_RATELIMIT"`: the name of the rate limit the key lacks, when Unkey named it. */
+  readonly missingRatelimit?: string | undefined;
   /** Unkey's `meta.requestId` for the upstream answer behind this result. */
   readonly requestId?: string | undefined;
   readonly source: ResultSource;

@@ -1,5 +1,5 @@
-import { KeyguardError, VerifierError } from "./errors";
-import type { Answer } from "./http/exchange";
+import { KeyguardConfigError, KeyguardError, VerifierError } from "./errors";
+import { type Answer, RequestBuildError } from "./http/exchange";
 // The Node build swaps this import for ./http/node (see tsup.config.ts): node:http on a keep-alive agent.
 import { createPost } from "./http/web";
 // The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
@@ -33,11 +33,22 @@ export interface UnkeyEndpoint<T> {
   readonly requestHint: string;
   /** Telemetry fields of a parsed answer (`code`), besides status and requestId. */
   traceFields?(result: T): Record<string, unknown>;
+  /**
+   * An error answer that is this request's answer rather than a failure (keys.verifyKey's
+   * 412 for a key lacking a named rate limit), or `undefined`.
+   */
+  refusal?(
+    status: number,
+    body: unknown,
+    requestId: string | undefined,
+    sent: unknown,
+  ): T | undefined;
 }
 
 /** One endpoint's caller, which counts its calls. */
 export interface UnkeyCall<B, T> {
-  (body: B): Promise<T>;
+  /** Calls Unkey; `timeoutMs` shortens the connection's deadline for this call (a budget partly spent). */
+  (body: B, timeoutMs?: number): Promise<T>;
   readonly calls: () => number;
 }
 
@@ -64,6 +75,44 @@ function retryAfter(response: Answer): number | undefined {
 }
 
 const timedOut = (error: unknown) => (error as { name?: string })?.name === "TimeoutError";
+
+/** The first error code down the cause chain that names a network failure (`ECONNRESET`, `UND_ERR_SOCKET`). */
+function networkCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * The failure of a request that got no answer. Never quotes the client's message: some
+ * (undici's header validation among them) quote header values, and `Authorization` holds
+ * the root key; only a client's error code is kept. A request the client refused to build
+ * is a misconfiguration (500, never fail-open), not an outage.
+ */
+function unsent(error: unknown, timeoutMs: number): VerifierError {
+  if (error instanceof RequestBuildError)
+    return new VerifierError(
+      "VERIFIER_MISCONFIGURED",
+      `${error.message} Check rootKey / UNKEY_ROOT_KEY, baseUrl and the fetch option.`,
+    );
+  if (timedOut(error))
+    return new VerifierError(
+      "VERIFIER_UNAVAILABLE",
+      `Unkey did not answer within ${timeoutMs} ms.`,
+      {
+        cause: error,
+      },
+    );
+  const code = networkCode(error);
+  return new VerifierError(
+    "VERIFIER_UNAVAILABLE",
+    `Unkey could not be reached${code === undefined ? "" : ` (${code})`}.`,
+    { cause: error },
+  );
+}
 
 function parseJson(response: Answer, raw: string | undefined): unknown {
   const json = (response.header("content-type") ?? "").toLowerCase().includes("json");
@@ -140,34 +189,27 @@ export function createUnkeyCall<B, T>(
   connection: UnkeyConnection,
   endpoint: UnkeyEndpoint<T>,
 ): UnkeyCall<B, T> {
-  const { url, timeoutMs } = connection;
-  const post = createPost({
-    url,
-    authorization: `Bearer ${connection.rootKey}`,
-    fetch: connection.fetch,
-  });
+  const { url } = connection;
+  const post = postFor(connection);
   let calls = 0;
+  // When Unkey last gave this caller an answer: a failure within a timeout of it is this
+  // call's own (one stalled call, local overload), not an outage.
+  let lastAnswerAt = Number.NEGATIVE_INFINITY;
 
-  async function send(payload: string): Promise<Answer> {
+  async function send(payload: string, timeoutMs: number): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       calls++;
       try {
         return await post(payload, timeoutMs);
       } catch (error) {
         if (attempt === 0 && neverReachedServer(error)) continue;
-        throw new VerifierError(
-          "VERIFIER_UNAVAILABLE",
-          timedOut(error)
-            ? `Unkey did not answer within ${timeoutMs} ms.`
-            : sentence(`Unkey could not be reached: ${(error as Error)?.message ?? String(error)}`),
-          { cause: error },
-        );
+        throw unsent(error, timeoutMs);
       }
     }
   }
 
-  async function exchange(body: B): Promise<T> {
-    const response = await send(JSON.stringify(body));
+  async function exchange(body: B, timeoutMs: number): Promise<T> {
+    const response = await send(JSON.stringify(body), timeoutMs);
     let raw: string | undefined;
     try {
       raw = await response.read(MAX_ANSWER_BYTES);
@@ -185,18 +227,50 @@ export function createUnkeyCall<B, T>(
     if (response.status === 200 && isObject(parsed)) {
       const data = parsed.data;
       const result = endpoint.parse(data, requestIdOf(parsed));
-      if (result !== undefined) return result;
+      if (result !== undefined) {
+        lastAnswerAt = Date.now();
+        return result;
+      }
+    }
+    const refused = endpoint.refusal?.(response.status, parsed, requestIdOf(parsed), body);
+    if (refused !== undefined) {
+      lastAnswerAt = Date.now();
+      return refused;
     }
     throw failureOf(response, raw, parsed, endpoint as UnkeyEndpoint<unknown>);
   }
 
+  /** Marks a failure that happened while Unkey answered other calls (within the timeout). */
+  function seenNow(error: unknown): never {
+    const answering = Date.now() - lastAnswerAt <= connection.timeoutMs;
+    if (!answering || !(error instanceof VerifierError) || error.unkeyAnswering) throw error;
+    throw error.whileAnswering();
+  }
+
   /** One upstream call, inside the `keyguard:unkey` tracing channel when anyone listens. */
-  const call = (body: B): Promise<T> =>
+  const call = (body: B, timeoutMs = connection.timeoutMs): Promise<T> =>
     telemetry.traceUpstream({ operation: endpoint.operation, url }, async (trace) => {
-      const result = await exchange(body).catch(unexpected);
+      const result = await exchange(body, timeoutMs).catch(unexpected).catch(seenNow);
       trace.status = 200;
       Object.assign(trace, endpoint.traceFields?.(result));
       return result;
     });
   return Object.assign(call, { calls: () => calls });
+}
+
+/** The connection's HTTP client, built once; a header the client refuses is a start-up error. */
+function postFor(connection: UnkeyConnection) {
+  try {
+    return createPost({
+      url: connection.url,
+      authorization: `Bearer ${connection.rootKey}`,
+      fetch: connection.fetch,
+    });
+  } catch (error) {
+    if (!(error instanceof RequestBuildError)) throw error;
+    throw new KeyguardConfigError(
+      "rootKey",
+      `${error.message} The Authorization header made of the root key was refused; check rootKey / UNKEY_ROOT_KEY.`,
+    );
+  }
 }

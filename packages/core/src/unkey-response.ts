@@ -106,3 +106,57 @@ export function errorSummaryOf(body: unknown): string | undefined {
   const parts = [text(body.error.title), text(body.error.detail)].filter(Boolean);
   return parts.length > 0 ? parts.join(": ") : undefined;
 }
+
+// internal/services/keys/validation.go (withRateLimits): "ratelimit '%s' was requested but
+// does not exist for key '%s'…", with status 412 (svc/api/routes/v2_keys_verify_key/412_test.go).
+const MISSING_RATELIMIT =
+  /ratelimit '([^']{1,255})' was requested but does not exist for key '([^']{1,255})'/;
+
+/**
+ * keys.verifyKey's 412 as the answer it is: this key (otherwise valid so far: Unkey checks
+ * rate limits after enabled, expiry and permissions) has no rate limit of a name the request
+ * applies, neither its own nor its identity's. Other keys are unaffected, so it is a refusal
+ * of this request, never a misconfiguration of every request.
+ */
+export function parseMissingRatelimit(
+  status: number,
+  body: unknown,
+  requestId: string | undefined,
+): VerifyResult | undefined {
+  if (status !== 412 || !isObject(body) || !isObject(body.error)) return undefined;
+  const found = MISSING_RATELIMIT.exec(text(body.error.detail) ?? "");
+  return Object.freeze({
+    valid: false,
+    code: "MISSING_RATELIMIT",
+    keyId: found?.[2],
+    missingRatelimit: found?.[1],
+    roles: Object.freeze([]),
+    permissions: Object.freeze([]),
+    requestId,
+    source: "upstream",
+  });
+}
+
+/**
+ * keys.verifyKey's 400 for a key that is neither known nor in the shape of the migration
+ * named by `migrationId` (internal/services/keys/get_migrated.go: "Invalid key format",
+ * an authentication/malformed error): a key that cannot exist, so `NOT_FOUND`, never a
+ * misconfiguration (every garbage key would otherwise answer 500). Only with a migrationId:
+ * without one, keyguard's own requests cannot be malformed that way.
+ */
+export function parseUnmigratable(
+  status: number,
+  body: unknown,
+  requestId: string | undefined,
+): VerifyResult | undefined {
+  if (status !== 400 || !isObject(body) || !isObject(body.error)) return undefined;
+  if (!(text(body.error.type) ?? "").endsWith("/authentication/malformed")) return undefined;
+  return Object.freeze({
+    valid: false,
+    code: "NOT_FOUND",
+    roles: Object.freeze([]),
+    permissions: Object.freeze([]),
+    requestId,
+    source: "upstream",
+  });
+}

@@ -11,6 +11,7 @@ import { VerifierError } from "./errors";
 import { hashKey } from "./hash/web";
 import { InFlightCalls, type SharedAnswer } from "./inflight";
 import { isPlausibleKey } from "./key-format";
+import { Announcements, meteredNews, refusesKey } from "./metered-news";
 import { watchNotFound } from "./not-found-watch";
 import {
   type ResolvedVerifierOptions,
@@ -20,7 +21,7 @@ import {
 import { holds, type PermissionQuery } from "./permission-query";
 import { type Invalidation, SharedTier } from "./shared-cache";
 import { createTransport } from "./transport";
-import type { FailureMode, VerifierStats, VerifyRequest, VerifyResult } from "./types";
+import type { FailureMode, Logger, VerifierStats, VerifyRequest, VerifyResult } from "./types";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** A verifier: one per app, shared by every route, so that they share one cache. */
@@ -94,10 +95,7 @@ function variant(result: VerifyResult, changes: Partial<VerifyResult>): VerifyRe
 }
 
 function answerFrom(entry: CacheEntry, query: PermissionQuery | undefined): VerifyResult {
-  // Unkey checks permissions before rate limits, so a cached RATE_LIMITED still
-  // answers INSUFFICIENT_PERMISSIONS on a route the key may not use.
-  const permissionsApply = entry.kind === "valid" || entry.result.code === "RATE_LIMITED";
-  if (query !== undefined && permissionsApply && !holds(query, entry.granted)) {
+  if (query !== undefined && entry.kind === "valid" && !holds(query, entry.granted)) {
     entry.denied ??= variant(entry.result, { valid: false, code: "INSUFFICIENT_PERMISSIONS" });
     return entry.denied;
   }
@@ -165,6 +163,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   // Shared ids of the upstream calls in flight, so that a remote invalidation detaches them.
   const filling = new Map<string, string>();
   const observe = watchNotFound(resolved.logger);
+  const announcements = new Announcements();
   const counters = {
     hits: 0,
     misses: 0,
@@ -175,15 +174,18 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     refusedLocally: 0,
   };
   let misconfigurationLogged = false;
-  let lastAnswerAt = Number.NEGATIVE_INFINITY;
   let unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   /** Keeps what the policy allows of an upstream answer, replacing (or dropping) the older entry. */
-  function remember(hash: string, result: VerifyResult, sharedId?: string): CacheEntry | undefined {
+  function remember(
+    hash: string,
+    result: VerifyResult,
+    sharedNames?: readonly string[],
+  ): CacheEntry | undefined {
     if (!cache || !policy) return undefined;
     const entry = entryFor(result, Date.now(), policy);
     if (entry === undefined) cache.delete(hash);
-    else cache.set(hash, entry, sharedId);
+    else cache.set(hash, entry, sharedNames);
     return entry;
   }
 
@@ -202,20 +204,30 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     }
   }
 
-  /** Whether an invalidation of this id or key id happened at or after `since`. */
-  function revokedSince(since: number, id: string | undefined, keyId: string | undefined): boolean {
+  /** Whether an invalidation of one of these shared names or of the key id happened at or after `since`. */
+  function revokedSince(
+    since: number,
+    names: readonly string[],
+    keyId: string | undefined,
+  ): boolean {
     if (revoked.size === 0) return false;
-    const byId = id === undefined ? undefined : revoked.get(`i:${id}`);
+    for (const name of names) {
+      const byName = revoked.get(`i:${name}`);
+      if (byName !== undefined && byName >= since) return true;
+    }
     const byKeyId = keyId === undefined ? undefined : revoked.get(`k:${keyId}`);
-    return (byId !== undefined && byId >= since) || (byKeyId !== undefined && byKeyId >= since);
+    return byKeyId !== undefined && byKeyId >= since;
   }
 
   /** Drops what this instance knows about the keys named (an invalidation, local or from the bus). */
   function drop(target: Invalidation): void {
     const now = Date.now();
-    for (const id of target.ids ?? []) {
-      markRevoked(`i:${id}`, now);
-      for (const hash of [cache?.hashOfShared(id), filling.get(id)]) {
+    // An id may name the entry under several secrets (a store rotating its secret):
+    // the instance that sent it may know the key by only one of them.
+    const names = (target.ids ?? []).flatMap((id) => shared?.namesOf(id) ?? [id]);
+    for (const name of names) {
+      markRevoked(`i:${name}`, now);
+      for (const hash of [cache?.hashOfShared(name), filling.get(name)]) {
         if (hash === undefined) continue;
         inflight.detach(hash);
         cache?.delete(hash);
@@ -228,6 +240,21 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         cache?.delete(hash);
       }
     }
+  }
+
+  /**
+   * Whether an answer to a call started at `startedAt` may be cached: no invalidation of its
+   * id or key id since. A call in flight reveals its key id only with its answer, so this is
+   * checked then; an answer not kept is not shared with callers who joined the call either
+   * (they ask Unkey themselves, see `shareable`).
+   */
+  function keep(
+    startedAt: number,
+    attached: () => boolean,
+    names: readonly string[],
+    keyId?: string,
+  ) {
+    return attached() && !revokedSince(startedAt, names, keyId);
   }
 
   function clear(): void {
@@ -260,25 +287,11 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     else if (outdates(cache.get(hash, Date.now()), result)) cache.delete(hash);
   }
 
-  /**
-   * Marks a failure that happened while Unkey was answering other calls (within
-   * the last `timeoutMs`): not an outage, so never a reason to fail open.
-   */
-  function asSeenNow(error: unknown): unknown {
-    const answering = Date.now() - lastAnswerAt <= resolved.timeoutMs;
-    if (!answering || !(error instanceof VerifierError)) return error;
-    return new VerifierError(
-      error.code as VerifierError["code"] & `VERIFIER_${string}`,
-      error.message,
-      {
-        status: error.status,
-        requestId: error.requestId,
-        retryAfterSeconds: error.retryAfterSeconds,
-        unkeyAnswering: true,
-        cause: error.cause,
-      },
+  const outOfTime = () =>
+    new VerifierError(
+      "VERIFIER_UNAVAILABLE",
+      `No answer within ${resolved.timeoutMs} ms: the time went waiting for another instance's verification of this key (sharedCache).`,
     );
-  }
 
   /**
    * Says why requests are refused, once for a misconfiguration and at most every
@@ -305,32 +318,69 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     }
   }
 
-  function onFailure(failure: unknown): never {
+  /**
+   * What a metered route learnt about a key reaches the shared tier, as an unmetered miss's
+   * answer does: a refusal is shared (every instance reading the store refuses the key), and
+   * news (a refusal, the key metered now, other permissions) makes every instance drop what
+   * it holds for the key, as `invalidateKeyId` does, once per change.
+   */
+  function shareMetered(
+    tier: SharedTier,
+    key: string,
+    hash: string,
+    before: CacheEntry | undefined,
+    result: VerifyResult,
+    askedAt: number,
+  ): void {
+    const news = meteredNews(before, result);
+    const refused = refusesKey(result);
+    if (news === undefined && !refused) return;
+    const id = tier.idFor(key);
+    if (
+      news !== undefined &&
+      announcements.take(`${result.code}:${news.keyId ?? id}`, Date.now())
+    ) {
+      void tier.invalidate({ ids: [id], keyIds: news.keyId === undefined ? [] : [news.keyId] });
+    } else if (refused) tier.write(id, cache?.get(hash, Date.now()), askedAt);
+  }
+
+  function onFailure(error: unknown): never {
     counters.failures++;
-    const error = asSeenNow(failure);
     report(error);
     throw error;
   }
 
-  function direct(key: string, request: PreparedRequest): Promise<VerifyResult> {
+  /** One call to Unkey; `deadline` (Unix ms) bounds it when part of the budget is spent. */
+  function direct(key: string, request: PreparedRequest, deadline?: number): Promise<VerifyResult> {
+    const left = deadline === undefined ? resolved.timeoutMs : deadline - Date.now();
+    if (left < 1) return Promise.reject(outOfTime()).catch(onFailure);
     return transport
-      .verifyKey({
-        key,
-        permissions: request.querySource,
-        tags: request.tags,
-        credits: request.cost === undefined ? undefined : { cost: request.cost },
-        ratelimits: request.ratelimits,
-      })
+      .verifyKey(
+        {
+          key,
+          permissions: request.querySource,
+          tags: request.tags,
+          credits: request.cost === undefined ? undefined : { cost: request.cost },
+          ratelimits: request.ratelimits,
+          migrationId: resolved.migrationId,
+        },
+        left,
+      )
       .then((result) => {
-        lastAnswerAt = Date.now();
         observe(result);
         return result;
       }, onFailure);
   }
 
+  /**
+   * A stale answer in place of a failure, only in an outage (the rule fail-open follows):
+   * while Unkey answers other calls, the failed call may be the one asking about a key
+   * revoked since, so its stale VALID is never served.
+   */
   function staleOr(error: unknown, hash: string, request: PreparedRequest): VerifyResult {
     const entry = cache?.get(hash, Date.now());
-    if (entry?.kind === "valid" && resolved.staleIfErrorMs > 0) {
+    const outage = !(error instanceof VerifierError) || error.outage;
+    if (entry?.kind === "valid" && resolved.staleIfErrorMs > 0 && outage) {
       counters.staleServed++;
       return variant(answerFrom(entry, request.query), { source: "stale" });
     }
@@ -369,15 +419,15 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         (error) => staleOr(error, hash, request),
       );
     }
-    const call = inflight.start(hash, request.querySource, (attached) =>
-      shared === undefined
-        ? direct(key, request).then((result) => ({
-            result,
-            // An answer to a call made before `invalidate`/`clear` may predate a revocation.
-            entry: attached() ? remember(hash, result) : undefined,
-          }))
-        : throughShared(shared, hash, key, request, attached),
-    );
+    const call = inflight.start(hash, request.querySource, (attached) => {
+      if (shared !== undefined) return throughShared(shared, hash, key, request, attached);
+      const startedAt = Date.now();
+      return direct(key, request).then((result) => ({
+        result,
+        // An answer to a call made before `invalidate`/`invalidateKeyId`/`clear` may predate a revocation.
+        entry: keep(startedAt, attached, [], result.keyId) ? remember(hash, result) : undefined,
+      }));
+    });
     return call.promise.then(
       ({ result, entry }) =>
         entry !== undefined && result.source === "cache"
@@ -400,37 +450,40 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   ): Promise<SharedAnswer> {
     const startedAt = Date.now();
     const id = tier.idFor(key);
-    filling.set(id, hash);
+    const names = tier.namesOf(id);
+    for (const name of names) filling.set(name, hash);
     try {
       const shared = await tier.find(id, resolved.timeoutMs);
       const found = shared?.entry;
       // An entry whose upstream call started before a revocation heard here (it raced the
       // invalidation's DEL) is refused and deleted, whoever wrote it.
-      const stale = shared !== undefined && revokedSince(shared.askedAt, id, found?.result.keyId);
+      const stale =
+        shared !== undefined && revokedSince(shared.askedAt, names, found?.result.keyId);
       if (stale) tier.forget(id);
       if (
         found !== undefined &&
         !stale &&
         attached() &&
-        !revokedSince(startedAt, id, found.result.keyId)
+        !revokedSince(startedAt, names, found.result.keyId)
       ) {
         counters.sharedHits++;
-        cache?.set(hash, found, id);
+        cache?.set(hash, found, names);
         return { result: found.result, entry: found };
       }
       let entry: CacheEntry | undefined;
       try {
-        const result = await direct(key, request);
+        // One budget for the whole verification: the wait for another instance's call included.
+        const result = await direct(key, request, startedAt + resolved.timeoutMs);
         // An answer to a call made before an invalidation may predate a revocation.
-        if (!attached() || revokedSince(startedAt, id, result.keyId)) return { result };
-        entry = remember(hash, result, id);
+        if (!keep(startedAt, attached, names, result.keyId)) return { result };
+        entry = remember(hash, result, names);
         return { result, entry };
       } finally {
         // Always written or deleted, which also frees the lease: instances waiting on it go on at once.
         tier.write(id, entry, startedAt);
       }
     } finally {
-      if (filling.get(id) === hash) filling.delete(id);
+      for (const name of names) if (filling.get(name) === hash) filling.delete(name);
     }
   }
 
@@ -462,8 +515,11 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     if (hash === undefined || cache === undefined) return direct(key, prepared);
     const known = cache.get(hash, Date.now());
     if (prepared.metered || (known?.kind === "metered" && Date.now() < known.freshUntil)) {
+      const askedAt = Date.now();
       return direct(key, prepared).then((result) => {
+        const before = cache.get(hash, Date.now());
         rememberMetered(hash, result);
+        if (shared !== undefined) shareMetered(shared, key, hash, before, result, askedAt);
         return result;
       });
     }
@@ -507,6 +563,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     rootKeyDigest: hashKey(ROOT_KEY_DIGEST_PREFIX + resolved.rootKey),
     options: Object.freeze(visible),
   };
+  loggers.set(verifier, resolved.logger);
   deciders.set(verifier, (key, prepared) => {
     if (!isPlausibleKey(key)) {
       counters.refusedLocally++;
@@ -526,6 +583,13 @@ export type Decide = (
 
 // Each verifier createVerifier() made, with its one-hash decide: the guard's hot path.
 const deciders = new WeakMap<Verifier, Decide>();
+// And its logger, which the verifier does not expose: guards log through it.
+const loggers = new WeakMap<Verifier, Logger>();
+
+/** The logger a verifier from createVerifier() reports to; `console` for any other. */
+export function loggerOf(verifier: Verifier): Logger {
+  return loggers.get(verifier) ?? console;
+}
 
 /**
  * What a guard asks a verifier per request: `decideFor(verifier)` is the verifier's own

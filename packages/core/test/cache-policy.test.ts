@@ -68,7 +68,7 @@ describe("entryFor: the cache policy", () => {
     },
   );
 
-  it("RATE_LIMITED: until the exceeded reset, capped at ttlMs", () => {
+  it("RATE_LIMITED: nothing may be kept (Unkey's window slides: the next call may pass before the reset)", () => {
     const limit = (reset: number) =>
       result({
         code: "RATE_LIMITED",
@@ -85,8 +85,8 @@ describe("entryFor: the cache policy", () => {
           },
         ],
       });
-    expect(entryFor(limit(NOW + 700), NOW, POLICY)?.freshUntil).toBe(NOW + 700);
-    expect(entryFor(limit(NOW + 60_000), NOW, POLICY)?.freshUntil).toBe(NOW + 5000);
+    expect(entryFor(limit(NOW + 700), NOW, POLICY)).toBeUndefined();
+    expect(entryFor(limit(NOW + 60_000), NOW, POLICY)).toBeUndefined();
   });
 
   it.each(["FORBIDDEN", "USAGE_EXCEEDED", "INSUFFICIENT_PERMISSIONS", "UNKNOWN"] as const)(

@@ -25,7 +25,11 @@ const both: [string, Record<string, string>, KeyExtraction][] = [
   ["empty Authorization", { authorization: "" }, MISSING],
   ["Bearer without a space (BearerX)", { authorization: "Bearersk_1" }, MALFORMED],
   ["comma-joined duplicates", { authorization: "Bearer sk_1, Bearer sk_2" }, MALFORMED],
-  ["comma in an X-API-Key", { "x-api-key": "sk_1,sk_2" }, MALFORMED],
+  // Unkey takes any key of 1 to 512 characters; a header refuses only what it cannot carry.
+  ["comma in an X-API-Key (a migrated key)", { "x-api-key": "sk_1,sk_2" }, ok("sk_1,sk_2")],
+  ["inner space in an X-API-Key", { "x-api-key": "legacy key 1" }, ok("legacy key 1")],
+  ["comma-joined duplicates of X-API-Key", { "x-api-key": "sk_1, sk_2" }, MALFORMED],
+  ["comma after Bearer (one token)", { authorization: "Bearer sk_1,sk_2" }, MALFORMED],
   ["space inside the key", { authorization: "Bearer sk 1" }, MALFORMED],
   ["tab inside the key", { "x-api-key": "sk\t1" }, MALFORMED],
   ["non-ASCII (Latin-1) key", { "x-api-key": "sk_\u00e9" }, MALFORMED],

@@ -460,7 +460,7 @@ describe("13. 401s describe the configured sources", () => {
       rootKey: ROOT_KEY,
       keySources: [{ header: "x-token" }, { cookie: "session" }],
     });
-    const decision = await guard.check({ headers: { "x-token": "a b" } });
+    const decision = await guard.check({ headers: { "x-token": "a\u0001b" } });
     expect(decision).toMatchObject({ status: 401, code: "MALFORMED_KEY" });
     if (decision.allowed) return;
     expect(decision.body.detail).toContain("`x-token: <key>` or the `session` cookie");

@@ -88,12 +88,16 @@ describe("one identifier under two limits (Unkey's one counter)", { timeout: 30_
     expect(await admitted(limiter, 1)).toBe(1);
     expect(await admitted(limiter, 19, 20)).toBe(19);
     expect(await limiter.limit("key_123", { limit: 20 })).toMatchObject({ success: false });
-    // Count 20: the limit-10 route is refused with no call to Unkey until the window ends.
+    // Count 20: the limit-10 route is refused with no call to Unkey while that count holds.
     const before = upstream();
     const local = await limiter.limit("key_123");
     expect(local).toMatchObject({ success: false, source: "local", reset: T0 + WINDOW });
     expect(upstream()).toBe(before);
+    // Unkey's window slides: the next window starts counting the previous 20 in full, and
+    // admits under 10 only once floor(20 × (1 − elapsed)) is 9, past half of it.
     vi.setSystemTime(T0 + WINDOW);
+    expect(await limiter.limit("key_123")).toMatchObject({ success: false, source: "local" });
+    vi.setSystemTime(T0 + WINDOW + 0.55 * WINDOW);
     expect(await limiter.limit("key_123")).toMatchObject({ success: true, source: "unkey" });
   });
 

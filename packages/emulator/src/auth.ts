@@ -3,7 +3,7 @@
 // pkg/openapi/validation/validator.go (a missing header is a validation error).
 import { CODES } from "./codes";
 import type { RootKeyRecord } from "./context";
-import { ApiError } from "./errors";
+import { ApiError, validationFailure } from "./errors";
 import { hashKey } from "./resources";
 
 const NEED_ROOT_KEY =
@@ -20,7 +20,7 @@ export function authenticate(
   rootKeys: ReadonlyMap<string, RootKeyRecord>,
 ): RootKeyRecord {
   if (!header) {
-    throw new ApiError(400, CODES.invalidInput, "Authorization header is missing.", [
+    throw validationFailure("Authorization header is missing.", [
       {
         location: "security",
         message: "Authorization header is missing",

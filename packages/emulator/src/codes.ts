@@ -17,6 +17,7 @@ export const CODES = {
   permissionsQuerySyntaxError: "user/bad_request/permissions_query_syntax_error",
   requestBodyTooLarge: "user/bad_request/request_body_too_large",
   requestBodyUnreadable: "user/bad_request/request_body_unreadable",
+  workspaceRateLimited: "user/too_many_requests/workspace_rate_limited",
 } as const satisfies Record<string, ErrorCode>;
 
 /** `unkey/data/<what>_not_found` (key, api, role, permission, identity, ratelimit_namespace). */

@@ -1,31 +1,35 @@
 import { createContext, type HandlerResult, type RootKeyRecord } from "./context";
-import { invalidInput } from "./errors";
+import { validationFailure } from "./errors";
 import { handlers } from "./handlers";
-import type { FixedWindowLimiter } from "./ratelimit";
 import { type Operation, parseBody } from "./schemas";
+import type { SlidingWindowLimiter } from "./sliding-window";
 import type { State } from "./state";
 
 /** What one authenticated call needs besides its body. */
 export interface DispatchInput {
   state: State;
-  limiter: FixedWindowLimiter;
+  limiter: SlidingWindowLimiter;
   root: RootKeyRecord;
   now: () => number;
   /** Called once after a handler changed the workspace. */
   save: () => void;
 }
 
-function parseJson(text: string): object {
+// ratelimit.multiLimit takes a bare array (its spec's request body is `type: array`).
+const ARRAY_BODIES: ReadonlySet<Operation> = new Set(["ratelimit.multiLimit"]);
+
+function parseJson(text: string, arrayBody: boolean): object {
   let raw: unknown;
   try {
     raw = text === "" ? undefined : JSON.parse(text);
   } catch {
-    throw invalidInput("The request body is not valid JSON.", [
+    throw validationFailure("The request body is not valid JSON.", [
       { location: "body", message: "invalid JSON" },
     ]);
   }
+  if (arrayBody && Array.isArray(raw)) return raw;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw invalidInput("The request body must be a JSON object.", [
+    throw validationFailure("The request body must be a JSON object.", [
       { location: "body", message: "expected object" },
     ]);
   }
@@ -42,7 +46,7 @@ export function dispatch(
   text: string,
   requestId: string,
 ): string {
-  const body = parseBody(operation, parseJson(text));
+  const body = parseBody(operation, parseJson(text, ARRAY_BODIES.has(operation)));
   let dirty = false;
   const ctx = createContext(input.state, input.limiter, input.root, input.now, () => {
     dirty = true;

@@ -2,18 +2,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { authenticate } from "./auth";
 import { CODES, notFoundCode } from "./codes";
+import { JSON_TYPE, problemContentType } from "./content-negotiation";
 import type { RootKeyRecord } from "./context";
 import { dispatch } from "./dispatch";
 import { ApiError } from "./errors";
 import type { Fault } from "./fault";
+import { faultAnswer } from "./fault-answer";
 import { discardBody, readCappedBody, send } from "./http-io";
 import { newRequestId, newRootKey } from "./ids";
 import { type EmulatorOptions, resolveOptions } from "./options";
-import { readDataFile, writeDataFile } from "./persistence";
-import { FixedWindowLimiter } from "./ratelimit";
+import { DataFileError, readDataFile, writeDataFile } from "./persistence";
 import { hashKey } from "./resources";
 import { type Operation, schemas } from "./schemas";
-import { applySeed, loadSeed } from "./seed";
+import { applySeed, DEFAULT_WORKSPACE_ID, loadSeed } from "./seed";
+import { SlidingWindowLimiter } from "./sliding-window";
 import { State } from "./state";
 
 /** A running emulator. */
@@ -26,8 +28,12 @@ export interface Emulator {
   stop(): Promise<void>;
   /** Injects a fault into `keys.verifyKey` (or `fault.operations`) until cleared with `null`. */
   setFault(fault: Fault | null): void;
-  /** Calls received per operation (faulted and refused calls included). */
-  stats(): { calls: Record<string, number>; total: number };
+  /**
+   * Calls received per operation (faulted and refused calls included), and the
+   * rate-limit windows held in memory (`ratelimit.limit`, `ratelimit.multiLimit`
+   * and key limits): a window is dropped once it can no longer count.
+   */
+  stats(): { calls: Record<string, number>; total: number; ratelimitWindows: number };
   /** Sets every call count back to zero. */
   resetStats(): void;
   /** POSTs `/v2/<operation>` with the root key; resolves `data`, rejects with status + error body. */
@@ -61,8 +67,6 @@ export class EmulatorCallError extends Error {
   }
 }
 
-const JSON_TYPE = "application/json";
-
 const faultReplaces = (f: Fault) =>
   Boolean(f.reset || f.hang) ||
   f.status !== undefined ||
@@ -94,22 +98,25 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const loaded = config.dataFile ? readDataFile(config.dataFile) : undefined;
   const rootKeys = new Map<string, RootKeyRecord>();
   if (loaded) state = State.fromSnapshot(loaded);
+  let workspaceId = DEFAULT_WORKSPACE_ID;
   if (config.seed !== undefined) {
     const seed = loadSeed(config.seed);
+    workspaceId = seed.workspaceId ?? workspaceId;
     // A loaded data file already holds the seeded workspace: apply only root keys.
     const seeded = applySeed(loaded ? new State() : state, seed, now());
-    for (const root of seeded)
-      rootKeys.set(hashKey(root.key), { permissions: new Set(root.permissions) });
+    for (const root of seeded) {
+      rootKeys.set(hashKey(root.key), { permissions: new Set(root.permissions), workspaceId });
+    }
   }
   const rootKey = config.rootKey ?? newRootKey();
-  rootKeys.set(hashKey(rootKey), { permissions: new Set(["*"]) });
+  rootKeys.set(hashKey(rootKey), { permissions: new Set(["*"]), workspaceId });
 
   const save = () => {
     if (config.dataFile) writeDataFile(config.dataFile, state.toSnapshot());
   };
   if (config.dataFile && !loaded) save();
 
-  const limiter = new FixedWindowLimiter();
+  const limiter = new SlidingWindowLimiter();
   let fault: Fault | null = null;
   let calls: Record<string, number> = Object.create(null);
   let total = 0;
@@ -124,7 +131,19 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     timers.add(timer);
   };
 
-  const answer = (operation: Operation, root: RootKeyRecord, res: ServerResponse, text: string) => {
+  const sendError = (req: IncomingMessage, res: ServerResponse, error: ApiError, id: string) => {
+    const accept = req.headersDistinct.accept?.[0];
+    const type = error.fromValidator ? JSON_TYPE : problemContentType(accept);
+    send(res, error.status, errorBody(id, error), type);
+  };
+
+  const answer = (
+    operation: Operation,
+    root: RootKeyRecord,
+    req: IncomingMessage,
+    res: ServerResponse,
+    text: string,
+  ) => {
     const requestId = newRequestId();
     try {
       send(res, 200, dispatch({ state, limiter, root, now, save }, operation, text, requestId));
@@ -132,8 +151,11 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       const apiError =
         error instanceof ApiError
           ? error
-          : new ApiError(500, CODES.unexpectedError, "The emulator failed unexpectedly.");
-      send(res, apiError.status, errorBody(requestId, apiError));
+          : error instanceof DataFileError
+            ? // The change is made in memory but not saved: say why, so the user can fix the file.
+              new ApiError(500, CODES.unexpectedError, error.message)
+            : new ApiError(500, CODES.unexpectedError, "The emulator failed unexpectedly.");
+      sendError(req, res, apiError, requestId);
     }
   };
 
@@ -142,7 +164,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const refuse = (req: IncomingMessage, res: ServerResponse, error: ApiError, delay: number) => {
     discardBody(req);
     later(delay, () => {
-      if (!res.destroyed) send(res, error.status, errorBody(newRequestId(), error));
+      if (!res.destroyed) sendError(req, res, error, newRequestId());
     });
   };
 
@@ -155,17 +177,9 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     if (f.hang) return;
     later(delay, () => {
       if (res.destroyed) return;
-      const status = f.status ?? 500;
-      const body =
-        f.body === undefined
-          ? errorBody(
-              newRequestId(),
-              new ApiError(status, CODES.unexpectedError, "Fault injected by the emulator."),
-            )
-          : typeof f.body === "string"
-            ? f.body
-            : JSON.stringify(f.body);
-      send(res, status, body, f.contentType ?? JSON_TYPE);
+      const accept = req.headersDistinct.accept?.[0];
+      const out = faultAnswer(f, { requestId: newRequestId(), now: now(), accept });
+      send(res, out.status, out.body, out.contentType, out.headers);
     });
   };
 
@@ -219,7 +233,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
           return;
         }
         later(delay, () => {
-          if (!res.destroyed) answer(op, root, res, text);
+          if (!res.destroyed) answer(op, root, req, res, text);
         });
       },
       () => req.socket.destroy(),
@@ -255,7 +269,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       fault = next ? { ...next } : null;
     },
     stats() {
-      return { calls: { ...calls }, total };
+      return { calls: { ...calls }, total, ratelimitWindows: limiter.windows(now()) };
     },
     resetStats() {
       calls = Object.create(null);

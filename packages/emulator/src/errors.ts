@@ -54,13 +54,26 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
   readonly errors: ValidationIssue[] | undefined;
+  /**
+   * Whether Unkey's OpenAPI validator, not a handler, answers this error: the
+   * validator writes plain `application/json` (pkg/zen/middleware_openapi_validation.go
+   * line 30), every other error negotiates problem+json (pkg/zen/session.go ProblemJSON).
+   */
+  readonly fromValidator: boolean;
 
-  constructor(status: number, code: ErrorCode, detail: string, errors?: ValidationIssue[]) {
+  constructor(
+    status: number,
+    code: ErrorCode,
+    detail: string,
+    errors?: ValidationIssue[],
+    fromValidator = false,
+  ) {
     super(detail);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.errors = errors ?? (status === 400 || status === 413 ? [] : undefined);
+    this.fromValidator = fromValidator;
   }
 
   /** The `error` object of the envelope. */
@@ -76,9 +89,14 @@ export class ApiError extends Error {
   }
 }
 
-/** 400 with Unkey's validation shape. */
+/** 400 with Unkey's validation shape, raised by a handler. */
 export function invalidInput(detail: string, errors: ValidationIssue[] = []): ApiError {
   return new ApiError(400, CODES.invalidInput, detail, errors);
+}
+
+/** 400 as Unkey's OpenAPI validator answers it (schema, JSON, missing Authorization). */
+export function validationFailure(detail: string, errors: ValidationIssue[] = []): ApiError {
+  return new ApiError(400, CODES.invalidInput, detail, errors, true);
 }
 
 /** 404 for a missing resource (`what` is e.g. `key`, `api`, `role`). */

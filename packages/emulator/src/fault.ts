@@ -12,13 +12,16 @@
  * ```
  */
 export interface Fault {
-  /** Status of the replacement answer. @default 500 when `body` or `contentType` is set */
+  /**
+   * Status of the replacement answer; without a `body`, 429 is Unkey's workspace
+   * rate limit refusal, with `Retry-After`. @default 500 when `body` or `contentType` is set
+   */
   status?: number;
   /** Delay before the (normal or faulted) answer, in ms. @default 0 */
   latencyMs?: number;
   /** Replacement body (objects are sent as JSON). @default Unkey's error envelope for `status` */
   body?: string | object;
-  /** Content type of the replacement answer. @default "application/json" */
+  /** Content type of the replacement answer. @default "application/json" with a `body`, else negotiated from `Accept` as Unkey's errors */
   contentType?: string;
   /** Never answer (the socket stays open until the client gives up or the emulator stops). @default false */
   hang?: boolean;

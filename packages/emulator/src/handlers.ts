@@ -1,14 +1,21 @@
-import type { Context, HandlerResult } from "./context";
+import { type Context, type HandlerResult, rootGrants } from "./context";
 import { creditsAfterUpdate } from "./credit-rules";
 import { applyRefill } from "./credits";
-import { conflict, invalidInput, notFound } from "./errors";
+import { type ApiError, conflict, invalidInput, notFound } from "./errors";
+import { deleteIdentity, listIdentities, updateIdentity } from "./identity-handlers";
 import { newId } from "./ids";
+import { migrateKeys } from "./migrate-keys";
+import type { PermissionQuery } from "./permission-query-parser";
 import { ratelimitLimit } from "./ratelimit-limit";
+import { ratelimitMultiLimit } from "./ratelimit-multi-limit";
+import { deleteOverride, getOverride, listOverrides, setOverride } from "./ratelimit-overrides";
+import { rerollKey } from "./reroll-key";
 import {
   createKeyRecord,
   ensureIdentity,
   requireKey as findKey,
   hashKey,
+  keyPlace,
   paginate,
   requireApi,
   resolvePermissions,
@@ -16,9 +23,11 @@ import {
   toCredits,
   toRatelimits,
 } from "./resources";
+import { rights } from "./rights";
+import { createPlannedPermissions, planRoleSlugs } from "./role-permission-slugs";
 import type { Body, Operation } from "./schemas";
 import { setRolePermissions } from "./set-role-permissions";
-import type { KeyRecord, State } from "./state";
+import { defaultKeyspaceId, type KeyRecord, type State } from "./state";
 import { verifyKey } from "./verify";
 import { creditsView, identityView, keyView, permissionView, roleView } from "./views";
 
@@ -60,6 +69,27 @@ function requireRoleRef(ctx: Context, ref: string) {
   return role;
 }
 
+/** The caller's workspace, which resource permissions name. */
+const ws = (ctx: Context) => ctx.root.workspaceId;
+
+/**
+ * Authorizes, turning a refusal into `hidden` (svc/api/internal/errors/errors.go
+ * MaskInsufficientPermissionsAsNotFound), so that a root key without the right
+ * cannot tell an existing resource from a missing one.
+ */
+function authorizeOrHide(ctx: Context, query: PermissionQuery, hidden: ApiError): void {
+  if (!rootGrants(ctx.root, query)) throw hidden;
+}
+
+// keys.addPermissions and keys.setPermissions create unknown slugs only with
+// the right to create permissions (v2_keys_add_permissions/handler.go:169-180,
+// v2_keys_set_permissions/handler.go:154-165).
+function mayCreateMissing(ctx: Context, refs: readonly string[]): void {
+  if (refs.some((ref) => !ctx.state.findPermission(ref))) {
+    ctx.authorize(rights.createPermission(ws(ctx)));
+  }
+}
+
 function requirePermissionRef(ctx: Context, ref: string) {
   const permission = ctx.state.findPermission(ref);
   if (!permission) throw notFound("permission", `The permission "${ref}" does not exist.`);
@@ -70,7 +100,10 @@ function requirePermissionRef(ctx: Context, ref: string) {
 export const handlers: Handlers = {
   "apis.createApi"(ctx, body) {
     ctx.require("api.*.create_api");
-    const api = { id: newId("api"), name: body.name, createdAt: ctx.now() };
+    const id = newId("api");
+    // Unkey's keyspace ids are random and never answered; a derived one lets
+    // resource permissions name an API created here.
+    const api = { id, name: body.name, keyspaceId: defaultKeyspaceId(id), createdAt: ctx.now() };
     ctx.state.addApi(api);
     ctx.changed();
     return { data: { apiId: api.id } };
@@ -91,8 +124,12 @@ export const handlers: Handlers = {
     return { data: EMPTY };
   },
   "apis.listKeys"(ctx, body) {
-    ctx.require("api.*.read_key", `api.${body.apiId}.read_key`);
-    requireApi(ctx.state, body.apiId);
+    // v2_apis_list_keys/handler.go:63-136: the API first, then the rights, a
+    // refusal masked as that same 404 so that API ids cannot be enumerated.
+    const hidden = notFound("api", "The requested API does not exist or has been deleted.");
+    const api = ctx.state.apis.get(body.apiId);
+    if (!api) throw hidden;
+    authorizeOrHide(ctx, rights.listKeys(ws(ctx), api.id, api.keyspaceId), hidden);
     let keys = [...ctx.state.keys.values()].filter((key) => key.apiId === body.apiId);
     if (body.externalId !== undefined) {
       const identity = ctx.state.identitiesByExternalId.get(body.externalId);
@@ -103,7 +140,12 @@ export const handlers: Handlers = {
   },
 
   "keys.createKey"(ctx, body) {
-    ctx.require("api.*.create_key", `api.${body.apiId}.create_key`);
+    // v2_keys_create_key/handler.go:78-125: the API first, then the rights, a
+    // refusal masked as that same 404.
+    const hidden = notFound("api", "The specified API was not found.");
+    const api = ctx.state.apis.get(body.apiId);
+    if (!api) throw hidden;
+    authorizeOrHide(ctx, rights.createKey(ws(ctx), api.id, api.keyspaceId), hidden);
     const { record, plaintext } = createKeyRecord(ctx.state, body, ctx.now());
     ctx.changed();
     return { data: { keyId: record.id, key: plaintext } };
@@ -111,18 +153,20 @@ export const handlers: Handlers = {
   "keys.verifyKey": verifyKey,
   "keys.getKey"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.read_key", `api.${key.apiId}.read_key`);
+    ctx.authorize(rights.readKey(ws(ctx), keyPlace(ctx.state, key)));
     return { data: keyView(ctx.state, key) };
   },
   "keys.whoami"(ctx, body) {
+    // v2_keys_whoami/handler.go:55-107: a refusal is masked as a missing key.
     const key = ctx.state.keysByHash.get(hashKey(body.key));
-    if (!key) throw notFound("key", "The key does not exist.");
-    ctx.require("api.*.read_key", `api.${key.apiId}.read_key`);
+    if (!key) throw notFound("key", "We could not find the requested key.");
+    const hidden = notFound("key", "The specified key was not found.");
+    authorizeOrHide(ctx, rights.readKey(ws(ctx), keyPlace(ctx.state, key)), hidden);
     return { data: keyView(ctx.state, key) };
   },
   "keys.updateKey"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.updateKey(ws(ctx), keyPlace(ctx.state, key)));
     const now = ctx.now();
     // Resolve everything that can fail before changing anything.
     const roleIds = body.roles !== undefined ? resolveRoles(ctx.state, body.roles) : undefined;
@@ -156,14 +200,14 @@ export const handlers: Handlers = {
   },
   "keys.deleteKey"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.delete_key", `api.${key.apiId}.delete_key`);
+    ctx.authorize(rights.deleteKey(ws(ctx), keyPlace(ctx.state, key)));
     ctx.state.removeKey(key);
     ctx.changed();
     return { data: EMPTY };
   },
   "keys.updateCredits"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.updateKey(ws(ctx), keyPlace(ctx.state, key)));
     const value = body.value ?? null;
     if (body.operation === "set") {
       if (value === null) delete key.credits;
@@ -189,7 +233,8 @@ export const handlers: Handlers = {
   },
   "keys.addPermissions"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.addPermissions(ws(ctx), keyPlace(ctx.state, key)));
+    mayCreateMissing(ctx, body.permissions);
     const ids = resolvePermissions(ctx.state, body.permissions, ctx.now());
     key.permissionIds = [...new Set([...key.permissionIds, ...ids])];
     touched(ctx, key);
@@ -197,7 +242,7 @@ export const handlers: Handlers = {
   },
   "keys.removePermissions"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.removePermissions(ws(ctx), keyPlace(ctx.state, key)));
     const remove = new Set(body.permissions.map((ref) => requirePermissionRef(ctx, ref).id));
     key.permissionIds = key.permissionIds.filter((id) => !remove.has(id));
     touched(ctx, key);
@@ -205,14 +250,15 @@ export const handlers: Handlers = {
   },
   "keys.setPermissions"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.setPermissions(ws(ctx), keyPlace(ctx.state, key)));
+    mayCreateMissing(ctx, body.permissions);
     key.permissionIds = resolvePermissions(ctx.state, body.permissions, ctx.now());
     touched(ctx, key);
     return { data: directPermissions(ctx.state, key) };
   },
   "keys.addRoles"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.addRoles(ws(ctx), keyPlace(ctx.state, key)));
     const ids = resolveRoles(ctx.state, body.roles);
     key.roleIds = [...new Set([...key.roleIds, ...ids])];
     touched(ctx, key);
@@ -220,7 +266,7 @@ export const handlers: Handlers = {
   },
   "keys.removeRoles"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.updateKey(ws(ctx), keyPlace(ctx.state, key)));
     const remove = new Set(resolveRoles(ctx.state, body.roles));
     key.roleIds = key.roleIds.filter((id) => !remove.has(id));
     touched(ctx, key);
@@ -228,7 +274,7 @@ export const handlers: Handlers = {
   },
   "keys.setRoles"(ctx, body) {
     const key = requireKey(ctx, body.keyId);
-    ctx.require("api.*.update_key", `api.${key.apiId}.update_key`);
+    ctx.authorize(rights.updateKey(ws(ctx), keyPlace(ctx.state, key)));
     key.roleIds = resolveRoles(ctx.state, body.roles);
     touched(ctx, key);
     return { data: keyRolesView(ctx.state, key) };
@@ -270,11 +316,16 @@ export const handlers: Handlers = {
     return { data: EMPTY };
   },
   "permissions.createRole"(ctx, body) {
-    ctx.require("rbac.*.create_role");
+    // v2_permissions_create_role/handler.go:70-231: the rights first (adding
+    // permissions, creating missing ones), then the name's uniqueness.
+    ctx.authorize(rights.createRole());
+    const plan = planRoleSlugs(ctx.state, body.permissions ?? []);
+    if (plan.slugs.length > 0) ctx.require("rbac.*.add_permission_to_role");
+    if (plan.missing.length > 0) ctx.require("rbac.*.create_permission");
     if (ctx.state.rolesByName.has(body.name)) {
-      throw conflict("role", `A role named "${body.name}" already exists.`);
+      throw conflict("role", `A role with name '${body.name}' already exists in this workspace`);
     }
-    const permissionIds = resolvePermissions(ctx.state, body.permissions ?? [], ctx.now());
+    const permissionIds = createPlannedPermissions(ctx, plan).map((p) => p.id);
     const role = {
       id: newId("role"),
       name: body.name,
@@ -308,7 +359,7 @@ export const handlers: Handlers = {
   "permissions.setRolePermissions": setRolePermissions,
 
   "identities.createIdentity"(ctx, body) {
-    ctx.require("identity.*.create_identity");
+    ctx.authorize(rights.createIdentity(ws(ctx)));
     if (ctx.state.identitiesByExternalId.has(body.externalId)) {
       throw conflict(
         "identity",
@@ -327,11 +378,22 @@ export const handlers: Handlers = {
     return { data: { identityId: identity.id } };
   },
   "identities.getIdentity"(ctx, body) {
-    ctx.require("identity.*.read_identity");
     const identity = ctx.state.findIdentity(body.identity);
-    if (!identity) throw notFound("identity", `The identity "${body.identity}" does not exist.`);
+    if (!identity) throw notFound("identity", "This identity does not exist.");
+    ctx.authorize(rights.getIdentity(ws(ctx), identity.id));
     return { data: identityView(identity) };
   },
 
   "ratelimit.limit": ratelimitLimit,
+  "ratelimit.multiLimit": ratelimitMultiLimit,
+  "ratelimit.setOverride": setOverride,
+  "ratelimit.getOverride": getOverride,
+  "ratelimit.listOverrides": listOverrides,
+  "ratelimit.deleteOverride": deleteOverride,
+
+  "keys.rerollKey": rerollKey,
+  "keys.migrateKeys": migrateKeys,
+  "identities.updateIdentity": updateIdentity,
+  "identities.listIdentities": listIdentities,
+  "identities.deleteIdentity": deleteIdentity,
 };

@@ -2,14 +2,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 const JSON_TYPE = "application/json";
 
-/** Writes a complete answer with an explicit length. */
+/** Writes a complete answer with an explicit length (and any extra headers). */
 export function send(
   res: ServerResponse,
   status: number,
   body: string,
   contentType = JSON_TYPE,
+  headers: Record<string, string> = {},
 ): void {
   res.writeHead(status, {
+    ...headers,
     "content-type": contentType,
     "content-length": Buffer.byteLength(body),
   });

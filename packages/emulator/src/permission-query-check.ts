@@ -1,7 +1,10 @@
 // Transcribed from unkeyed/unkey pkg/rbac/rbac.go (evaluateQueryV1,
-// FormatPermissionQuery). Matching is exact string membership: `*` is a
-// literal character, never a wildcard (pkg/rbac/rbac_test.go).
+// FormatPermissionQuery, evaluateLeafPermission at lines 155-170). Matching is
+// exact string membership: `*` is a literal character, never a wildcard
+// (pkg/rbac/rbac_test.go), except in the resource-permission leaves an
+// operation builds for root-key rights (pkg/rbac/urn.go).
 import type { PermissionQuery } from "./permission-query-parser";
+import { urnPermissionGranted } from "./urn-permission";
 
 /** The outcome of a check: `message` says what is missing when `valid` is false. */
 export interface CheckResult {
@@ -31,7 +34,7 @@ export function checkPermissionQuery(
   granted: ReadonlySet<string>,
 ): CheckResult {
   if (query.operation === "permission") {
-    return granted.has(query.value)
+    return granted.has(query.value) || (query.urn && urnPermissionGranted(query.value, granted))
       ? PASS
       : { valid: false, message: `Missing permission: '${query.value}'` };
   }

@@ -5,9 +5,14 @@
 //   primary       → PERMISSION | "(" expression ")"
 import { type Token, tokenize } from "./permission-query-lexer";
 
-/** A parsed permission query: a leaf permission, or an AND/OR of two sub-queries. */
+/**
+ * A parsed permission query: a leaf permission, or an AND/OR of sub-queries. A
+ * leaf with `urn` also matches resource-permission grants that cover it, as a
+ * leaf built with Unkey's `rbac.U` does (pkg/rbac/query.go lines 35-38); the
+ * parser never sets it.
+ */
 export type PermissionQuery =
-  | { operation: "permission"; value: string }
+  | { operation: "permission"; value: string; urn?: true }
   | { operation: "and" | "or"; children: PermissionQuery[] };
 
 /** A permission query Unkey would refuse (400 `permissions_query_syntax_error`). */
@@ -17,6 +22,16 @@ export class PermissionQuerySyntaxError extends Error {
 
 /** A leaf, like Unkey's `rbac.S`. */
 export const permission = (value: string): PermissionQuery => ({ operation: "permission", value });
+/**
+ * A resource-permission leaf `{resource}#{action}`, like Unkey's `rbac.U`
+ * (pkg/rbac/urn.go lines 37-44): wildcard grants such as
+ * `unkey:v1:ws_1:keyspaces/*\/keys/*#read_key` cover it.
+ */
+export const unkeyPermission = (resource: string, action: string): PermissionQuery => ({
+  operation: "permission",
+  value: `${resource}#${action}`,
+  urn: true,
+});
 /** Like Unkey's `rbac.And`. */
 export const and = (...children: PermissionQuery[]): PermissionQuery => ({
   operation: "and",

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { creditsForCreate } from "./credit-rules";
 import { ApiError, invalidInput, notFound } from "./errors";
 import { newId, randomBase58 } from "./ids";
+import type { KeyPlace } from "./rights";
 import type {
   ApiRecord,
   CreditsRecord,
@@ -28,6 +29,12 @@ export function requireApi(state: State, apiId: string): ApiRecord {
   const api = state.apis.get(apiId);
   if (!api) throw notFound("api", `The api "${apiId}" does not exist.`);
   return api;
+}
+
+/** Where a key lives, for the resource permissions naming it. */
+export function keyPlace(state: State, key: KeyRecord): KeyPlace {
+  const api = state.apis.get(key.apiId);
+  return { apiId: key.apiId, keyspaceId: api?.keyspaceId ?? "", keyId: key.id };
 }
 
 export function requireKey(state: State, keyId: string): KeyRecord {

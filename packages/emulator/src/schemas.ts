@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { invalidInput, type ValidationIssue } from "./errors";
+import { type ValidationIssue, validationFailure } from "./errors";
 
 // Bounds and patterns transcribed from unkeyed/unkey svc/api/openapi/spec
 // (paths/v2/** request bodies and common/*.yaml). Objects Unkey marks
@@ -57,6 +57,19 @@ export const ratelimitSchema = z.strictObject({
 
 const pageLimit = int.min(1).max(100).optional();
 const cursor = z.string().min(1).optional();
+
+// paths/v2/ratelimit/*: namespaces and identifiers are 1..512 characters (the
+// varchar(512) columns), any characters.
+const namespaceRef = z.string().min(1).max(512);
+const ratelimitIdentifier = z.string().min(1).max(512);
+/** paths/v2/ratelimit/limit/V2RatelimitLimitRequestBody.yaml (also each multiLimit item). */
+const ratelimitLimitBody = z.strictObject({
+  namespace: namespaceRef,
+  identifier: ratelimitIdentifier,
+  limit: int.min(1),
+  duration: int.min(1000).max(2_592_000_000),
+  cost: int.min(0).optional(),
+});
 
 export const schemas = {
   "apis.createApi": z.strictObject({ name: z.string().min(3).max(256) }),
@@ -187,13 +200,71 @@ export const schemas = {
     ratelimits: z.array(ratelimitSchema).max(50).optional(),
   }),
   "identities.getIdentity": z.strictObject({ identity: z.string().min(1) }),
-  "ratelimit.limit": z.strictObject({
-    namespace: z.string().min(1).max(512),
-    identifier: z.string().min(1).max(512),
-    limit: int.min(1),
-    duration: int.min(1000).max(2_592_000_000),
-    cost: int.min(0).optional(),
+  "ratelimit.limit": ratelimitLimitBody,
+  // paths/v2/ratelimit/multiLimit/V2RatelimitMultiLimitRequestBody.yaml: a bare array.
+  "ratelimit.multiLimit": z.array(ratelimitLimitBody).min(1).max(100),
+  // paths/v2/ratelimit/setOverride: limit 0 is allowed, duration has no maximum.
+  "ratelimit.setOverride": z.strictObject({
+    namespace: namespaceRef,
+    identifier: ratelimitIdentifier,
+    limit: int.min(0),
+    duration: int.min(1000),
   }),
+  "ratelimit.getOverride": z.strictObject({
+    namespace: namespaceRef,
+    identifier: ratelimitIdentifier,
+  }),
+  "ratelimit.listOverrides": z.strictObject({
+    namespace: namespaceRef,
+    cursor: z.string().optional(),
+    limit: pageLimit,
+  }),
+  "ratelimit.deleteOverride": z.strictObject({
+    namespace: namespaceRef,
+    identifier: ratelimitIdentifier,
+  }),
+  // paths/v2/keys/rerollKey/V2KeysRerollKeyRequestBody.yaml
+  "keys.rerollKey": z.strictObject({
+    keyId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
+    expiration: int.min(0).max(4_102_444_800_000),
+  }),
+  // paths/v2/keys/migrateKeys/V2KeysMigrateKeysRequestBody.yaml and V2KeysMigrateKeyData.yaml
+  "keys.migrateKeys": z.strictObject({
+    migrationId: z.string().min(3).max(255),
+    apiId: z.string().min(3).max(255),
+    keys: z
+      .array(
+        z.strictObject({
+          hash: z.string().min(3),
+          name: z.string().min(1).max(255).optional(),
+          externalId: z.string().min(1).max(255).optional(),
+          meta: meta.optional(),
+          roles: roleList.optional(),
+          permissions: permissionList.optional(),
+          expires: expires.optional(),
+          enabled: z.boolean().optional(),
+          credits: creditsSchema.optional(),
+          ratelimits: z.array(ratelimitSchema).max(50).optional(),
+        }),
+      )
+      .min(1),
+  }),
+  // paths/v2/identities/{update,list,delete}Identity/*RequestBody.yaml
+  "identities.updateIdentity": z.strictObject({
+    identity: z.string().min(1),
+    meta: meta.optional(),
+    ratelimits: z.array(ratelimitSchema).max(50).optional(),
+  }),
+  "identities.listIdentities": z.strictObject({
+    limit: pageLimit,
+    cursor: z.string().optional(),
+    search: z.string().max(256).optional(),
+  }),
+  "identities.deleteIdentity": z.strictObject({ identity: z.string().min(1) }),
 } as const;
 
 /** The name of an operation the emulator serves, e.g. `keys.verifyKey`. */
@@ -214,5 +285,5 @@ export function toIssues(error: z.ZodError, root = "body"): ValidationIssue[] {
 export function parseBody<O extends Operation>(operation: O, body: unknown): Body<O> {
   const result = schemas[operation].safeParse(body);
   if (result.success) return result.data as Body<O>;
-  throw invalidInput("One or more fields failed validation", toIssues(result.error));
+  throw validationFailure("One or more fields failed validation", toIssues(result.error));
 }

@@ -2,7 +2,10 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { createKeyRecord, resolvePermissions, resolveRoles, toRatelimits } from "./resources";
 import { creditsSchema, ratelimitSchema, toIssues } from "./schemas";
-import type { State } from "./state";
+import { defaultKeyspaceId, type State } from "./state";
+
+/** The workspace id resource permissions name when the seed gives none. */
+export const DEFAULT_WORKSPACE_ID = "ws_emulator";
 
 // Seeds may omit `autoApply` (default false), which Unkey's API requires.
 const seedRatelimitSchema = ratelimitSchema.extend({ autoApply: z.boolean().optional() });
@@ -75,7 +78,32 @@ const seedSchema = z.strictObject({
       z.strictObject({
         id: z.string().min(3).max(255).optional(),
         name: z.string().min(1).max(255),
+        // The API's keyspace, for resource permissions such as
+        // `unkey:v1:<workspaceId>:keyspaces/<keyspaceId>#create_key`.
+        keyspaceId: z
+          .string()
+          .min(3)
+          .max(255)
+          .regex(/^[^:#/*]+$/)
+          .optional(),
         keys: z.array(seedKeySchema).optional(),
+      }),
+    )
+    .optional(),
+  // The workspace of the root keys, as resource permissions name it
+  // (pkg/urn/urn.go validateWorkspaceID: no ":", "#" or "/").
+  workspaceId: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^:#/]+$/)
+    .optional(),
+  // Key migrations for keys.migrateKeys, which Unkey's staff create per customer.
+  keyMigrations: z
+    .array(
+      z.strictObject({
+        id: z.string().min(3).max(255),
+        algorithm: z.enum(["sha256", "github.com/seamapi/prefixed-api-key"]),
       }),
     )
     .optional(),
@@ -191,7 +219,8 @@ export function applySeed(
     const apiId = api.id ?? `api_${api.name.replace(/[^a-zA-Z0-9]/g, "_")}`;
     at(`seed.apis.${i}`, () => {
       if (state.apis.has(apiId)) throw new Error(`duplicate api id "${apiId}"`);
-      state.addApi({ id: apiId, name: api.name, createdAt: now });
+      const keyspaceId = api.keyspaceId ?? defaultKeyspaceId(apiId);
+      state.addApi({ id: apiId, name: api.name, keyspaceId, createdAt: now });
     });
     (api.keys ?? []).forEach((key, j) => {
       at(`seed.apis.${i}.keys.${j}`, () => {
@@ -199,6 +228,12 @@ export function applySeed(
         const { key: plaintext, ...rest } = key;
         createKeyRecord(state, { ...rest, apiId, plaintext }, now);
       });
+    });
+  });
+  (seed.keyMigrations ?? []).forEach((migration, i) => {
+    at(`seed.keyMigrations.${i}`, () => {
+      if (state.migrations.has(migration.id)) throw new Error(`duplicate id "${migration.id}"`);
+      state.migrations.set(migration.id, { ...migration });
     });
   });
   return (seed.rootKeys ?? []).map((root) => ({

@@ -25,6 +25,8 @@ export interface RatelimitRecord {
 export interface ApiRecord {
   id: string;
   name: string;
+  /** The API's keyspace (Unkey's key_auth id), which resource permissions name. */
+  keyspaceId: string;
   createdAt: number;
 }
 
@@ -59,6 +61,24 @@ export interface NamespaceRecord {
   createdAt: number;
 }
 
+/**
+ * A `ratelimit.setOverride` override, as a row of Unkey's `ratelimit_overrides`
+ * (pkg/mysql/schema/ratelimit_overrides.sql): unique per namespace and
+ * identifier, soft-deleted.
+ */
+export interface OverrideRecord {
+  id: string;
+  namespaceId: string;
+  /** An exact identifier, or a pattern where `*` matches any run of characters. */
+  identifier: string;
+  limit: number;
+  duration: number;
+  createdAt: number;
+  updatedAt?: number;
+  /** Set by deleteOverride; the row (and its id) stays, as Unkey's `deleted_at_m`. */
+  deletedAt?: number;
+}
+
 /** A key as stored: only the SHA-256 hash of its plaintext, never the plaintext. */
 export interface KeyRecord {
   id: string;
@@ -77,18 +97,37 @@ export interface KeyRecord {
   ratelimits: RatelimitRecord[];
   permissionIds: string[];
   roleIds: string[];
+  /** Set on a key imported by keys.migrateKeys until a verification with its migration rehashes it. */
+  pendingMigrationId?: string;
+}
+
+/** A key migration (Unkey's key_migrations row), which Unkey's staff set up per customer. */
+export interface MigrationRecord {
+  id: string;
+  algorithm: "sha256" | "github.com/seamapi/prefixed-api-key";
+}
+
+/** An API as older data files hold it, before keyspace ids were stored. */
+type StoredApi = Omit<ApiRecord, "keyspaceId"> & { keyspaceId?: string };
+
+/** The keyspace id an API gets when none was given: `ks_` and the API id without `api_`. */
+export function defaultKeyspaceId(apiId: string): string {
+  return `ks_${apiId.replace(/^api_/, "")}`;
 }
 
 /** What the data file holds (rate-limit windows and root keys are not persisted). */
 export interface Snapshot {
   version: 1;
-  apis: ApiRecord[];
+  apis: StoredApi[];
   keys: KeyRecord[];
   permissions: PermissionRecord[];
   roles: RoleRecord[];
   identities: IdentityRecord[];
   /** Added after version 1 shipped; absent in older data files. */
   namespaces?: NamespaceRecord[];
+  /** Added after version 1 shipped; absent in older data files. */
+  overrides?: OverrideRecord[];
+  migrations?: MigrationRecord[];
 }
 
 /** The whole workspace, indexed for the lookups the handlers need. */
@@ -104,6 +143,9 @@ export class State {
   readonly identitiesByExternalId = new Map<string, IdentityRecord>();
   readonly namespaces = new Map<string, NamespaceRecord>();
   readonly namespacesByName = new Map<string, NamespaceRecord>();
+  /** Overrides (deleted ones included) by namespace id, then identifier, in creation order. */
+  readonly overrides = new Map<string, Map<string, OverrideRecord>>();
+  readonly migrations = new Map<string, MigrationRecord>();
 
   addNamespace(namespace: NamespaceRecord): void {
     this.namespaces.set(namespace.id, namespace);
@@ -113,6 +155,26 @@ export class State {
   /** A namespace by id or name (ratelimit.limit accepts either). */
   findNamespace(ref: string): NamespaceRecord | undefined {
     return this.namespaces.get(ref) ?? this.namespacesByName.get(ref);
+  }
+
+  addOverride(override: OverrideRecord): void {
+    let byIdentifier = this.overrides.get(override.namespaceId);
+    if (!byIdentifier) {
+      byIdentifier = new Map();
+      this.overrides.set(override.namespaceId, byIdentifier);
+    }
+    byIdentifier.set(override.identifier, override);
+  }
+
+  /** The namespace's override row for exactly `identifier`, deleted or not. */
+  findOverrideRow(namespaceId: string, identifier: string): OverrideRecord | undefined {
+    return this.overrides.get(namespaceId)?.get(identifier);
+  }
+
+  /** The namespace's overrides that are not deleted, in creation order. */
+  activeOverrides(namespaceId: string): OverrideRecord[] {
+    const rows = this.overrides.get(namespaceId)?.values() ?? [];
+    return [...rows].filter((row) => row.deletedAt === undefined);
   }
 
   addApi(api: ApiRecord): void {
@@ -163,6 +225,16 @@ export class State {
     this.identitiesByExternalId.set(identity.externalId, identity);
   }
 
+  /**
+   * Deletes an identity. Its keys keep pointing at it, as Unkey's keys keep the
+   * soft-deleted identity's id, so they lose it (and its rate limits) for good:
+   * an identity created later with the same externalId is a new one.
+   */
+  removeIdentity(identity: IdentityRecord): void {
+    this.identities.delete(identity.id);
+    this.identitiesByExternalId.delete(identity.externalId);
+  }
+
   /** A permission by id, slug or name. */
   findPermission(ref: string): PermissionRecord | undefined {
     const found = this.permissions.get(ref) ?? this.permissionsBySlug.get(ref);
@@ -191,17 +263,24 @@ export class State {
       roles: [...this.roles.values()],
       identities: [...this.identities.values()],
       namespaces: [...this.namespaces.values()],
+      overrides: [...this.overrides.values()].flatMap((rows) => [...rows.values()]),
+      migrations: [...this.migrations.values()],
     };
   }
 
   static fromSnapshot(snapshot: Snapshot): State {
     const state = new State();
-    for (const api of snapshot.apis) state.addApi(api);
+    for (const api of snapshot.apis) {
+      state.addApi({ ...api, keyspaceId: api.keyspaceId ?? defaultKeyspaceId(api.id) });
+    }
     for (const permission of snapshot.permissions) state.addPermission(permission);
     for (const role of snapshot.roles) state.addRole(role);
     for (const identity of snapshot.identities) state.addIdentity(identity);
     for (const key of snapshot.keys) state.addKey(key);
     for (const namespace of snapshot.namespaces ?? []) state.addNamespace(namespace);
+    for (const override of snapshot.overrides ?? []) state.addOverride(override);
+    for (const migration of snapshot.migrations ?? [])
+      state.migrations.set(migration.id, migration);
     return state;
   }
 }

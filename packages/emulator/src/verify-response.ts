@@ -13,7 +13,7 @@ export interface VerifyOutcome {
   identity: IdentityRecord | undefined;
   permissions: string[];
   roles: string[];
-  /** The credits to report (0 after USAGE_EXCEEDED); undefined for unlimited keys. */
+  /** The credits to report (unchanged after USAGE_EXCEEDED); undefined for unlimited keys. */
   credits: number | undefined;
   merged: Map<string, ConfiguredLimit>;
   ratelimits: VerifyRatelimit[] | undefined;

@@ -1,6 +1,6 @@
 import { CODES } from "./codes";
 import type { Context } from "./context";
-import { rootAllows } from "./context";
+import { rootGrants } from "./context";
 import { applyRefill } from "./credits";
 import { ApiError } from "./errors";
 import { checkPermissionQuery } from "./permission-query-check";
@@ -9,9 +9,11 @@ import {
   PermissionQuerySyntaxError,
   parsePermissionQuery,
 } from "./permission-query-parser";
-import { hashKey } from "./resources";
+import { keyPlace } from "./resources";
+import { rights } from "./rights";
 import type { Body } from "./schemas";
 import type { KeyRecord } from "./state";
+import { findKeyToVerify } from "./verify-migrated";
 import { applyRatelimits, mergeRatelimits, type VerifyRatelimit } from "./verify-ratelimits";
 import { verifyData } from "./verify-response";
 import { keyPermissions, keyRoles } from "./views";
@@ -46,7 +48,7 @@ function statusOf(key: KeyRecord, now: number): string {
 }
 
 // internal/services/usagelimiter/limit.go: cost 0 always passes; a refusal
-// reports 0 remaining (and deducts nothing); a pass deducts, floored at 0.
+// deducts nothing; a pass deducts, floored at 0.
 function spendCredits(ctx: Context, key: KeyRecord, cost: number): boolean {
   const credits = key.credits;
   if (!credits || credits.remaining === null) return true;
@@ -58,16 +60,19 @@ function spendCredits(ctx: Context, key: KeyRecord, cost: number): boolean {
 
 /**
  * `keys.verifyKey` in the order of unkeyed/unkey
- * svc/api/routes/v2_keys_verify_key/handler.go: lookup (unknown → NOT_FOUND),
+ * svc/api/routes/v2_keys_verify_key/handler.go: lookup (unknown → NOT_FOUND;
+ * with a `migrationId`, a migrated key by its imported hash),
  * root-key rights for the key's API (missing → NOT_FOUND, so that a foreign
  * root key learns nothing), permission-query syntax (400), then the key's own
  * state (disabled, expired), the permission query, rate limits and credits,
  * each check running only while the key is still valid.
  */
 export function verifyKey(ctx: Context, body: Body<"keys.verifyKey">) {
-  const key = ctx.state.keysByHash.get(hashKey(body.key));
+  const key = findKeyToVerify(ctx, body.key, body.migrationId);
   if (!key) return NOT_FOUND;
-  if (!rootAllows(ctx.root, ["api.*.verify_key", `api.${key.apiId}.verify_key`])) return NOT_FOUND;
+  if (!rootGrants(ctx.root, rights.verifyKey(ctx.root.workspaceId, keyPlace(ctx.state, key)))) {
+    return NOT_FOUND;
+  }
   const query = body.permissions !== undefined ? parseQuery(body.permissions) : undefined;
 
   const now = ctx.now();
@@ -87,11 +92,11 @@ export function verifyKey(ctx: Context, body: Body<"keys.verifyKey">) {
     if (ratelimits?.some((r) => r.exceeded)) code = "RATE_LIMITED";
   }
   if (code === "VALID") {
-    // The default cost of 1 applies only to keys with credits (handler.go).
-    if (!spendCredits(ctx, key, body.credits?.cost ?? 1)) {
-      code = "USAGE_EXCEEDED";
-      credits = 0;
-    } else credits = key.credits?.remaining ?? undefined;
+    // The default cost of 1 applies only to keys with credits (handler.go). A
+    // refusal reports the credits left, unchanged (usagelimiter/redis.go lines
+    // 224-226: "return actual current count").
+    if (!spendCredits(ctx, key, body.credits?.cost ?? 1)) code = "USAGE_EXCEEDED";
+    credits = key.credits?.remaining ?? undefined;
   }
   if (code === "VALID") key.lastUsedAt = now;
   const roles = keyRoles(ctx.state, key);

@@ -1,8 +1,8 @@
 // The contract: what Unkey answers, transcribed from unkeyed/unkey (Go tests,
 // handlers and OpenAPI files), one row per behaviour, each citing its source.
 // contract.test.ts runs every row over raw HTTP and through the official SDK.
-import type { Emulator } from "../src/index";
-import type { Json } from "./helpers";
+import type { Emulator, Fault, SeedData } from "../src/index";
+import type { fakeClock, Json } from "./helpers";
 
 /** The fixed workspace every row starts from (a fresh emulator per row). */
 export const API_ID = "api_contract";
@@ -33,12 +33,21 @@ export const SEED_ROOT_KEYS = [
 /** What a row's setup hands to its request: the created key and friends. */
 export type Vars = Record<string, string>;
 
+/** The row's clock (the emulator's `now`), which a setup may move. */
+export type Clock = ReturnType<typeof fakeClock>;
+
 export interface Row {
   name: string;
   /** The unkeyed/unkey file the expectation is transcribed from. */
   source: string;
   /** Creates what the row needs with the full root key; returns variables. */
-  setup?: (emulator: Emulator) => Promise<Vars>;
+  setup?: (emulator: Emulator, clock: Clock) => Promise<Vars>;
+  /** Added to the shared seed (root keys and identities appended). */
+  seed?: SeedData;
+  /** Accept header sent over raw HTTP (default: fetch's `*\/*`). */
+  accept?: string;
+  /** A fault set after the setup, before the checked call. */
+  fault?: Fault;
   /** Root key to call with (default: the full one). `null`/`raw:` only over HTTP. */
   root?: string | null;
   /** Raw Authorization header (HTTP only). */
@@ -47,19 +56,31 @@ export interface Row {
   body: (v: Vars) => Json;
   /** Identical calls made before the checked one. */
   repeat?: number;
+  /** Ms the clock moves forward after the setup and the repeats, before the checked call. */
+  advance?: number;
   /** Skip the SDK run (the SDK cannot send this request); say why. */
   httpOnly?: string;
+  /** The SDK's error class when not the status's usual one (see contract.test.ts). */
+  sdkError?: string;
   expect: {
     status: number;
     /** toMatchObject on `data` (200). */
     data?: Json | ((v: Vars) => Json);
     /** toEqual on `data` (200). */
-    exact?: Json;
+    exact?: Json | ((v: Vars) => Json);
     /** Fields that must be absent from `data`. */
     absent?: string[];
     /** Error `type` (docs URL). */
     type?: string;
     detail?: string | RegExp;
+    /** The answer carries no `data` (Unkey's `{ meta }` alone). */
+    noData?: true;
+    /** toEqual on `pagination`. */
+    pagination?: Json | ((v: Vars) => Json);
+    /** Content type of the answer (raw HTTP: the SDK always sends Accept: application/json). */
+    contentType?: string;
+    /** Headers of an error answer; null: absent. */
+    headers?: Record<string, string | RegExp | null>;
   };
 }
 
@@ -484,11 +505,19 @@ export const verifyRows: Row[] = [
     },
   },
   {
-    name: "USAGE_EXCEEDED reports 0 credits",
-    source: "internal/services/usagelimiter/limit.go",
-    setup: (e) => key(e, { credits: { remaining: 3 } }),
+    name: "USAGE_EXCEEDED reports the credits left, unchanged",
+    source: "svc/api/routes/v2_keys_verify_key/200_test.go:164-184",
+    setup: (e) => key(e, { credits: { remaining: 5 } }),
     op: "keys.verifyKey",
-    body: verify({ credits: { cost: 5 } }),
+    body: verify({ credits: { cost: 15 } }),
+    expect: { status: 200, data: { valid: false, code: "USAGE_EXCEEDED", credits: 5 } },
+  },
+  {
+    name: "USAGE_EXCEEDED at 0 credits left reports 0",
+    source: "svc/api/routes/v2_keys_verify_key/200_test.go:123-140",
+    setup: (e) => key(e, { credits: { remaining: 0 } }),
+    op: "keys.verifyKey",
+    body: verify(),
     expect: { status: 200, data: { valid: false, code: "USAGE_EXCEEDED", credits: 0 } },
   },
   {
@@ -609,10 +638,12 @@ export const managementRows: Row[] = [
     root: ROOTS.rolesOnly,
     op: "permissions.setRolePermissions",
     body: (v) => ({ roleId: v.roleId, permissions: ["brand.new"] }),
+    // handler.go:109-112 asks for the resource permission or the tuple.
     expect: {
       status: 403,
       type: `${ERR}/unkey/authorization/insufficient_permissions`,
-      detail: "Missing permission: 'rbac.*.create_permission'",
+      detail:
+        "Missing one of these permissions: unkey:v1:ws_contract:rbac/permissions/*#create_permission or rbac.*.create_permission",
     },
   },
   {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, EmulatorCallError, startEmulator } from "../src/index";
 import { type Json, post } from "./helpers";
@@ -257,5 +260,30 @@ describe("identities, ratelimit.limit and liveness", () => {
     expect((await live.json()).data).toEqual({ message: "OK" });
     const unknown = await post(emulator, "keys.nope", {});
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe("resource permissions on an API created through the API", () => {
+  it("name its keyspace ks_ and the API id without api_", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keyguard-emulator-"));
+    const dataFile = join(dir, "data.json");
+    try {
+      const first = await startEmulator({ dataFile });
+      const { apiId } = await first.call<{ apiId: string }>("apis.createApi", {
+        name: "made-here",
+      });
+      await first.stop();
+      const grant = `unkey:v1:ws_local:keyspaces/ks_${apiId.slice("api_".length)}#create_key`;
+      const second = await startEmulator({
+        dataFile,
+        seed: { workspaceId: "ws_local", rootKeys: [{ key: "root_minter", permissions: [grant] }] },
+      });
+      const created = await post(second, "keys.createKey", { apiId }, "Bearer root_minter");
+      await second.stop();
+      expect(created.status).toBe(200);
+      expect(created.body.data.keyId).toMatch(/^key_/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -161,8 +161,9 @@ describe("stats", () => {
     expect(emulator.stats()).toEqual({
       calls: { "keys.verifyKey": 3, "apis.createApi": 1 },
       total: 4,
+      ratelimitWindows: 0,
     });
     emulator.resetStats();
-    expect(emulator.stats()).toEqual({ calls: {}, total: 0 });
+    expect(emulator.stats()).toEqual({ calls: {}, total: 0, ratelimitWindows: 0 });
   });
 });

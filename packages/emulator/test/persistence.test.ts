@@ -1,8 +1,21 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DataFileError, SeedError, startEmulator } from "../src/index";
+import { DataFileError, type SeedData, SeedError, startEmulator } from "../src/index";
+import { writeDataFile } from "../src/persistence";
+import type { Snapshot } from "../src/state";
 import { type Json, post } from "./helpers";
 
 let dir: string;
@@ -35,6 +48,68 @@ describe("dataFile", () => {
     await second.stop();
   });
 
+  it("keeps a migrated key pending its migration across a restart", async () => {
+    const dataFile = join(dir, "data.json");
+    const longToken = "persistedlongtoken";
+    const hash = createHash("sha256").update(longToken).digest("hex");
+    const seed: SeedData = {
+      apis: [{ id: "api_persist", name: "persist" }],
+      keyMigrations: [{ id: "mig_persist", algorithm: "github.com/seamapi/prefixed-api-key" }],
+    };
+    const first = await startEmulator({ dataFile, seed });
+    await first.call("keys.migrateKeys", {
+      apiId: "api_persist",
+      migrationId: "mig_persist",
+      keys: [{ hash }],
+    });
+    await first.stop();
+
+    // The seed is ignored now that the data file exists: the migration comes from the file.
+    const second = await startEmulator({ dataFile });
+    const key = `pk_short_${longToken}`;
+    expect((await post(second, "keys.verifyKey", { key })).body.data.code).toBe("NOT_FOUND");
+    const migrated = await post(second, "keys.verifyKey", { key, migrationId: "mig_persist" });
+    expect(migrated.body.data.code).toBe("VALID");
+    await second.stop();
+
+    const third = await startEmulator({ dataFile });
+    expect((await post(third, "keys.verifyKey", { key })).body.data.code).toBe("VALID");
+    await third.stop();
+  });
+
+  it("gives APIs of an older data file, saved without keyspace ids, ks_<id>", async () => {
+    const dataFile = join(dir, "data.json");
+    const old = {
+      version: 1,
+      apis: [{ id: "api_legacy", name: "legacy", createdAt: 0 }],
+      keys: [],
+      permissions: [],
+      roles: [],
+      identities: [],
+    };
+    writeFileSync(dataFile, JSON.stringify(old));
+    const emulator = await startEmulator({
+      dataFile,
+      seed: {
+        workspaceId: "ws_legacy",
+        rootKeys: [
+          {
+            key: "root_legacy",
+            permissions: ["unkey:v1:ws_legacy:keyspaces/ks_legacy#create_key"],
+          },
+        ],
+      },
+    });
+    const created = await post(
+      emulator,
+      "keys.createKey",
+      { apiId: "api_legacy" },
+      "Bearer root_legacy",
+    );
+    expect(created.status).toBe(200);
+    await emulator.stop();
+  });
+
   it("refuses a corrupt data file and leaves it untouched", async () => {
     const dataFile = join(dir, "data.json");
     writeFileSync(dataFile, "{corrupt");
@@ -42,6 +117,80 @@ describe("dataFile", () => {
     writeFileSync(dataFile, JSON.stringify({ hello: "world" }));
     await expect(startEmulator({ dataFile })).rejects.toThrow(/not an emulator data file/);
     expect(readFileSync(dataFile, "utf8")).toBe(JSON.stringify({ hello: "world" }));
+  });
+});
+
+describe("dataFile against a local attacker (attacker review)", () => {
+  const VICTIM = "the victim's own file\n";
+
+  it("a symlink planted at a temp name the emulator could have predicted is never followed", async () => {
+    const dataFile = join(dir, "data.json");
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, VICTIM);
+    // The names the emulator used to write through: pid and a counter from 1.
+    for (let n = 1; n <= 50; n++)
+      symlinkSync(victim, join(dir, `.data.json.${process.pid}.${n}.tmp`));
+    const emulator = await startEmulator({ dataFile });
+    await emulator.call("apis.createApi", { name: "after-planting" });
+    await emulator.stop();
+    expect(readFileSync(victim, "utf8")).toBe(VICTIM);
+    expect(lstatSync(dataFile).isFile()).toBe(true);
+    expect(readFileSync(dataFile, "utf8")).toContain("after-planting");
+  });
+
+  it("the temp file is created exclusively: an existing file or symlink at its name is refused, not written through", () => {
+    const dataFile = join(dir, "data.json");
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, VICTIM);
+    const temp = join(dir, ".data.json.guessed.tmp");
+    symlinkSync(victim, temp);
+    const snapshot: Snapshot = {
+      version: 1,
+      apis: [],
+      keys: [],
+      permissions: [],
+      roles: [],
+      identities: [],
+    };
+    expect(() => writeDataFile(dataFile, snapshot, temp)).toThrow(DataFileError);
+    expect(readFileSync(victim, "utf8")).toBe(VICTIM);
+    expect(lstatSync(temp).isSymbolicLink()).toBe(true);
+    unlinkSync(temp);
+    writeDataFile(dataFile, snapshot, temp);
+    expect(statSync(dataFile).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).sort()).toEqual(["data.json", "victim.txt"]);
+  });
+
+  it("refuses a data file that is a symlink at start-up, naming it, and leaves the target alone", async () => {
+    const dataFile = join(dir, "data.json");
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, VICTIM);
+    symlinkSync(victim, dataFile);
+    await expect(startEmulator({ dataFile })).rejects.toThrow(
+      new RegExp(`Data file ${dataFile} is a symbolic link`),
+    );
+    symlinkSync(join(dir, "missing.json"), join(dir, "dangling.json"));
+    await expect(startEmulator({ dataFile: join(dir, "dangling.json") })).rejects.toBeInstanceOf(
+      DataFileError,
+    );
+    expect(readFileSync(victim, "utf8")).toBe(VICTIM);
+    expect(lstatSync(dataFile).isSymbolicLink()).toBe(true);
+  });
+
+  it("refuses to save over a data file swapped for a symlink after start-up, with a clear 500", async () => {
+    const dataFile = join(dir, "data.json");
+    const victim = join(dir, "victim.txt");
+    writeFileSync(victim, VICTIM);
+    const emulator = await startEmulator({ dataFile });
+    unlinkSync(dataFile);
+    symlinkSync(victim, dataFile);
+    const answer = await post(emulator, "apis.createApi", { name: "after-swap" });
+    await emulator.stop();
+    expect(answer.status).toBe(500);
+    expect(answer.body.error.detail).toMatch(/is a symbolic link/);
+    expect(readFileSync(victim, "utf8")).toBe(VICTIM);
+    expect(lstatSync(dataFile).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["data.json", "victim.txt"]);
   });
 });
 

@@ -148,10 +148,11 @@ describe("credits", () => {
       credits: 0,
     });
     await emulator.call("keys.updateCredits", { keyId, operation: "set", value: 3 });
-    // usagelimiter/limit.go reports 0 remaining on a refusal, and deducts nothing.
+    // usagelimiter/redis.go (lines 224-226) reports the unchanged count on a
+    // refusal, and deducts nothing.
     expect(await verify({ key, credits: { cost: 5 } })).toMatchObject({
       code: "USAGE_EXCEEDED",
-      credits: 0,
+      credits: 3,
     });
     expect(await verify({ key, credits: { cost: 3 } })).toMatchObject({
       code: "VALID",
@@ -205,8 +206,17 @@ describe("rate limits", () => {
     const limited = await verify({ key });
     expect(limited).toMatchObject({ valid: false, code: "RATE_LIMITED" });
     expect(limited.ratelimits[0]).toMatchObject({ exceeded: true, remaining: 0, reset: windowEnd });
+    // The window slides (internal/services/ratelimit/ratelimit.go:108-112): at
+    // the reset the previous window still weighs fully (2 × 1.0), half-way
+    // through the next one only ⌊2 × 0.5⌋ = 1, which leaves room for one.
     clock.set(windowEnd);
-    expect((await verify({ key })).code).toBe("VALID");
+    expect((await verify({ key })).code).toBe("RATE_LIMITED");
+    clock.set(windowEnd + 30_000);
+    expect((await verify({ key })).ratelimits[0]).toMatchObject({
+      exceeded: false,
+      remaining: 0,
+      reset: windowEnd + 60_000,
+    });
   });
 
   it("named limits by name with cost override, identity limits, unknown name", async () => {

@@ -6,6 +6,8 @@ export type { ExpressDeniedContext, ExpressErrorHook, UnkeyExpressOptions } from
 export {
   identify,
   type RatelimitExpressOptions,
+  type RatelimitGroupExpressOptions,
+  type RatelimitGroupMiddleware,
   type RatelimitMiddleware,
   ratelimit,
 } from "./ratelimit";

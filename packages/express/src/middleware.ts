@@ -42,14 +42,15 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   const { getKey, skip } = hooks;
   const settle = createSettle(hooks);
   // Express gives every request object a map of its own, so each property read on `req` is
-  // a slow lookup: the URL is read only when a key source needs it, the method only when the
-  // headers are a CORS preflight's.
-  const { readsUrl } = guard;
+  // a slow lookup: the URL is read only when a key source needs it, the method only when a
+  // cookie source does (a cookie key is refused on unsafe cross-site requests) or the headers
+  // are a CORS preflight's.
+  const { readsUrl, readsMethod } = guard;
 
   function check(req: Request, res: Response, next: NextFunction, key?: string | null): void {
     const { headers } = req;
     const decision = guard.check({
-      method: mayBePreflight(headers) ? req.method : undefined,
+      method: readsMethod || mayBePreflight(headers) ? req.method : undefined,
       // Node keeps only the first Authorization in `headers`; `rawHeaders` shows the duplicates.
       headers,
       rawHeaders: req.rawHeaders,

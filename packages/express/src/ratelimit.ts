@@ -1,13 +1,25 @@
-import type { IdentifyHelpers, Ratelimiter, RatelimitMiddlewareOptions } from "@keyguard/core";
+import type {
+  IdentifyHelpers,
+  Ratelimiter,
+  RatelimitGroup,
+  RatelimitGroupMiddlewareOptions,
+  RatelimitLimitMiddlewareOptions,
+} from "@keyguard/core";
 import { createRatelimitGuard, identifyHelpers } from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { createSettle } from "./respond";
 
 /** Options of `ratelimit()`: the rate limiter's options (or a shared `ratelimiter`), `identifier` and `cost`. */
-export type RatelimitExpressOptions = RatelimitMiddlewareOptions<Request>;
+export type RatelimitExpressOptions = RatelimitLimitMiddlewareOptions<Request>;
+
+/** Options of `ratelimit({ limits })`: several limits checked in one call, all or nothing. */
+export type RatelimitGroupExpressOptions = RatelimitGroupMiddlewareOptions<Request>;
 
 /** An Express rate-limit middleware; `ratelimiter` is its rate limiter, to share with other routes. */
 export type RatelimitMiddleware = RequestHandler & { readonly ratelimiter: Ratelimiter };
+
+/** An Express middleware of several limits; `ratelimiter` is its group. */
+export type RatelimitGroupMiddleware = RequestHandler & { readonly ratelimiter: RatelimitGroup };
 
 /**
  * Ready-made identifiers: `identify.ip()` (Express's `req.ip`, which honours
@@ -37,9 +49,18 @@ export const identify: IdentifyHelpers<Request> = identifyHelpers<Request>({
  * @example
  * ```ts
  * app.post("/login", ratelimit({ namespace: "auth.login", limit: 5, duration: 60_000, identifier: identify.ip() }), login);
+ * // Several limits, one ratelimit.multiLimit call per request, all or nothing:
+ * app.get("/search", ratelimit({ limits: [
+ *   { namespace: "api.ip", limit: 100, duration: 60_000, identifier: identify.ip() },
+ *   { namespace: "api.key", limit: 10_000, duration: 86_400_000, identifier: identify.keyId() },
+ * ] }), search);
  * ```
  */
-export function ratelimit(options: RatelimitExpressOptions): RatelimitMiddleware {
+export function ratelimit(options: RatelimitGroupExpressOptions): RatelimitGroupMiddleware;
+export function ratelimit(options: RatelimitExpressOptions): RatelimitMiddleware;
+export function ratelimit(
+  options: RatelimitExpressOptions | RatelimitGroupExpressOptions,
+): RatelimitMiddleware | RatelimitGroupMiddleware {
   const guard = createRatelimitGuard<Request>(options);
   const settle = createSettle({});
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
@@ -50,5 +71,7 @@ export function ratelimit(options: RatelimitExpressOptions): RatelimitMiddleware
       next(error);
     }
   };
-  return Object.assign(middleware, { ratelimiter: guard.ratelimiter });
+  return Object.assign(middleware, { ratelimiter: guard.ratelimiter }) as
+    | RatelimitMiddleware
+    | RatelimitGroupMiddleware;
 }

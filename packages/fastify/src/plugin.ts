@@ -83,6 +83,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   ) {
     const decision = guard.check(
       {
+        // A getter over Node's own field: cheaper to pass always than to test for
+        // `guard.readsMethod` or a preflight first.
         method: request.method,
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,

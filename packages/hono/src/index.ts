@@ -6,6 +6,8 @@ export type { UnkeyHonoOptions } from "./options";
 export {
   type GetConnInfo,
   identify,
+  type RatelimitGroupHonoOptions,
+  type RatelimitGroupMiddleware,
   type RatelimitHonoOptions,
   type RatelimitMiddleware,
   ratelimit,

@@ -2,7 +2,9 @@ import type {
   IdentifyHelpers,
   IpOptions,
   Ratelimiter,
-  RatelimitMiddlewareOptions,
+  RatelimitGroup,
+  RatelimitGroupMiddlewareOptions,
+  RatelimitLimitMiddlewareOptions,
 } from "@keyguard/core";
 import { createRatelimitGuard, identifyHelpers } from "@keyguard/core/adapter";
 import type { Context, MiddlewareHandler } from "hono";
@@ -10,10 +12,16 @@ import { createMiddleware } from "hono/factory";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
 
 /** Options of `ratelimit()`: the rate limiter's options (or a shared `ratelimiter`), `identifier` and `cost`. */
-export type RatelimitHonoOptions = RatelimitMiddlewareOptions<Context>;
+export type RatelimitHonoOptions = RatelimitLimitMiddlewareOptions<Context>;
+
+/** Options of `ratelimit({ limits })`: several limits checked in one call, all or nothing. */
+export type RatelimitGroupHonoOptions = RatelimitGroupMiddlewareOptions<Context>;
 
 /** A Hono rate-limit middleware; `ratelimiter` is its rate limiter, to share with other routes. */
 export type RatelimitMiddleware = MiddlewareHandler & { readonly ratelimiter: Ratelimiter };
+
+/** A Hono middleware of several limits; `ratelimiter` is its group. */
+export type RatelimitGroupMiddleware = MiddlewareHandler & { readonly ratelimiter: RatelimitGroup };
 
 /** Hono's connection-info helper for your runtime (`getConnInfo` from `@hono/node-server/conninfo`, `hono/bun`, `hono/cloudflare-workers`, …). */
 export type GetConnInfo = (c: Context) => { remote: { address?: string | undefined } };
@@ -64,7 +72,11 @@ export const identify: Omit<IdentifyHelpers<Context>, "ip"> & {
  * app.post("/signup", ratelimit({ namespace: "auth.signup", limit: 3, duration: 3_600_000, identifier: identify.header("cf-connecting-ip") }), signup);
  * ```
  */
-export function ratelimit(options: RatelimitHonoOptions): RatelimitMiddleware {
+export function ratelimit(options: RatelimitGroupHonoOptions): RatelimitGroupMiddleware;
+export function ratelimit(options: RatelimitHonoOptions): RatelimitMiddleware;
+export function ratelimit(
+  options: RatelimitHonoOptions | RatelimitGroupHonoOptions,
+): RatelimitMiddleware | RatelimitGroupMiddleware {
   const guard = createRatelimitGuard<Context>(options);
   const refuse = createRefuse({});
   const middleware = createMiddleware(async (c, next) => {
@@ -74,5 +86,7 @@ export function ratelimit(options: RatelimitHonoOptions): RatelimitMiddleware {
     await next();
     addAllowHeaders(decision, c);
   });
-  return Object.assign(middleware, { ratelimiter: guard.ratelimiter });
+  return Object.assign(middleware, { ratelimiter: guard.ratelimiter }) as
+    | RatelimitMiddleware
+    | RatelimitGroupMiddleware;
 }

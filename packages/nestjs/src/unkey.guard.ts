@@ -158,8 +158,8 @@ export class UnkeyGuard implements CanActivate, OnModuleInit {
     const { headers } = request;
     const decision = this.guard.check(
       {
-        // Read only when it can matter (a CORS preflight): see `url` below.
-        method: mayBePreflight(headers) ? request.method : undefined,
+        // Read only when it can matter (a cookie source, a CORS preflight): see `url` below.
+        method: this.guard.readsMethod || mayBePreflight(headers) ? request.method : undefined,
         headers,
         rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders,
         // Express gives every request object a map of its own, so each read of it is a slow

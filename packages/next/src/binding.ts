@@ -26,17 +26,20 @@ function verifyingSide(guard: Guard, customGetKey: boolean): Promise<string> {
 
 /**
  * Builds the function giving what a hand-off is bound to for one request: this side's
- * fingerprint, the request's method and path. `unkeyMiddleware()` signs it with the
- * context; `withUnkey()` accepts the context only if its own binding signs the same, so a
- * value is worth nothing to a route that verifies differently or on another URL.
+ * fingerprint, the request's method and path, and the key the request presents. The binding
+ * is never sent: it enters only the hand-off's MAC (handoff.ts, HMAC-SHA-256 under the
+ * context secret, domain-separated), so the key is bound by a keyed digest, never carried.
+ * `unkeyMiddleware()` signs the binding with the context; `withUnkey()` accepts the context
+ * only if its own binding signs the same, so a value is worth nothing to a route that
+ * verifies differently, on another URL, or to a request presenting no key or another key.
  */
 export function createBinder(
   guard: Guard,
   customGetKey: boolean,
-): (request: Request) => Promise<string> {
+): (request: Request, key: string) => Promise<string> {
   let side: Promise<string> | undefined;
-  return async (request) => {
+  return async (request, key) => {
     side ??= verifyingSide(guard, customGetKey);
-    return JSON.stringify([await side, request.method, new URL(request.url).pathname]);
+    return JSON.stringify([await side, request.method, new URL(request.url).pathname, key]);
   };
 }

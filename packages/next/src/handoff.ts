@@ -9,8 +9,9 @@ export const CONTEXT_HEADER = "x-keyguard-context";
 
 /** A hand-off is for the request being forwarded now; an older one is refused. */
 const MAX_AGE_MS = 30_000;
-// Domain separation: a MAC over this prefix can never be mistaken for any other use of the secret.
-const PURPOSE = "keyguard.next.context.v2.";
+// Domain separation: a MAC over this prefix can never be mistaken for any other use of the
+// secret, which may be the root key. v3: the binding covers the presented key.
+const PURPOSE = "keyguard.next.context.v3.";
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -46,8 +47,10 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
 
 /**
  * What is signed: the payload with what it is bound to (binding.ts: the verifying side's
- * fingerprint, the method and path). The binding is signed, not sent: the route recomputes
- * its own, so a hand-off made under another binding fails the check like a forged one.
+ * fingerprint, the method and path, the presented key). The binding is signed, not sent: the
+ * route recomputes its own, so a hand-off made under another binding fails the check like a
+ * forged one. The key thus enters only this keyed, domain-separated digest, which is all that
+ * leaves the middleware: one MAC, rather than a digest of the key and then a MAC of both.
  */
 const signed = (binding: string, payload: string) =>
   encoder.encode(`${PURPOSE}${binding}.${payload}`);

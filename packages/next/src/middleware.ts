@@ -6,7 +6,7 @@ import { createBinder } from "./binding";
 import { createNextGuard, deferredInBuild } from "./guard";
 import { CONTEXT_HEADER, sealContext } from "./handoff";
 import { contextSecretOf, splitOptions, type UnkeyNextOptions } from "./options";
-import { guardRequestOf, presentedKey } from "./request";
+import { guardRequestOf, keyOf, presentedKey } from "./request";
 import { createRefuse } from "./respond";
 
 /** Options of `unkeyMiddleware()`: the same as `withUnkey()`'s. */
@@ -23,10 +23,13 @@ export type UnkeyMiddleware = ((request: Request) => Promise<Response>) & {
  * `permissions`; denials are the same problem+json Responses as `withUnkey()`'s.
  *
  * The key's context is handed to route handlers on the `x-keyguard-context` request
- * header, signed (HMAC-SHA-256) with `contextSecret` and bound to this request's method and
- * path and to how the middleware verified (Unkey URL, root key, key sources); `withUnkey()`
- * accepts it instead of verifying a second time only where all of these match its own. Any incoming header of that name is deleted first, on
- * every request, so a client can never supply one. Choose the routes with `config.matcher`.
+ * header, signed (HMAC-SHA-256) with `contextSecret` and bound to this request's method
+ * and path, to the key it presents (the MAC covers it; the key is never sent) and to how
+ * the middleware verified (Unkey URL, root key, key sources); `withUnkey()` accepts it
+ * instead of verifying a second time only where all of these match its own. Any incoming
+ * header of that name is deleted first, on every request, so a client can never supply
+ * one; where the middleware does not run, a captured value is worth nothing without the
+ * key it was made for. Choose the routes with `config.matcher`.
  *
  * @example
  * ```ts
@@ -60,12 +63,14 @@ export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddlewa
       return NextResponse.next({ request: { headers } });
     }
     const { guard, contextSecret, bindingOf } = setup();
-    const decision = await guard.check(
-      guardRequestOf(request, await presentedKey(getKey, request)),
-    );
+    const guardRequest = guardRequestOf(request, await presentedKey(getKey, request));
+    const decision = await guard.check(guardRequest);
     if (!decision.allowed) return refuse(decision, request);
-    if (decision.context !== undefined) {
-      const binding = await bindingOf(request);
+    // Bound to the key that was presented, fail-open passes included: a captured value serves
+    // only a request presenting that same key, never one with no key or another (issue 27).
+    const key = keyOf(guardRequest, guard.sources);
+    if (decision.context !== undefined && key !== undefined) {
+      const binding = await bindingOf(request, key);
       headers.set(CONTEXT_HEADER, await sealContext(decision.context, contextSecret, binding));
     }
     const response = NextResponse.next({ request: { headers } });

@@ -1,14 +1,7 @@
-import type { FailureMode, KeyContext, Verifier } from "@keyguard/core";
-import {
-  authorize,
-  type Decision,
-  type Guard,
-  hookBoolean,
-  type PreparedRequest,
-} from "@keyguard/core/adapter";
-import { createBinder } from "./binding";
+import type { KeyContext, Verifier } from "@keyguard/core";
+import { authorize, type Decision, hookBoolean } from "@keyguard/core/adapter";
 import { createNextGuard, deferredInBuild } from "./guard";
-import { CONTEXT_HEADER, openContext } from "./handoff";
+import { acceptanceOf, handedContext } from "./handed-context";
 import { contextSecretOf, splitOptions, type UnkeyNextOptions } from "./options";
 import { guardRequestOf, presentedKey } from "./request";
 import { createRefuse, withAllowHeaders } from "./respond";
@@ -45,9 +38,11 @@ export type WithUnkeyOptions = UnkeyNextOptions;
  * One verifier (one cache) serves every wrapped handler of the process given the
  * same verifier options, without passing it around; pass `verifier` to choose.
  * Behind `unkeyMiddleware()`, the context the middleware signed is used instead of
- * a second verification, unless the route is metered (`cost`, `ratelimits`), verifies
- * differently (another Unkey URL, root key or key sources: it then verifies itself),
- * or the middleware failed open and this route would not.
+ * a second verification, only for a request presenting the key the middleware verified
+ * (no key or another key: the request is verified as if no middleware ran), and unless the
+ * route is metered (`cost`, `ratelimits`), verifies differently (another Unkey URL, root key
+ * or key sources: it then verifies itself), or the middleware failed open or served a stale
+ * answer and this route would not.
  * A CORS preflight (`OPTIONS`) passes unguarded by default, with `unkey` undefined, except
  * on a route with permissions, `cost` or `ratelimits`: there it is guarded (401 without a key).
  *
@@ -85,9 +80,13 @@ export function withUnkey<R extends Request, C>(
 
   async function decide(request: Request): Promise<Decision> {
     const { guard, route, accepts } = setup();
-    const handed = accepts === undefined ? undefined : await handedContext(request, accepts);
+    // `getKey` runs once: the hand-off is checked against the key it returns, and that same
+    // key is verified when the hand-off is not taken.
+    const guardRequest = guardRequestOf(request, await presentedKey(getKey, request));
+    const handed =
+      accepts === undefined ? undefined : await handedContext(request, guardRequest, accepts);
     if (handed !== undefined) return authorize(handed, route);
-    return guard.check(guardRequestOf(request, await presentedKey(getKey, request)), route);
+    return guard.check(guardRequest, route);
   }
 
   const wrapped = async (request: R, context: C): Promise<Response> => {
@@ -105,39 +104,4 @@ export function withUnkey<R extends Request, C>(
     get: () => setup().guard.verifier,
     enumerable: true,
   }) as RouteHandler<R, C>;
-}
-
-/** What a route needs to take a hand-off. */
-interface Acceptance {
-  readonly secret: string;
-  readonly bindingOf: (request: Request) => Promise<string>;
-  readonly failureMode: FailureMode;
-}
-
-/** None without a secret, and none for a metered route: the middleware's verification deducted nothing. */
-function acceptanceOf(
-  guard: Guard,
-  route: PreparedRequest,
-  secret: string | undefined,
-  customGetKey: boolean,
-): Acceptance | undefined {
-  if (secret === undefined || route.metered) return undefined;
-  const { failureMode } = guard.verifier;
-  return { secret, bindingOf: createBinder(guard, customGetKey), failureMode };
-}
-
-/**
- * The context `unkeyMiddleware()` signed for this request, if it was signed for this
- * request's method and path by a middleware that verifies as this route does. A fail-open
- * pass (no key was verified) is taken only by a route that would itself fail open.
- */
-async function handedContext(
-  request: Request,
-  accepts: Acceptance,
-): Promise<KeyContext | undefined> {
-  const value = request.headers.get(CONTEXT_HEADER);
-  if (value === null) return undefined;
-  const context = await openContext(value, accepts.secret, await accepts.bindingOf(request));
-  if (context?.source === "fail-open" && accepts.failureMode !== "open") return undefined;
-  return context;
 }

@@ -36,10 +36,11 @@ const SCOPE = "@keyguard/otel";
 
 /**
  * Turns keyguard's `node:diagnostics_channel` messages into OpenTelemetry:
- * a client span per upstream `keys.verifyKey` call (a child of the active span,
- * with HTTP client attributes and `keyguard.code`), and metrics —
- * `keyguard.decisions` (by `code`, `source`, `allowed`), `keyguard.unkey.duration`
- * (ms), `keyguard.cache.hits` / `keyguard.cache.misses`, and
+ * a client span per upstream call (`keys.verifyKey`, `ratelimit.limit`: a child of
+ * the active span, with HTTP client attributes, `keyguard.operation` and
+ * `keyguard.code`), and metrics — `keyguard.decisions` (by `code`, `source`,
+ * `allowed`), `keyguard.unkey.duration` (ms, by `operation` and `code`),
+ * `keyguard.cache.hits` / `keyguard.cache.misses`, and
  * `keyguard.cache.size` for the verifiers you pass. Never a key, nor its hash.
  *
  * @example

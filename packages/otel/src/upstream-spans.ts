@@ -13,7 +13,10 @@ interface UpstreamCall {
   readonly operation?: string;
   readonly url?: string;
   status?: number;
+  /** `keys.verifyKey`'s answer code. */
   code?: string;
+  /** `ratelimit.limit`'s answer: admitted or not. */
+  success?: boolean;
   requestId?: string;
   error?: { readonly status?: number; readonly code?: string; readonly message?: string };
 }
@@ -31,10 +34,30 @@ function startAttributes(call: UpstreamCall) {
   };
 }
 
-/** A span and a duration per upstream call, from the `keyguard:unkey` tracing channel. */
+/**
+ * What the call came to: the failure's code, `keys.verifyKey`'s answer code, or
+ * for `ratelimit.limit` (which answers `success`, no code) `ALLOWED` or
+ * `RATE_LIMITED`, the latter being the code keyguard denies with.
+ */
+function outcomeOf(call: UpstreamCall): string {
+  if (call.error) return call.error.code ?? "ERROR";
+  if (call.code !== undefined) return call.code;
+  if (call.success !== undefined) return call.success ? "ALLOWED" : "RATE_LIMITED";
+  return "UNKNOWN";
+}
+
+/**
+ * A span and a duration per upstream call, from the `keyguard:unkey` tracing channel.
+ *
+ * One duration instrument for every operation, told apart by `keyguard.operation`
+ * (as OpenTelemetry's `http.client.request.duration` tells methods and routes apart
+ * by attribute): the calls share a transport, a timeout and a unit, so their
+ * latencies sum and compare meaningfully, and a new operation needs no new metric.
+ */
 export function subscribeUpstream(tracer: Tracer, meter: Meter): () => void {
   const duration = meter.createHistogram("keyguard.unkey.duration", {
-    description: "Duration of upstream keys.verifyKey calls.",
+    description:
+      "Duration of upstream Unkey calls (keys.verifyKey, ratelimit.limit), by operation and outcome.",
     unit: "ms",
   });
   const open = new WeakMap<object, { span: Span; start: number }>();
@@ -65,12 +88,15 @@ export function subscribeUpstream(tracer: Tracer, meter: Meter): () => void {
       open.delete(call);
       if (call.status !== undefined)
         entry.span.setAttribute("http.response.status_code", call.status);
-      if (call.code !== undefined) entry.span.setAttribute("keyguard.code", call.code);
+      const outcome = outcomeOf(call);
+      if (!call.error && outcome !== "UNKNOWN") entry.span.setAttribute("keyguard.code", outcome);
       if (call.requestId !== undefined)
         entry.span.setAttribute("keyguard.request_id", call.requestId);
       entry.span.end();
-      const outcome = call.error ? (call.error.code ?? "ERROR") : (call.code ?? "UNKNOWN");
-      duration.record(performance.now() - entry.start, { "keyguard.code": outcome });
+      duration.record(performance.now() - entry.start, {
+        "keyguard.operation": call.operation ?? "unknown",
+        "keyguard.code": outcome,
+      });
     },
     end() {},
     asyncStart() {},

@@ -1,4 +1,4 @@
-import { createVerifier } from "@keyguard/core";
+import { createRatelimiter, createVerifier } from "@keyguard/core";
 import { createGuard } from "@keyguard/core/adapter";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { context, trace } from "@opentelemetry/api";
@@ -145,6 +145,54 @@ describe("instrumentKeyguard with the real OpenTelemetry SDK", () => {
     expect(points("keyguard.cache.size")[0]?.value).toBe(1);
     const histogram = byName("keyguard.unkey.duration")?.dataPoints[0]?.value as { count: number };
     expect(histogram.count).toBe(1);
+  });
+
+  it("records ratelimit.limit calls under their operation with the rate-limit outcome, never as a verification of code UNKNOWN", async () => {
+    const { spans, tracerProvider, meterProvider, metricsNow } = sdk();
+    ({ disable } = instrumentKeyguard({ tracerProvider, meterProvider }));
+    const verifier = createVerifier({ rootKey: emulator.rootKey, baseUrl: emulator.url });
+    // No local memory: both calls reach the emulator, the second over the limit.
+    const limiter = createRatelimiter({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      namespace: "otel.login",
+      limit: 1,
+      duration: 60_000,
+      cache: false,
+    });
+    await verifier.verify(key);
+    expect((await limiter.limit("ip:1")).success).toBe(true);
+    expect((await limiter.limit("ip:1")).success).toBe(false);
+    const collected = await metricsNow();
+    const histogram = collected.find((m) => m.descriptor.name === "keyguard.unkey.duration");
+    const counts = (histogram?.dataPoints ?? []).map((p) => ({
+      attributes: p.attributes,
+      count: (p.value as { count: number }).count,
+    }));
+    expect(counts).toHaveLength(3);
+    expect(counts).toEqual(
+      expect.arrayContaining([
+        {
+          attributes: { "keyguard.operation": "keys.verifyKey", "keyguard.code": "VALID" },
+          count: 1,
+        },
+        {
+          attributes: { "keyguard.operation": "ratelimit.limit", "keyguard.code": "ALLOWED" },
+          count: 1,
+        },
+        {
+          attributes: { "keyguard.operation": "ratelimit.limit", "keyguard.code": "RATE_LIMITED" },
+          count: 1,
+        },
+      ]),
+    );
+    const limitSpans = spans
+      .getFinishedSpans()
+      .filter((span) => span.attributes["keyguard.operation"] === "ratelimit.limit");
+    expect(limitSpans.map((span) => span.attributes["keyguard.code"])).toEqual([
+      "ALLOWED",
+      "RATE_LIMITED",
+    ]);
   });
 
   it("keeps counting across collections (cumulative, as a counter)", async () => {

@@ -1,1 +1,2 @@
-export { type RedisCache, type RedisCacheOptions, redisCache } from "./redis-cache";
+export type { RedisCacheOptions } from "./options";
+export { type RedisCache, redisCache } from "./redis-cache";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createVerifier, type Invalidation, type SharedEntry } from "@keyguard/core";
+import { createVerifier, type Invalidation, KeyguardConfigError, type SharedEntry } from "@keyguard/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RedisCache, redisCache } from "../src/index";
@@ -99,8 +99,35 @@ describe("redisCache options", () => {
     [{ url: "redis://127.0.0.1:1", secret: "short" }, /secret/],
     [{ url: "redis://127.0.0.1:1", secret: SECRET, timeoutMs: 0 }, /timeoutMs/],
     [{ url: "redis://127.0.0.1:1", secret: SECRET, ttl: 1 }, /ttl/],
+    [{ url: "redis://127.0.0.1:1", secret: [] }, /`secret`/],
+    [{ url: "redis://127.0.0.1:1", secret: [SECRET, "short"] }, /`secret\[1\]`/],
+    [
+      { url: "redis://127.0.0.1:1", secret: [SECRET, SECRET] },
+      /`secret\[1\]`: repeats secret\[0\]/,
+    ],
+    [{ url: "redis://127.0.0.1:1", secret: SECRET, heartbeatIntervalMs: 0 }, /heartbeatIntervalMs/],
+    [
+      { url: "redis://127.0.0.1:1", secret: SECRET, heartbeatIntervalMs: 1.5 },
+      /heartbeatIntervalMs/,
+    ],
+    [{ url: "redis://127.0.0.1:1", secret: SECRET, heartbeatTimeoutMs: 0 }, /heartbeatTimeoutMs/],
+    [{ url: "redis://127.0.0.1:1", secret: SECRET, logger: {} }, /logger/],
   ])("refuses %o at start-up, naming the option", (options, name) => {
+    expect(() => redisCache(options as never)).toThrow(KeyguardConfigError);
     expect(() => redisCache(options as never)).toThrow(name);
+  });
+
+  it("never echoes a secret in its error", () => {
+    const shortOne = "0123456789-short-secret";
+    let message = "";
+    try {
+      redisCache({ url: "redis://127.0.0.1:1", secret: [SECRET, shortOne, SECRET] });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/secret\[1\]/);
+    expect(message).not.toContain(shortOne);
+    expect(message).not.toContain(SECRET);
   });
 });
 

@@ -72,7 +72,7 @@ async function throughput(ctx, emulator, key) {
   ctx.note(
     `Section 9 throughput: one key, ${ctx.connections} connections, emulator latency ${LATENCY_MS} ms. ` +
       `The limited routes sent ${calls} ratelimit.limit calls in all: sync and async mode call Unkey once per ` +
-      "admitted request (async off the request path); a blocked key is refused locally until its reset.",
+      "admitted request (async off the request path); a key Unkey provably refuses is refused locally while that holds.",
   );
 }
 

@@ -19,3 +19,21 @@ export interface ExchangeOptions {
   readonly authorization: string;
   readonly fetch: typeof globalThis.fetch;
 }
+
+/**
+ * keyguard's own request could not be built (the client refused a header, the URL or
+ * the payload before anything was sent): a misconfiguration, never an outage of Unkey.
+ * Keeps only the client's error code: a client's message may quote a header, and the
+ * `Authorization` header holds the root key.
+ */
+export class RequestBuildError extends Error {
+  override readonly name = "RequestBuildError";
+  readonly code: string | undefined;
+
+  constructor(source: unknown) {
+    const code = (source as { code?: unknown } | undefined)?.code;
+    const token = typeof code === "string" && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : undefined;
+    super(`The HTTP client refused keyguard's request to Unkey${token ? ` (${token})` : ""}.`);
+    this.code = token;
+  }
+}

@@ -6,7 +6,7 @@ import {
   type RequestOptions,
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { Answer, ExchangeOptions, Post } from "./exchange";
+import { type Answer, type ExchangeOptions, type Post, RequestBuildError } from "./exchange";
 import { fetchPost } from "./fetch";
 
 /** Which client this build uses by default. */
@@ -102,10 +102,16 @@ export function createPost(options: ExchangeOptions): Post {
   const headers = { authorization: options.authorization, "content-type": "application/json" };
 
   return (payload, timeoutMs) => {
-    const request = send({
-      ...base,
-      headers: { ...headers, "content-length": Buffer.byteLength(payload) },
-    });
+    let request: ClientRequest;
+    try {
+      request = send({
+        ...base,
+        headers: { ...headers, "content-length": Buffer.byteLength(payload) },
+      });
+    } catch (error) {
+      // Thrown before any I/O (Node validates headers and options here): our request, not Unkey.
+      return Promise.reject(new RequestBuildError(error));
+    }
     return exchange(request, payload, timeoutMs);
   };
 }

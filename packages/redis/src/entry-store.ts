@@ -1,0 +1,80 @@
+import type { SharedEntry, SharedRead } from "@keyguard/core";
+import type { Redis } from "ioredis";
+import type { Keyring } from "./keyring";
+
+// One round trip for the common case: the entry under the first of its names that has
+// one (one name per secret), or else the lease to fill it, on the name written
+// (SET NX PX: only one instance asks Unkey, the others wait for its answer).
+const GET_OR_LEASE = `for i = 1, #KEYS - 1 do
+  local v = redis.call('GET', KEYS[i])
+  if v then return {i, v} end
+end
+if redis.call('SET', KEYS[#KEYS], '1', 'NX', 'PX', ARGV[1]) then return 1 end
+return 0`;
+
+/** An index of a key id's entries outlives them by this much (their TTLs vary). */
+const INDEX_SLACK_MS = 60_000;
+
+/** Where things live in Redis, under one app's prefix. */
+export function layout(prefix: string, keyring: Keyring) {
+  return {
+    entryKey: (name: string) => `${prefix}e:${name}`,
+    leaseKey: (name: string) => `${prefix}l:${name}`,
+    indexKeys: (keyId: string) => keyring.indexNames(keyId).map((name) => `${prefix}k:${name}`),
+  };
+}
+
+/** The entry store: reads under every name of an id, writes under the first secret's. */
+export function entryStore(redis: Redis, keyring: Keyring, at: ReturnType<typeof layout>) {
+  return {
+    async get(id: string, leaseMs: number): Promise<SharedRead> {
+      const names = keyring.namesOf(id);
+      const keys = [...names.map(at.entryKey), at.leaseKey(keyring.writeName(id))];
+      const found = (await redis.eval(GET_OR_LEASE, keys.length, ...keys, leaseMs)) as
+        | [number, string]
+        | number;
+      if (typeof found === "number") return { lease: found === 1 };
+      const where = keys[found[0] - 1] as string;
+      // Sealed for its Redis key: opened for the key it was found under.
+      const text = keyring.open(found[1], where);
+      let entry: SharedEntry | undefined;
+      try {
+        entry = text === undefined ? undefined : (JSON.parse(text) as SharedEntry);
+      } catch {}
+      if (entry === undefined) {
+        // Corrupt, altered or sealed with a secret this instance lacks: ignored and deleted.
+        await redis.del(where);
+        return { lease: true };
+      }
+      return { entry };
+    },
+
+    async set(id: string, entry: SharedEntry, ttlMs: number): Promise<void> {
+      const name = keyring.writeName(id);
+      const multi = redis
+        .multi()
+        // Sealed for its Redis key (prefix and name): an entry copied to another app's
+        // prefix, or to another id, does not open.
+        .set(at.entryKey(name), keyring.seal(JSON.stringify(entry), at.entryKey(name)), "PX", ttlMs)
+        .del(at.leaseKey(name));
+      const keyId = entry.result.keyId;
+      // Indexed under every secret's index name: an instance that holds only one of the
+      // secrets (mid-rotation) still finds the entry to delete it by key id.
+      if (keyId !== undefined)
+        for (const index of at.indexKeys(keyId))
+          multi.sadd(index, name).pexpire(index, ttlMs + INDEX_SLACK_MS);
+      await multi.exec();
+    },
+
+    async delete(target: { ids?: readonly string[]; keyIds?: readonly string[] }) {
+      const names = (target.ids ?? []).flatMap((id) => keyring.namesOf(id));
+      const indexes = (target.keyIds ?? []).flatMap(at.indexKeys);
+      for (const index of indexes) names.push(...(await redis.smembers(index)));
+      const doomed = [
+        ...indexes,
+        ...names.flatMap((name) => [at.entryKey(name), at.leaseKey(name)]),
+      ];
+      if (doomed.length > 0) await redis.del(...doomed);
+    },
+  };
+}
