@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import { createVerifier, type Invalidation, KeyguardConfigError, type SharedEntry } from "@keyguard/core";
+import {
+  createVerifier,
+  type Invalidation,
+  KeyguardConfigError,
+  type SharedEntry,
+} from "@keyguard/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RedisCache, redisCache } from "../src/index";
