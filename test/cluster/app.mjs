@@ -1,16 +1,32 @@
 // One app instance of the cluster suite, in its own process: Express or Fastify,
 // guarded by keyguard with a Redis shared cache (or none), on 127.0.0.1.
-// Env: FRAMEWORK, UNKEY_BASE_URL, UNKEY_ROOT_KEY, REDIS_URL (optional), CACHE_SECRET, TTL_MS.
-// IPC in: {type:"invalidateKeyId", keyId}, {type:"stop"}; out: {type:"ready", url}, {type:"done"}.
+// Env: FRAMEWORK, UNKEY_BASE_URL, UNKEY_ROOT_KEY, REDIS_URL (optional), CACHE_SECRET, TTL_MS,
+// and optionally TIMEOUT_MS (Unkey's, which also bounds a wait on another instance's lease) and
+// STORE_TIMEOUT_MS (one Redis call's).
+// IPC in: {type:"invalidateKeyId", keyId, id}, {type:"ready", id} (answered once the Redis
+// connection is up), {type:"stop"}; out: {type:"ready", url}, {type:"done", id}, and
+// {type:"subscribed"} each time the invalidation bus subscribes again after start-up.
 import { createVerifier } from "@keyguard/core";
 import { redisCache } from "@keyguard/redis";
 
 const { FRAMEWORK, REDIS_URL, CACHE_SECRET } = process.env;
 const ttlMs = Number(process.env.TTL_MS ?? 5000);
-const sharedCache = REDIS_URL ? redisCache({ url: REDIS_URL, secret: CACHE_SECRET }) : undefined;
+const optionFromEnv = (name, option) =>
+  process.env[name] === undefined ? {} : { [option]: Number(process.env[name]) };
+const sharedCache = REDIS_URL
+  ? redisCache({
+      url: REDIS_URL,
+      secret: CACHE_SECRET,
+      ...optionFromEnv("STORE_TIMEOUT_MS", "timeoutMs"),
+    })
+  : undefined;
 // The app's guard gets `sharedCache` through the adapter's own options; this verifier,
 // on the same shared cache, is the "admin" side that revokes by key id.
-const options = { cache: { ttlMs, negativeTtlMs: ttlMs }, ...(sharedCache && { sharedCache }) };
+const options = {
+  cache: { ttlMs, negativeTtlMs: ttlMs },
+  ...optionFromEnv("TIMEOUT_MS", "timeoutMs"),
+  ...(sharedCache && { sharedCache }),
+};
 const admin = createVerifier(options);
 
 async function express() {
@@ -43,10 +59,15 @@ async function fastify() {
 
 const app = await (FRAMEWORK === "fastify" ? fastify() : express());
 await sharedCache?.ready();
+// Every subscription after this one follows a lost connection (and flushes the cache).
+sharedCache?.subscribe({ message() {}, reconnected: () => process.send({ type: "subscribed" }) });
 process.send({ type: "ready", url: app.url });
 process.on("message", async (message) => {
   if (message.type === "invalidateKeyId") {
     await admin.invalidateKeyId(message.keyId);
+    process.send({ type: "done", id: message.id });
+  } else if (message.type === "ready") {
+    await sharedCache?.ready();
     process.send({ type: "done", id: message.id });
   } else if (message.type === "stop") {
     await app.close();

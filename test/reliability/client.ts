@@ -43,11 +43,13 @@ export function keepAliveClient(baseUrl: string, maxSockets: number): KeepAliveC
             method: "GET",
             headers,
             agent,
-            timeout: 10_000,
+            // Only for a request that never ends: with 50 in flight on a saturated machine an
+            // answer was seen to take 5 s.
+            timeout: 60_000,
           },
           (res) => collect(res).then(resolve, reject),
         );
-        req.on("timeout", () => req.destroy(new Error(`GET ${path}: no answer in 10 s`)));
+        req.on("timeout", () => req.destroy(new Error(`GET ${path}: no answer in 60 s`)));
         req.on("error", reject);
         req.end();
       });

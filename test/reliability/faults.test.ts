@@ -15,11 +15,26 @@ import {
   trackKey,
 } from "./secrets";
 
-const TIMEOUT_MS = 300;
-// Room for a loaded CI machine (a run beside other work took 416 ms with 300): still far under
-// the 2,000 ms slow-upstream fault, so the bound proves the timeout cut the request short.
-const SLACK_MS = 400;
+// timeoutMs where Unkey is slow or silent: the 503 comes from this deadline.
+const TIMEOUT_MS = 1_000;
+// The slow upstream's VALID answer is due this long after the request reaches it: past
+// timeoutMs and short of the 2,000 ms default, so only a deadline of about timeoutMs turns it
+// into a 503. The emulator and the app share one event loop and keyguard arms its deadline
+// before sending, so the deadline always fires first, however slow the machine: no clock is
+// read. (A second, not 300 ms: the same app's next request, which must succeed, gets that long.)
+const LATE_MS = 1_900;
+// timeoutMs where Unkey answers at once (an error, garbage, a reset): longer than any answer
+// takes, so the 503 can only be the answer's doing, and its logged cause must say so.
+const PATIENT_MS = 10_000;
+const TIMED_OUT = /did not (answer|finish its answer) within/;
 const silent = { warn() {}, error() {} };
+
+/** A logger that keeps what keyguard says about an outage: its cause, never timed by a clock. */
+function recordingLogger() {
+  const lines: string[] = [];
+  const keep = (message: string) => void lines.push(message);
+  return { logger: { warn: keep, error: keep }, lines };
+}
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -30,18 +45,36 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const FAULTS: readonly (readonly [string, Fault])[] = [
-  ["slower than timeoutMs (latency 2000 ms)", { latencyMs: 2_000 }],
-  ["no answer at all (hang)", { hang: true }],
-  ["500", { status: 500 }],
-  ["502", { status: 502 }],
-  ["503", { status: 503 }],
-  ["malformed JSON with 200", { status: 200, body: "{not json" }],
+/** Each fault, what keyguard must say caused the 503, and whether that cause is the deadline. */
+const FAULTS: readonly (readonly [string, Fault, RegExp, "deadline" | "answer"])[] = [
+  [
+    `slower than timeoutMs (latency ${LATE_MS} ms)`,
+    { latencyMs: LATE_MS },
+    new RegExp(`did not answer within ${TIMEOUT_MS} ms`),
+    "deadline",
+  ],
+  [
+    "no answer at all (hang)",
+    { hang: true },
+    new RegExp(`did not answer within ${TIMEOUT_MS} ms`),
+    "deadline",
+  ],
+  ["500", { status: 500 }, /answered HTTP 500/, "answer"],
+  ["502", { status: 502 }, /answered HTTP 502/, "answer"],
+  ["503", { status: 503 }, /answered HTTP 503/, "answer"],
+  [
+    "malformed JSON with 200",
+    { status: 200, body: "{not json" },
+    /200 with a body that is not/,
+    "answer",
+  ],
   [
     "wrong content type (text/html)",
     { status: 200, contentType: "text/html", body: "<html>down</html>" },
+    /content type "text\/html", not JSON/,
+    "answer",
   ],
-  ["connection reset", { reset: true }],
+  ["connection reset", { reset: true }, /could not be reached|cut off/, "answer"],
 ];
 
 const timings: Record<string, Record<string, number>> = {};
@@ -105,49 +138,59 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
   });
   afterAll(() => emulator?.stop());
 
-  it("Unkey down (closed port): fail-closed 503 within timeoutMs + 400 ms, no handler", async () => {
+  it("Unkey down (closed port): fail-closed 503 at once (refused, not timed out), no handler", async () => {
     const port = await closedPort();
-    const app = await start({
-      baseUrl: `http://127.0.0.1:${port}`,
-      timeoutMs: TIMEOUT_MS,
-      logger: silent,
-    });
+    const { logger, lines } = recordingLogger();
+    const app = await start({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: PATIENT_MS, logger });
     const t0 = performance.now();
     const response = await get(app);
-    const elapsed = performance.now() - t0;
-    (timings[name] as Record<string, number>)["closed port"] = Math.round(elapsed);
+    // A figure for RESULTS.md only: what proves "at once" is the cause logged below.
+    (timings[name] as Record<string, number>)["closed port"] = Math.round(performance.now() - t0);
     expect(response.status, response.text).toBe(503);
     expect(body(response).code).toBe("VERIFIER_UNAVAILABLE");
     expect(response.headers["retry-after"]).toMatch(/^\d+$/);
-    expect(elapsed).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     expect(app.handlerCalls()).toBe(0);
+    // Refused (ECONNREFUSED, retried once), never left to the deadline.
+    expect(lines.join("\n")).toMatch(/could not be reached/);
+    expect(lines.join("\n")).not.toMatch(TIMED_OUT);
   });
 
   it.each(FAULTS)(
-    "%s: fail-closed 503 within timeoutMs + 400 ms, no handler",
-    async (label, fault) => {
-      const app = await start({ timeoutMs: TIMEOUT_MS, cache: false, logger: silent });
+    "%s: fail-closed 503 for that cause, no handler, never retried",
+    async (label, fault, cause, by) => {
+      const { logger, lines } = recordingLogger();
+      const timeoutMs = by === "deadline" ? TIMEOUT_MS : PATIENT_MS;
+      const app = await start({ timeoutMs, cache: false, logger });
       emulator.setFault(fault);
       emulator.resetStats();
       const t0 = performance.now();
       const response = await get(app);
-      const elapsed = performance.now() - t0;
-      (timings[name] as Record<string, number>)[label] = Math.round(elapsed);
+      // A figure for RESULTS.md only: the assertions below hold however long it took.
+      (timings[name] as Record<string, number>)[label] = Math.round(performance.now() - t0);
       expect(response.status, response.text).toBe(503);
       expect(body(response).code).toBe("VERIFIER_UNAVAILABLE");
       expect(response.headers["retry-after"]).toMatch(/^\d+$/);
       expect(response.headers["x-keyguard-fail-open"]).toBeUndefined();
-      expect(elapsed).toBeLessThan(TIMEOUT_MS + SLACK_MS);
       expect(app.handlerCalls()).toBe(0);
-      // Never retried after the request may have reached Unkey.
-      expect(verifyCalls(emulator)).toBe(1);
+      // Never retried after the request may have reached Unkey. (Past a deadline, it may not
+      // have reached the emulator at all on a busy machine: at most one call.)
+      if (by === "answer") expect(verifyCalls(emulator)).toBe(1);
+      else expect(verifyCalls(emulator)).toBeLessThanOrEqual(1);
+      // The 503 names its cause: the deadline only where Unkey was slow or silent (the slow
+      // answer was VALID, so a missing or longer deadline would have been a 200), the answer
+      // itself where one came, never the 10 s deadline waited out.
+      const said = lines.join("\n");
+      expect(said).toMatch(cause);
+      if (by === "answer") expect(said).not.toMatch(TIMED_OUT);
+      expect(said).not.toContain(key);
 
       // Recovery: the first request after the fault clears is verified upstream and allowed.
       emulator.setFault(null);
+      const callsBefore = verifyCalls(emulator);
       const recovered = await get(app);
       expect(recovered.status, recovered.text).toBe(200);
       expect((body(recovered) as unknown as HandlerBody).unkey?.source).toBe("upstream");
-      expect(verifyCalls(emulator)).toBe(2);
+      expect(verifyCalls(emulator)).toBe(callsBefore + 1);
       expect(app.handlerCalls()).toBe(1);
     },
   );

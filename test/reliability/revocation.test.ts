@@ -15,7 +15,9 @@ import {
 } from "./secrets";
 
 const TTL_MS = 300;
-const POLL_LIMIT_MS = 1_000;
+// Only for a clear failure when an entry never expires, far from the 300 ms TTL: how soon it
+// expires is pinned by the fake-Date test, which a busy machine cannot stretch.
+const POLL_LIMIT_MS = 10_000;
 const REVOCATIONS = [
   [
     "disabled",
@@ -114,27 +116,32 @@ describe.each(HARNESS_ROWS)("revocation: %s", (name, harness: AdapterHarness) =>
   );
 
   it.each(REVOCATIONS)(
-    "%s while cached: refused within the TTL in real time (polled, at most 1 s)",
+    "%s while cached: served from cache meanwhile, refused by one upstream call once the TTL passes in real time",
     async (label, revoke, expected) => {
       const { key, keyId } = await newKey();
       const app = await start({ cache: { ttlMs: TTL_MS } });
       expect((await get(app, key)).status).toBe(200);
       await revoke(emulator, keyId);
+      emulator.resetStats();
       const revokedAt = performance.now();
+      let served = 0;
       let last: RawResponse | undefined;
       while (performance.now() - revokedAt < POLL_LIMIT_MS) {
         last = await get(app, key);
         if (last.status !== 200) break;
+        served++;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const elapsed = performance.now() - revokedAt;
-      (refusedAfterMs[name] as Record<string, number>)[label] = Math.round(elapsed);
+      // A figure for RESULTS.md: on a busy machine it only grows, and nothing below depends on it.
+      (refusedAfterMs[name] as Record<string, number>)[label] = Math.round(
+        performance.now() - revokedAt,
+      );
       expect(last?.status, last?.text).toBe(401);
       expect(code(last as RawResponse)).toBe(expected);
-      // The entry was written before the revocation, so it dies within TTL_MS of it; the slack
-      // only absorbs the poll interval and request latency on a loaded CI machine (the fake-Date
-      // test above pins the boundary exactly).
-      expect(elapsed).toBeLessThanOrEqual(TTL_MS + 400);
+      // Every 200 since the revocation came from the cache (the handler ran, Unkey was not
+      // asked); the refusal is the one call that reached Unkey once the entry had expired.
+      expect(verifyCalls(emulator)).toBe(1);
+      expect(app.handlerCalls()).toBe(1 + served);
     },
   );
 

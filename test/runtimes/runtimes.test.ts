@@ -23,7 +23,6 @@ afterAll(() => (bundles ? rm(bundles.dir, { recursive: true, force: true }) : un
 interface VerifyOutcome {
   result?: { valid: boolean; code: string; keyId?: string };
   error?: { name: string; code: string; message: string; status?: number };
-  elapsedMs?: number;
 }
 
 const KEYS = ["sk_abc", "", "k".repeat(512), "sk_café", "sk_🔑_key", "line\nbreak"];
@@ -61,7 +60,9 @@ describe.each([bun, deno, workerd])("$name", (runtime) => {
     });
     emulator.setFault(fault);
     try {
-      const base = { rootKey: emulator.rootKey, baseUrl: emulator.url, timeoutMs: 300 };
+      // A deadline no answer comes near, but where a test sets its own: a failure is then the
+      // answer's doing, however busy the machine.
+      const base = { rootKey: emulator.rootKey, baseUrl: emulator.url, timeoutMs: 10_000 };
       return await post<VerifyOutcome>("/__runtime/verify", {
         options: { ...base, ...options },
         key,
@@ -95,12 +96,18 @@ describe.each([bun, deno, workerd])("$name", (runtime) => {
       expect((await verifyThere(null)).result).toMatchObject({ valid: true, code: "VALID" });
     });
 
-    it("times out a server that never answers, within about timeoutMs", async () => {
-      const { error, elapsedMs } = await verifyThere({ hang: true });
+    it("times out a server that never answers", async () => {
+      const { error } = await verifyThere({ hang: true }, { timeoutMs: 1_000 });
       expect(error).toMatchObject({ code: "VERIFIER_UNAVAILABLE" });
-      expect(error?.message).toMatch(/did not (answer|finish its answer) within 300 ms/);
-      expect(elapsedMs).toBeGreaterThanOrEqual(250);
-      expect(elapsedMs).toBeLessThan(2000);
+      expect(error?.message).toMatch(/did not (answer|finish its answer) within 1000 ms/);
+    });
+
+    it("cuts off a server slower than timeoutMs before its (valid) answer", async () => {
+      // Its VALID answer is due 1,900 ms after the request arrives: a missing deadline or the
+      // 2 s default would read it. The runtime arms its 1,000 ms deadline before sending.
+      const { result, error } = await verifyThere({ latencyMs: 1_900 }, { timeoutMs: 1_000 });
+      expect(result).toBeUndefined();
+      expect(error?.message).toMatch(/did not (answer|finish its answer) within 1000 ms/);
     });
 
     it("refuses an answer over the size cap without reading it all", async () => {
@@ -108,7 +115,7 @@ describe.each([bun, deno, workerd])("$name", (runtime) => {
         meta: { requestId: "r" },
         data: { pad: "x".repeat(1_100_000) },
       });
-      const { error } = await verifyThere({ status: 200, body: huge }, { timeoutMs: 5000 });
+      const { error } = await verifyThere({ status: 200, body: huge });
       expect(error).toMatchObject({ code: "VERIFIER_UNAVAILABLE" });
       expect(error?.message).toMatch(/over 1000000 bytes/);
     });

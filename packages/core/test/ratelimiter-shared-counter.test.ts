@@ -8,6 +8,10 @@ import { createRatelimiter, type Ratelimiter, type RatelimiterOptions } from "..
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const WINDOW = 60_000;
+// How long to wait for mode "async"'s background calls to land: each look is an HTTP call to
+// the emulator, and a busy machine makes several of them slow. (Each look also moves the faked
+// Date by 50 ms: well inside the 60 s window.)
+const LANDED = { timeout: 10_000 };
 let emulator: Emulator;
 
 beforeAll(async () => {
@@ -57,14 +61,15 @@ async function admitted(limiter: Ratelimiter, calls: number, limit?: number): Pr
   return count;
 }
 
-describe("one identifier under two limits (Unkey's one counter)", () => {
+// Dozens of HTTP calls to the emulator per test: room for a busy machine past the 5 s default.
+describe("one identifier under two limits (Unkey's one counter)", { timeout: 30_000 }, () => {
   it('mode: "async" never admits past what Unkey still has for the lower limit', async () => {
     const limiter = limiterOf("async");
     expect(await admitted(limiter, 1)).toBe(1);
     expect(await admitted(limiter, 15, 20)).toBe(15);
     // Unkey's count is 16, above 10: the limit-10 route admits nothing more.
     expect(await admitted(limiter, 9)).toBe(0);
-    await vi.waitFor(async () => expect(await unkeyCount(limiter, "key_123")).toBe(16));
+    await vi.waitFor(async () => expect(await unkeyCount(limiter, "key_123")).toBe(16), LANDED);
     expect(limiter.stats().asyncFailures).toBe(0);
   });
 
@@ -74,7 +79,7 @@ describe("one identifier under two limits (Unkey's one counter)", () => {
     expect(await admitted(limiter, 7, 20)).toBe(7);
     // Count 8 of 10: two more, however the answers of the background calls interleave.
     expect(await admitted(limiter, 5)).toBe(2);
-    await vi.waitFor(async () => expect(await unkeyCount(limiter, "key_123")).toBe(10));
+    await vi.waitFor(async () => expect(await unkeyCount(limiter, "key_123")).toBe(10), LANDED);
   });
 
   it("sync mode: a refusal under the higher limit refuses the lower one locally", async () => {

@@ -102,6 +102,18 @@ function instances(
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** Waits for what an event brings about (real timers only: with fake ones it moves the clock). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 5 });
+/**
+ * Lets pending I/O and promise callbacks run for up to `turns` turns of the event loop, without
+ * moving a fake clock (vi.waitFor would advance it); answers whether `done` came to hold.
+ */
+async function withoutMoreTime(done: () => boolean, turns = 1000): Promise<boolean> {
+  for (let turn = 0; turn < turns && !done(); turn++)
+    await new Promise((resolve) => setImmediate(resolve));
+  return done();
+}
+const gets = (log: readonly string[]) => log.filter((entry) => entry === "get").length;
 
 describe("sharedCache", () => {
   it("answers an instance's miss from another instance's upstream answer", async () => {
@@ -121,36 +133,54 @@ describe("sharedCache", () => {
   });
 
   it("makes one upstream call when instances miss together (the lease)", async () => {
-    const hold = deferred<Record<string, unknown>>();
-    const { unkey, verifiers } = instances(4, () => hold.promise);
-    const all = Promise.all(verifiers.map((verifier) => verifier.verify(KEY)));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    hold.resolve(validAnswer());
-    const results = await all;
-    expect(results.every((result) => result.valid)).toBe(true);
-    expect(unkey.count).toBe(1);
+    // Date frozen: the waiters' patience (timeoutMs of real time) cannot run out on a busy machine.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const hold = deferred<Record<string, unknown>>();
+      const { unkey, verifiers, store } = instances(4, () => hold.promise);
+      const all = Promise.all(verifiers.map((verifier) => verifier.verify(KEY)));
+      // Every instance has asked the store: one took the lease, three wait on it.
+      expect(await withoutMoreTime(() => gets(store.log) >= 4)).toBe(true);
+      hold.resolve(validAnswer());
+      const results = await all;
+      expect(results.every((result) => result.valid)).toBe(true);
+      expect(unkey.count).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("makes one upstream call per TTL when every instance's entry expires at once and the store's copy lingers", async () => {
-    const unkey = fakeUnkey(() => validAnswer());
-    const store = memoryStore(40);
-    const verifiers = Array.from({ length: 4 }, () =>
-      createVerifier({
-        rootKey: ROOT_KEY,
-        fetch: unkey.fetch,
-        sharedCache: store.store,
-        logger: quietLogger(),
-        cache: { ttlMs: 100 },
-      }),
-    );
-    await verifiers[0]?.verify(KEY);
-    await tick();
-    for (const verifier of verifiers) expect((await verifier.verify(KEY)).valid).toBe(true);
-    expect(unkey.count).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 110)); // fresh no more; still in the store
-    const results = await Promise.all(verifiers.map((verifier) => verifier.verify(KEY)));
-    expect(results.every((result) => result.valid)).toBe(true);
-    expect(unkey.count).toBe(2);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const unkey = fakeUnkey(() => validAnswer());
+      const store = memoryStore(40);
+      const verifiers = Array.from({ length: 4 }, () =>
+        createVerifier({
+          rootKey: ROOT_KEY,
+          fetch: unkey.fetch,
+          sharedCache: store.store,
+          logger: quietLogger(),
+          cache: { ttlMs: 100 },
+        }),
+      );
+      await verifiers[0]?.verify(KEY);
+      await tick();
+      for (const verifier of verifiers) expect((await verifier.verify(KEY)).valid).toBe(true);
+      expect(unkey.count).toBe(1);
+      vi.setSystemTime(Date.now() + 100); // fresh no more anywhere; the store's copy lingers 40 ms
+      store.log.length = 0;
+      const all = Promise.all(verifiers.map((verifier) => verifier.verify(KEY)));
+      // Each instance found the lingering copy and looks again rather than asking Unkey...
+      expect(await withoutMoreTime(() => gets(store.log) >= 4)).toBe(true);
+      expect(unkey.count).toBe(1);
+      vi.setSystemTime(Date.now() + 41); // ...until it is gone: then one asks, the others wait
+      const results = await all;
+      expect(results.every((result) => result.valid)).toBe(true);
+      expect(unkey.count).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shares refusals of unknown keys", async () => {
@@ -199,7 +229,7 @@ describe("sharedCache", () => {
     const hold = deferred<Record<string, unknown>>();
     const { unkey, verifiers, store } = instances(2, () => hold.promise);
     const pending = verifiers[0]?.verify(KEY);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => expect(unkey.count).toBe(1)); // the call is out
     await verifiers[1]?.invalidateKeyId("key_1");
     hold.resolve(validAnswer());
     expect((await pending)?.valid).toBe(true);
@@ -212,16 +242,20 @@ describe("sharedCache", () => {
   it("frees the lease when an invalidated fill is not shared, so other instances do not wait on it", async () => {
     const hold = deferred<Record<string, unknown>>();
     let calls = 0;
-    const { verifiers } = instances(2, () => (++calls === 1 ? hold.promise : validAnswer()));
+    const { unkey, verifiers, store } = instances(2, () =>
+      ++calls === 1 ? hold.promise : validAnswer(),
+    );
     const pending = verifiers[0]?.verify(KEY);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => expect(unkey.count).toBe(1)); // the call is out, the lease held
     await verifiers[0]?.invalidateKeyId("key_1");
     hold.resolve(validAnswer());
     await pending;
     await tick();
-    const started = performance.now();
-    expect((await verifiers[1]?.verify(KEY))?.valid).toBe(true);
-    expect(performance.now() - started).toBeLessThan(500); // not the 2 s lease
+    store.log.length = 0;
+    expect(await verifiers[1]?.verify(KEY)).toMatchObject({ valid: true, source: "upstream" });
+    // One look at the store, which gave it the lease: it never waited on the freed one (a held
+    // lease is looked at again and again until it is released, or for up to 2 s).
+    expect(gets(store.log)).toBe(1);
   });
 
   it("flushes the in-process cache when the bus reconnects", async () => {
@@ -233,20 +267,39 @@ describe("sharedCache", () => {
   });
 
   it.each(["reject", "hang"] as const)(
-    "a store that fails (%s) never fails a request nor slows it past its timeout, and is logged once",
+    "a store that fails (%s) never fails a request nor holds it past the store's timeout, and is logged once",
     async (fault) => {
-      const { unkey, verifiers, store, logger } = instances(1, () => validAnswer());
-      store.fault(fault);
-      const started = performance.now();
-      expect(await verifiers[0]?.verify(KEY)).toMatchObject({ valid: true, source: "upstream" });
-      expect(performance.now() - started).toBeLessThan(200);
-      await verifiers[0]?.invalidate(KEY);
-      expect(await verifiers[0]?.verify(KEY)).toMatchObject({ valid: true });
-      expect(unkey.count).toBe(2);
-      const warnings = logger.warn.mock.calls.map(([message]) => String(message));
-      expect(warnings.filter((m) => m.includes("sharedCache unavailable"))).toHaveLength(1);
-      expect(warnings.join("\n")).not.toContain(KEY);
-      expect(verifiers[0]?.stats().sharedErrors).toBeGreaterThan(0);
+      // A fake clock for timers: the store's 30 ms (and an invalidation's 2 s) pass on demand.
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      try {
+        const { unkey, verifiers, store, logger } = instances(1, () => validAnswer());
+        store.fault(fault);
+        let settled = false;
+        const first = verifiers[0]?.verify(KEY).finally(() => {
+          settled = true;
+        });
+        if (fault === "hang") {
+          // Held for the store's timeoutMs and not a moment more.
+          await vi.advanceTimersByTimeAsync(29);
+          expect(settled).toBe(false);
+          await vi.advanceTimersByTimeAsync(1);
+        }
+        expect(await withoutMoreTime(() => settled)).toBe(true);
+        expect(await first).toMatchObject({ valid: true, source: "upstream" });
+        const invalidated = verifiers[0]?.invalidate(KEY);
+        await vi.runAllTimersAsync();
+        await invalidated;
+        expect(await verifiers[0]?.verify(KEY)).toMatchObject({ valid: true });
+        expect(unkey.count).toBe(2);
+        const warnings = logger.warn.mock.calls.map(([message]) => String(message));
+        const unavailable = warnings.filter((m) => m.includes("sharedCache unavailable"));
+        expect(unavailable).toHaveLength(1);
+        expect(unavailable[0]).toContain(fault === "hang" ? "no answer in 30 ms" : "store down");
+        expect(warnings.join("\n")).not.toContain(KEY);
+        expect(verifiers[0]?.stats().sharedErrors).toBeGreaterThan(0);
+      } finally {
+        vi.useRealTimers();
+      }
     },
   );
 

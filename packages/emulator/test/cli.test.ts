@@ -10,8 +10,12 @@ function run(args: string[]): ChildProcess {
   return spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/**
+ * The exit code, once the child's output is all read too: `exit` may come before the last
+ * chunk of stdout or stderr does (sooner the busier the machine), `close` comes after both.
+ */
 function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve) => child.once("close", (code) => resolve(code)));
 }
 
 function firstOutput(child: ChildProcess): Promise<string> {
@@ -30,7 +34,8 @@ beforeAll(() => {
     throw new Error("build the package first: pnpm --filter @keyguard/emulator build");
 });
 
-describe("keyguard-emulator CLI", () => {
+// Each test starts Node processes (three in one): seconds each on a busy machine.
+describe("keyguard-emulator CLI", { timeout: 60_000 }, () => {
   it("starts, prints url and root key, serves a verify, exits 0 on SIGTERM", async () => {
     const child = run(["--port", "0", "--root-key", "unkey_root_cli_test"]);
     const output = await firstOutput(child);

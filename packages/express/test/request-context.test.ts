@@ -17,14 +17,28 @@ const KEYS = {
 };
 const FORGED = { keyId: "key_forged", permissions: ["admin"], roles: [], source: "upstream" };
 
-/** A guard whose Unkey answers after `delayMs`, so that first requests overlap. */
-function guard(delayMs = 0) {
+/**
+ * The guard, behind a middleware that counts the requests reaching it. Its Unkey answers only
+ * once `overlapping` requests have arrived, so that those first requests overlap for certain
+ * (a head start in ms would not, on a busy machine); 0 answers at once.
+ */
+function guard(overlapping = 0) {
   const upstream = fakeUnkey(KEYS);
+  let arrived = 0;
+  let allArrived!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    allArrived = resolve;
+  });
+  if (overlapping === 0) allArrived();
+  const count = (_req: Request, _res: Response, next: NextFunction) => {
+    if (++arrived === overlapping) allArrived();
+    next();
+  };
   const fetch: typeof globalThis.fetch = async (input, init) => {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await gate;
     return upstream.fetch(input, init);
   };
-  return unkey({ rootKey: "unkey_root_test", fetch });
+  return [count, unkey({ rootKey: "unkey_root_test", fetch })];
 }
 
 const forge = (req: Request, _res: Response, next: NextFunction) => {
@@ -40,7 +54,7 @@ describe.each([
   it("is the verified key's, never a value written before the guard, even for overlapping first requests", async () => {
     const app = express();
     app.use(forge);
-    app.use(guard(30));
+    app.use(guard(3));
     app.get("/admin", requirePermissions("admin"), keyIdOf);
     app.get("/docs", keyIdOf);
     const admin = await Promise.all(

@@ -8,9 +8,13 @@ const dist = fileURLToPath(new URL("../dist/index.cjs", import.meta.url));
 const script = fileURLToPath(new URL("./cjs/app.cjs", import.meta.url));
 
 describe("@keyguard/nestjs from CommonJS", () => {
-  it("is required from a .cjs Nest app, decorates a controller and guards it", async () => {
+  // A Node process that loads Nest: a second or two alone, several beside other work, and the
+  // project's default test timeout is 5 s.
+  it("is required from a .cjs Nest app, decorates a controller and guards it", {
+    timeout: 60_000,
+  }, async () => {
     expect(existsSync(dist), "build first: pnpm --filter @keyguard/nestjs build").toBe(true);
-    const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 50_000 });
     const result = JSON.parse(stdout);
     expect(result.resolved).toBe(dist);
     expect(result.allowed).toEqual({ status: 200, body: { keyId: "key_read" } });

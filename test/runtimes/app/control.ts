@@ -15,7 +15,7 @@ import { buildHonoApp, type HonoConformanceApp } from "../../conformance/hono.ap
  * - `GET /__runtime/info`: the runtime's user agent (proof of where this runs).
  * - `POST /__runtime/hash` `{ keys }`: the Web hash of each key.
  * - `POST /__runtime/verify` `{ options, key }`: one `verifier.verify` (no cache), its
- *   result or its error, and how long it took.
+ *   result or its error.
  */
 let current: HonoConformanceApp | undefined;
 
@@ -34,7 +34,6 @@ function start(body: { options: GuardOptions; hooks?: HookSpec }): Response {
 
 async function verifyOnce(body: { options: VerifierOptions; key: string }): Promise<Response> {
   const verifier = createVerifier({ ...body.options, cache: false });
-  const began = performance.now();
   try {
     const result = await verifier.verify(body.key);
     return json({ result: { valid: result.valid, code: result.code, keyId: result.keyId } });
@@ -44,8 +43,7 @@ async function verifyOnce(body: { options: VerifierOptions; key: string }): Prom
       status?: number;
       retryAfterSeconds?: number;
     };
-    const elapsedMs = performance.now() - began;
-    return json({ error: { name, code, message, status, retryAfterSeconds }, elapsedMs });
+    return json({ error: { name, code, message, status, retryAfterSeconds } });
   }
 }
 
