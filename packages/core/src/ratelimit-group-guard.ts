@@ -63,8 +63,9 @@ function checkIdentifiers<R>(limits: readonly GroupMiddlewareLimit<R>[]): void {
 export function refuseRouteOptions(given: unknown, prefix: string): void {
   if (given === undefined) return;
   if (typeof given === "object" && given !== null && Object.keys(given).length === 0) return;
+  // The prefix ends with ": " (`@Ratelimit() on Auth.login: `); the option is what it names.
   throw new KeyguardConfigError(
-    prefix || "route",
+    prefix.replace(/:\s*$/, "") || "route",
     "a rate limit with `limits` takes each limit's identifier and cost in `limits`; per-route options do not apply to it.",
   );
 }

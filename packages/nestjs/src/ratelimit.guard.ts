@@ -17,6 +17,7 @@ import { Reflector } from "@nestjs/core";
 import { RATELIMIT_CORE_GUARD, RATELIMIT_METADATA } from "./constants";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
 import { assertModuleImported } from "./module-missing";
+import { ratelimitPrefix } from "./ratelimit-routes";
 import { mergedOptions } from "./route-metadata";
 import type { UnkeyHttpRequest } from "./unkey.guard";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
@@ -104,7 +105,7 @@ export class RatelimitGuard implements CanActivate, OnModuleInit {
     const compiled =
       options === undefined
         ? null
-        : this.guard.route(options, `@Ratelimit() on ${controller.name}.${handler.name}: `);
+        : this.guard.route(options, ratelimitPrefix(controller, handler.name));
     if (byController === undefined) {
       byController = new WeakMap();
       this.routes.set(handler, byController);

@@ -7,14 +7,18 @@ import {
 import {
   type DynamicModule,
   type FactoryProvider,
+  Inject,
   Module,
   type ModuleMetadata,
+  type OnApplicationBootstrap,
+  Optional,
   type Provider,
 } from "@nestjs/common";
-import { APP_FILTER } from "@nestjs/core";
+import { APP_FILTER, HttpAdapterHost, ModulesContainer } from "@nestjs/core";
 import { RATELIMIT_CORE_GUARD } from "./constants";
 import type { UnkeyModuleExtras } from "./options";
 import { RatelimitGuard } from "./ratelimit.guard";
+import { compileRatelimitRoutes } from "./ratelimit-routes";
 import type { UnkeyHttpRequest } from "./unkey.guard";
 import { UnkeyExceptionFilter } from "./unkey-exception.filter";
 
@@ -60,7 +64,24 @@ function checkExceptionFilter(value: unknown): void {
  */
 @Module({})
 // biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with static factories.
-export class RatelimitModule {
+export class RatelimitModule implements OnApplicationBootstrap {
+  // Property injection with explicit tokens, as in UnkeyModule (no `design:paramtypes` in the build).
+  @Inject(ModulesContainer) private readonly modules!: ModulesContainer;
+  @Inject(HttpAdapterHost) private readonly adapterHost!: HttpAdapterHost;
+  @Optional()
+  @Inject(RATELIMIT_CORE_GUARD)
+  private readonly guard!: CoreGuard<UnkeyHttpRequest> | undefined;
+
+  /**
+   * Runs in `app.init()`: every route's `@Ratelimit()` is compiled with the
+   * module's limiter, so a bad one fails start-up naming the route. A standalone
+   * application context (no HTTP adapter) serves no routes and is not checked.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.adapterHost.httpAdapter || this.guard === undefined) return;
+    compileRatelimitRoutes(this.modules, this.guard);
+  }
+
   static forRoot(options: RatelimitModuleOptions): DynamicModule {
     if (typeof options !== "object" || options === null)
       throw new KeyguardConfigError("options", "expected an object.");

@@ -5,7 +5,7 @@ import { type RouteMetadata, readRouteMetadata } from "./route-metadata";
 
 // Nest's own metadata keys (`@nestjs/common/constants`), spelled here to avoid a deep import.
 const GUARDS_METADATA = "__guards__";
-const PATH_METADATA = "path";
+export const PATH_METADATA = "path";
 
 // biome-ignore lint/complexity/noBannedTypes: a route handler, as Nest's metadata scanner holds it.
 export type Handler = Function;
@@ -57,7 +57,7 @@ function appWideCount(config: ApplicationConfig): number {
 }
 
 /** Every controller class the app routes, once each. */
-function controllersOf(modules: ModulesContainer): Set<Controller> {
+export function controllersOf(modules: ModulesContainer): Set<Controller> {
   const controllers = new Set<Controller>();
   for (const module of modules.values()) {
     for (const wrapper of module.controllers.values()) {

@@ -139,4 +139,21 @@ describe("RatelimitModule option errors", () => {
       option: "duration",
     });
   });
+
+  it("a group module (limits) and a route's @Ratelimit({ limit }) fail app.init(), naming the route, before any request", async () => {
+    const module = RatelimitModule.forRoot({
+      rootKey: "unkey_root_test",
+      limits: [{ namespace: "burst", limit: 5, duration: 1_000, identifier: identify.ip() }],
+    });
+    const started = startApp("express", {
+      imports: [module],
+      controllers: [AuthController],
+      providers: [{ provide: APP_GUARD, useClass: RatelimitGuard }],
+    });
+    await expect(started).rejects.toMatchObject({
+      name: "KeyguardConfigError",
+      option: "@Ratelimit() on AuthController.login",
+      message: expect.stringMatching(/per-route options do not apply/),
+    });
+  });
 });
