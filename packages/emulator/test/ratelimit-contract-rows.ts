@@ -222,6 +222,37 @@ const overrideRows: Row[] = [
     expect: { status: 200, data: { limit: 100, remaining: 99 }, absent: ["overrideId"] },
   },
   {
+    name: "a wildcard with a non-ASCII character never matches it: 'über-*' misses 'über-1'",
+    // Each byte of the pattern becomes the code point of its value (`string(ch)` of a byte).
+    source: "pkg/match/wildcard.go:26-36",
+    setup: async (e) => ({ overrideId: await override(e, "über-*", 5) }),
+    op: "ratelimit.limit",
+    body: () => limitBody("über-1", 100, 1000),
+    expect: { status: 200, data: { limit: 100, remaining: 99 }, absent: ["overrideId"] },
+  },
+  {
+    name: "a wildcard with a non-ASCII character matches its UTF-8 bytes read as Latin-1: 'Ã¼ber-1'",
+    source: "pkg/match/wildcard.go:26-40",
+    setup: async (e) => ({ overrideId: await override(e, "über-*", 5) }),
+    op: "ratelimit.limit",
+    body: () => limitBody("\u00c3\u00bcber-1", 100, 1000),
+    expect: {
+      status: 200,
+      data: (v: Vars) => ({ limit: 5, remaining: 4, overrideId: v.overrideId }),
+    },
+  },
+  {
+    name: "an exact override with a non-ASCII character matches it (no '*': compared as strings)",
+    source: `${LIMIT}/handler.go:344-360`,
+    setup: async (e) => ({ overrideId: await override(e, "über-1", 5) }),
+    op: "ratelimit.limit",
+    body: () => limitBody("über-1", 100, 1000),
+    expect: {
+      status: 200,
+      data: (v: Vars) => ({ limit: 5, remaining: 4, overrideId: v.overrideId }),
+    },
+  },
+  {
     name: "an exact override wins over a matching wildcard",
     source: `${LIMIT}/handler.go:344-360`,
     setup: async (e) => {
