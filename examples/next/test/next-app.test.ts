@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -148,5 +149,50 @@ describe("next example (next build + next start)", () => {
   it("a route handler never trusts a client's x-keyguard-context", async () => {
     const response = await get("/api/docs", { "x-keyguard-context": "e30.AAAA" });
     expect(response.status).toBe(401);
+  });
+
+  /**
+   * A GET sending `name` once per value, as separate header lines (fetch would join them
+   * into one): what a client sends, which Node parses before Next builds the Request.
+   */
+  function getRepeated(path: string, name: string, values: string[]) {
+    return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const outgoing = httpRequest(`${url}${path}`, { timeout: 10_000 }, (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }),
+        );
+      });
+      outgoing.setHeader(name, values);
+      outgoing.on("timeout", () => outgoing.destroy(new Error(`${path}: no answer`)));
+      outgoing.on("error", reject);
+      outgoing.end();
+    });
+  }
+
+  it("two Authorization headers: Node keeps the first, so its key alone decides (README)", async () => {
+    const first = await getRepeated("/api/docs", "authorization", [
+      `Bearer ${keys.reader}`,
+      "Bearer sk_second_header_never_seen",
+    ]);
+    expect(first.status).toBe(200);
+    const second = await getRepeated("/api/docs", "authorization", [
+      "Bearer sk_first_header_decides",
+      `Bearer ${keys.reader}`,
+    ]);
+    expect(second.status).toBe(401);
+    expect(second.body).toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("two X-API-Key headers reach keyguard joined, and are refused with no upstream call", async () => {
+    const before = upstream();
+    const response = await getRepeated("/api/docs", "x-api-key", [keys.reader, keys.admin]);
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: "MALFORMED_KEY" });
+    expect(upstream() - before).toBe(0);
   });
 });

@@ -18,11 +18,6 @@ function check(root: RootKeyRecord, query: PermissionQuery) {
   return checkPermissionQuery(query, root.permissions);
 }
 
-/** True when the root key holds any of `anyOf` (an OR, as Unkey's `rbac.Or`). */
-export function rootAllows(root: RootKeyRecord, anyOf: readonly string[]): boolean {
-  return check(root, or(...anyOf.map(permission))).valid;
-}
-
 /** True when the root key's rights satisfy `query` (Unkey's `principal.Authorize` passing). */
 export function rootGrants(root: RootKeyRecord, query: PermissionQuery): boolean {
   return check(root, query).valid;

@@ -7,11 +7,23 @@ import type { OverrideRecord, State } from "./state";
 
 const compiled = new WeakMap<OverrideRecord, RegExp>();
 
+const utf8 = new TextEncoder();
+
+/**
+ * The pattern as wildcard.go:26-36 reads it: byte by byte, each byte `ch` written into the
+ * regex as `string(ch)`, which in Go is the code point of that value (U+0000 to U+00FF), not
+ * the byte. A non-ASCII character's UTF-8 bytes thus become as many Latin-1 characters:
+ * `ü` (C3 BC) is looked for as `Ã¼`, so `über-*` never matches `über-1` at Unkey.
+ */
+function asGoBytes(pattern: string): string {
+  return String.fromCharCode(...utf8.encode(pattern));
+}
+
 // As Unkey's `match.Wildcard`: wildcard.go escapes . ^ $ + ? { } [ ] ( ) | \
 // and turns * into Go's `.*`, whose `.` matches anything but a newline; the
 // pattern is anchored. Only called for patterns that contain `*`.
 function toRegExp(pattern: string): RegExp {
-  const body = pattern
+  const body = asGoBytes(pattern)
     .split("*")
     .map((part) => part.replace(/[.^$+?{}[\]()|\\/]/g, "\\$&"))
     .join("[^\\n]*");

@@ -10,35 +10,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { z } from "zod";
+import { snapshotSchema } from "./data-file-schema";
 import type { Snapshot } from "./state";
 
 /** A data file that exists but cannot be used; it is left untouched. */
 export class DataFileError extends Error {
   override readonly name = "DataFileError";
 }
-
-const snapshotSchema = z.object({
-  version: z.literal(1),
-  apis: z.array(z.object({ id: z.string(), name: z.string() }).loose()),
-  keys: z.array(z.object({ id: z.string(), hash: z.string(), apiId: z.string() }).loose()),
-  permissions: z.array(z.object({ id: z.string(), slug: z.string() }).loose()),
-  roles: z.array(z.object({ id: z.string(), name: z.string() }).loose()),
-  identities: z.array(z.object({ id: z.string(), externalId: z.string() }).loose()),
-  overrides: z
-    .array(
-      z
-        .object({
-          id: z.string(),
-          namespaceId: z.string(),
-          identifier: z.string(),
-          limit: z.number(),
-          duration: z.number(),
-        })
-        .loose(),
-    )
-    .optional(),
-});
 
 // Not defined on Windows, where the lstat check alone stands.
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;

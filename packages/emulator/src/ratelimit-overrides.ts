@@ -1,11 +1,12 @@
 // ratelimit.setOverride, getOverride, listOverrides and deleteOverride,
 // transcribed from unkeyed/unkey svc/api/routes/v2_ratelimit_{set,get,delete}_override
 // and v2_ratelimit_list_overrides (handler.go each).
-import { type Context, type HandlerResult, rootAllows } from "./context";
+import { type Context, type HandlerResult, rootGrants } from "./context";
 import { notFound } from "./errors";
 import { newId } from "./ids";
 import { matchOverride } from "./override-match";
 import { requireNamespace } from "./ratelimit-namespaces";
+import { rights } from "./rights";
 import type { Body } from "./schemas";
 import type { OverrideRecord } from "./state";
 
@@ -57,15 +58,16 @@ export function setOverride(ctx: Context, body: Body<"ratelimit.setOverride">): 
 /**
  * The override that applies to `identifier`, matched as ratelimit.limit
  * matches it (so a wildcard override answers for the identifiers it covers).
- * A root key without `read_override` gets the same 404 as a missing override,
- * so that it cannot learn which identifiers have one (get_override/handler.go:83-130).
+ * A root key without `read_override` (on the matched override's URN, the namespace or every
+ * namespace) gets the same 404 as a missing override, so that it cannot learn which
+ * identifiers have one (get_override/handler.go:83-130).
  */
 export function getOverride(ctx: Context, body: Body<"ratelimit.getOverride">): HandlerResult {
   const namespace = requireNamespace(ctx, body.namespace);
   const override = matchOverride(ctx.state, namespace.id, body.identifier);
   if (!override) throw overrideMissing();
-  const rights = [`ratelimit.${namespace.id}.read_override`, "ratelimit.*.read_override"];
-  if (!rootAllows(ctx.root, rights)) throw overrideMissing();
+  const needed = rights.getOverride(ctx.root.workspaceId, namespace.id, override.id);
+  if (!rootGrants(ctx.root, needed)) throw overrideMissing();
   return { data: overrideView(override) };
 }
 

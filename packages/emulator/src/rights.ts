@@ -113,6 +113,17 @@ export const rights = {
   /** v2_identities_update_identity:70 */
   updateIdentity: (ws: string): PermissionQuery =>
     or(T("identity.*.update_identity"), anyIdentity(ws, "update_identity")),
+  /**
+   * v2_ratelimit_get_override:98-119: the URN leg on the matched override, then the
+   * namespace's and the global tuple. setOverride, listOverrides and deleteOverride have the
+   * two tuple legs only (set_override:86, list_overrides:73, delete_override:77).
+   */
+  getOverride: (ws: string, namespaceId: string, overrideId: string): PermissionQuery =>
+    or(
+      U(resources.override(ws, namespaceId, overrideId), "read_override"),
+      T(`ratelimit.${namespaceId}.read_override`),
+      T("ratelimit.*.read_override"),
+    ),
   /** v2_identities_delete_identity:60 */
   deleteIdentity: (ws: string): PermissionQuery =>
     or(T("identity.*.delete_identity"), anyIdentity(ws, "delete_identity")),

@@ -69,7 +69,7 @@ const urn = (workspaceId: string, resource: string) => `unkey:v1:${workspaceId}:
 /**
  * The resource names the emulator's operations authorize against, as
  * pkg/urn builds them (resources_workspace.go, resources_keyspace.go,
- * resources_project.go, resources_rbac.go).
+ * resources_project.go, resources_rbac.go, resources_ratelimit.go).
  */
 export const resources = {
   /** `keyspaces/{keyspaceId}` */
@@ -81,4 +81,11 @@ export const resources = {
   anyIdentity: (ws: string) => urn(ws, "projects/*/identities/*"),
   /** `rbac/permissions/*` */
   anyRbacPermission: (ws: string) => urn(ws, "rbac/permissions/*"),
+  /**
+   * `ratelimits/namespaces/{namespaceId}/overrides/{overrideId}`: the namespace below the
+   * literal `ratelimits` segment (resources_workspace.go:57), the override below it
+   * (resources_ratelimit.go:52).
+   */
+  override: (ws: string, namespaceId: string, overrideId: string) =>
+    urn(ws, `ratelimits/namespaces/${namespaceId}/overrides/${overrideId}`),
 };

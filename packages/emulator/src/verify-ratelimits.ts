@@ -57,10 +57,16 @@ export function mergeRatelimits(
   return merged;
 }
 
+// internal/services/keys/validation.go:156-163 formats either message with the same four
+// arguments (name, key id, identity id, external id). Without an identity the format has two
+// verbs, so Go's fmt appends the two unused arguments, both empty strings of type string, as
+// `%!(EXTRA string=, string=)`: part of the detail Unkey answers.
+const GO_UNUSED_IDENTITY_ARGS = "%!(EXTRA string=, string=)";
+
 function missingLimit(name: string, key: KeyRecord, identity: IdentityRecord | undefined) {
   const detail = identity
     ? `ratelimit '${name}' was requested but does not exist for key '${key.id}' nor identity: '${identity.id}' external ID: '${identity.externalId}'`
-    : `ratelimit '${name}' was requested but does not exist for key '${key.id}' and there is no identity connected.`;
+    : `ratelimit '${name}' was requested but does not exist for key '${key.id}' and there is no identity connected.${GO_UNUSED_IDENTITY_ARGS}`;
   return new ApiError(412, CODES.preconditionFailed, detail);
 }
 

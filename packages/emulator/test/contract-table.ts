@@ -348,15 +348,16 @@ export const verifyRows: Row[] = [
     },
   },
   {
-    name: "unknown named limit without identity: 412",
-    source: `${VERIFY}/412_test.go`,
+    name: "unknown named limit without identity: 412, with Go's note of the two unused arguments",
+    // fmt.Sprintf with 2 verbs and 4 arguments: Go notes the 2 unused ones.
+    source: "internal/services/keys/validation.go:156-163",
     setup: (e) => key(e, { ratelimits: [rl("existing-ratelimit", 100, false)] }),
     op: "keys.verifyKey",
     body: verify({ ratelimits: [{ name: "does-not-exist" }] }),
     expect: {
       status: 412,
       detail:
-        /^ratelimit 'does-not-exist' was requested but does not exist for key 'key_\w+' and there is no identity connected\.$/,
+        /^ratelimit 'does-not-exist' was requested but does not exist for key 'key_\w+' and there is no identity connected\.%!\(EXTRA string=, string=\)$/,
     },
   },
   {

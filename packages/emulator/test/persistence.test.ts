@@ -118,6 +118,137 @@ describe("dataFile", () => {
     await expect(startEmulator({ dataFile })).rejects.toThrow(/not an emulator data file/);
     expect(readFileSync(dataFile, "utf8")).toBe(JSON.stringify({ hello: "world" }));
   });
+
+  // Hand-edited files that pass a top-level check but that no emulator saved: each used to
+  // load, then answer 500 from keys.getKey, apis.listKeys or keys.addPermissions.
+  const api = { id: "api_hand", name: "hand", createdAt: 0 };
+  const fullKey = {
+    id: "key_hand",
+    apiId: "api_hand",
+    hash: "0".repeat(64),
+    start: "sk_hand",
+    enabled: true,
+    createdAt: 0,
+    ratelimits: [],
+    permissionIds: [],
+    roleIds: [],
+  };
+  const edited: [string, Record<string, unknown>, RegExp][] = [
+    [
+      "a key with only id, hash and apiId",
+      { keys: [{ id: "k", hash: "h", apiId: "api_hand" }] },
+      /keys\.0\.start/,
+    ],
+    [
+      "a key whose ratelimits is not a list",
+      { keys: [{ ...fullKey, ratelimits: {} }] },
+      /keys\.0\.ratelimits/,
+    ],
+    [
+      "a role without permissionIds",
+      { roles: [{ id: "role_1", name: "r", createdAt: 0 }] },
+      /roles\.0\.permissionIds/,
+    ],
+    [
+      "a refill with an unknown interval",
+      {
+        keys: [
+          {
+            ...fullKey,
+            credits: { remaining: 1, lastRefillAt: 0, refill: { interval: "weekly", amount: 1 } },
+          },
+        ],
+      },
+      /keys\.0\.credits\.refill\.interval/,
+    ],
+    [
+      "an override whose limit is a string",
+      {
+        overrides: [
+          {
+            id: "ovr_1",
+            namespaceId: "rlns_1",
+            identifier: "u",
+            limit: "5",
+            duration: 1000,
+            createdAt: 0,
+          },
+        ],
+      },
+      /overrides\.0\.limit/,
+    ],
+  ];
+  it.each(edited)(
+    "refuses %s at start-up, naming the field, and leaves it untouched",
+    async (_, records, field) => {
+      const dataFile = join(dir, "data.json");
+      const text = JSON.stringify({
+        version: 1,
+        apis: [api],
+        keys: [],
+        permissions: [],
+        roles: [],
+        identities: [],
+        ...records,
+      });
+      writeFileSync(dataFile, text);
+      const started = startEmulator({ dataFile });
+      await expect(started).rejects.toBeInstanceOf(DataFileError);
+      await expect(started).rejects.toThrow(field);
+      expect(readFileSync(dataFile, "utf8")).toBe(text);
+    },
+  );
+
+  it("loads a complete hand-written record of every kind, and answers for it", async () => {
+    const dataFile = join(dir, "data.json");
+    const snapshot = {
+      version: 1,
+      apis: [api],
+      keys: [
+        {
+          ...fullKey,
+          meta: null,
+          credits: {
+            remaining: 5,
+            lastRefillAt: 0,
+            refill: { interval: "monthly", amount: 5, refillDay: 31 },
+          },
+          ratelimits: [{ id: "rl_1", name: "r", limit: 1, duration: 1000, autoApply: true }],
+          permissionIds: ["perm_1"],
+          roleIds: ["role_1"],
+        },
+      ],
+      permissions: [{ id: "perm_1", name: "p", slug: "p", createdAt: 0 }],
+      roles: [{ id: "role_1", name: "r", permissionIds: ["perm_1"], createdAt: 0 }],
+      identities: [{ id: "id_1", externalId: "e", ratelimits: [], createdAt: 0 }],
+      namespaces: [{ id: "rlns_1", name: "n", createdAt: 0 }],
+      overrides: [
+        {
+          id: "ovr_1",
+          namespaceId: "rlns_1",
+          identifier: "u*",
+          limit: 0,
+          duration: 1000,
+          createdAt: 0,
+          deletedAt: 1,
+        },
+      ],
+      migrations: [{ id: "mig_1", algorithm: "sha256" }],
+    };
+    writeFileSync(dataFile, JSON.stringify(snapshot));
+    const emulator = await startEmulator({ dataFile });
+    try {
+      const key = await emulator.call<Json>("keys.getKey", { keyId: "key_hand" });
+      expect(key).toMatchObject({
+        keyId: "key_hand",
+        start: "sk_hand",
+        permissions: ["p"],
+        roles: ["r"],
+      });
+    } finally {
+      await emulator.stop();
+    }
+  });
 });
 
 describe("dataFile against a local attacker (attacker review)", () => {

@@ -4,6 +4,7 @@
 import { expect } from "vitest";
 import type { Emulator } from "../src/index";
 import { API_ID, NAMESPACE, ROOTS, type Row, type Vars } from "./contract-table";
+import { urn } from "./contract-workspace";
 import type { Json } from "./helpers";
 
 /** Root keys the rows below use, seeded beside contract-table.ts's. */
@@ -11,6 +12,9 @@ export const RATELIMIT_ROOTS = {
   overridesThisNamespace: "root_overrides_ns",
   readOverrideOnly: "root_read_override",
   createAndLimit: "root_create_and_limit",
+  overrideUrnsEverywhere: "root_override_urns_all",
+  readOverrideUrnThisNamespace: "root_read_override_urn_ns",
+  readOverrideUrnOtherNamespace: "root_read_override_urn_other",
 } as const;
 export const RATELIMIT_ROOT_KEYS = [
   {
@@ -25,6 +29,21 @@ export const RATELIMIT_ROOT_KEYS = [
   {
     key: RATELIMIT_ROOTS.createAndLimit,
     permissions: ["ratelimit.*.create_namespace", `ratelimit.${NAMESPACE.id}.limit`],
+  },
+  // Resource permissions (pkg/urn/resources_workspace.go:57, resources_ratelimit.go:52).
+  {
+    key: RATELIMIT_ROOTS.overrideUrnsEverywhere,
+    permissions: ["read_override", "set_override", "delete_override"].map((action) =>
+      urn("ratelimits/**", action),
+    ),
+  },
+  {
+    key: RATELIMIT_ROOTS.readOverrideUrnThisNamespace,
+    permissions: [urn(`ratelimits/namespaces/${NAMESPACE.id}/overrides/*`, "read_override")],
+  },
+  {
+    key: RATELIMIT_ROOTS.readOverrideUrnOtherNamespace,
+    permissions: [urn("ratelimits/namespaces/rlns_other/**", "read_override")],
   },
 ];
 
@@ -203,6 +222,37 @@ const overrideRows: Row[] = [
     expect: { status: 200, data: { limit: 100, remaining: 99 }, absent: ["overrideId"] },
   },
   {
+    name: "a wildcard with a non-ASCII character never matches it: 'über-*' misses 'über-1'",
+    // Each byte of the pattern becomes the code point of its value (`string(ch)` of a byte).
+    source: "pkg/match/wildcard.go:26-36",
+    setup: async (e) => ({ overrideId: await override(e, "über-*", 5) }),
+    op: "ratelimit.limit",
+    body: () => limitBody("über-1", 100, 1000),
+    expect: { status: 200, data: { limit: 100, remaining: 99 }, absent: ["overrideId"] },
+  },
+  {
+    name: "a wildcard with a non-ASCII character matches its UTF-8 bytes read as Latin-1: 'Ã¼ber-1'",
+    source: "pkg/match/wildcard.go:26-40",
+    setup: async (e) => ({ overrideId: await override(e, "über-*", 5) }),
+    op: "ratelimit.limit",
+    body: () => limitBody("\u00c3\u00bcber-1", 100, 1000),
+    expect: {
+      status: 200,
+      data: (v: Vars) => ({ limit: 5, remaining: 4, overrideId: v.overrideId }),
+    },
+  },
+  {
+    name: "an exact override with a non-ASCII character matches it (no '*': compared as strings)",
+    source: `${LIMIT}/handler.go:344-360`,
+    setup: async (e) => ({ overrideId: await override(e, "über-1", 5) }),
+    op: "ratelimit.limit",
+    body: () => limitBody("über-1", 100, 1000),
+    expect: {
+      status: 200,
+      data: (v: Vars) => ({ limit: 5, remaining: 4, overrideId: v.overrideId }),
+    },
+  },
+  {
     name: "an exact override wins over a matching wildcard",
     source: `${LIMIT}/handler.go:344-360`,
     setup: async (e) => {
@@ -332,6 +382,75 @@ const overrideRows: Row[] = [
     op: "ratelimit.getOverride",
     body: () => ({ namespace: ns, identifier: "u1" }),
     expect: { status: 404, type: OVERRIDE_NOT_FOUND, detail: "This override does not exist." },
+  },
+  {
+    name: "getOverride: read_override on ratelimits/** (the URN leg) answers the override",
+    source: `${GET}/handler.go:98-119`,
+    setup: async (e) => ({ overrideId: await override(e, "u1", 5) }),
+    root: RATELIMIT_ROOTS.overrideUrnsEverywhere,
+    op: "ratelimit.getOverride",
+    body: () => ({ namespace: ns, identifier: "u1" }),
+    expect: {
+      status: 200,
+      exact: (v: Vars) => ({
+        overrideId: v.overrideId,
+        identifier: "u1",
+        limit: 5,
+        duration: 60_000,
+      }),
+    },
+  },
+  {
+    name: "getOverride: the URN named is the matched override's, a wildcard one's for the identifiers it covers",
+    // The URN built from the matched override: pkg/urn/resources_ratelimit.go:52.
+    source: `${GET}/handler.go:98-108`,
+    setup: async (e) => ({ overrideId: await override(e, "premium_*", 7) }),
+    root: RATELIMIT_ROOTS.readOverrideUrnThisNamespace,
+    op: "ratelimit.getOverride",
+    body: () => ({ namespace: NAMESPACE.id, identifier: "premium_42" }),
+    expect: {
+      status: 200,
+      exact: (v: Vars) => ({
+        overrideId: v.overrideId,
+        identifier: "premium_*",
+        limit: 7,
+        duration: 60_000,
+      }),
+    },
+  },
+  {
+    name: "getOverride: read_override on another namespace's URN is the same 404",
+    source: `${GET}/handler.go:98-130`,
+    setup: async (e) => ({ overrideId: await override(e, "u1", 5) }),
+    root: RATELIMIT_ROOTS.readOverrideUrnOtherNamespace,
+    op: "ratelimit.getOverride",
+    body: () => ({ namespace: ns, identifier: "u1" }),
+    expect: { status: 404, type: OVERRIDE_NOT_FOUND, detail: "This override does not exist." },
+  },
+  {
+    name: "setOverride has no URN leg: set_override on ratelimits/** is a 403",
+    source: `${SET}/handler.go:86-97`,
+    root: RATELIMIT_ROOTS.overrideUrnsEverywhere,
+    op: "ratelimit.setOverride",
+    body: () => ({ namespace: ns, identifier: "u1", limit: 1, duration: 1000 }),
+    expect: { status: 403, type: FORBIDDEN },
+  },
+  {
+    name: "listOverrides has no URN leg: read_override on ratelimits/** is a 403",
+    source: `${LIST}/handler.go:73-87`,
+    root: RATELIMIT_ROOTS.overrideUrnsEverywhere,
+    op: "ratelimit.listOverrides",
+    body: () => ({ namespace: ns }),
+    expect: { status: 403, type: FORBIDDEN },
+  },
+  {
+    name: "deleteOverride has no URN leg: delete_override on ratelimits/** is a 403",
+    source: `${DELETE}/handler.go:77-91`,
+    setup: async (e) => ({ overrideId: await override(e, "u1", 5) }),
+    root: RATELIMIT_ROOTS.overrideUrnsEverywhere,
+    op: "ratelimit.deleteOverride",
+    body: () => ({ namespace: ns, identifier: "u1" }),
+    expect: { status: 403, type: FORBIDDEN },
   },
   {
     name: "getOverride: unknown namespace: 404",

@@ -1,4 +1,4 @@
-import type { FailureMode, KeyContext } from "@keyguard/core";
+import type { KeyContext } from "@keyguard/core";
 import type { Guard, GuardRequest, KeySource, PreparedRequest } from "@keyguard/core/adapter";
 import { createBinder } from "./binding";
 import { CONTEXT_HEADER, openContext } from "./handoff";
@@ -9,12 +9,17 @@ export interface Acceptance {
   readonly secret: string;
   readonly sources: readonly KeySource[];
   readonly bindingOf: (request: Request, key: string) => Promise<string>;
-  readonly failureMode: FailureMode;
   /** Whether this route would itself serve an expired entry during an outage. */
   readonly servesStale: boolean;
 }
 
-/** None without a secret, and none for a metered route: the middleware's verification deducted nothing. */
+/**
+ * None without a secret, and none for a metered route: its `cost` and `ratelimits` must reach
+ * Unkey with a verification of its own. (The middleware's verification is no free look: Unkey
+ * deducts its default cost of 1 from a key with credits on every verification,
+ * svc/api/routes/v2_keys_verify_key/handler.go:142-146, so a metered route behind the
+ * middleware spends its `cost` plus 1; the README shows the matcher that avoids it.)
+ */
 export function acceptanceOf(
   guard: Guard,
   route: PreparedRequest,
@@ -22,13 +27,11 @@ export function acceptanceOf(
   customGetKey: boolean,
 ): Acceptance | undefined {
   if (secret === undefined || route.metered) return undefined;
-  const { failureMode, options } = guard.verifier;
   return {
     secret,
     sources: guard.sources,
     bindingOf: createBinder(guard, customGetKey),
-    failureMode,
-    servesStale: options.staleIfErrorMs > 0,
+    servesStale: guard.verifier.options.staleIfErrorMs > 0,
   };
 }
 
@@ -54,13 +57,15 @@ export async function handedContext(
 }
 
 /**
- * A fail-open pass (no key was verified) is taken only by a route that would itself fail
- * open, and a stale answer (an expired entry served during an outage) only by a route that
- * would itself serve stale (`staleIfErrorMs > 0`): any other route answers such a request
- * 503 on its own, and a hand-off never lets in more than the route would.
+ * A fail-open pass is never taken: no key was verified, so it vouches for nothing, and a value
+ * captured during an outage would otherwise let its (made-up) key in for its whole 30 s after
+ * Unkey recovered. The route verifies the request itself, and fails open on its own account
+ * while the outage lasts. A stale answer (an expired entry served during an outage) is taken
+ * only by a route that would itself serve stale (`staleIfErrorMs > 0`): any other route
+ * answers such a request 503 on its own, and a hand-off never lets in more than the route would.
  */
 function wouldServe(context: KeyContext, accepts: Acceptance): boolean {
-  if (context.source === "fail-open") return accepts.failureMode === "open";
+  if (context.source === "fail-open") return false;
   if (context.source === "stale") return accepts.servesStale;
   return true;
 }

@@ -29,7 +29,11 @@ export type UnkeyMiddleware = ((request: Request) => Promise<Response>) & {
  * instead of verifying a second time only where all of these match its own. Any incoming
  * header of that name is deleted first, on every request, so a client can never supply
  * one; where the middleware does not run, a captured value is worth nothing without the
- * key it was made for. Choose the routes with `config.matcher`.
+ * key it was made for. A fail-open pass (Unkey down, `failureMode: "open"`) hands nothing
+ * on: the route verifies the request itself. Choose the routes with `config.matcher`, and
+ * leave metered routes (`cost`, `ratelimits`) out of it: Unkey deducts 1 credit from a key
+ * with credits on every verification, the middleware's included, so a metered route behind
+ * the middleware would spend its `cost` plus 1.
  *
  * @example
  * ```ts
@@ -66,12 +70,15 @@ export function unkeyMiddleware(options?: UnkeyMiddlewareOptions): UnkeyMiddlewa
     const guardRequest = guardRequestOf(request, await presentedKey(getKey, request));
     const decision = await guard.check(guardRequest);
     if (!decision.allowed) return refuse(decision, request);
-    // Bound to the key that was presented, fail-open passes included: a captured value serves
-    // only a request presenting that same key, never one with no key or another (issue 27).
+    // Bound to the key that was presented: a captured value serves only a request presenting
+    // that same key, never one with no key or another (issue 27). A fail-open pass verified
+    // nothing, so nothing is handed on: the route verifies itself (and fails open on its own
+    // while the outage lasts), and never takes such a hand-off anyway (handed-context.ts).
     const key = keyOf(guardRequest, guard.sources);
-    if (decision.context !== undefined && key !== undefined) {
+    const context = decision.context;
+    if (context !== undefined && context.source !== "fail-open" && key !== undefined) {
       const binding = await bindingOf(request, key);
-      headers.set(CONTEXT_HEADER, await sealContext(decision.context, contextSecret, binding));
+      headers.set(CONTEXT_HEADER, await sealContext(context, contextSecret, binding));
     }
     const response = NextResponse.next({ request: { headers } });
     for (const [name, value] of Object.entries(decision.headers)) response.headers.set(name, value);

@@ -1,8 +1,11 @@
 import { extractKey, type GuardRequest, type KeySource } from "@keyguard/core/adapter";
 
 /**
- * The request facts the guard reads from a Web `Request` (a `NextRequest` is one).
- * Two `Authorization` headers reach `Headers` comma-joined, which the core refuses.
+ * The request facts the guard reads from a Web `Request` (a `NextRequest` is one). Two
+ * `X-API-Key` headers reach `Headers` comma-joined, which the core refuses; two `Authorization`
+ * headers never reach it as two under `next start`: Node's parser keeps only the first
+ * (IncomingMessage `headers` discards duplicates of `authorization`) before Next builds the
+ * Request, and no `rawHeaders` reach a route handler (see the README).
  */
 export function guardRequestOf(request: Request, key: string | null | undefined): GuardRequest {
   // A Web Request's method is a plain field read: passed always, whatever `guard.readsMethod`.

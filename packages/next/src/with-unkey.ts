@@ -41,8 +41,10 @@ export type WithUnkeyOptions = UnkeyNextOptions;
  * a second verification, only for a request presenting the key the middleware verified
  * (no key or another key: the request is verified as if no middleware ran), and unless the
  * route is metered (`cost`, `ratelimits`), verifies differently (another Unkey URL, root key
- * or key sources: it then verifies itself), or the middleware failed open or served a stale
- * answer and this route would not.
+ * or key sources: it then verifies itself), or the middleware failed open (never taken: the
+ * route verifies itself) or served a stale answer and this route would not. Keep metered
+ * routes out of the middleware's matcher: the middleware's verification also spends 1 credit
+ * of a key with credits.
  * A CORS preflight (`OPTIONS`) passes unguarded by default, with `unkey` undefined, except
  * on a route with permissions, `cost` or `ratelimits`: there it is guarded (401 without a key).
  *

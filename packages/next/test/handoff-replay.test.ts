@@ -1,7 +1,10 @@
 import type { KeyContext } from "@keyguard/core";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { CONTEXT_HEADER, unkeyMiddleware, withUnkey } from "../src/index";
+import { createBinder } from "../src/binding";
+import { createNextGuard } from "../src/guard";
+import { sealContext } from "../src/handoff";
+import { CONTEXT_HEADER, unkeyMiddleware, type WithUnkeyOptions, withUnkey } from "../src/index";
 import { forwarded } from "./forwarded";
 
 // A captured hand-off sent straight to a route handler: what reaches it wherever the
@@ -122,28 +125,60 @@ describe("a captured hand-off replayed where the middleware does not run", () =>
   });
 });
 
-describe("a captured fail-open hand-off (no key was verified)", () => {
-  it("serves only the request presenting the key it was made for", async () => {
-    const open = { ...options(), failureMode: "open" as const, timeoutMs: 500 };
-    const middleware = unkeyMiddleware(open);
-    const route = withUnkey(echoing(), open);
+/**
+ * A fail-open hand-off as the middleware signed them before it stopped handing them on (and
+ * as any middleware holding the context secret could): sealed for `key`, on URL_, for a route
+ * verifying with `options`.
+ */
+async function sealedFailOpen(options: WithUnkeyOptions, key: string): Promise<string> {
+  const guard = createNextGuard(options);
+  const binding = await createBinder(guard, false)(new Request(URL_), key);
+  const context: KeyContext = { keyId: "", permissions: [], roles: [], source: "fail-open" };
+  return sealContext(context, emulator.rootKey, binding);
+}
+
+describe("a fail-open hand-off signed during an outage (no key was verified)", () => {
+  const MADE_UP = "sk_made_up_during_outage";
+  // Each test its own verifier (the timeout tells them apart): a verifier that heard from
+  // Unkey within its timeout calls a failure that call's own, not an outage, and never
+  // fails open on it.
+  const open = (timeoutMs: number) => ({ ...options(), failureMode: "open" as const, timeoutMs });
+
+  it("is never taken: once Unkey is back, the made-up key it was bound to is refused", async () => {
+    const handler = echoing();
+    const route = withUnkey(handler, open(500));
+    const value = await sealedFailOpen(open(500), MADE_UP);
+    const before = upstream();
+    const response = await route(replay(value, bearer(MADE_UP)), ctx);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: "NOT_FOUND" });
+    expect(handler).not.toHaveBeenCalled();
+    expect(upstream() - before).toBe(1);
+  });
+
+  it("while the outage lasts, the route tries Unkey itself and fails open on its own account", async () => {
+    const route = withUnkey(echoing(), open(501));
+    const value = await sealedFailOpen(open(501), "sk_made_up_meanwhile");
     emulator.setFault({ status: 503 });
     try {
-      const value = await capture(middleware, bearer("sk_presented_during_outage"));
-      // No key: the route's own answer, never the hand-off's pass.
-      const none = await route(replay(value), ctx);
-      expect(none.status).toBe(401);
-      expect(await none.json()).toMatchObject({ code: "MISSING_KEY" });
-      // Another key: the route tries Unkey itself (and fails open on its own account).
-      let before = upstream();
-      const another = await route(replay(value, bearer("sk_another_key_entirely")), ctx);
-      expect(await another.json()).toEqual({ keyId: "", source: "fail-open" });
+      const before = upstream();
+      const response = await route(replay(value, bearer("sk_made_up_meanwhile")), ctx);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-keyguard-fail-open")).toBe("true");
+      expect(await response.json()).toEqual({ keyId: "", source: "fail-open" });
       expect(upstream() - before).toBe(1);
-      // The same key: taken, no second attempt.
-      before = upstream();
-      const same = await route(replay(value, bearer("sk_presented_during_outage")), ctx);
-      expect(await same.json()).toEqual({ keyId: "", source: "fail-open" });
-      expect(upstream() - before).toBe(0);
+    } finally {
+      emulator.setFault(null);
+    }
+  });
+
+  it("is not what the middleware hands on any more: a fail-open pass forwards no context", async () => {
+    const middleware = unkeyMiddleware(open(502));
+    emulator.setFault({ status: 503 });
+    try {
+      const request = new Request(URL_, { headers: bearer(MADE_UP) });
+      const next = forwarded(await middleware(request), request);
+      expect(next.headers.get(CONTEXT_HEADER)).toBeNull();
     } finally {
       emulator.setFault(null);
     }

@@ -118,7 +118,7 @@ describe("unkeyMiddleware and the hand-off to route handlers", () => {
     expect(upstream() - before).toBe(1);
   });
 
-  it("a metered route verifies again: the middleware's verification deducted nothing", async () => {
+  it("a metered route verifies again: its cost must reach Unkey with its own verification", async () => {
     const { key } = await createKey();
     const request = get(bearer(key));
     const next = forwarded(await unkeyMiddleware(options())(request), request);
