@@ -25,6 +25,17 @@ import {
   splitOptions,
 } from "./options";
 import { createSettle, type Next, type Settle, settleOrThrow } from "./respond";
+import { unguardedRoute, watchScopes } from "./scope-audit";
+
+// What the second of two nested keyguard plugins says to do (see `Guard.again` in the core).
+const FIX_TWICE =
+  "Register keyguard once on these routes: remove the registration nested in the other's scope (the outer one already guards its routes) and keep the route's own requirements in its config.unkey.";
+
+/** The plugin as a refusal that involves two of them names it. */
+const nameOf = (prefix: string) =>
+  prefix === ""
+    ? "the keyguard plugin registered at the root"
+    : `the keyguard plugin registered in ${JSON.stringify(prefix)}`;
 
 /** A route compiled as public: never guarded. */
 const PUBLIC = null;
@@ -38,7 +49,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     const split = splitOptions(options);
     hooks = split.hooks;
     addHook = split.addHook;
-    guard = createGuard(split.guardOptions);
+    guard = createGuard(split.guardOptions, { name: nameOf(fastify.prefix), fixTwice: FIX_TWICE });
   } catch (error) {
     return done(error as Error);
   }
@@ -105,6 +116,12 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     const { config, url: pattern } = request.routeOptions;
     const route = routeOf(config.unkey, request);
     if (route === PUBLIC) return next();
+    // A key another keyguard plugin (an outer scope's) let in is never verified again.
+    const prior = request.unkey;
+    if (prior !== undefined) {
+      const decision = guard.again(prior, { method: request.method, path: request.url }, route);
+      if (decision !== undefined) return settle(decision, request, reply, next);
+    }
     if (getKey === undefined) return check(settle, request, reply, next, route, pattern);
     const withKey = (key: string | null | undefined) =>
       check(settle, request, reply, next, route, pattern, key ?? null);
@@ -130,7 +147,11 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     };
   }
 
-  if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", null);
+  // `undefined` until a key is let in, as `req.unkey` and `c.get("unkey")` are elsewhere.
+  if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", undefined);
+  watchScopes(fastify);
+  // Refuses to start with a route that asks for a key where no keyguard plugin runs.
+  fastify.addHook("onReady", (done) => done(unguardedRoute(fastify)));
   const schemes = schemesOf(guard.sources);
   const throwing = hookWith(settleOrThrow);
   const verifyUnkeyDecoration = (request: FastifyRequest, reply: FastifyReply) =>
