@@ -5,7 +5,7 @@ import {
   requirePermissions as expressRequirePermissions,
   unkey as expressUnkey,
 } from "@keyguard/express";
-import { keyguard } from "@keyguard/fastify";
+import { createVerifier, keyguard, UnkeyDeniedError } from "@keyguard/fastify";
 import { requirePermissions as honoRequirePermissions, unkey as honoUnkey } from "@keyguard/hono";
 import express from "express";
 import Fastify from "fastify";
@@ -24,6 +24,8 @@ import { listenOnLoopback, serveOnLoopback } from "./running-app";
 //   /twice       a second guard asking for a cost, after the first (app-wide) guard
 //   /local       a second guard asking only for permissions ("docs.read")
 //   /unguarded   a permission check ("docs.read") where no guard verified the request
+// Fastify's second guard is a nested registration, either hooked on its scope or opted into
+// by the route (`onRequest: scope.verifyUnkey`, with its own options), under the app-wide one.
 // NestJS refuses the first and last set-ups at start-up (packages/nestjs: unguarded.test.ts,
 // module-missing.test.ts); Next.js has no second guard in one process.
 
@@ -66,7 +68,7 @@ const APPS: Record<string, (connection: Connection) => Promise<RunningApp>> = {
     return serveOnLoopback(app.fetch, () => 0);
   },
   // keyguard in a scope and again in a scope inside it; the permission route outside both.
-  async fastify(connection) {
+  "fastify (nested plugins)": async (connection) => {
     const app = Fastify();
     app.get("/unguarded", { config: { unkey: { permissions: "docs.read" } } }, () => ok);
     app.register(async (outer) => {
@@ -77,6 +79,28 @@ const APPS: Record<string, (connection: Connection) => Promise<RunningApp>> = {
         inner.get("/local", { config: { unkey: { permissions: "docs.read" } } }, () => ok);
       });
     });
+    const url = await app.listen({ port: 0, host: "127.0.0.1" });
+    return { url, handlerCalls: () => 0, close: () => app.close() };
+  },
+  // Express's app-wide unkey() plus a route's unkey({ verifier, cost }), as Fastify writes it:
+  // keyguard at the root, and routes opting into decorate-only registrations of their own.
+  "fastify (route guard)": async (connection) => {
+    const verifier = createVerifier(connection);
+    const app = Fastify();
+    // Decorate-only denials are thrown; this is the README's handler that answers them.
+    app.setErrorHandler((error, _request, reply) => {
+      if (!(error instanceof UnkeyDeniedError)) throw error;
+      const { status, headers, body } = error.decision;
+      return reply.code(status).headers(headers).send(body);
+    });
+    await app.register(keyguard, { verifier });
+    const routeGuard = (path: string, options: { cost?: number; permissions?: string }) =>
+      app.register(async (scope) => {
+        await scope.register(keyguard, { verifier, ...options, addHook: false });
+        scope.get(path, { onRequest: scope.verifyUnkey }, () => ok);
+      });
+    await routeGuard("/twice", { cost: 1 });
+    await routeGuard("/local", { permissions: "docs.read" });
     const url = await app.listen({ port: 0, host: "127.0.0.1" });
     return { url, handlerCalls: () => 0, close: () => app.close() };
   },
@@ -119,6 +143,15 @@ const ROWS: readonly Row[] = [
   },
 ];
 
+// Under an app-wide plugin no route goes unverified: that row needs a route outside it.
+const SERVES: Partial<Record<string, readonly string[]>> = {
+  "fastify (route guard)": ["/twice", "/local"],
+};
+const rowsOf = (app: string) =>
+  ROWS.filter((row) => SERVES[app]?.includes(row.path) ?? true).map(
+    (row) => [row.name, row] as const,
+  );
+
 let emulator: Emulator;
 let apiId: string;
 beforeAll(async () => {
@@ -134,7 +167,7 @@ afterEach(() => {
 const verifications = () => emulator.stats().calls["keys.verifyKey"] ?? 0;
 
 describe.each(Object.keys(APPS))("one guard per request: %s", (name) => {
-  it.each(ROWS.map((row) => [row.name, row] as const))("%s", async (_name, row) => {
+  it.each(rowsOf(name))("%s", async (_name, row) => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const { key, keyId } = await emulator.call<{ key: string; keyId: string }>("keys.createKey", {
       apiId,

@@ -24,18 +24,14 @@ import {
   type KeyguardFastifyOptions,
   splitOptions,
 } from "./options";
+import { pluginName } from "./plugin-name";
 import { createSettle, type Next, type Settle, settleOrThrow } from "./respond";
 import { unguardedRoute, watchScopes } from "./scope-audit";
 
-// What the second of two nested keyguard plugins says to do (see `Guard.again` in the core).
+// What the second of two keyguard guards on a route says to do (see `Guard.again` in the
+// core): the plugin that guards the route already applies its config.unkey, in one verification.
 const FIX_TWICE =
-  "Register keyguard once on these routes: remove the registration nested in the other's scope (the outer one already guards its routes) and keep the route's own requirements in its config.unkey.";
-
-/** The plugin as a refusal that involves two of them names it. */
-const nameOf = (prefix: string) =>
-  prefix === ""
-    ? "the keyguard plugin registered at the root"
-    : `the keyguard plugin registered in ${JSON.stringify(prefix)}`;
+  "Let one keyguard plugin guard each route: put what the route asks for (cost, ratelimits, permissions) in its config.unkey, which the plugin that already guards it applies in its one verification, instead of a second registration or verifyUnkey on it.";
 
 /** A route compiled as public: never guarded. */
 const PUBLIC = null;
@@ -49,7 +45,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     const split = splitOptions(options);
     hooks = split.hooks;
     addHook = split.addHook;
-    guard = createGuard(split.guardOptions, { name: nameOf(fastify.prefix), fixTwice: FIX_TWICE });
+    const name = pluginName(fastify, addHook, split.guardOptions);
+    guard = createGuard(split.guardOptions, { name, fixTwice: FIX_TWICE });
   } catch (error) {
     return done(error as Error);
   }

@@ -32,7 +32,7 @@ const audits = new WeakMap<FastifyInstance, Audit>();
  * Fastify builds each encapsulated scope with `Object.create(parent)`: the scopes above
  * `instance`, up to the app's root, are its prototype chain.
  */
-function scopesUp(instance: FastifyInstance): FastifyInstance[] {
+export function scopesUp(instance: FastifyInstance): FastifyInstance[] {
   const chain = [instance];
   for (;;) {
     const parent = Object.getPrototypeOf(chain[chain.length - 1]) as Partial<FastifyInstance>;

@@ -1,7 +1,7 @@
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { keyguard } from "../src/index";
+import { createVerifier, keyguard, UnkeyDeniedError } from "../src/index";
 
 // keyguard registered at the root and again in a scope: both hooks run on that scope's
 // routes. Unkey deducts a key's credits on every verification, so the second must never
@@ -63,7 +63,7 @@ describe("two keyguard plugins on one route", () => {
     expect(res.statusCode).toBe(500);
     expect(res.json()).toMatchObject({ status: 500, code: "GUARDED_TWICE" });
     expect(res.json().detail).toContain(
-      'verified by the keyguard plugin registered at the root, then reached the keyguard plugin registered in "/api"',
+      'verified by the keyguard plugin registered at the root, then reached the keyguard plugin registered in the scope "/api"',
     );
     expect(verifications() - before).toBe(1);
     expect(await remaining()).toBe(9);
@@ -90,5 +90,69 @@ describe("two keyguard plugins on one route", () => {
     expect(verifications() - before).toBe(2);
     // The outer plugin verified with the route's query: Unkey refuses before it deducts.
     expect(await remaining()).toBe(9);
+  });
+});
+
+/**
+ * The Fastify form of Express's app-wide `unkey()` plus a route's `unkey({ verifier, cost })`:
+ * keyguard app-wide at the root, and a route that opts into a second, decorate-only
+ * registration (in an unprefixed scope) with a cost of its own, through `verifyUnkey`.
+ */
+async function routeGuard() {
+  const verifier = createVerifier({ rootKey: emulator.rootKey, baseUrl: emulator.url });
+  app = Fastify();
+  // Decorate-only denials are thrown; the README's error handler answers them as problem+json.
+  app.setErrorHandler((error, _request, reply) => {
+    if (!(error instanceof UnkeyDeniedError)) throw error;
+    const { status, headers, body } = error.decision;
+    return reply.code(status).headers(headers).send(body);
+  });
+  await app.register(keyguard, { verifier });
+  await app.register(async (scope) => {
+    await scope.register(keyguard, { verifier, cost: 1, addHook: false });
+    scope.get("/search", { onRequest: scope.verifyUnkey }, (request) => ({
+      keyId: request.unkey?.keyId,
+    }));
+  });
+  await app.ready();
+  return app;
+}
+
+describe("the app-wide plugin and a route's own guard with a cost", () => {
+  it("500 GUARDED_TWICE naming both guards and the fix, the key charged once (10 → 9, never 8)", async () => {
+    const { key, remaining, headers } = await creditKey();
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const app = await routeGuard();
+    const before = verifications();
+    const res = await app.inject({ url: "/search", headers });
+    expect(res.statusCode).toBe(500);
+    expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 500, code: "GUARDED_TWICE" });
+    // Two unprefixed registrations, named apart: neither is taken for the other.
+    expect(res.json().detail).toContain(
+      "verified by the keyguard plugin registered at the root, then reached verifyUnkey of the keyguard plugin registered in a nested scope (with { cost: 1 })",
+    );
+    expect(res.json().detail).toContain("config.unkey");
+    expect(verifications() - before).toBe(1);
+    expect(await remaining()).toBe(9);
+    await app.inject({ url: "/search", headers });
+    expect(error).toHaveBeenCalledTimes(1);
+    const line = String(error.mock.calls[0]?.[0]);
+    expect(line).toMatch(/GET \/search: .*verifyUnkey of .*GUARDED_TWICE/);
+    expect(line).not.toContain(key);
+  });
+
+  it("the supported way: the route's cost in its config.unkey, charged once by the app-wide plugin", async () => {
+    const { remaining, headers } = await creditKey();
+    app = Fastify();
+    await app.register(keyguard, { rootKey: emulator.rootKey, baseUrl: emulator.url });
+    app.get("/search", { config: { unkey: { cost: 3 } } }, (request) => ({
+      keyId: request.unkey?.keyId,
+    }));
+    await app.ready();
+    const before = verifications();
+    expect((await app.inject({ url: "/search", headers })).statusCode).toBe(200);
+    expect(verifications() - before).toBe(1);
+    expect(await remaining()).toBe(7);
   });
 });
