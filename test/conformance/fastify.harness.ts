@@ -42,7 +42,7 @@ function addRoutes(app: FastifyInstance, count: () => void): void {
     (route: string) =>
     (request: FastifyRequest): HandlerBody => {
       count();
-      return { route, unkey: request.unkey };
+      return { route, unkey: request.unkey ?? null };
     };
   app.get("/public", { config: { unkey: { public: true } } }, handler("/public"));
   app.get("/protected", handler("/protected"));

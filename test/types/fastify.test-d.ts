@@ -1,14 +1,15 @@
-import { type FastifyRouteUnkeyOptions, type KeyContext, keyguard } from "@keyguard/fastify";
+import { type FastifyRouteUnkeyOptions, type KeyContext, keyguard, keyOf } from "@keyguard/fastify";
 import Fastify from "fastify";
 import { describe, expectTypeOf, it } from "vitest";
 
 describe("@keyguard/fastify types", () => {
-  it("request.unkey is KeyContext | null; config.unkey is typed", async () => {
+  it("request.unkey is KeyContext | undefined, as elsewhere; keyOf(request) is KeyContext; config.unkey is typed", async () => {
     const app = Fastify();
     await app.register(keyguard, { rootKey: process.env.UNKEY_ROOT_KEY });
     app.get("/docs", { config: { unkey: { permissions: "docs.read", cost: 1 } } }, (request) => {
-      expectTypeOf(request.unkey).toEqualTypeOf<KeyContext | null>();
-      return { keyId: request.unkey?.keyId };
+      expectTypeOf(request.unkey).toEqualTypeOf<KeyContext | undefined>();
+      expectTypeOf(keyOf(request)).toEqualTypeOf<KeyContext>();
+      return { keyId: keyOf(request).keyId };
     });
     app.get("/health", { config: { unkey: { public: true } } }, () => "ok");
     // Fastify's route-shorthand generics defeat excess-property checks, so a typo in

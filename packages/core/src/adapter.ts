@@ -1,19 +1,30 @@
 // The adapter kit of @keyguard/core (`@keyguard/core/adapter`): what a framework
 // adapter needs to turn the framework's request into a decision and back.
+
+export { authorize } from "./authorize";
 export type { Allow, Decision } from "./decision";
-export { type DenialCode, type Deny, FAIL_OPEN_HEADER, type ProblemDetails } from "./denials";
+export {
+  type DenialCode,
+  type Deny,
+  deny,
+  FAIL_OPEN_HEADER,
+  type ProblemDetails,
+} from "./denials";
 export { extractKey, type KeyExtraction, type KeyRequest, type KeySource } from "./extract-key";
 export {
-  authorize,
   createGuard,
   type Guard,
+  type GuardNamingOptions,
   type GuardOptions,
   type GuardRequest,
   mayBePreflight,
   type RouteOptions,
 } from "./guard";
+export { guardMissing } from "./guard-missing";
+export { guardName, routeSummary } from "./guard-name";
 export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./hooks";
 export { type IdentifyReaders, identifyHelpers } from "./identify";
+export { issuerOf } from "./issuer";
 export { isPromise } from "./maybe-promise";
 export {
   DENIAL_RESPONSES,
@@ -41,7 +52,7 @@ export {
   type RatelimitGuard,
 } from "./ratelimit-guard";
 export { checkIdentifier } from "./ratelimiter";
+export type { GuardNaming, SecondGuardRequest } from "./second-guard";
 export type { HeadersLike } from "./types";
-export { unverifiedWarning } from "./unverified-warning";
 export { withoutQuery } from "./url-path";
 export { type PreparedRequest, prepareRequest } from "./verify-request";

@@ -1,6 +1,7 @@
 import type { GatedExtraction } from "./cross-site";
 import { type DenialCode, type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "./denials";
 import { KeyguardError, VerifierError } from "./errors";
+import { markIssuer } from "./issuer";
 import type { KeyPresentation } from "./key-presentation";
 import type { FailureMode, KeyContext, VerifyResult } from "./types";
 
@@ -30,18 +31,43 @@ const CODE_DENIALS: Readonly<Record<string, DenialCode>> = {
   USAGE_EXCEEDED: "USAGE_EXCEEDED",
 };
 
-// One allow decision per cached result: a cache hit allocates nothing.
-const allowMemo = new WeakMap<VerifyResult, Allow>();
+/**
+ * A guard as the contexts it lets in name it (see issuer.ts), with its own memo of allow
+ * decisions: a cache hit allocates nothing, and yet two guards sharing one verifier (one
+ * cache) hand out contexts that say which of them verified the key.
+ */
+export interface Issuer {
+  readonly name: string;
+  readonly allows: WeakMap<VerifyResult, Allow>;
+  readonly failOpen: Allow;
+}
+
+/** The issuer for a guard named `name` (`unkey()`, `unkey({ cost: 5 })`, …). */
+export function createIssuer(name: string): Issuer {
+  const context = markIssuer(
+    { keyId: "", roles: Object.freeze([]), permissions: Object.freeze([]), source: "fail-open" },
+    name,
+  );
+  const failOpen: Allow = Object.freeze({
+    allowed: true,
+    context: Object.freeze(context) as KeyContext,
+    headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
+  });
+  return { name, allows: new WeakMap(), failOpen };
+}
+
+/** The issuer of decisions made outside any guard. */
+const ANONYMOUS = createIssuer("keyguard");
 
 /** The context a handler sees for a valid result. */
 export function contextOf(result: VerifyResult): KeyContext {
-  return allowOf(result).context as KeyContext;
+  return allowOf(result, undefined, ANONYMOUS).context as KeyContext;
 }
 
-function allowOf(result: VerifyResult, now?: number): Allow {
-  const memo = allowMemo.get(result);
+function allowOf(result: VerifyResult, now: number | undefined, issuer: Issuer): Allow {
+  const memo = issuer.allows.get(result);
   if (memo !== undefined) return memo;
-  const context: KeyContext = Object.freeze({
+  const context = {
     keyId: result.keyId ?? "",
     name: result.name,
     meta: result.meta,
@@ -52,26 +78,20 @@ function allowOf(result: VerifyResult, now?: number): Allow {
     expires: result.expires,
     ratelimits: result.ratelimits,
     source: result.source === "local" ? "upstream" : result.source,
-  });
+  } satisfies KeyContext;
   const headers = result.ratelimits?.length
     ? ratelimitHeaders(result.ratelimits, now ?? Date.now(), false)
     : EMPTY_HEADERS;
-  const allow: Allow = Object.freeze({ allowed: true, context, headers, result });
+  const allow: Allow = Object.freeze({
+    allowed: true,
+    context: Object.freeze(markIssuer(context, issuer.name)),
+    headers,
+    result,
+  });
   // Rate-limit headers depend on the time, so only header-less decisions are shared.
-  if (headers === EMPTY_HEADERS) allowMemo.set(result, allow);
+  if (headers === EMPTY_HEADERS) issuer.allows.set(result, allow);
   return allow;
 }
-
-const FAIL_OPEN: Allow = Object.freeze({
-  allowed: true,
-  context: Object.freeze({
-    keyId: "",
-    roles: Object.freeze([]),
-    permissions: Object.freeze([]),
-    source: "fail-open",
-  }),
-  headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
-});
 
 /**
  * The decision for a request whose key could not be extracted: 401
@@ -102,8 +122,9 @@ export function fromResult(
   result: VerifyResult,
   presentation?: KeyPresentation,
   now?: number,
+  issuer: Issuer = ANONYMOUS,
 ): Decision {
-  if (result.valid) return allowOf(result, now);
+  if (result.valid) return allowOf(result, now, issuer);
   const code = CODE_DENIALS[result.code] ?? "INVALID_KEY";
   const detail =
     result.missingRatelimit === undefined
@@ -131,6 +152,8 @@ export function fromFailure(
     failureMode?: FailureMode;
     /** The route checks permissions or meters (`cost`, `ratelimits`): never let through unverified. */
     strict?: boolean;
+    /** The guard deciding, named on the fail-open context. */
+    issuer?: Issuer;
   } = {},
 ): Decision {
   const error =
@@ -142,6 +165,7 @@ export function fromFailure(
   if (error.code === "VERIFIER_MISCONFIGURED") return deny("VERIFIER_MISCONFIGURED", { error });
   // Neither Unkey's own 429 nor a failure while Unkey answers other calls is an outage.
   const outage = !(error instanceof VerifierError) || error.outage;
-  if (options.failureMode === "open" && !options.strict && outage) return FAIL_OPEN;
+  if (options.failureMode === "open" && !options.strict && outage)
+    return (options.issuer ?? ANONYMOUS).failOpen;
   return deny("VERIFIER_UNAVAILABLE", { error });
 }

@@ -20,7 +20,9 @@ export type DenialCode =
   | "VERIFIER_UNAVAILABLE"
   | "VERIFIER_MISCONFIGURED"
   | "RATELIMIT_UNAVAILABLE"
-  | "RATELIMIT_MISCONFIGURED";
+  | "RATELIMIT_MISCONFIGURED"
+  | "GUARD_MISSING"
+  | "GUARDED_TWICE";
 
 /** An RFC 9457 problem details body. It never contains the presented key. */
 export interface ProblemDetails {
@@ -120,6 +122,20 @@ export const DENIALS: Readonly<
     status: 500,
     title: "Internal Server Error",
     detail: "Rate limiting is misconfigured on this server.",
+  },
+  // The two below are the server's own route set-up, never the request: a 401 or 403 would
+  // send the client looking for a fault in its key.
+  GUARD_MISSING: {
+    status: 500,
+    title: "Internal Server Error",
+    detail:
+      "This route checks the API key's permissions, but no API key guard verified the request first: the server's routes are set up wrong. Put unkey() before requirePermissions().",
+  },
+  GUARDED_TWICE: {
+    status: 500,
+    title: "Internal Server Error",
+    detail:
+      "Two API key guards would verify this request, charging the key's credits and rate limits twice: the server's routes are set up wrong.",
   },
 };
 

@@ -1,7 +1,6 @@
 import { cookieGateOf, extractGated } from "./cross-site";
-import { type Decision, fromExtraction, fromFailure, fromResult } from "./decision";
-import { deny } from "./denials";
-import { KeyguardConfigError, VerifierError } from "./errors";
+import { createIssuer, type Decision, fromExtraction, fromFailure, fromResult } from "./decision";
+import { KeyguardConfigError } from "./errors";
 import {
   type CookieKeySource,
   checkPresentedKey,
@@ -10,6 +9,7 @@ import {
   type KeyRequest,
   type KeySource,
 } from "./extract-key";
+import { guardName } from "./guard-name";
 import { readHeader } from "./headers";
 import { presentationOf } from "./key-presentation";
 import { validateKeySources } from "./key-source-options";
@@ -22,7 +22,8 @@ import {
   VERIFIER_OPTION_NAMES,
 } from "./option-names";
 import type { VerifierOptions } from "./options";
-import { holds, type PermissionQuery } from "./permission-query";
+import type { PermissionQuery } from "./permission-query";
+import { type GuardNaming, type SecondGuardRequest, secondGuard } from "./second-guard";
 import { announced } from "./telemetry/decision-message";
 // The Node build swaps this import for ./telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "./telemetry/web";
@@ -101,7 +102,33 @@ export interface Guard {
   route(options?: RouteOptions, optionPrefix?: string): PreparedRequest;
   /** Decides one request; synchronous when the answer is in the cache. */
   check(request: GuardRequest, route?: PreparedRequest): Decision | Promise<Decision>;
+  /**
+   * Decides, without verifying again, a request that an earlier keyguard guard already let
+   * in (`prior` is the context it issued): the route's permissions are checked locally, and
+   * a metered route (`cost`, `ratelimits`) is refused with 500 `GUARDED_TWICE`, since only
+   * a second charge could honour it. `undefined` when `prior` is not a context a keyguard
+   * guard issued: then `check` the request as usual.
+   */
+  again(
+    prior: KeyContext,
+    request: SecondGuardRequest,
+    route?: PreparedRequest,
+  ): Decision | undefined;
 }
+
+/**
+ * How an adapter names its guards in the refusal that involves two of them: `factory` is
+ * the function users call (the guard is then named after it and its route options,
+ * `unkey({ cost: 5 })`), or `name` the whole name; `fixTwice` says what to do about it.
+ */
+export type GuardNamingOptions =
+  | { readonly factory: string; readonly fixTwice: string }
+  | GuardNaming;
+
+const UNNAMED: GuardNamingOptions = {
+  factory: "createGuard",
+  fixTwice: "Let one guard verify each request.",
+};
 
 const PREFLIGHT: Decision = Object.freeze({
   allowed: true,
@@ -144,7 +171,10 @@ function pickVerifierOptions(options: GuardOptions): VerifierOptions {
  * if (!decision.allowed) return Response.json(decision.body, decision);
  * ```
  */
-export function createGuard(options: GuardOptions = {}): Guard {
+export function createGuard(
+  options: GuardOptions = {},
+  naming: GuardNamingOptions = UNNAMED,
+): Guard {
   if (typeof options !== "object" || options === null)
     throw new KeyguardConfigError("options", "expected an object.");
   rejectUnknownOptions(options, GUARD_OPTION_NAMES);
@@ -184,6 +214,9 @@ export function createGuard(options: GuardOptions = {}): Guard {
   const ready = verifier;
   const decide = decideFor(ready);
   const noteMissing = missingRatelimitLog(loggerOf(ready));
+  const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
+  const issuer = createIssuer(name);
+  const twice = secondGuard({ name, fixTwice: naming.fixTwice }, loggerOf(ready));
 
   function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRequest {
     if (typeof routeOptions !== "object" || routeOptions === null) {
@@ -234,59 +267,25 @@ export function createGuard(options: GuardOptions = {}): Guard {
     if (!extraction.ok) return fromExtraction(extraction, presentation);
     // A cache hit is answered synchronously; on a miss the key is not hashed again.
     const answer = decide(extraction.key, prepared);
-    if (!isPromise(answer)) return fromResult(answer, presentation);
+    if (!isPromise(answer)) return fromResult(answer, presentation, undefined, issuer);
     return answer.then(
       (result) => {
         noteMissing(result, request.route);
-        return fromResult(result, presentation);
+        return fromResult(result, presentation, undefined, issuer);
       },
       (error: unknown) =>
         fromFailure(error, {
           failureMode: ready.failureMode,
           strict: prepared.query !== undefined || prepared.metered,
+          issuer,
         }),
     );
   }
 
+  const again = (prior: KeyContext, request: SecondGuardRequest, prepared = defaultRoute) =>
+    twice(prior, prepared, request);
+
   const readsUrl = sources.some((source) => "query" in source);
   const readsMethod = cookieGate !== undefined;
-  return { verifier: ready, sources, readsUrl, readsMethod, route, check };
-}
-
-const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();
-
-/**
- * Checks a permission query against a key already let in by a guard, with no
- * upstream call: what `requirePermissions(query)` does in every adapter.
- * No context is 401; a fail-open context is 503 (an outage never grants
- * permissions); a failed query is 403.
- *
- * @example
- * ```ts
- * const route = guard.route({ permissions: "admin" });
- * const decision = authorize(req.unkey, route);
- * ```
- */
-export function authorize(context: KeyContext | undefined, route: PreparedRequest): Decision {
-  if (context === undefined) return deny("MISSING_KEY");
-  if (context.source === "fail-open")
-    return fromFailure(
-      new VerifierError(
-        "VERIFIER_UNAVAILABLE",
-        "The key was let in unverified during an outage (failureMode: open); permissions cannot be checked.",
-      ),
-      {
-        failureMode: "open",
-        strict: route.query !== undefined || route.metered,
-      },
-    );
-  if (route.query === undefined) return { allowed: true, context, headers: {} };
-  let granted = grantedMemo.get(context);
-  if (granted === undefined) {
-    granted = new Set(context.permissions);
-    grantedMemo.set(context, granted);
-  }
-  return holds(route.query, granted)
-    ? { allowed: true, context, headers: {} }
-    : deny("INSUFFICIENT_PERMISSIONS");
+  return { verifier: ready, sources, readsUrl, readsMethod, route, check, again };
 }

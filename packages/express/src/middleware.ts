@@ -10,6 +10,10 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { splitOptions, type UnkeyExpressOptions } from "./options";
 import { createSettle } from "./respond";
 
+// What the second of two guards on a route says to do (see `Guard.again` in the core).
+const FIX_TWICE =
+  "Give the route one guard: declare it before app.use(unkey()), or let that guard skip it (its `skip` option), so that the route's own unkey({ verifier, cost }) alone verifies and charges it; to add only permissions, use requirePermissions().";
+
 /** An Express middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
 export type UnkeyMiddleware = RequestHandler & { readonly verifier: Verifier };
 
@@ -23,6 +27,11 @@ export type UnkeyMiddleware = RequestHandler & { readonly verifier: Verifier };
  * Denials are answered directly (401/403/429/503/500 with a problem+json body);
  * no invalid key reaches a handler unless `onDenied` says so.
  *
+ * A request an earlier keyguard guard already let in is never verified again, since
+ * Unkey charges a key's credits and rate limits per verification: this guard checks
+ * its permissions locally, and refuses a route with a `cost` or `ratelimits` with
+ * 500 `GUARDED_TWICE`: declare such a route before the app-wide guard, as below.
+ *
  * @example
  * ```ts
  * import express from "express";
@@ -31,14 +40,15 @@ export type UnkeyMiddleware = RequestHandler & { readonly verifier: Verifier };
  * const app = express();
  * app.get("/health", (_req, res) => res.send("ok")); // declared first: unguarded
  * const auth = unkey();
+ * // Declared before app.use(auth): its own guard verifies it, once, charging 5 (same cache).
+ * app.post("/search", unkey({ verifier: auth.verifier, cost: 5 }), search);
  * app.use(auth);
  * app.get("/docs", requirePermissions("docs.read"), (req, res) => res.json({ keyId: req.unkey?.keyId }));
- * app.post("/search", unkey({ verifier: auth.verifier, cost: 5 }), search); // same cache
  * ```
  */
 export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   const { hooks, guardOptions } = splitOptions(options);
-  const guard = createGuard(guardOptions);
+  const guard = createGuard(guardOptions, { factory: "unkey", fixTwice: FIX_TWICE });
   const { getKey, skip } = hooks;
   const settle = createSettle(hooks);
   // Express gives every request object a map of its own, so each property read on `req` is
@@ -64,6 +74,16 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   }
 
   function guardRequest(req: Request, res: Response, next: NextFunction): void {
+    // One read on the hot path: a key an earlier keyguard guard let in is never verified again.
+    const prior = req.unkey;
+    if (prior !== undefined) {
+      const path = req.originalUrl ?? req.url;
+      const decision = guard.again(prior, { method: req.method, path });
+      if (decision !== undefined) {
+        settle(decision, req, res, next);
+        return;
+      }
+    }
     if (getKey === undefined) check(req, res, next);
     else whenSettled(getKey(req), (key) => check(req, res, next, key ?? null), next);
   }

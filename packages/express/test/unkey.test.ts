@@ -141,32 +141,55 @@ describe.each([
     expect(seen.map((context) => context?.keyId)).toEqual(["key_reader", "key_admin"]);
   });
 
-  it("requirePermissions without an earlier unkey() refuses with 401 MISSING_KEY", async () => {
+  it("requirePermissions without an earlier unkey() is the server's mistake: 500 GUARD_MISSING, never 401", async () => {
     const { handler, seen } = setup();
     const app = appWith((app) => app.get("/read", requirePermissions("docs.read"), handler));
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await request(app).get("/read").set("Authorization", "Bearer sk_reader");
     await request(app).get("/read").set("Authorization", "Bearer sk_reader");
-    expect(res.status).toBe(401);
-    expect(JSON.parse(res.text).code).toBe("MISSING_KEY");
+    // The client sent its key: a 401 "no API key was presented" would send it looking for a fault in it.
+    expect(res.status).toBe(500);
+    expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(res.text)).toMatchObject({ status: 500, code: "GUARD_MISSING" });
+    expect(JSON.parse(res.text).detail).toContain("Put unkey() before requirePermissions()");
+    expect(res.headers["www-authenticate"]).toBeUndefined();
     expect(seen).toHaveLength(0);
     // Said once, server-side, naming the route and the fix, never the key (new-user review).
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/GET \/read.*no unkey\(\) verified.*before it/);
-    expect(String(warn.mock.calls[0]?.[0])).not.toContain("sk_reader");
-    warn.mockRestore();
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0]?.[0])).toMatch(
+      /GET \/read: requirePermissions\("docs.read"\).*no unkey\(\) verified.*before it/,
+    );
+    expect(String(error.mock.calls[0]?.[0])).not.toContain("sk_reader");
+    error.mockRestore();
   });
 
-  it("requirePermissions' warning names the path without its query string, where a key may be", async () => {
+  it("requirePermissions' log line names the path without its query string, where a key may be", async () => {
     const { handler } = setup();
     const app = appWith((app) => app.get("/read", requirePermissions("docs.read"), handler));
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await request(app).get("/read?api_key=sk_in_query&x=1");
+    expect(res.status).toBe(500);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0]?.[0])).toContain("GET /read: requirePermissions(");
+    expect(String(error.mock.calls[0]?.[0])).not.toContain("sk_in_query");
+    error.mockRestore();
+  });
+
+  it("a CORS preflight unkey() let through keyless is still the client's 401 at requirePermissions, unlogged", async () => {
+    const { base, handler } = setup();
+    const app = appWith((app) => {
+      app.use(unkey(base));
+      app.options("/read", requirePermissions("docs.read"), handler);
+    });
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await request(app)
+      .options("/read")
+      .set("Origin", "https://app.example")
+      .set("Access-Control-Request-Method", "DELETE");
     expect(res.status).toBe(401);
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toContain("GET /read, which no unkey() verified");
-    expect(String(warn.mock.calls[0]?.[0])).not.toContain("sk_in_query");
-    warn.mockRestore();
+    expect(JSON.parse(res.text).code).toBe("MISSING_KEY");
+    expect(error).not.toHaveBeenCalled();
+    error.mockRestore();
   });
 
   it("keyOf(req) on an unguarded route throws naming the path, never the query's key", async () => {

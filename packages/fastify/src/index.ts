@@ -2,6 +2,7 @@ import { keyguard } from "./plugin";
 
 // The user API of @keyguard/core, so that this package alone type-checks the README's examples.
 export * from "@keyguard/core";
+export { keyOf } from "./key-of";
 export { keyguardOpenApi } from "./openapi";
 export type { FastifyRouteUnkeyOptions, KeyguardFastifyOptions } from "./options";
 export { UnkeyDeniedError } from "./respond";

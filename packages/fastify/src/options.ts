@@ -18,8 +18,12 @@ declare module "fastify" {
     verifyUnkey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
-    /** The key that was let in; `null` on public, skipped and unguarded routes and CORS preflights. */
-    unkey: KeyContext | null;
+    /**
+     * The key that was let in; `undefined` on public, skipped and unguarded routes and
+     * CORS preflights. On a route you know is guarded, `keyOf(request)` gives it
+     * non-optional (and throws, answering 500, if the route is not guarded after all).
+     */
+    unkey?: KeyContext | undefined;
   }
   interface FastifyContextConfig {
     /** What this route asks of the key: `{ permissions, tags, cost, ratelimits, public }`. */
@@ -30,7 +34,7 @@ declare module "fastify" {
 /** What a route can ask of the key, in its `config.unkey`. */
 export interface FastifyRouteUnkeyOptions extends RouteOptions {
   /**
-   * Let the route through unguarded: no key is looked for and `request.unkey` stays `null`.
+   * Let the route through unguarded: no key is looked for and `request.unkey` stays `undefined`.
    * @default false
    */
   public?: boolean | undefined;
@@ -70,7 +74,7 @@ export interface KeyguardFastifyOptions extends GuardOptions {
     | undefined;
   /**
    * Requests for which the guard does not run at all (e.g. health checks);
-   * `request.unkey` stays `null`. May be async; skips only on exactly `true`.
+   * `request.unkey` stays `undefined`. May be async; skips only on exactly `true`.
    * Any other result is a bug, passed to the error handler as a `TypeError`
    * naming `skip`; a throw or rejection reaches the error handler. Never a pass.
    * @default undefined (every request of the scope is guarded)

@@ -24,7 +24,14 @@ import {
   type KeyguardFastifyOptions,
   splitOptions,
 } from "./options";
+import { pluginName } from "./plugin-name";
 import { createSettle, type Next, type Settle, settleOrThrow } from "./respond";
+import { unguardedRoute, watchScopes } from "./scope-audit";
+
+// What the second of two keyguard guards on a route says to do (see `Guard.again` in the
+// core): the plugin that guards the route already applies its config.unkey, in one verification.
+const FIX_TWICE =
+  "Let one keyguard plugin guard each route: put what the route asks for (cost, ratelimits, permissions) in its config.unkey, which the plugin that already guards it applies in its one verification, instead of a second registration or verifyUnkey on it.";
 
 /** A route compiled as public: never guarded. */
 const PUBLIC = null;
@@ -38,7 +45,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     const split = splitOptions(options);
     hooks = split.hooks;
     addHook = split.addHook;
-    guard = createGuard(split.guardOptions);
+    const name = pluginName(fastify, addHook, split.guardOptions);
+    guard = createGuard(split.guardOptions, { name, fixTwice: FIX_TWICE });
   } catch (error) {
     return done(error as Error);
   }
@@ -105,6 +113,12 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     const { config, url: pattern } = request.routeOptions;
     const route = routeOf(config.unkey, request);
     if (route === PUBLIC) return next();
+    // A key another keyguard plugin (an outer scope's) let in is never verified again.
+    const prior = request.unkey;
+    if (prior !== undefined) {
+      const decision = guard.again(prior, { method: request.method, path: request.url }, route);
+      if (decision !== undefined) return settle(decision, request, reply, next);
+    }
     if (getKey === undefined) return check(settle, request, reply, next, route, pattern);
     const withKey = (key: string | null | undefined) =>
       check(settle, request, reply, next, route, pattern, key ?? null);
@@ -130,7 +144,11 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     };
   }
 
-  if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", null);
+  // `undefined` until a key is let in, as `req.unkey` and `c.get("unkey")` are elsewhere.
+  if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", undefined);
+  watchScopes(fastify);
+  // Refuses to start with a route that asks for a key where no keyguard plugin runs.
+  fastify.addHook("onReady", (done) => done(unguardedRoute(fastify)));
   const schemes = schemesOf(guard.sources);
   const throwing = hookWith(settleOrThrow);
   const verifyUnkeyDecoration = (request: FastifyRequest, reply: FastifyReply) =>

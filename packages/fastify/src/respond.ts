@@ -35,7 +35,7 @@ export type Settle = (
 
 function admit(decision: Allow, request: FastifyRequest, reply: FastifyReply, next: Next) {
   for (const name in decision.headers) reply.header(name, decision.headers[name]);
-  request.unkey = decision.context ?? null;
+  request.unkey = decision.context;
   next();
 }
 

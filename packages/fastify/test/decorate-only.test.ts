@@ -70,7 +70,7 @@ describe("decorate-only mode (addHook: false)", () => {
     const { app, upstream } = await build();
     const open = await app.inject({ url: "/open" });
     expect(open.statusCode).toBe(200);
-    expect(open.json()).toEqual({ unkey: null });
+    expect(open.json()).toEqual({});
     expect(upstream.calls).toBe(0);
   });
 

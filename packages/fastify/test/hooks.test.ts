@@ -46,11 +46,11 @@ describe("hooks", () => {
     expect(state.handled).toBe(0);
   });
 
-  it("an async skip that resolves true skips the guard, with request.unkey null", async () => {
+  it("an async skip that resolves true skips the guard, with request.unkey undefined", async () => {
     const { app, upstream } = await build({ skip: async () => true });
     const response = await app.inject({ url: "/docs" });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ unkey: null });
+    expect(response.json()).toEqual({});
     expect(upstream.calls).toBe(0);
   });
 
@@ -104,7 +104,7 @@ describe("hooks", () => {
     expect(state.handled).toBe(0);
   });
 
-  it("a CORS preflight reaches an app.all handler unguarded, with request.unkey null", async () => {
+  it("a CORS preflight reaches an app.all handler unguarded, with request.unkey undefined", async () => {
     const { app, upstream } = await build({});
     const response = await app.inject({
       method: "OPTIONS",
@@ -112,7 +112,7 @@ describe("hooks", () => {
       headers: { origin: "https://app.example", "access-control-request-method": "DELETE" },
     });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ unkey: null });
+    expect(response.json()).toEqual({});
     expect(upstream.calls).toBe(0);
   });
 });
@@ -142,8 +142,15 @@ describe("unknown option names are refused at start-up, with the nearest valid o
     await instance.close();
   });
 
+  /** The plugin registered and the app not yet ready: routes may still be added. */
+  async function registered() {
+    app = Fastify();
+    await app.register(keyguard, { rootKey: "unkey_root_test" });
+    return app;
+  }
+
   it("config.unkey: { public: true } beside a requirement is refused, naming the route", async () => {
-    await build({});
+    await registered();
     const config = { unkey: { public: true, permissions: "admin", cost: 5 } } as never;
     expect(() => app?.delete("/admin/users", { config }, () => "never")).toThrow(
       "Invalid option `route DELETE /admin/users: config.unkey.public`: cannot stand beside permissions, cost",
@@ -151,7 +158,7 @@ describe("unknown option names are refused at start-up, with the nearest valid o
   });
 
   it("a route config.unkey typo names the route and suggests the nearest field", async () => {
-    await build({});
+    await registered();
     const config = { unkey: { permission: "docs.read" } } as never;
     expect(() => app?.get("/typo", { config }, () => "never")).toThrow(
       "Invalid option `route GET /typo: config.unkey.permission`: unknown option; did you mean `route GET /typo: config.unkey.permissions`?",

@@ -1,11 +1,21 @@
 import type { Verifier } from "@keyguard/core";
-import { createGuard, hookBoolean, isPromise, schemesOf } from "@keyguard/core/adapter";
+import {
+  createGuard,
+  type Decision,
+  hookBoolean,
+  isPromise,
+  schemesOf,
+} from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { markGuard } from "./openapi-mark";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
+
+// What the second of two guards on a route says to do (see `Guard.again` in the core).
+const FIX_TWICE =
+  "Give the route one guard: register it before app.use(unkey()), or let that guard skip it (its `skip` option), so that the route's own unkey({ verifier, cost }) alone verifies and charges it; to add only permissions, use requirePermissions().";
 
 /** A Hono middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
 // Any app env (Bindings included), as Hono's own middleware are typed: `c.get("unkey")`
@@ -23,6 +33,11 @@ export type UnkeyMiddleware = MiddlewareHandler & { readonly verifier: Verifier 
  * Denials are answered with 401/403/429/503/500 and a problem+json body; no
  * invalid key reaches a handler unless `onDenied` says so.
  *
+ * A request an earlier keyguard guard already let in is never verified again, since
+ * Unkey charges a key's credits and rate limits per verification: this guard checks
+ * its permissions locally, and refuses a route with a `cost` or `ratelimits` with
+ * 500 `GUARDED_TWICE`: register such a route before the app-wide guard, as below.
+ *
  * @example
  * ```ts
  * import { Hono } from "hono";
@@ -31,14 +46,15 @@ export type UnkeyMiddleware = MiddlewareHandler & { readonly verifier: Verifier 
  * const app = new Hono();
  * app.get("/health", (c) => c.text("ok")); // registered first: unguarded
  * const auth = unkey();
+ * // Registered before app.use(auth): its own guard verifies it, once, charging 5 (same cache).
+ * app.post("/search", unkey({ verifier: auth.verifier, cost: 5 }), search);
  * app.use(auth);
  * app.get("/docs", requirePermissions("docs.read"), (c) => c.json({ keyId: c.var.unkey?.keyId }));
- * app.post("/search", unkey({ verifier: auth.verifier, cost: 5 }), search); // same cache
  * ```
  */
 export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
   const { hooks, guardOptions } = splitOptions(options);
-  const guard = createGuard(guardOptions);
+  const guard = createGuard(guardOptions, { factory: "unkey", fixTwice: FIX_TWICE });
   const { getKey, skip } = hooks;
   const refuse = createRefuse(hooks);
 
@@ -46,8 +62,16 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     // A throw, a rejection or a non-boolean skip reaches Hono's error handler (app.onError):
     // never a crash, never a pass. Only exactly `true` skips.
     if (skip !== undefined && (await hookBoolean("skip", skip(c)))) return next();
-    const key = getKey === undefined ? undefined : ((await getKey(c)) ?? null);
-    let decision = guard.check(guardRequestOf(c, key));
+    // A key an earlier keyguard guard let in is never verified again.
+    const prior = c.get("unkey");
+    let decision: Decision | Promise<Decision> | undefined =
+      prior === undefined
+        ? undefined
+        : guard.again(prior, { method: c.req.method, path: c.req.path });
+    if (decision === undefined) {
+      const key = getKey === undefined ? undefined : ((await getKey(c)) ?? null);
+      decision = guard.check(guardRequestOf(c, key));
+    }
     // A cache hit is decided synchronously: no extra await on the hot path.
     if (isPromise(decision)) decision = await decision;
     if (!decision.allowed) return refuse(decision, c);

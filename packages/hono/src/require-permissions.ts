@@ -1,5 +1,5 @@
 import type { PermissionQuery } from "@keyguard/core";
-import { authorize, pickOptions, prepareRequest, unverifiedWarning } from "@keyguard/core/adapter";
+import { authorize, guardMissing, pickOptions, prepareRequest } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { markGuard } from "./openapi-mark";
@@ -14,9 +14,11 @@ const pickHooks = (options: RequirePermissionsOptions | undefined) =>
 
 /**
  * Checks a permission query against the key an earlier `unkey()` already let in
- * (`c.get("unkey")`), locally: no second upstream call. No verified key is 401,
- * missing permissions 403, and a fail-open request 503 (an outage never grants
- * permissions). The query is parsed here, so a syntax error throws at start-up.
+ * (`c.get("unkey")`), locally: no second upstream call. Missing permissions are 403,
+ * and a fail-open request 503 (an outage never grants permissions). A request no
+ * `unkey()` verified is the server's mistake, not the client's: 500 `GUARD_MISSING`,
+ * logged once (a CORS preflight, which `unkey()` lets through keyless, is 401). The
+ * query is parsed here, so a syntax error throws at start-up.
  *
  * @example
  * ```ts
@@ -31,13 +33,13 @@ export function requirePermissions(
   const route = prepareRequest({ permissions: query });
   const { hooks } = splitOptions(pickHooks(options));
   const refuse = createRefuse(hooks);
-  const warn = unverifiedWarning(route.querySource);
+  const missing = guardMissing(route.querySource);
   const middleware = createMiddleware(async (c, next) => {
     const context = c.get("unkey");
-    // A CORS preflight passes unkey() with no key by design: not a mistake worth a warning.
-    const preflight = c.req.method === "OPTIONS" && c.req.header("access-control-request-method");
-    if (context === undefined && !preflight) warn(c.req.method, c.req.path);
-    const decision = authorize(context, route);
+    const decision =
+      context === undefined
+        ? missing(c.req.method, c.req.raw.headers, c.req.path)
+        : authorize(context, route);
     if (!decision.allowed) return refuse(decision, c);
     admit(decision, c);
     await next();

@@ -120,20 +120,44 @@ describe("unkey() on app.request", () => {
     expect(seen.map((context) => context?.keyId)).toEqual(["key_reader", "key_admin"]);
   });
 
-  it("requirePermissions without an earlier unkey() refuses with 401 MISSING_KEY", async () => {
+  it("requirePermissions without an earlier unkey() is the server's mistake: 500 GUARD_MISSING, never 401", async () => {
     const { handler, seen, app } = setup();
     app.get("/read", requirePermissions("docs.read"), handler);
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const res = await app.request("/read", bearer("sk_reader"));
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await app.request("/read?api_key=sk_in_query", bearer("sk_reader"));
     await app.request("/read", bearer("sk_reader"));
+    // The client sent its key: a 401 "no API key was presented" would send it looking for a fault in it.
+    expect(res.status).toBe(500);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const body = await res.json();
+    expect(body).toMatchObject({ status: 500, code: "GUARD_MISSING" });
+    expect(body.detail).toContain("Put unkey() before requirePermissions()");
+    expect(res.headers.get("www-authenticate")).toBeNull();
+    expect(seen).toHaveLength(0);
+    // Said once, server-side, naming the route (no query) and the fix, never the key.
+    expect(error).toHaveBeenCalledTimes(1);
+    const line = String(error.mock.calls[0]?.[0]);
+    expect(line).toMatch(
+      /GET \/read: requirePermissions\("docs.read"\).*no unkey\(\) verified.*before it/,
+    );
+    expect(line).not.toContain("sk_reader");
+    expect(line).not.toContain("sk_in_query");
+    error.mockRestore();
+  });
+
+  it("a CORS preflight unkey() let through keyless is still the client's 401 at requirePermissions, unlogged", async () => {
+    const { base, handler, app } = setup();
+    app.use(unkey(base));
+    app.options("/read", requirePermissions("docs.read"), handler);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await app.request("/read", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "DELETE" },
+    });
     expect(res.status).toBe(401);
     expect((await res.json()).code).toBe("MISSING_KEY");
-    expect(seen).toHaveLength(0);
-    // Said once, server-side, naming the route and the fix, never the key (new-user review).
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/GET \/read.*no unkey\(\) verified.*before it/);
-    expect(String(warn.mock.calls[0]?.[0])).not.toContain("sk_reader");
-    warn.mockRestore();
+    expect(error).not.toHaveBeenCalled();
+    error.mockRestore();
   });
 
   it("getKey replaces keySources; a throwing getKey reaches app.onError, never the handler", async () => {
