@@ -1,7 +1,9 @@
 import {
   createVerifier,
   type GuardOptions,
+  type Identity,
   type KeyContext,
+  type KeyMeta,
   type VerifierOptions,
   type VerifyResult,
 } from "@keyguard/core";
@@ -24,13 +26,21 @@ describe("@keyguard/core types", () => {
     expectTypeOf(options).toEqualTypeOf<GuardOptions>();
   });
 
-  it("KeyContext<Meta> types meta; the default is a plain record", () => {
+  it("KeyContext<Meta> types meta; without a Register, the default is a plain record", () => {
     expectTypeOf<KeyContext<{ plan: "free" | "pro" }>["meta"]>().toEqualTypeOf<
       Readonly<{ plan: "free" | "pro" }> | undefined
     >();
+    // An interface has no implicit index signature: Meta is any object type.
+    interface Company {
+      company: string;
+    }
+    expectTypeOf<KeyContext<Company>["meta"]>().toEqualTypeOf<Readonly<Company> | undefined>();
+    expectTypeOf<KeyMeta>().toEqualTypeOf<Record<string, unknown>>();
     expectTypeOf<KeyContext["meta"]>().toEqualTypeOf<
       Readonly<Record<string, unknown>> | undefined
     >();
+    expectTypeOf<VerifyResult["meta"]>().toEqualTypeOf<KeyContext["meta"]>();
+    expectTypeOf<Identity["meta"]>().toEqualTypeOf<Readonly<Record<string, unknown>> | undefined>();
     expectTypeOf<KeyContext["source"]>().toEqualTypeOf<
       "upstream" | "cache" | "stale" | "fail-open"
     >();

@@ -1,5 +1,13 @@
-import { type KeyContext, type RouteHandler, unkeyMiddleware, withUnkey } from "@keyguard/next";
-import type { NextRequest } from "next/server.js";
+import {
+  type KeyContext,
+  type RouteHandler,
+  type UnkeyProxy,
+  unkeyMiddleware,
+  unkeyProxy,
+  type Verifier,
+  withUnkey,
+} from "@keyguard/next";
+import type { NextMiddleware, NextRequest } from "next/server.js";
 import { describe, expectTypeOf, it } from "vitest";
 
 type Params = { params: Promise<{ id: string }> };
@@ -31,6 +39,18 @@ describe("@keyguard/next types", () => {
     const middleware = unkeyMiddleware({ permissions: "api.read" });
     expectTypeOf(middleware).parameters.toEqualTypeOf<[Request]>();
     expectTypeOf(middleware).returns.toEqualTypeOf<Promise<Response>>();
+  });
+
+  it("unkeyProxy() is what proxy.ts exports: a NextProxy, with its verifier", () => {
+    // Next.js 16 declares `type NextProxy = NextMiddleware`, whose signature is the same in
+    // Next.js 15 (the version this project type-checks against): (NextRequest, NextFetchEvent).
+    const proxy = unkeyProxy({ permissions: "api.read" });
+    expectTypeOf(proxy).toEqualTypeOf<UnkeyProxy>();
+    expectTypeOf(proxy).toExtend<NextMiddleware>();
+    expectTypeOf(unkeyMiddleware()).toExtend<NextMiddleware>();
+    expectTypeOf(proxy.verifier).toEqualTypeOf<Verifier>();
+    // @ts-expect-error `permission` is not an option.
+    unkeyProxy({ permission: "api.read" });
   });
 
   it("a typo does not compile", () => {

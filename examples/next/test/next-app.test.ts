@@ -1,50 +1,33 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { edgeVariant } from "./edge-variant";
+import { BUILD_MS, build, type NextServer, START_MS, start } from "./next-server";
 
-const run = promisify(execFile);
 const APP = fileURLToPath(new URL("../", import.meta.url));
-const NEXT = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));
-const BUILD_MS = 360_000;
-const START_MS = 60_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
-
-/** Polls until `next start` answers (bounded), or fails with its output. */
-async function ready(url: string, server: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + START_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`next start exited:\n${output()}`);
-    const up = await fetch(`${url}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`next start did not answer within ${START_MS} ms:\n${output()}`);
+interface Variant {
+  readonly name: string;
+  /** The app's directory, and what to delete once the test is done. */
+  readonly app: () => Promise<{ dir: string; remove?: () => Promise<void> }>;
 }
 
 /**
- * The example built with `next build` and served by `next start` (route handlers on
- * Node, middleware.ts on the Edge runtime), against the emulator on 127.0.0.1.
+ * The example as it is (proxy.ts, Next.js 16's convention, on the Node.js runtime), and a
+ * copy with edge/middleware.ts as its middleware.ts (the older convention, which Next.js 16
+ * still runs, on the Edge runtime): each built with `next build`, served by `next start`,
+ * against the emulator on 127.0.0.1, and answering the same requests the same way.
  */
-describe("next example (next build + next start)", () => {
+const VARIANTS: Variant[] = [
+  { name: "proxy.ts (Node.js runtime)", app: async () => ({ dir: APP }) },
+  { name: "middleware.ts (Edge runtime)", app: edgeVariant },
+];
+
+describe.each(VARIANTS)("next example with $name (next build + next start)", ({ app }) => {
   let emulator: Emulator;
-  let server: ChildProcess | undefined;
-  let url: string;
+  let server: NextServer | undefined;
+  let remove: (() => Promise<void>) | undefined;
   const keys: Record<"reader" | "admin", string> = { reader: "", admin: "" };
   let apiId = "";
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -61,49 +44,27 @@ describe("next example (next build + next start)", () => {
         });
       keys.reader = (await key(["docs.read"])).key;
       keys.admin = (await key(["docs.read", "admin"])).key;
-      // Built without the secret: route modules are evaluated while the build collects page
-      // data, and @keyguard/next defers the root key to the first request during the build.
-      const buildEnv: NodeJS.ProcessEnv = { ...env };
-      delete buildEnv.UNKEY_ROOT_KEY;
-      delete buildEnv.KEYGUARD_CONTEXT_SECRET;
-      const began = performance.now();
-      await run(process.execPath, [NEXT, "build"], {
-        cwd: APP,
-        env: buildEnv,
-        timeout: BUILD_MS,
-        maxBuffer: 16 * 1024 * 1024,
+      const { dir, remove: removeApp } = await app();
+      remove = removeApp;
+      await build(dir, env);
+      server = await start(dir, {
+        ...env,
+        UNKEY_ROOT_KEY: emulator.rootKey,
+        UNKEY_BASE_URL: emulator.url,
       });
-      console.info(`next build: ${Math.round(performance.now() - began)} ms`);
-      const port = await freePort();
-      url = `http://127.0.0.1:${port}`;
-      let output = "";
-      server = spawn(process.execPath, [NEXT, "start", "-p", String(port), "-H", "127.0.0.1"], {
-        cwd: APP,
-        env: { ...env, UNKEY_ROOT_KEY: emulator.rootKey, UNKEY_BASE_URL: emulator.url },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      const collect = (chunk: Buffer) => {
-        output = (output + chunk.toString()).slice(-8000);
-      };
-      server.stdout?.on("data", collect);
-      server.stderr?.on("data", collect);
-      await ready(url, server, () => output);
     },
     BUILD_MS + START_MS + 20_000,
   );
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once("exit", resolve));
-      server.kill("SIGKILL");
-      await exited;
-    }
+    await server?.stop();
     await emulator?.stop();
+    await remove?.();
   });
 
   const upstream = () => emulator.stats().calls["keys.verifyKey"] ?? 0;
   const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+    fetch(`${server?.url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
   it("serves the public route without a key", async () => {
@@ -130,17 +91,24 @@ describe("next example (next build + next start)", () => {
     expect((await get("/api/admin", bearer(keys.admin))).status).toBe(200);
   });
 
-  it("middleware verifies once and hands the key to the route handler", async () => {
+  it("verifies once in front of the route and hands the key to the route handler", async () => {
     // A key no request has used yet: nothing about it is cached anywhere.
-    const { key } = await emulator.call<{ key: string }>("keys.createKey", { apiId });
+    const { key } = await emulator.call<{ key: string }>("keys.createKey", {
+      apiId,
+      meta: { plan: "pro" },
+    });
     const before = upstream();
     const response = await get("/api/me", bearer(key));
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ keyId: expect.any(String), handedOff: true });
+    expect(await response.json()).toMatchObject({
+      keyId: expect.any(String),
+      meta: { plan: "pro" },
+      handedOff: true,
+    });
     expect(upstream() - before).toBe(1);
   });
 
-  it("middleware refuses a request with no key, whatever x-keyguard-context says", async () => {
+  it("refuses a request with no key in front of the route, whatever x-keyguard-context says", async () => {
     const response = await get("/api/me", { "x-keyguard-context": "forged.value" });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ code: "MISSING_KEY" });
@@ -157,7 +125,7 @@ describe("next example (next build + next start)", () => {
    */
   function getRepeated(path: string, name: string, values: string[]) {
     return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-      const outgoing = httpRequest(`${url}${path}`, { timeout: 10_000 }, (response) => {
+      const outgoing = httpRequest(`${server?.url}${path}`, { timeout: 10_000 }, (response) => {
         let text = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => {

@@ -55,11 +55,13 @@ export type {
 export type {
   FailureMode,
   Identity,
+  IdentityMeta,
   KeyContext,
   KeyMeta,
   Logger,
   RatelimitRequest,
   RatelimitState,
+  Register,
   ResultSource,
   UnkeyVerifyCode,
   VerifierStats,

@@ -31,11 +31,11 @@ export interface RatelimitState {
   readonly autoApply: boolean;
 }
 
-/** The identity a key belongs to, when it has one. */
+/** The identity a key belongs to, when it has one; `meta` as {@link Register} declares it. */
 export interface Identity {
   readonly id: string;
   readonly externalId: string;
-  readonly meta?: Readonly<Record<string, unknown>> | undefined;
+  readonly meta?: Readonly<IdentityMeta> | undefined;
   readonly ratelimits?: readonly unknown[] | undefined;
 }
 
@@ -52,7 +52,8 @@ export interface VerifyResult {
   /** Present for every code but `NOT_FOUND` and locally refused keys. */
   readonly keyId?: string | undefined;
   readonly name?: string | undefined;
-  readonly meta?: Readonly<Record<string, unknown>> | undefined;
+  /** The key's `meta`, typed as {@link Register} declares it. */
+  readonly meta?: Readonly<KeyMeta> | undefined;
   /** The key's roles. */
   readonly roles: readonly string[];
   /** All of the key's permissions, direct and through roles. */
@@ -71,8 +72,36 @@ export interface VerifyResult {
   readonly source: ResultSource;
 }
 
-/** What a key's `meta` holds: any JSON object unless you say otherwise. */
-export type KeyMeta = Record<string, unknown>;
+/**
+ * What your keys carry, declared once for the whole program by declaration merging (as
+ * Express's `Request` or Hono's `ContextVariableMap` are): `meta` types every key's `meta`
+ * (`req.unkey`, `c.get("unkey")`, `request.unkey`, `@ApiKey()`, `withUnkey`'s `unkey`,
+ * `verifier.verify()`), `identityMeta` its identity's. Augment the package you import
+ * (every adapter re-exports this interface, so `@keyguard/core` need not be installed
+ * directly). keyguard does not check the shape at run time: it is whatever you set when
+ * creating keys. Each field is optional: without one, `meta` is any JSON object.
+ *
+ * @example
+ * ```ts
+ * declare module "@keyguard/express" {
+ *   interface Register {
+ *     meta: { plan: "free" | "pro" };
+ *   }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: empty so that users can merge their declarations into it.
+export interface Register {}
+
+/** The fields of a key's `meta`: `Register["meta"]` when declared, else any JSON object. */
+export type KeyMeta = Register extends { meta: infer Meta extends object }
+  ? Meta
+  : Record<string, unknown>;
+
+/** The fields of an identity's `meta`: `Register["identityMeta"]` when declared, else any JSON object. */
+export type IdentityMeta = Register extends { identityMeta: infer Meta extends object }
+  ? Meta
+  : Record<string, unknown>;
 
 /** The fields a verification and the context a handler sees share: one list, not two. */
 type KeyFacts = Pick<
@@ -82,8 +111,8 @@ type KeyFacts = Pick<
 
 /**
  * What a guarded handler sees about the key that was let in: the facts of its
- * {@link VerifyResult}, with `meta` typed as you declare it (`KeyContext<{ plan:
- * string }>`; keyguard does not check it at run time). `source` says whether the
+ * {@link VerifyResult}, with `meta` typed as {@link Register} declares it, or as `Meta`
+ * (keyguard does not check it at run time). `source` says whether the
  * answer came from Unkey (`"upstream"`), the in-process cache (`"cache"`), an
  * expired cache entry served because Unkey was unreachable (`"stale"`, opt-in),
  * or nothing at all because Unkey was unreachable and `failureMode: "open"` was
@@ -91,11 +120,19 @@ type KeyFacts = Pick<
  *
  * @example
  * ```ts
- * const context = req.unkey as KeyContext<{ plan: "free" | "pro" }>;
- * if (context.meta?.plan === "pro") enablePro();
+ * declare module "@keyguard/express" {
+ *   interface Register {
+ *     meta: { plan: "free" | "pro" };
+ *   }
+ * }
+ * app.get("/export", (req, res) => {
+ *   if (keyOf(req).meta?.plan !== "pro") return res.status(402).end();
+ *   res.json(report());
+ * });
  * ```
  */
-export interface KeyContext<Meta extends KeyMeta = KeyMeta> extends KeyFacts {
+// `object`, not `Record<string, unknown>`: an interface has no implicit index signature.
+export interface KeyContext<Meta extends object = KeyMeta> extends KeyFacts {
   readonly keyId: string;
   readonly meta?: Readonly<Meta> | undefined;
   readonly source: Exclude<ResultSource, "local"> | "fail-open";

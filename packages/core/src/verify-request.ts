@@ -132,6 +132,19 @@ function checkRatelimit(limit: unknown, at: string): void {
 const RATELIMIT_FIELDS = ["name", "cost", "limit", "duration"] as const;
 
 /**
+ * A {@link PreparedRequest} compiled by another copy of this module, as the options it was
+ * compiled from. Two copies share verifiers where a bundler gives each entry its own copy
+ * of the core but one process runs them (Next.js 16's proxy.ts beside its route handlers):
+ * read as a `VerifyRequest`, such a route has no `permissions`, `cost` or `ratelimits`, and
+ * every valid key would pass it.
+ */
+function foreignPrepared(request: object): VerifyRequest | undefined {
+  if (!("querySource" in request && "metered" in request)) return undefined;
+  const { querySource, tags, cost, ratelimits } = request as PreparedRequest;
+  return { permissions: querySource, tags, cost, ratelimits };
+}
+
+/**
  * Validates and compiles verification options (a route's `permissions`, `tags`,
  * `cost`, `ratelimits`) against Unkey's own bounds. Throws a
  * {@link KeyguardConfigError} naming the option (with `prefix`, e.g.
@@ -144,7 +157,7 @@ export function prepareRequest(request: VerifyRequest | undefined, prefix = ""):
   if (typeof request !== "object" || request === null) {
     throw new KeyguardConfigError(prefix || "request", "expected an object.");
   }
-  const { permissions, tags, cost, ratelimits } = request;
+  const { permissions, tags, cost, ratelimits } = foreignPrepared(request) ?? request;
   const compiled = compileQuery(permissions, `${prefix}permissions`);
   checkTags(tags, `${prefix}tags`);
   if (cost !== undefined && !isWhole(cost, UNKEY_LIMITS.cost)) {

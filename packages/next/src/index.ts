@@ -3,6 +3,7 @@ export * from "@keyguard/core";
 export { CONTEXT_HEADER } from "./handoff";
 export { type UnkeyMiddleware, type UnkeyMiddlewareOptions, unkeyMiddleware } from "./middleware";
 export type { UnkeyNextOptions } from "./options";
+export { type UnkeyProxy, type UnkeyProxyOptions, unkeyProxy } from "./proxy";
 export {
   type GuardedHandler,
   type RouteHandler,

@@ -18,7 +18,8 @@ export type UnkeyMiddleware = ((request: Request) => Promise<Response>) & {
 };
 
 /**
- * Next.js middleware (`middleware.ts`, Edge or Node runtime: Web APIs only) that lets
+ * Next.js middleware (`middleware.ts`, Edge or Node runtime: Web APIs only; on Next.js 16,
+ * `proxy.ts` with `unkeyProxy()`, the same function under Next's new name) that lets
  * a request continue to its route only with a valid Unkey API key and the options'
  * `permissions`; denials are the same problem+json Responses as `withUnkey()`'s.
  *
