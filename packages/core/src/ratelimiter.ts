@@ -55,7 +55,7 @@ export interface Ratelimiter {
   /** Forgets every identifier (blocks included). */
   clear(): void;
   /** The options in force, defaults applied (the root key is not exposed). */
-  readonly options: Omit<ResolvedRatelimiterOptions, "rootKey" | "fetch" | "logger">;
+  readonly options: Omit<ResolvedRatelimiterOptions, "rootKey" | "fetch" | "logger" | "url">;
 }
 
 /** What the memory holds for one call: its identifier's memory and the counter it draws on. */
@@ -92,13 +92,13 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
 
 /** Logs a misconfiguration once and an outage at most every 30 s; never the root key. */
 export function createReporter(
-  resolved: Pick<ResolvedRatelimiterOptions, "url" | "namespace" | "logger">,
+  resolved: Pick<ResolvedRatelimiterOptions, "displayUrl" | "namespace" | "logger">,
 ) {
   let misconfigured = false;
   let unavailableAt = Number.NEGATIVE_INFINITY;
   return (error: unknown) => {
     if (!(error instanceof VerifierError)) return;
-    const where = `(${resolved.url}, namespace ${JSON.stringify(resolved.namespace)})`;
+    const where = `(${resolved.displayUrl}, namespace ${JSON.stringify(resolved.namespace)})`;
     if (error.code === "VERIFIER_MISCONFIGURED") {
       if (misconfigured) return;
       misconfigured = true;
@@ -276,7 +276,7 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     }
   }
 
-  const { rootKey: _rootKey, fetch: _fetch, logger: _logger, ...visible } = resolved;
+  const { rootKey: _rootKey, fetch: _fetch, logger: _logger, url: _url, ...visible } = resolved;
   return {
     limit,
     stats: () => ({ ...counters, upstreamCalls: send.calls(), size: memory?.size ?? 0 }),

@@ -67,7 +67,10 @@ export interface Verifier {
    */
   readonly rootKeyDigest: string;
   /** The options in force, defaults applied (the root key is not exposed). */
-  readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger" | "sharedCache">;
+  readonly options: Omit<
+    ResolvedVerifierOptions,
+    "rootKey" | "requestUrl" | "fetch" | "logger" | "sharedCache"
+  >;
 }
 
 // Domain separation: this digest can never equal the cache's digest of an API key.
@@ -528,6 +531,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
 
   const {
     rootKey: _rootKey,
+    requestUrl: _requestUrl,
     fetch: _fetch,
     logger: _logger,
     sharedCache: _sharedCache,
