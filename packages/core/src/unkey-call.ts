@@ -101,7 +101,10 @@ function unsent(error: unknown, timeoutMs: number, customFetch: boolean): Verifi
       `${error.message} Check rootKey / UNKEY_ROOT_KEY, baseUrl and the fetch option.`,
     );
   if (timedOut(error))
-    return new VerifierError("VERIFIER_UNAVAILABLE", `Unkey did not answer within ${timeoutMs} ms.`);
+    return new VerifierError(
+      "VERIFIER_UNAVAILABLE",
+      `Unkey did not answer within ${timeoutMs} ms.`,
+    );
   const code = networkCode(error);
   // The `fetch` option is configuration: a failure of it that names no network error (a
   // wrapper that builds a header its runtime refuses, a bug) is never taken for an outage.

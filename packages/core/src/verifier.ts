@@ -158,7 +158,8 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       : new SharedTier(
           resolved.sharedCache,
           resolved.logger,
-          hashKey(`${resolved.verifyUrl}\n${resolved.rootKey}`),
+          // A migrationId changes what Unkey answers for a legacy key (NOT_FOUND without it).
+          hashKey(`${resolved.requestUrl}\n${resolved.rootKey}\n${resolved.migrationId ?? ""}`),
           policy,
         );
   // Invalidations by shared id ("i:…") and key id ("k:…"), with when they happened.
