@@ -124,11 +124,21 @@ function unsent(error: unknown, timeoutMs: number, customFetch: boolean): Verifi
 }
 
 /**
- * When Unkey last answered any call of this process, by origin: a failure within a timeout of
- * that is the failed call's own (one stalled connection, local overload), not an outage,
- * whichever client (verifier, rate limiter) saw the answer.
+ * When Unkey last answered any call of this process, by `fetch` and origin: a failure within a
+ * timeout of that is the failed call's own (one stalled connection, local overload), not an
+ * outage, whichever client (verifier, rate limiter) saw the answer. Keyed by `fetch` too: an
+ * answer through one client (a proxy, a test double) says nothing of the path of another.
  */
-const answeredAt = new Map<string, number>();
+const answeredAt = new WeakMap<typeof globalThis.fetch, Map<string, number>>();
+
+function answerClock(fetchImpl: typeof globalThis.fetch): Map<string, number> {
+  let clock = answeredAt.get(fetchImpl);
+  if (clock === undefined) {
+    clock = new Map();
+    answeredAt.set(fetchImpl, clock);
+  }
+  return clock;
+}
 
 function parseJson(response: Answer, raw: string | undefined): unknown {
   const json = (response.header("content-type") ?? "").toLowerCase().includes("json");
@@ -215,7 +225,8 @@ export function createUnkeyCall<B, T>(
   const post = postFor(connection);
   const customFetch = connection.fetch !== globalThis.fetch;
   let calls = 0;
-  const answered = () => answeredAt.set(origin, Date.now());
+  const clock = answerClock(connection.fetch);
+  const answered = () => clock.set(origin, Date.now());
 
   async function send(payload: string, timeoutMs: number): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
@@ -240,7 +251,8 @@ export function createUnkeyCall<B, T>(
         timedOut(error)
           ? `Unkey did not finish its answer within ${timeoutMs} ms.`
           : "Unkey's answer was cut off.",
-        { status: response.status, cause: error },
+        // No `cause`: the client's error may hold the request, Authorization header included.
+        { status: response.status },
       );
     }
     const parsed = parseJson(response, raw);
@@ -263,7 +275,7 @@ export function createUnkeyCall<B, T>(
 
   /** Marks a failure that happened while Unkey answered other calls (within the timeout). */
   function seenNow(error: unknown): never {
-    const last = answeredAt.get(origin) ?? Number.NEGATIVE_INFINITY;
+    const last = clock.get(origin) ?? Number.NEGATIVE_INFINITY;
     const answering = Date.now() - last <= connection.timeoutMs;
     if (!answering || !(error instanceof VerifierError) || error.unkeyAnswering) throw error;
     throw error.whileAnswering();
