@@ -30,7 +30,7 @@ export interface RatelimitGroupOptions extends ConnectionOptions {
   limits: readonly GroupLimit[];
   /** @default "closed" */
   failureMode?: FailureMode | undefined;
-  /** @default { max: 10000 } (per limit) */
+  /** @default { max: 10000, ttlMs: 5000 } (per namespace) */
   cache?: RatelimitCacheOptions | false | undefined;
   /** @default "sync" */
   mode?: "sync" | "async" | undefined;

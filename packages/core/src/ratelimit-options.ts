@@ -62,7 +62,7 @@ export interface RatelimiterOptions extends ConnectionOptions {
    * Local memory (blocked identifiers refused until their reset with no
    * upstream call, concurrent calls coalesced where that cannot over-admit),
    * or `false` to ask Unkey on every call.
-   * @default { max: 10000 }
+   * @default { max: 10000, ttlMs: 5000 }
    */
   cache?: RatelimitCacheOptions | false | undefined;
   /**
