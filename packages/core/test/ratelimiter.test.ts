@@ -152,6 +152,7 @@ describe("limit()", () => {
   it.each([
     ["", /1 to 512 characters/],
     ["x".repeat(513), /got 513/],
+    ["😀".repeat(513), /got 513/],
     [42, /must be a string, got number/],
     [undefined, /got undefined/],
   ])("refuses the identifier %j with no upstream call", async (identifier, message) => {
@@ -160,6 +161,13 @@ describe("limit()", () => {
     await expect(refused).rejects.toThrow(RatelimitIdentifierError);
     await expect(refused).rejects.toThrow(message);
     expect(api.bodies.length).toBe(0);
+  });
+
+  it("counts an identifier in characters, as Unkey does: 512 emoji (1,024 UTF-16 units) go to Unkey", async () => {
+    const { api, limiter } = setup();
+    const identifier = "😀".repeat(512);
+    expect(await limiter.limit(identifier)).toMatchObject({ success: true, source: "unkey" });
+    expect(api.bodies[0]?.identifier).toBe(identifier);
   });
 
   it("with cache: false asks Unkey every time, blocked or not", async () => {
