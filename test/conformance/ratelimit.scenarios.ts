@@ -60,7 +60,14 @@ const keyAndTenant = (tenant: string) =>
     ["x-tenant", tenant],
   ] as const;
 
-const DOWN: Fault = { status: 503, operations: ["ratelimit.limit"] };
+// An outage as a load balancer shows it: a 503 page, not Unkey's error envelope (Unkey's own
+// 5xx is Unkey answering, which fail-open does not cover).
+const DOWN: Fault = {
+  status: 503,
+  contentType: "text/html",
+  body: "<html>503 Service Unavailable</html>",
+  operations: ["ratelimit.limit"],
+};
 
 /** The rate-limit contract, the same on every adapter. */
 export const RL_SCENARIOS: readonly RlScenario[] = [
@@ -75,17 +82,20 @@ export const RL_SCENARIOS: readonly RlScenario[] = [
   {
     // Unkey's window slides (internal/services/ratelimit/ratelimit.go): 1 s into the next
     // window, the previous 2 still count as floor(2 × 59/60) = 1, so 1 more is admitted.
-    name: "a full identifier is refused locally while Unkey provably would (0 upstream calls), then asked again as its window slides",
+    name: "a full identifier is refused locally for cache.ttlMs (0 upstream calls), then asked again as its window slides",
     steps: [
       { send: { path: "/login" }, expect: allowed(1, 2) },
       { send: { path: "/login" }, expect: allowed(0, 2) },
       { send: { path: "/login" }, expect: limited(2, 2) },
       { send: { path: "/login" }, expect: limited(2, 2) },
-      { advanceMs: 30_000 },
-      { send: { path: "/login" }, expect: limited(2, 2) },
-      { advanceMs: 30_000 },
-      { send: { path: "/login" }, expect: allowed(0, 2, 3) },
+      // Past cache.ttlMs (5 s) Unkey's answer is too old to refuse on (an override may have
+      // raised the limit since): Unkey is asked, refuses, and is trusted 5 s more.
+      { advanceMs: 5_001 },
       { send: { path: "/login" }, expect: limited(2, 3) },
+      { send: { path: "/login" }, expect: limited(2, 3) },
+      { advanceMs: 55_000 },
+      { send: { path: "/login" }, expect: allowed(0, 2, 4) },
+      { send: { path: "/login" }, expect: limited(2, 4) },
     ],
   },
   {
@@ -136,6 +146,9 @@ export const RL_SCENARIOS: readonly RlScenario[] = [
     name: "Unkey down under failureMode open: a pass flagged x-keyguard-fail-open",
     failureMode: "open",
     steps: [
+      // Unkey answered no call of this process for longer than timeoutMs (earlier scenarios
+      // moved the clock by up to a minute): a failure now is an outage, not one call's own.
+      { advanceMs: 120_000 },
       { fault: DOWN },
       {
         send: { path: "/login" },

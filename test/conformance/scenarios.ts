@@ -643,6 +643,16 @@ const caching: Scenario[] = [
   },
 ];
 
+/**
+ * An outage as a load balancer shows it: a 503 page without Unkey's error envelope. Unkey's
+ * own 5xx (its envelope, a request id) is Unkey answering, which fail-open does not cover.
+ */
+const GATEWAY_DOWN: Fault = {
+  status: 503,
+  contentType: "text/html",
+  body: "<html>503 Service Unavailable</html>",
+};
+
 const verifierDown = (fault: Fault, name: string, guard: GuardOptions = {}): Scenario => ({
   name: `verifier down (${name}): 503 VERIFIER_UNAVAILABLE with Retry-After, fail-closed`,
   // A silent Unkey is cut off by a one-second deadline; one that answers gets a deadline no
@@ -702,11 +712,28 @@ const failures: Scenario[] = [
     guard: { failureMode: "open" },
     key: {},
     steps: [
-      { fault: { status: 503 } },
+      // Unkey answered no call of this process for longer than timeoutMs (earlier scenarios
+      // moved the clock by up to a minute): a failure now is an outage, not one call's own.
+      { advanceMs: 120_000 },
+      { fault: GATEWAY_DOWN },
       expectCall(get("/protected"), {
         status: 200,
         context: { source: "fail-open", keyId: "", permissions: [], roles: [] },
         headers: { "x-keyguard-fail-open": "true" },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "fail-open does not cover Unkey's own 5xx (its error envelope): 503, the handler not reached",
+    guard: { failureMode: "open" },
+    key: {},
+    steps: [
+      { fault: { status: 503 } },
+      expectCall(get("/protected"), {
+        status: 503,
+        code: "VERIFIER_UNAVAILABLE",
+        headers: { "x-keyguard-fail-open": null },
         upstream: 1,
       }),
     ],
@@ -741,7 +768,7 @@ const failures: Scenario[] = [
       expectCall(get("/read"), { status: 200, context: { source: "upstream" }, upstream: 1 }),
       // Past the 2 s timeout since Unkey's last answer: an outage, where stale answers apply.
       { advanceMs: 2001 },
-      { fault: { status: 503 } },
+      { fault: GATEWAY_DOWN },
       expectCall(get("/read"), {
         status: 200,
         context: { source: "stale", keyId: KEY_ID },

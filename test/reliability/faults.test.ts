@@ -77,6 +77,16 @@ const FAULTS: readonly (readonly [string, Fault, RegExp, "deadline" | "answer"])
   ["connection reset", { reset: true }, /could not be reached|cut off/, "answer"],
 ];
 
+/**
+ * An outage as a load balancer shows it: a 503 page without Unkey's error envelope. Unkey's
+ * own 5xx is Unkey answering, which neither fail-open nor stale-if-error covers.
+ */
+const GATEWAY_DOWN: Fault = {
+  status: 503,
+  contentType: "text/html",
+  body: "<html>503 Service Unavailable</html>",
+};
+
 const timings: Record<string, Record<string, number>> = {};
 let restoreOutput: () => void = () => {};
 beforeAll(() => {
@@ -209,8 +219,10 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
   });
 
   it("fail-open: the handler is reached, flagged by source and header", async () => {
+    // A minute after the earlier tests' answers: no answer from Unkey within timeoutMs, an outage.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
     const app = await start({ failureMode: "open", timeoutMs: TIMEOUT_MS, logger: silent });
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_DOWN);
     const response = await get(app);
     expect(response.status, response.text).toBe(200);
     expect(response.headers["x-keyguard-fail-open"]).toBe("true");
@@ -234,7 +246,7 @@ describe.each(HARNESS_ROWS)("faults: %s", (name, harness: AdapterHarness) => {
     emulator.resetStats();
     expect((await get(app, "/read")).status).toBe(200);
     vi.setSystemTime(Date.now() + 1_001 + 250); // expired 251 ms ago: inside the window
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_DOWN);
     const stale = await get(app, "/read");
     expect(stale.status, stale.text).toBe(200);
     expect((body(stale) as unknown as HandlerBody).unkey).toMatchObject({ source: "stale", keyId });

@@ -15,6 +15,8 @@ export interface ConnectionOptions {
 export interface ResolvedConnection {
   readonly rootKey: string;
   readonly url: string;
+  /** `url` without a username or password: what logs, telemetry and `options` show. */
+  readonly displayUrl: string;
   readonly timeoutMs: number;
   readonly fetch: typeof globalThis.fetch;
   readonly logger: Logger;
@@ -104,5 +106,17 @@ export function resolveConnection(options: ConnectionOptions, path: string): Res
   if (typeof logger?.warn !== "function" || typeof logger?.error !== "function") {
     throw new KeyguardConfigError("logger", "expected an object with warn() and error().");
   }
-  return { rootKey, url, timeoutMs, fetch: fetchImpl, logger };
+  return { rootKey, url, displayUrl: withoutCredentials(url), timeoutMs, fetch: fetchImpl, logger };
+}
+
+/**
+ * A URL without its userinfo: credentials a gateway needs (`https://user:token@…`) travel in
+ * the request, never in a log line or a span (OpenTelemetry: `url.full` must not hold them).
+ */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username === "" && parsed.password === "") return url;
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.href;
 }

@@ -1,5 +1,5 @@
 import { addressGroup, type IpOptions, resolveIpv6Subnet } from "./client-address";
-import { RatelimitIdentifierError } from "./errors";
+import { RatelimitIdentifierError, VerifierError } from "./errors";
 import { isPromise } from "./maybe-promise";
 
 /** Computes the rate-limit identifier of a request; may be async. */
@@ -33,6 +33,15 @@ export interface IdentifyHelpers<R> {
   /** Several identifiers as one (`keyId` and `ip`, say): each part escaped, joined with `:`. */
   compound(...parts: readonly Identify<R>[]): Identify<R>;
 }
+
+/**
+ * No key id because the key guard failed open: Unkey is unreachable, which is the rate
+ * limiter's outage too (its own `failureMode` decides), never an identifier bug (a 500).
+ */
+const UNVERIFIED = new VerifierError(
+  "VERIFIER_UNAVAILABLE",
+  "No key id to limit by: the key guard let this request in unverified while Unkey was unreachable (failureMode: open).",
+);
 
 function present(what: string, value: string | undefined, hint: string): string {
   if (typeof value === "string" && value !== "") return value;
@@ -86,8 +95,12 @@ export function identifyHelpers<R>(read: IdentifyReaders<R>): IdentifyHelpers<R>
       const ipv6Subnet = resolveIpv6Subnet(options);
       return (request) => clientIp(read.ip(request), ipv6Subnet);
     },
-    keyId: () => (request) =>
-      present("keyId()", read.keyId(request), "no key was verified; put the key guard first."),
+    keyId: () => (request) => {
+      const keyId = read.keyId(request);
+      // `""`: the key guard let the request in unverified (failureMode: open, Unkey down).
+      if (keyId === "") throw UNVERIFIED;
+      return present("keyId()", keyId, "no key was verified; put the key guard first.");
+    },
     header: (name) => {
       if (typeof name !== "string" || name === "")
         throw new TypeError("identify.header(name): expected a header name.");

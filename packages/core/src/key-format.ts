@@ -1,7 +1,8 @@
 /** Unkey accepts keys of 1 to 512 characters (`keys.verifyKey`'s `key`: minLength 1, maxLength 512). */
 export const MAX_KEY_LENGTH = 512;
 
-function codePoints(value: string): number {
+/** The number of Unicode code points (what JSON Schema's maxLength counts). */
+export function codePoints(value: string): number {
   let count = 0;
   for (const _ of value) count++;
   return count;

@@ -99,7 +99,10 @@ export interface VerifierOptions {
 /** Options with every default applied: built once, at creation. */
 export interface ResolvedVerifierOptions {
   readonly rootKey: string;
+  /** The `keys.verifyKey` URL as logs and `verifier.options` show it (no credentials). */
   readonly verifyUrl: string;
+  /** The URL requests go to, credentials included. */
+  readonly requestUrl: string;
   readonly timeoutMs: number;
   readonly cache: Required<CacheOptions> | false;
   readonly failureMode: FailureMode;
@@ -182,7 +185,8 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
   }
   return {
     rootKey,
-    verifyUrl: connection.url,
+    verifyUrl: connection.displayUrl,
+    requestUrl: connection.url,
     timeoutMs,
     cache,
     failureMode,

@@ -2,6 +2,7 @@ import type { Decision } from "./decision";
 import { type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "./denials";
 import { KeyguardError, VerifierError } from "./errors";
 import type { RatelimitResponse } from "./ratelimit-response";
+import type { FailureMode } from "./types";
 
 /** What a rate-limit middleware decided: let through with `RateLimit-*` headers (no key context), or refuse. */
 export type RatelimitDecision = Decision;
@@ -44,6 +45,20 @@ export function fromRatelimit(response: RatelimitResponse, now = Date.now()): Ra
   const headers = headersOf(response, now);
   if (response.success) return { allowed: true, headers, context: undefined };
   return deny("RATE_LIMITED", { detail: EXCEEDED_DETAIL, headers });
+}
+
+/**
+ * The decision when a request cannot be identified because Unkey is unreachable (the key
+ * guard failed open, so there is no key id): the rate limiter's own failure mode decides,
+ * as for an outage of its own call.
+ */
+export function fromUnidentified(
+  error: VerifierError,
+  failureMode: FailureMode,
+): RatelimitDecision {
+  if (failureMode === "open" && error.outage)
+    return { allowed: true, headers: FAIL_OPEN_HEADERS, context: undefined };
+  return fromRatelimitFailure(error);
 }
 
 /**

@@ -1,6 +1,11 @@
-import { KeyguardConfigError, RatelimitIdentifierError } from "./errors";
+import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "./errors";
 import type { Identify } from "./identify";
-import { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
+import {
+  fromRatelimit,
+  fromRatelimitFailure,
+  fromUnidentified,
+  type RatelimitDecision,
+} from "./ratelimit-decision";
 import {
   createRatelimitGroup,
   type GroupLimit,
@@ -84,11 +89,18 @@ export function createGroupCheck<R>(options: RatelimitGroupMiddlewareOptions<R>)
       : (limits as never),
   });
   async function check(request: R): Promise<RatelimitDecision> {
-    const identifiers = await Promise.all(limits.map((limit) => limit.identifier(request)));
-    const checks = identifiers.map((identifier, i) => ({
-      identifier: checkIdentifier(identifier),
-      cost: limits[i]?.cost,
-    }));
+    let checks: { identifier: string; cost: number | undefined }[];
+    try {
+      const identifiers = await Promise.all(limits.map((limit) => limit.identifier(request)));
+      checks = identifiers.map((identifier, i) => ({
+        identifier: checkIdentifier(identifier),
+        cost: limits[i]?.cost,
+      }));
+    } catch (error) {
+      if (error instanceof VerifierError)
+        return fromUnidentified(error, options.failureMode ?? "closed");
+      throw error;
+    }
     try {
       return fromRatelimitGroup(await group.limit(checks));
     } catch (error) {

@@ -30,7 +30,7 @@ export interface RatelimitGroupOptions extends ConnectionOptions {
   limits: readonly GroupLimit[];
   /** @default "closed" */
   failureMode?: FailureMode | undefined;
-  /** @default { max: 10000 } (per limit) */
+  /** @default { max: 10000, ttlMs: 5000 } (per namespace) */
   cache?: RatelimitCacheOptions | false | undefined;
   /** @default "sync" */
   mode?: "sync" | "async" | undefined;
@@ -137,7 +137,11 @@ export function createRatelimitGroup(options: RatelimitGroupOptions): RatelimitG
     requestHint: "Check the limits' namespaces, limits, durations and costs.",
     traceFields: (answer) => ({ success: answer.success, requestId: answer.requestId }),
   });
-  const memories = cache === false ? undefined : limits.map(() => new RatelimitMemory(cache.max));
+  // One memory per namespace: limits of one namespace share Unkey's counters, as at Unkey.
+  const memories =
+    cache === false
+      ? undefined
+      : new Map(limits.map((l) => [l.namespace, new RatelimitMemory(cache.max, cache.ttlMs)]));
   const counters = {
     calls: 0,
     refusedLocally: 0,
@@ -162,9 +166,7 @@ export function createRatelimitGroup(options: RatelimitGroupOptions): RatelimitG
   async function limit(checks: readonly GroupCheck[]): Promise<RatelimitGroupResponse> {
     counters.calls++;
     const bodies = bodiesOf(checks);
-    const known = memories?.map((memory, i) =>
-      known1(memory.of((bodies[i] as LimitBody).identifier), bodies[i] as LimitBody),
-    );
+    const known = memories === undefined ? undefined : knownOf(memories, bodies);
     try {
       if (known !== undefined) {
         const now = Date.now();
@@ -194,7 +196,7 @@ export function createRatelimitGroup(options: RatelimitGroupOptions): RatelimitG
   function admitAsync(bodies: readonly LimitBody[], known: readonly Known[], now: number) {
     const room = bodies.map((body, i) => {
       const { identifier, counter } = known[i] as Known;
-      return counter.available(identifier.applied(body.limit)) - body.cost;
+      return counter.available(identifier.applied(body.limit), now) - body.cost;
     });
     if (room.some((left) => left < 0)) return undefined;
     counters.admittedAsync++;
@@ -247,10 +249,10 @@ export function createRatelimitGroup(options: RatelimitGroupOptions): RatelimitG
     stats: () => ({
       ...counters,
       upstreamCalls: send.calls(),
-      size: memories?.reduce((sum, memory) => sum + memory.size, 0) ?? 0,
+      size: [...(memories?.values() ?? [])].reduce((sum, memory) => sum + memory.size, 0),
     }),
     clear: () => {
-      for (const memory of memories ?? []) memory.clear();
+      for (const memory of memories?.values() ?? []) memory.clear();
     },
     limits,
   };
@@ -259,6 +261,23 @@ export function createRatelimitGroup(options: RatelimitGroupOptions): RatelimitG
 interface Known {
   readonly identifier: IdentifierMemory;
   readonly counter: CounterMemory;
+}
+
+/**
+ * What the memory holds for each limit of a call; `undefined` (ask Unkey, learn nothing) when
+ * two limits of the call draw on one of Unkey's counters: Unkey then counts the earlier one's
+ * cost in the later one (ratelimit.go, RatelimitMany), which one answer cannot untangle.
+ */
+function knownOf(
+  memories: ReadonlyMap<string, RatelimitMemory>,
+  bodies: readonly LimitBody[],
+): readonly Known[] | undefined {
+  // Namespace and identifier alone: an override gives every duration one counter.
+  const counters = new Set(bodies.map((b) => `${b.namespace}\n${b.identifier}`));
+  if (counters.size < bodies.length) return undefined;
+  return bodies.map((body) =>
+    known1((memories.get(body.namespace) as RatelimitMemory).of(body.identifier), body),
+  );
 }
 
 const known1 = (identifier: IdentifierMemory, body: LimitBody): Known => ({

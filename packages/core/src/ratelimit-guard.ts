@@ -1,7 +1,12 @@
-import { KeyguardConfigError, RatelimitIdentifierError } from "./errors";
+import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "./errors";
 import type { Identify } from "./identify";
 import { rejectUnknownOptions } from "./option-names";
-import { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
+import {
+  fromRatelimit,
+  fromRatelimitFailure,
+  fromUnidentified,
+  type RatelimitDecision,
+} from "./ratelimit-decision";
 import type { RatelimitGroup } from "./ratelimit-group";
 import {
   createGroupCheck,
@@ -168,7 +173,14 @@ export function createRatelimitGuard<R>(options: RatelimitMiddlewareOptions<R>):
   const defaultRoute = route();
 
   async function check(request: R, prepared = defaultRoute): Promise<RatelimitDecision> {
-    const identifier = checkIdentifier(await prepared.identifier(request));
+    let identifier: string;
+    try {
+      identifier = checkIdentifier(await prepared.identifier(request));
+    } catch (error) {
+      if (error instanceof VerifierError)
+        return fromUnidentified(error, ratelimiter.options.failureMode);
+      throw error;
+    }
     try {
       return fromRatelimit(await ratelimiter.limit(identifier, prepared.call));
     } catch (error) {

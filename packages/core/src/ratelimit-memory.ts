@@ -52,12 +52,15 @@ export class IdentifierMemory {
   override: { readonly id: string; readonly limit: number } | undefined;
   readonly #counters = new Map<number | typeof OVERRIDE, CounterMemory>();
 
+  /** @param trustMs How long an answer decides without asking Unkey again (see WindowMemory). */
+  constructor(readonly trustMs: number = Number.POSITIVE_INFINITY) {}
+
   /** The counter a call naming `duration` draws on. */
   counter(duration: number): CounterMemory {
     const key = this.override === undefined ? duration : OVERRIDE;
     let counter = this.#counters.get(key);
     if (counter === undefined) {
-      counter = new CounterMemory(key === OVERRIDE ? undefined : duration);
+      counter = new CounterMemory(key === OVERRIDE ? undefined : duration, this.trustMs);
       this.#counters.set(key, counter);
     }
     return counter;
@@ -75,26 +78,29 @@ export class IdentifierMemory {
     sentAt: number,
     answer: CounterAnswer,
     admitted = answer.success,
+    receivedAt = Date.now(),
   ): void {
     const id = answer.overrideId;
     this.override = id === undefined || id === "" ? undefined : { id, limit: answer.limit };
-    this.counter(duration).learn(cost, sentAt, answer, admitted);
+    this.counter(duration).learn(cost, sentAt, answer, admitted, receivedAt);
   }
 }
 
 /** The bounded map of identifiers: a flood of random identifiers costs at most `max` entries. */
 export class RatelimitMemory {
   readonly #identifiers: LRUCache<string, IdentifierMemory>;
+  readonly #trustMs: number;
 
-  constructor(max: number) {
+  constructor(max: number, trustMs: number = Number.POSITIVE_INFINITY) {
     this.#identifiers = new LRUCache({ max });
+    this.#trustMs = trustMs;
   }
 
   /** The identifier's memory, created on first use. */
   of(identifier: string): IdentifierMemory {
     let memory = this.#identifiers.get(identifier);
     if (memory === undefined) {
-      memory = new IdentifierMemory();
+      memory = new IdentifierMemory(this.#trustMs);
       this.#identifiers.set(identifier, memory);
     }
     return memory;

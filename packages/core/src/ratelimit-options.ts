@@ -1,6 +1,7 @@
 import {
   type ConnectionOptions,
   describe,
+  MAX_TIMER_MS,
   type ResolvedConnection,
   resolveConnection,
   wholeNumber,
@@ -23,6 +24,13 @@ export const RATELIMIT_BOUNDS = Object.freeze({
 
 /** Local memory of a rate limiter: identifiers known to be blocked, and their last answers. */
 export interface RatelimitCacheOptions {
+  /**
+   * How long what Unkey's latest answer for an identifier shows is trusted to refuse, or (in
+   * `mode: "async"`) to admit, without asking Unkey: an override set, raised or deleted at
+   * Unkey reaches this process's decisions within this time.
+   * @default 5000
+   */
+  ttlMs?: number | undefined;
   /**
    * Most identifiers remembered (least recently used are forgotten first), so a
    * flood of random identifiers cannot grow memory. Forgetting one only costs an
@@ -54,7 +62,7 @@ export interface RatelimiterOptions extends ConnectionOptions {
    * Local memory (blocked identifiers refused until their reset with no
    * upstream call, concurrent calls coalesced where that cannot over-admit),
    * or `false` to ask Unkey on every call.
-   * @default { max: 10000 }
+   * @default { max: 10000, ttlMs: 5000 }
    */
   cache?: RatelimitCacheOptions | false | undefined;
   /**
@@ -137,9 +145,12 @@ export function checkCache(value: unknown): Required<RatelimitCacheOptions> | fa
   if (typeof given !== "object" || given === null) {
     throw new KeyguardConfigError("cache", `expected an object or false, got ${describe(given)}.`);
   }
-  rejectUnknownOptions(given, ["max"], "cache.");
-  const max = (given as RatelimitCacheOptions).max;
-  return { max: wholeNumber("cache.max", max, 10_000, 1, 100_000_000) };
+  rejectUnknownOptions(given, ["max", "ttlMs"], "cache.");
+  const { max, ttlMs } = given as RatelimitCacheOptions;
+  return {
+    max: wholeNumber("cache.max", max, 10_000, 1, 100_000_000),
+    ttlMs: wholeNumber("cache.ttlMs", ttlMs, 5000, 0, MAX_TIMER_MS),
+  };
 }
 
 /**

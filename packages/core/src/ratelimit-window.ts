@@ -12,7 +12,7 @@ export interface WindowAnswer {
  * Decays are computed as if this much later than this process's clock says, so that a
  * clock a little behind Unkey's never makes a refusal look longer than Unkey's own.
  */
-export const CLOCK_SLACK_MS = 100;
+export const CLOCK_SLACK_MS = 1000;
 
 // Unkey truncates float64 counts (int64(prev × (1 − elapsed))); a bound never rounds up.
 const floorDown = (x: number) => Math.max(0, Math.floor(x - 1e-9));
@@ -46,13 +46,25 @@ export class WindowMemory {
   reported: number | undefined = undefined;
   /** Cost of the calls to Unkey not answered yet. */
   inflight = 0;
+  /** When (this process's clock) the latest answer arrived. */
+  learnedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * @param duration The window's length when known (the duration requested, unless an
    *   override applies one of its own that no answer reveals): without it, nothing is
    *   proven past the end of the current window.
+   * @param trustMs How long an answer's news is trusted: the limit Unkey applies can change
+   *   at any moment (an override set, raised or deleted), so past this, a call asks Unkey.
    */
-  constructor(readonly duration: number | undefined) {}
+  constructor(
+    readonly duration: number | undefined,
+    readonly trustMs: number = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Whether the latest answer is recent enough to decide on without asking Unkey. */
+  known(now: number): boolean {
+    return now - this.learnedAt <= this.trustMs;
+  }
 
   /** The least count Unkey can hold now. */
   lower(now: number): number {
@@ -78,14 +90,17 @@ export class WindowMemory {
     return 0;
   }
 
-  /** Whether Unkey would refuse a call of `cost` under `limit` now, provably. */
+  /**
+   * Whether Unkey would refuse a call of `cost` under `limit` now, provably: only on a recent
+   * answer (with none, even a cost above `limit` may pass under an override).
+   */
   blocks(limit: number, cost: number, now: number): boolean {
-    return this.lower(now) + cost > limit;
+    return this.known(now) && this.lower(now) + cost > limit;
   }
 
-  /** What Unkey would admit for sure under `limit` (`-Infinity` when unknown). */
-  available(limit: number): number {
-    if (this.reported === undefined) return Number.NEGATIVE_INFINITY;
+  /** What Unkey would admit for sure under `limit` (`-Infinity` when unknown or stale). */
+  available(limit: number, now: number): number {
+    if (this.reported === undefined || !this.known(now)) return Number.NEGATIVE_INFINITY;
     return limit - this.reported - this.inflight;
   }
 
@@ -99,7 +114,14 @@ export class WindowMemory {
    * Learns from Unkey's answer to a call of `cost` sent at `sentAt`. `admitted` says whether
    * Unkey counted it (a success that an all-or-nothing batch rolled back was not).
    */
-  learn(cost: number, sentAt: number, answer: WindowAnswer, admitted = answer.success): void {
+  learn(
+    cost: number,
+    sentAt: number,
+    answer: WindowAnswer,
+    admitted = answer.success,
+    receivedAt = sentAt,
+  ): void {
+    this.learnedAt = Math.max(this.learnedAt, receivedAt);
     if (answer.reset < this.reset) {
       // A late answer about the window before: only what it admitted there still counts.
       if (admitted && this.duration !== undefined && answer.reset === this.reset - this.duration)

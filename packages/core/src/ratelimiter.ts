@@ -1,4 +1,5 @@
 import { KeyguardError, RatelimitIdentifierError, VerifierError } from "./errors";
+import { codePoints } from "./key-format";
 import { type CounterMemory, type IdentifierMemory, RatelimitMemory } from "./ratelimit-memory";
 import {
   checkCost,
@@ -55,7 +56,7 @@ export interface Ratelimiter {
   /** Forgets every identifier (blocks included). */
   clear(): void;
   /** The options in force, defaults applied (the root key is not exposed). */
-  readonly options: Omit<ResolvedRatelimiterOptions, "rootKey" | "fetch" | "logger">;
+  readonly options: Omit<ResolvedRatelimiterOptions, "rootKey" | "fetch" | "logger" | "url">;
 }
 
 /** What the memory holds for one call: its identifier's memory and the counter it draws on. */
@@ -80,9 +81,12 @@ export function checkIdentifier(identifier: unknown): string {
       `The rate-limit identifier must be a string, got ${identifier === null ? "null" : typeof identifier}.`,
     );
   }
-  if (identifier.length === 0 || identifier.length > RATELIMIT_BOUNDS.nameLength) {
+  // Unkey's bound counts characters (code points), not UTF-16 units: an emoji is one.
+  const length =
+    identifier.length <= RATELIMIT_BOUNDS.nameLength ? identifier.length : codePoints(identifier);
+  if (length === 0 || length > RATELIMIT_BOUNDS.nameLength) {
     throw new RatelimitIdentifierError(
-      `The rate-limit identifier must be 1 to ${RATELIMIT_BOUNDS.nameLength} characters (Unkey's bound), got ${identifier.length}.`,
+      `The rate-limit identifier must be 1 to ${RATELIMIT_BOUNDS.nameLength} characters (Unkey's bound), got ${length}.`,
     );
   }
   return identifier;
@@ -92,13 +96,13 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
 
 /** Logs a misconfiguration once and an outage at most every 30 s; never the root key. */
 export function createReporter(
-  resolved: Pick<ResolvedRatelimiterOptions, "url" | "namespace" | "logger">,
+  resolved: Pick<ResolvedRatelimiterOptions, "displayUrl" | "namespace" | "logger">,
 ) {
   let misconfigured = false;
   let unavailableAt = Number.NEGATIVE_INFINITY;
   return (error: unknown) => {
     if (!(error instanceof VerifierError)) return;
-    const where = `(${resolved.url}, namespace ${JSON.stringify(resolved.namespace)})`;
+    const where = `(${resolved.displayUrl}, namespace ${JSON.stringify(resolved.namespace)})`;
     if (error.code === "VERIFIER_MISCONFIGURED") {
       if (misconfigured) return;
       misconfigured = true;
@@ -143,7 +147,10 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     requestHint: "Check the namespace, limit, duration and cost options.",
     traceFields: (answer) => ({ success: answer.success, requestId: answer.requestId }),
   });
-  const memory = resolved.cache === false ? undefined : new RatelimitMemory(resolved.cache.max);
+  const memory =
+    resolved.cache === false
+      ? undefined
+      : new RatelimitMemory(resolved.cache.max, resolved.cache.ttlMs);
   const report = createReporter(resolved);
   const counters = {
     calls: 0,
@@ -197,7 +204,7 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
       const limit = known.identifier.applied(body.limit);
       const here = { identifier: known.identifier, counter };
       if (counter.blocks(limit, body.cost, now)) return blocked(here, limit, now);
-      if (counter.inflight > 0 && counter.available(limit) < body.cost) {
+      if (counter.inflight > 0 && counter.available(limit, now) < body.cost) {
         counters.coalesced++;
         const settled = await counter.nextSettlement();
         // The call waited on failed: so does this one (an outage is not retried in a queue).
@@ -213,7 +220,7 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     const now = Date.now();
     const { identifier, counter } = known;
     const limit = identifier.applied(body.limit);
-    const room = counter.available(limit);
+    const room = counter.available(limit, now);
     if (counter.blocks(limit, body.cost, now) || room < body.cost) return undefined;
     counters.admittedAsync++;
     ask(body, known).catch((error: unknown) => {
@@ -276,7 +283,7 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     }
   }
 
-  const { rootKey: _rootKey, fetch: _fetch, logger: _logger, ...visible } = resolved;
+  const { rootKey: _rootKey, fetch: _fetch, logger: _logger, url: _url, ...visible } = resolved;
   return {
     limit,
     stats: () => ({ ...counters, upstreamCalls: send.calls(), size: memory?.size ?? 0 }),

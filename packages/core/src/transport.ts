@@ -31,7 +31,8 @@ export interface Transport {
 export function createTransport(options: ResolvedVerifierOptions): Transport {
   const verifyKey = createUnkeyCall<VerifyKeyBody, VerifyResult>(
     {
-      url: options.verifyUrl,
+      url: options.requestUrl,
+      displayUrl: options.verifyUrl,
       rootKey: options.rootKey,
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,

@@ -12,6 +12,8 @@ export const MAX_ANSWER_BYTES = 1_000_000;
 /** Where and how one Unkey endpoint is called: built once per verifier or rate limiter. */
 export interface UnkeyConnection {
   readonly url: string;
+  /** `url` as logs and telemetry show it (no credentials); `url` itself when absent. */
+  readonly displayUrl?: string;
   readonly rootKey: string;
   readonly timeoutMs: number;
   readonly fetch: typeof globalThis.fetch;
@@ -92,7 +94,7 @@ function networkCode(error: unknown): string | undefined {
  * the root key; only a client's error code is kept. A request the client refused to build
  * is a misconfiguration (500, never fail-open), not an outage.
  */
-function unsent(error: unknown, timeoutMs: number): VerifierError {
+function unsent(error: unknown, timeoutMs: number, customFetch: boolean): VerifierError {
   if (error instanceof RequestBuildError)
     return new VerifierError(
       "VERIFIER_MISCONFIGURED",
@@ -102,16 +104,40 @@ function unsent(error: unknown, timeoutMs: number): VerifierError {
     return new VerifierError(
       "VERIFIER_UNAVAILABLE",
       `Unkey did not answer within ${timeoutMs} ms.`,
-      {
-        cause: error,
-      },
     );
   const code = networkCode(error);
+  // The `fetch` option is configuration: a failure of it that names no network error (a
+  // wrapper that builds a header its runtime refuses, a bug) is never taken for an outage.
+  if (code === undefined && customFetch) {
+    const name = (error as { name?: unknown } | undefined)?.name;
+    const named = typeof name === "string" && /^\w{1,40}$/.test(name) ? ` (${name})` : "";
+    return new VerifierError(
+      "VERIFIER_MISCONFIGURED",
+      `The fetch option failed without a network error${named}. Check the fetch function you passed.`,
+    );
+  }
+  // Only the client's error code is kept: its message or cause may quote a header.
   return new VerifierError(
     "VERIFIER_UNAVAILABLE",
     `Unkey could not be reached${code === undefined ? "" : ` (${code})`}.`,
-    { cause: error },
   );
+}
+
+/**
+ * When Unkey last answered any call of this process, by `fetch` and origin: a failure within a
+ * timeout of that is the failed call's own (one stalled connection, local overload), not an
+ * outage, whichever client (verifier, rate limiter) saw the answer. Keyed by `fetch` too: an
+ * answer through one client (a proxy, a test double) says nothing of the path of another.
+ */
+const answeredAt = new WeakMap<typeof globalThis.fetch, Map<string, number>>();
+
+function answerClock(fetchImpl: typeof globalThis.fetch): Map<string, number> {
+  let clock = answeredAt.get(fetchImpl);
+  if (clock === undefined) {
+    clock = new Map();
+    answeredAt.set(fetchImpl, clock);
+  }
+  return clock;
 }
 
 function parseJson(response: Answer, raw: string | undefined): unknown {
@@ -152,7 +178,8 @@ function failureOf(
     const message = `Unkey refused the root key (HTTP ${status}${said}). Check rootKey / UNKEY_ROOT_KEY and that it may ${endpoint.right}.`;
     return new VerifierError("VERIFIER_MISCONFIGURED", message, { status, requestId });
   }
-  if (status === 400 || status === 404 || status === 412 || status === 422) {
+  // 410: a namespace deleted at Unkey (v2_ratelimit_limit/handler.go), every call refused until restored.
+  if (status === 400 || status === 404 || status === 410 || status === 412 || status === 422) {
     const message = `Unkey rejected the ${endpoint.noun} request (HTTP ${status}${said}). ${endpoint.requestHint}`;
     return new VerifierError("VERIFIER_MISCONFIGURED", message, { status, requestId });
   }
@@ -163,6 +190,10 @@ function failureOf(
       status,
       requestId,
       retryAfterSeconds: retryAfter(response),
+      // Unkey's own error envelope (a request id): Unkey is up and answered this call with an
+      // error of its own (a ban override of limit 0 answers 500, ratelimit.go:126), which is no
+      // outage, so never a reason to fail open or serve stale. Gateways' pages carry none.
+      unkeyAnswering: requestId !== undefined,
     },
   );
 }
@@ -189,12 +220,13 @@ export function createUnkeyCall<B, T>(
   connection: UnkeyConnection,
   endpoint: UnkeyEndpoint<T>,
 ): UnkeyCall<B, T> {
-  const { url } = connection;
+  const url = connection.displayUrl ?? connection.url;
+  const origin = new URL(connection.url).origin;
   const post = postFor(connection);
+  const customFetch = connection.fetch !== globalThis.fetch;
   let calls = 0;
-  // When Unkey last gave this caller an answer: a failure within a timeout of it is this
-  // call's own (one stalled call, local overload), not an outage.
-  let lastAnswerAt = Number.NEGATIVE_INFINITY;
+  const clock = answerClock(connection.fetch);
+  const answered = () => clock.set(origin, Date.now());
 
   async function send(payload: string, timeoutMs: number): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
@@ -203,7 +235,7 @@ export function createUnkeyCall<B, T>(
         return await post(payload, timeoutMs);
       } catch (error) {
         if (attempt === 0 && neverReachedServer(error)) continue;
-        throw unsent(error, timeoutMs);
+        throw unsent(error, timeoutMs, customFetch);
       }
     }
   }
@@ -219,7 +251,8 @@ export function createUnkeyCall<B, T>(
         timedOut(error)
           ? `Unkey did not finish its answer within ${timeoutMs} ms.`
           : "Unkey's answer was cut off.",
-        { status: response.status, cause: error },
+        // No `cause`: the client's error may hold the request, Authorization header included.
+        { status: response.status },
       );
     }
     const parsed = parseJson(response, raw);
@@ -228,13 +261,13 @@ export function createUnkeyCall<B, T>(
       const data = parsed.data;
       const result = endpoint.parse(data, requestIdOf(parsed));
       if (result !== undefined) {
-        lastAnswerAt = Date.now();
+        answered();
         return result;
       }
     }
     const refused = endpoint.refusal?.(response.status, parsed, requestIdOf(parsed), body);
     if (refused !== undefined) {
-      lastAnswerAt = Date.now();
+      answered();
       return refused;
     }
     throw failureOf(response, raw, parsed, endpoint as UnkeyEndpoint<unknown>);
@@ -242,7 +275,8 @@ export function createUnkeyCall<B, T>(
 
   /** Marks a failure that happened while Unkey answered other calls (within the timeout). */
   function seenNow(error: unknown): never {
-    const answering = Date.now() - lastAnswerAt <= connection.timeoutMs;
+    const last = clock.get(origin) ?? Number.NEGATIVE_INFINITY;
+    const answering = Date.now() - last <= connection.timeoutMs;
     if (!answering || !(error instanceof VerifierError) || error.unkeyAnswering) throw error;
     throw error.whileAnswering();
   }

@@ -67,7 +67,10 @@ export interface Verifier {
    */
   readonly rootKeyDigest: string;
   /** The options in force, defaults applied (the root key is not exposed). */
-  readonly options: Omit<ResolvedVerifierOptions, "rootKey" | "fetch" | "logger" | "sharedCache">;
+  readonly options: Omit<
+    ResolvedVerifierOptions,
+    "rootKey" | "requestUrl" | "fetch" | "logger" | "sharedCache"
+  >;
 }
 
 // Domain separation: this digest can never equal the cache's digest of an API key.
@@ -155,7 +158,8 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       : new SharedTier(
           resolved.sharedCache,
           resolved.logger,
-          hashKey(`${resolved.verifyUrl}\n${resolved.rootKey}`),
+          // A migrationId changes what Unkey answers for a legacy key (NOT_FOUND without it).
+          hashKey(`${resolved.requestUrl}\n${resolved.rootKey}\n${resolved.migrationId ?? ""}`),
           policy,
         );
   // Invalidations by shared id ("i:…") and key id ("k:…"), with when they happened.
@@ -528,6 +532,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
 
   const {
     rootKey: _rootKey,
+    requestUrl: _requestUrl,
     fetch: _fetch,
     logger: _logger,
     sharedCache: _sharedCache,

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authorize, createGuard } from "../src/adapter";
 import { fromFailure } from "../src/decision";
 import { extractKey } from "../src/extract-key";
-import { and, createVerifier, VerifierError } from "../src/index";
+import { and, createRatelimiter, createVerifier, VerifierError } from "../src/index";
 import { configError } from "./config-error";
 import { deferred, fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY, validAnswer } from "./fake-unkey";
 
@@ -626,6 +626,45 @@ describe("an outage is logged, with the URL called, at most every 30 s (new-user
     vi.setSystemTime(T0 + 30_000);
     await verifier.verify(KEY).catch(() => undefined);
     expect(warnings).toHaveLength(2);
+  });
+});
+
+describe("a baseUrl with credentials (issue 28 review)", () => {
+  it("sends them, but logs, options and errors show the URL without them", async () => {
+    const warnings: string[] = [];
+    const logger = {
+      warn: (m: string) => warnings.push(m),
+      error: (m: string) => warnings.push(m),
+    };
+    const unkey = fakeUnkey(() => new Response("down", { status: 503 }));
+    const baseUrl = "https://gateway:s3cr3t-token@unkey.example.com";
+    const verifier = createVerifier({ rootKey: ROOT_KEY, fetch: unkey.fetch, baseUrl, logger });
+    const limiter = createRatelimiter({
+      rootKey: ROOT_KEY,
+      fetch: unkey.fetch,
+      baseUrl,
+      logger,
+      namespace: "creds",
+      limit: 1,
+      duration: 60_000,
+    });
+    const errors = [
+      await verifier.verify(KEY).catch((e: unknown) => e),
+      await limiter.limit("a").catch((e: unknown) => e),
+    ];
+    expect(unkey.calls[0]?.url).toBe(
+      "https://gateway:s3cr3t-token@unkey.example.com/v2/keys.verifyKey",
+    );
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain("https://unkey.example.com/v2/keys.verifyKey");
+    expect(warnings[1]).toContain("https://unkey.example.com/v2/ratelimit.limit");
+    expect(verifier.options.verifyUrl).toBe("https://unkey.example.com/v2/keys.verifyKey");
+    const shown = JSON.stringify({
+      warnings,
+      verifier: verifier.options,
+      limiter: limiter.options,
+    });
+    expect(shown + errors.map((e) => (e as Error).message).join()).not.toContain("s3cr3t");
   });
 });
 

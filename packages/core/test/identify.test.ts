@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { identifyHelpers } from "../src/adapter";
+import { createRatelimitGuard, identifyHelpers } from "../src/adapter";
 import { RatelimitIdentifierError } from "../src/index";
 
 interface FakeRequest {
@@ -53,5 +53,38 @@ describe("identify helpers", () => {
   it("refuse bad arguments when the route is declared", () => {
     expect(() => identify.header("")).toThrow(TypeError);
     expect(() => identify.compound()).toThrow(TypeError);
+  });
+});
+
+describe("identify.keyId() behind a key guard that failed open (no key id)", () => {
+  const limitGuard = (failureMode: "open" | "closed") =>
+    createRatelimitGuard<FakeRequest>({
+      rootKey: "unkey_root_for_identify_tests",
+      // Never called: the request has no key id to limit by.
+      baseUrl: "http://127.0.0.1:9",
+      namespace: "identify.keyid",
+      limit: 10,
+      duration: 60_000,
+      identifier: identify.keyId(),
+      failureMode,
+    });
+  // The key guard's fail-open context: Unkey unreachable, keyId "".
+  const unverified = { headers: {}, keyId: "" };
+
+  it("follows the limiter's failureMode: open passes, flagged, with no upstream call", async () => {
+    const guard = limitGuard("open");
+    expect(await guard.check(unverified)).toMatchObject({
+      allowed: true,
+      headers: { "x-keyguard-fail-open": "true" },
+    });
+    expect(guard.ratelimiter.stats().upstreamCalls).toBe(0);
+  });
+
+  it("closed answers 503 RATELIMIT_UNAVAILABLE, never a 500 identifier error", async () => {
+    expect(await limitGuard("closed").check(unverified)).toMatchObject({
+      allowed: false,
+      status: 503,
+      code: "RATELIMIT_UNAVAILABLE",
+    });
   });
 });

@@ -51,7 +51,7 @@ describe("WindowMemory against Unkey's sliding window (one client)", () => {
           for (const { gap, cost } of calls) {
             now += gap;
             const refusedHere = memory.blocks(limit, cost, now);
-            const admitsForSure = memory.available(limit) >= cost;
+            const admitsForSure = memory.available(limit, now) >= cost;
             const answer = unkey.limit(limit, cost, now);
             if (refusedHere) expect(answer.success, `refused locally at ${now - T0}`).toBe(false);
             if (admitsForSure) expect(answer.success, `admitted early at ${now - T0}`).toBe(true);
@@ -93,6 +93,26 @@ describe("WindowMemory against Unkey's sliding window (one client)", () => {
     );
   });
 
+  it("decays as if its clock were a second late: a clock behind Unkey's by up to 1 s never refuses longer", () => {
+    const unkey = new UnkeyCounter(DURATION);
+    const memory = new WindowMemory(DURATION);
+    for (let i = 0; i < 10; i++) memory.learn(1, T0 + i, unkey.limit(10, 1, T0 + i));
+    // Unkey is 900 ms ahead: at our T0 + DURATION - 400 it is 500 ms into the next window,
+    // where floor(10 × 0.95) + 1 = 10 is within the limit: it admits, so no local refusal.
+    expect(memory.blocks(10, 1, T0 + DURATION - 400)).toBe(false);
+    expect(unkey.limit(10, 1, T0 + DURATION + 500).success).toBe(true);
+  });
+
+  it("trusts an answer only for trustMs: past it, even a certain refusal asks Unkey (an override may have changed)", () => {
+    const memory = new WindowMemory(DURATION, 5000);
+    memory.learn(10, T0, { success: true, limit: 10, remaining: 0, reset: T0 + DURATION });
+    expect(memory.blocks(10, 1, T0 + 4000)).toBe(true);
+    expect(memory.blocks(10, 1, T0 + 5001)).toBe(false);
+    expect(memory.available(20, T0 + 5001)).toBe(Number.NEGATIVE_INFINITY);
+    // With no answer at all, nothing is known: even a cost above the limit asks Unkey.
+    expect(new WindowMemory(DURATION, 5000).blocks(10, 50, T0)).toBe(false);
+  });
+
   it("a refusal lifts as the previous window decays, long before the reset", () => {
     const unkey = new UnkeyCounter(DURATION);
     const memory = new WindowMemory(DURATION);
@@ -100,7 +120,7 @@ describe("WindowMemory against Unkey's sliding window (one client)", () => {
     // Window 1 at 25 %: floor(10 × 0.75) = 7 counted, so 3 more are admitted, then refused.
     const at = T0 + DURATION + DURATION / 4;
     expect(memory.blocks(10, 1, at)).toBe(false);
-    expect(memory.blocks(10, 1, T0 + DURATION - 1000)).toBe(true);
+    expect(memory.blocks(10, 1, T0 + DURATION - 2000)).toBe(true);
     let admitted = 0;
     for (let i = 0; i < 5; i++) {
       const answer = unkey.limit(10, 1, at);
@@ -108,7 +128,10 @@ describe("WindowMemory against Unkey's sliding window (one client)", () => {
       if (answer.success) admitted++;
     }
     expect(admitted).toBe(3);
-    expect(memory.blocks(10, 1, at)).toBe(true);
+    // Unkey refuses a cost of 1 here; with the 1 s clock slack (a tenth of this window) the
+    // memory proves only 9 counted, so it refuses a cost of 2 locally and lets Unkey decide 1.
+    expect(memory.blocks(10, 1, at)).toBe(false);
+    expect(memory.blocks(10, 2, at)).toBe(true);
     // At 60 %: floor(10 × 0.4) + 3 = 7: room again, and the memory lets Unkey decide.
     expect(memory.blocks(10, 1, T0 + DURATION + 0.6 * DURATION)).toBe(false);
     expect(unkey.limit(10, 1, T0 + DURATION + 0.6 * DURATION).success).toBe(true);
@@ -129,7 +152,7 @@ describe("IdentifierMemory and overrides", () => {
     expect(memory.override).toEqual({ id: "rlor_1", limit: 10 });
     expect(memory.applied(100)).toBe(10);
     // Whatever duration a call names, the override's one counter: 9 more for sure, not 99.
-    expect(memory.counter(1_000).available(memory.applied(100))).toBe(9);
+    expect(memory.counter(1_000).available(memory.applied(100), T0)).toBe(9);
     memory.learn(60_000, 1, T0 + 1, {
       success: true,
       limit: 100,

@@ -95,8 +95,9 @@ describe("one identifier under two limits (Unkey's one counter)", { timeout: 30_
     expect(upstream()).toBe(before);
     // Unkey's window slides: the next window starts counting the previous 20 in full, and
     // admits under 10 only once floor(20 × (1 − elapsed)) is 9, past half of it.
+    // Past cache.ttlMs (5 s) of Unkey's answer, Unkey is asked again, and still refuses.
     vi.setSystemTime(T0 + WINDOW);
-    expect(await limiter.limit("key_123")).toMatchObject({ success: false, source: "local" });
+    expect(await limiter.limit("key_123")).toMatchObject({ success: false, source: "unkey" });
     vi.setSystemTime(T0 + WINDOW + 0.55 * WINDOW);
     expect(await limiter.limit("key_123")).toMatchObject({ success: true, source: "unkey" });
   });

@@ -112,12 +112,16 @@ describe("limit()", () => {
     await limiter.limit("ip:1");
     expect((await limiter.limit("ip:1")).source).toBe("local");
     const calls = api.bodies.length;
-    // Within the window (less the clock slack): Unkey still counts the admitted call.
-    vi.setSystemTime(T0 + 59_000);
+    // Within cache.ttlMs (5 s) of Unkey's answer: Unkey still counts the admitted call.
+    vi.setSystemTime(T0 + 5_000);
     const local = await limiter.limit("ip:1");
     expect(local).toMatchObject({ success: false, source: "local", reset: T0 + 60_000 });
     expect(api.bodies.length).toBe(calls);
     expect(limiter.stats().refusedLocally).toBe(2);
+    // Past ttlMs the answer is too old to decide on (an override may have been raised): Unkey is asked.
+    vi.setSystemTime(T0 + 5_001);
+    expect(await limiter.limit("ip:1")).toMatchObject({ success: false, source: "unkey" });
+    expect(api.bodies.length).toBe(calls + 1);
     // The next window: Unkey's count of the previous one decays from its start, so it may admit.
     vi.setSystemTime(T0 + 60_000);
     expect(await limiter.limit("ip:1")).toMatchObject({ success: true, source: "unkey" });
@@ -148,6 +152,7 @@ describe("limit()", () => {
   it.each([
     ["", /1 to 512 characters/],
     ["x".repeat(513), /got 513/],
+    ["😀".repeat(513), /got 513/],
     [42, /must be a string, got number/],
     [undefined, /got undefined/],
   ])("refuses the identifier %j with no upstream call", async (identifier, message) => {
@@ -156,6 +161,13 @@ describe("limit()", () => {
     await expect(refused).rejects.toThrow(RatelimitIdentifierError);
     await expect(refused).rejects.toThrow(message);
     expect(api.bodies.length).toBe(0);
+  });
+
+  it("counts an identifier in characters, as Unkey does: 512 emoji (1,024 UTF-16 units) go to Unkey", async () => {
+    const { api, limiter } = setup();
+    const identifier = "😀".repeat(512);
+    expect(await limiter.limit(identifier)).toMatchObject({ success: true, source: "unkey" });
+    expect(api.bodies[0]?.identifier).toBe(identifier);
   });
 
   it("with cache: false asks Unkey every time, blocked or not", async () => {

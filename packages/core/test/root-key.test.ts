@@ -112,8 +112,12 @@ describe("a request the HTTP client refuses to build is a misconfiguration, neve
     };
     const verifier = createVerifier({ rootKey: ROOT, fetch: leaky, baseUrl: "http://127.0.0.1:9" });
     const error = await verifier.verify("sk_anything").catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "VERIFIER_UNAVAILABLE" });
-    expect((error as Error).message).toBe("Unkey could not be reached.");
+    // A custom fetch failing with no network error code is configuration, not an outage.
+    expect(error).toMatchObject({ code: "VERIFIER_MISCONFIGURED" });
+    expect((error as Error).message).toBe(
+      "The fetch option failed without a network error (TypeError). Check the fetch function you passed.",
+    );
+    expect((error as Error).cause).toBeUndefined();
   });
 
   it("names a network failure by its code only", async () => {

@@ -432,3 +432,21 @@ describe("a lease is freed even while the store is paused (attacker review)", ()
     await vi.waitFor(() => expect(calls).toEqual(["delete id:held"]));
   });
 });
+
+describe("the shared-cache scope", () => {
+  it("includes migrationId: a verifier without it never serves a migrated key's entry", async () => {
+    const store = memoryStore();
+    // Unkey finds a key imported with keys.migrateKeys only when the migration is named.
+    const unkey = fakeUnkey((body) =>
+      (body as { migrationId?: string }).migrationId === "mig_1" ? validAnswer() : NOT_FOUND_ANSWER,
+    );
+    const options = { rootKey: ROOT_KEY, fetch: unkey.fetch, sharedCache: store.store };
+    const migrated = createVerifier({ ...options, migrationId: "mig_1", logger: quietLogger() });
+    const plain = createVerifier({ ...options, logger: quietLogger() });
+    expect(await migrated.verify(KEY)).toMatchObject({ valid: true, source: "upstream" });
+    await tick();
+    expect(await plain.verify(KEY)).toMatchObject({ valid: false, code: "NOT_FOUND" });
+    expect(plain.stats().sharedHits).toBe(0);
+    expect(unkey.count).toBe(2);
+  });
+});

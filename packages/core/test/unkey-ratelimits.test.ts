@@ -12,10 +12,12 @@ const MINUTE = 60_000;
 const MIGRATION = { id: "mig_core", algorithm: "github.com/seamapi/prefixed-api-key" } as const;
 let emulator: Emulator;
 let apiId: string;
+/** How far Unkey's clock runs ahead of this process's. */
+let skewMs = 0;
 
 beforeAll(async () => {
   emulator = await startEmulator({
-    now: () => Date.now(),
+    now: () => Date.now() + skewMs,
     seed: { keyMigrations: [MIGRATION] },
   });
   ({ apiId } = await emulator.call<{ apiId: string }>("apis.createApi", { name: "limits" }));
@@ -26,6 +28,7 @@ afterAll(async () => {
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
+  skewMs = 0;
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -97,6 +100,33 @@ describe("an override lowering the limit to 10 where routes ask for 100", () => 
   });
 });
 
+describe("an override raised in Unkey while an identifier is refused locally", () => {
+  it("reaches the limiter's decisions within cache.ttlMs (5 s), not at the window's end", async () => {
+    const sync = limiter({ limit: 2 });
+    for (let i = 0; i < 2; i++) expect((await sync.limit("user_4")).success).toBe(true);
+    expect(await sync.limit("user_4")).toMatchObject({ success: false, source: "local" });
+    await override(sync.options.namespace, "user_4", 10);
+    const before = limitCalls();
+    vi.setSystemTime(T0 + 5000);
+    expect(await sync.limit("user_4")).toMatchObject({ success: false, source: "local" });
+    expect(limitCalls()).toBe(before);
+    vi.setSystemTime(T0 + 5001);
+    expect(await sync.limit("user_4")).toMatchObject({ success: true, source: "unkey", limit: 10 });
+    expect(limitCalls()).toBe(before + 1);
+  });
+});
+
+describe("a clock behind Unkey's by up to a second", () => {
+  it("never refuses locally what Unkey, a second ahead, admits at the window's edge", async () => {
+    const sync = limiter({ limit: 10, duration: 10_000, cache: { ttlMs: 60_000 } });
+    for (let i = 0; i < 10; i++) expect((await sync.limit("user_5")).success).toBe(true);
+    skewMs = 900;
+    // Our clock 400 ms before the window's end, Unkey's 500 ms past it: ⌊10 × 0.95⌋ + 1 = 10.
+    vi.setSystemTime(T0 + 9_600);
+    expect(await sync.limit("user_5")).toMatchObject({ success: true, source: "unkey" });
+  });
+});
+
 describe("a schedule crossing Unkey's sliding windows", () => {
   it("admits exactly what Unkey alone admits, with fewer upstream calls", async () => {
     const sync = limiter({ limit: 10, duration: 10_000 });
@@ -147,6 +177,53 @@ describe("several limits in one ratelimit.multiLimit call", () => {
     expect(await unkeyCount(`core.tenant.${n}`, "acme")).toBe(5);
     expect(await unkeyCount(`core.ip.${n}`, "203.0.113.2")).toBe(2);
     expect(emulator.stats().calls["ratelimit.multiLimit"]).toBeGreaterThan(0);
+  });
+});
+
+describe("a group with two limits in one namespace", () => {
+  it('mode: "async" learns a namespace\'s counters from every limit of it, so never admits past Unkey', async () => {
+    const namespace = `core.shared.${++namespaces}`;
+    const group = createRatelimitGroup({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      mode: "async",
+      limits: [
+        { namespace, limit: 2, duration: MINUTE },
+        { namespace, limit: 2, duration: MINUTE },
+      ],
+    });
+    const check = (a: string, b: string) => group.limit([{ identifier: a }, { identifier: b }]);
+    expect((await check("u", "v")).success).toBe(true);
+    expect((await check("v", "u")).success).toBe(true);
+    // Unkey counts 2 for each now: a third is refused, whichever limit names which identifier.
+    expect((await check("u", "v")).success).toBe(false);
+    expect(await unkeyCount(namespace, "u")).toBe(2);
+  });
+
+  it('naming one identifier twice goes to Unkey every time, even in mode: "async", and answers as Unkey does', async () => {
+    const namespace = `core.twice.${++namespaces}`;
+    const alone = `core.twice.alone.${namespaces}`;
+    const limitsOf = (ns: string) => [
+      { namespace: ns, limit: 5, duration: MINUTE },
+      { namespace: ns, limit: 3, duration: MINUTE },
+    ];
+    const group = createRatelimitGroup({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      mode: "async",
+      limits: limitsOf(namespace),
+    });
+    const calls = () => emulator.stats().calls["ratelimit.multiLimit"] ?? 0;
+    for (let i = 0; i < 4; i++) {
+      const before = calls();
+      const answer = await group.limit([{ identifier: "w" }, { identifier: "w" }]);
+      expect(calls()).toBe(before + 1);
+      const direct = await emulator.call<{ passed: boolean }>(
+        "ratelimit.multiLimit",
+        limitsOf(alone).map((l) => ({ ...l, identifier: "w" })),
+      );
+      expect(answer.success).toBe(direct.passed);
+    }
   });
 });
 
