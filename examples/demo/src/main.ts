@@ -18,16 +18,22 @@ function portFrom(argv: readonly string[], env: NodeJS.ProcessEnv): number {
 
 try {
   const demo = await startDemo({ port: portFrom(process.argv.slice(2), process.env) });
-  console.log(renderInstructions(demo));
+  let stopping = false;
   const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
     console.log("\nStopping the demo…");
     demo.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  // Set before the instructions are printed: a Ctrl-C that follows them must not meet Node's
+  // default action. The signal can arrive twice (the terminal sends Ctrl-C to pnpm too, which
+  // passes it on): `on`, not `once`, so the second one does not kill the demo mid-stop.
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  console.log(renderInstructions(demo));
 } catch (error) {
   if (error instanceof PortInUseError) {
     console.error(

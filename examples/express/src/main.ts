@@ -15,4 +15,14 @@ const server = createApp(upstream).listen(port, "127.0.0.1", () => {
     );
   }
 });
-process.once("SIGINT", () => server.close(() => upstream.stop().then(() => process.exit(0))));
+// Ctrl-C (SIGINT) and a process manager's SIGTERM both stop cleanly, with status 0. The
+// signal can arrive twice (the terminal sends it to pnpm too, which passes it on): `on`, not
+// `once`, so the second one does not kill the process mid-stop.
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  server.close(() => upstream.stop().then(() => process.exit(0)));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -16,4 +16,14 @@ const server = serve({ fetch: createApp(upstream).fetch, port, hostname: "127.0.
     );
   }
 });
-process.once("SIGINT", () => server.close(() => upstream.stop().then(() => process.exit(0))));
+// Ctrl-C (SIGINT) and a process manager's SIGTERM both stop cleanly, with status 0. The
+// signal can arrive twice (the terminal sends it to pnpm too, which passes it on): `on`, not
+// `once`, so the second one does not kill the process mid-stop.
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  server.close(() => upstream.stop().then(() => process.exit(0)));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -13,6 +13,18 @@ async function bootstrap() {
   const app = await NestFactory.create(AppModule.register(upstream), { logger: ["warn", "error"] });
   setupOpenApi(app);
   await app.listen(port, "127.0.0.1");
+  // Ctrl-C (SIGINT) and a process manager's SIGTERM both stop cleanly, with status 0. Set
+  // before the first line is printed: a Ctrl-C that follows it must not meet Node's default
+  // action. The signal can arrive twice (the terminal sends it to pnpm too, which passes it
+  // on): `on`, not `once`, so the second one does not kill the process mid-stop.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void app.close().then(() => upstream.stop().then(() => process.exit(0)));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   console.log(`NestJS example on http://127.0.0.1:${port} (API docs at /docs, /openapi.json)`);
   if (upstream.key) {
     console.log(`Emulator key (orders.read, orders.write): ${upstream.key}`);
@@ -20,7 +32,6 @@ async function bootstrap() {
       `  curl -H "Authorization: Bearer ${upstream.key}" http://127.0.0.1:${port}/orders/me`,
     );
   }
-  process.once("SIGINT", () => app.close().then(() => upstream.stop().then(() => process.exit(0))));
 }
 
 void bootstrap();

@@ -1,5 +1,6 @@
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { startEmulator } from "./emulator";
+import { withSuggestion } from "./flag-suggestion";
 import type { EmulatorOptions } from "./options";
 
 const HELP = `keyguard-emulator: a local Unkey v2 API for development, tests and CI
@@ -14,6 +15,16 @@ Usage: keyguard-emulator [options]
   --latency <ms>    delay every answer by this many ms (default 0)
   --help            show this help
 `;
+
+const FLAGS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "root-key": { type: "string" },
+  seed: { type: "string" },
+  data: { type: "string" },
+  latency: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
 
 function fail(message: string): never {
   process.stderr.write(`keyguard-emulator: ${message}\nRun keyguard-emulator --help for usage.\n`);
@@ -31,21 +42,9 @@ function toNumber(flag: string, value: string | undefined): number | undefined {
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        "root-key": { type: "string" },
-        seed: { type: "string" },
-        data: { type: "string" },
-        latency: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ options: FLAGS, strict: true, allowPositionals: false }));
   } catch (error) {
-    fail((error as Error).message);
+    fail(withSuggestion((error as Error).message, Object.keys(FLAGS)));
   }
   if (values.help) {
     process.stdout.write(HELP);

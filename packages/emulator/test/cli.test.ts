@@ -73,6 +73,24 @@ describe("keyguard-emulator CLI", { timeout: 60_000 }, () => {
     expect(seedErr).toMatch(/seed file/);
   });
 
+  it("names the flag a typo meant, and suggests nothing for a flag like none", async () => {
+    const stderrOf = async (args: string[]) => {
+      const child = run(args);
+      let stderr = "";
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      expect(await exited(child)).toBe(2);
+      return stderr;
+    };
+    expect(await stderrOf(["--prot", "8787"])).toContain(
+      "Unknown option '--prot'; did you mean --port?",
+    );
+    expect(await stderrOf(["--rootkey=unkey_root_x"])).toContain("did you mean --root-key?");
+    expect(await stderrOf(["--latncy", "5"])).toContain("did you mean --latency?");
+    expect(await stderrOf(["--verbose"])).not.toContain("did you mean");
+  });
+
   it("--help prints usage and exits 0", async () => {
     const child = run(["--help"]);
     let out = "";

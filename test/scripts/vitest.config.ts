@@ -1,0 +1,12 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  test: {
+    name: "scripts",
+    root: import.meta.dirname,
+    include: ["**/*.test.ts"],
+    // Each test starts an app through pnpm (and, for `pnpm start`, turbo): tens of seconds
+    // on a busy 2-core machine.
+    testTimeout: 120_000,
+  },
+});
