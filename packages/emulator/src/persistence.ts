@@ -20,6 +20,11 @@ export class DataFileError extends Error {
 
 const snapshotSchema = z.object({
   version: z.literal(1),
+  // What an Authorization header can carry (RFC 9110 §5.5), as the rootKey option.
+  rootKey: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,512}$/)
+    .optional(),
   apis: z.array(z.object({ id: z.string(), name: z.string() }).loose()),
   keys: z.array(z.object({ id: z.string(), hash: z.string(), apiId: z.string() }).loose()),
   permissions: z.array(z.object({ id: z.string(), slug: z.string() }).loose()),
