@@ -44,6 +44,7 @@ describe("next example (next build + next start)", () => {
   let emulator: Emulator;
   let server: ChildProcess | undefined;
   let url: string;
+  let output = "";
   const keys: Record<"reader" | "admin", string> = { reader: "", admin: "" };
   let apiId = "";
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -75,7 +76,6 @@ describe("next example (next build + next start)", () => {
       console.info(`next build: ${Math.round(performance.now() - began)} ms`);
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
-      let output = "";
       server = spawn(process.execPath, [NEXT, "start", "-p", String(port), "-H", "127.0.0.1"], {
         cwd: APP,
         env: { ...env, UNKEY_ROOT_KEY: emulator.rootKey, UNKEY_BASE_URL: emulator.url },
@@ -104,6 +104,12 @@ describe("next example (next build + next start)", () => {
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+  it("runs the start-up check in instrumentation.ts as next start starts", () => {
+    expect(output).toContain(
+      `keyguard: Unkey at ${emulator.url}/v2/keys.verifyKey (base URL from UNKEY_BASE_URL) took the root key from UNKEY_ROOT_KEY`,
+    );
+  });
 
   it("serves the public route without a key", async () => {
     expect((await get("/api/health")).status).toBe(200);

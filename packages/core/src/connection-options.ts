@@ -11,10 +11,18 @@ export interface ConnectionOptions {
   logger?: Logger | undefined;
 }
 
+/** Where the root key was read: the option, or the environment variable. */
+export type RootKeyOrigin = "option" | "UNKEY_ROOT_KEY";
+
+/** Where the base URL was read: the option, the environment variable, or the default. */
+export type BaseUrlOrigin = "option" | "UNKEY_BASE_URL" | "default";
+
 /** Connection options with defaults applied, `url` the endpoint's full URL. */
 export interface ResolvedConnection {
   readonly rootKey: string;
   readonly url: string;
+  /** Where the root key and base URL came from, for start-up diagnostics (`verifier.check()`). */
+  readonly origins: { readonly rootKey: RootKeyOrigin; readonly baseUrl: BaseUrlOrigin };
   readonly timeoutMs: number;
   readonly fetch: typeof globalThis.fetch;
   readonly logger: Logger;
@@ -87,8 +95,18 @@ export function resolveConnection(options: ConnectionOptions, path: string): Res
     );
   }
   checkRootKey(rootKey, options.rootKey === undefined);
-  const baseUrl = options.baseUrl ?? env("UNKEY_BASE_URL") ?? CONNECTION_DEFAULTS.baseUrl;
+  const fromEnv = env("UNKEY_BASE_URL");
+  const baseUrl = options.baseUrl ?? fromEnv ?? CONNECTION_DEFAULTS.baseUrl;
   const url = endpointUrl(baseUrl, path);
+  const origins = {
+    rootKey: options.rootKey === undefined ? "UNKEY_ROOT_KEY" : "option",
+    baseUrl:
+      options.baseUrl !== undefined
+        ? "option"
+        : fromEnv !== undefined
+          ? "UNKEY_BASE_URL"
+          : "default",
+  } as const;
   const timeoutMs = wholeNumber(
     "timeoutMs",
     options.timeoutMs,
@@ -104,5 +122,5 @@ export function resolveConnection(options: ConnectionOptions, path: string): Res
   if (typeof logger?.warn !== "function" || typeof logger?.error !== "function") {
     throw new KeyguardConfigError("logger", "expected an object with warn() and error().");
   }
-  return { rootKey, url, timeoutMs, fetch: fetchImpl, logger };
+  return { rootKey, url, origins, timeoutMs, fetch: fetchImpl, logger };
 }

@@ -1,6 +1,7 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
 export type { IpOptions } from "./client-address";
+export type { BaseUrlOrigin, RootKeyOrigin } from "./connection-options";
 export type { DenialCode, Deny, ProblemDetails } from "./denials";
 export {
   KeyguardConfigError,
@@ -52,6 +53,7 @@ export type {
   SharedEntry,
   SharedRead,
 } from "./shared-cache";
+export type { CheckOptions, CheckReport } from "./startup-check";
 export type {
   FailureMode,
   Identity,

@@ -1,7 +1,9 @@
 import {
+  type BaseUrlOrigin,
   CONNECTION_DEFAULTS,
   describe,
   MAX_TIMER_MS,
+  type RootKeyOrigin,
   resolveConnection,
   wholeNumber,
 } from "./connection-options";
@@ -100,6 +102,8 @@ export interface VerifierOptions {
 export interface ResolvedVerifierOptions {
   readonly rootKey: string;
   readonly verifyUrl: string;
+  /** Where the root key and base URL came from (for `verifier.check()`'s advice). */
+  readonly origins: { readonly rootKey: RootKeyOrigin; readonly baseUrl: BaseUrlOrigin };
   readonly timeoutMs: number;
   readonly cache: Required<CacheOptions> | false;
   readonly failureMode: FailureMode;
@@ -183,6 +187,7 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
   return {
     rootKey,
     verifyUrl: connection.url,
+    origins: connection.origins,
     timeoutMs,
     cache,
     failureMode,

@@ -37,7 +37,12 @@ export interface UnkeyEndpoint<T> {
    * An error answer that is this request's answer rather than a failure (keys.verifyKey's
    * 412 for a key lacking a named rate limit), or `undefined`.
    */
-  refusal?(status: number, body: unknown, requestId: string | undefined, sent: unknown): T | undefined;
+  refusal?(
+    status: number,
+    body: unknown,
+    requestId: string | undefined,
+    sent: unknown,
+  ): T | undefined;
 }
 
 /** One endpoint's caller, which counts its calls. */

@@ -5,6 +5,7 @@ import {
   KeyguardConfigError,
   type KeyguardError,
   type RouteOptions,
+  type Verifier,
 } from "@keyguard/core";
 import { ROUTE_OPTION_NAMES, rejectUnknownOptions, splitHooks } from "@keyguard/core/adapter";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -16,6 +17,13 @@ declare module "fastify" {
      * resolves with `request.unkey` set, or rejects with an `UnkeyDeniedError`.
      */
     verifyUnkey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * The plugin's verifier: `await app.unkeyVerifier.check()` at start-up shows a wrong root
+     * key or `baseUrl` before the first request; `invalidate`, `stats`, and `verifier:` to
+     * share its cache. The first registration's, when the plugin is registered twice in
+     * one scope.
+     */
+    unkeyVerifier: Verifier;
   }
   interface FastifyRequest {
     /** The key that was let in; `null` on public, skipped and unguarded routes and CORS preflights. */

@@ -131,6 +131,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   }
 
   if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", null);
+  if (!fastify.hasDecorator("unkeyVerifier")) fastify.decorate("unkeyVerifier", guard.verifier);
   const schemes = schemesOf(guard.sources);
   const throwing = hookWith(settleOrThrow);
   const verifyUnkeyDecoration = (request: FastifyRequest, reply: FastifyReply) =>
