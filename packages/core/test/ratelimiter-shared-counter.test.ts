@@ -93,7 +93,7 @@ describe("one identifier under two limits (Unkey's one counter)", () => {
     vi.setSystemTime(T0 + WINDOW);
     expect(await limiter.limit("key_123")).toMatchObject({ success: false, source: "local" });
     vi.setSystemTime(T0 + WINDOW + 0.55 * WINDOW);
-    expect(await limiter.limit("key_123")).toMatchObject({ success: true, source: "unkey" });
+    expect(await limiter.limit("key_123")).toMatchObject({ success: true, source: "upstream" });
   });
 
   it("sync mode: a refusal under the lower limit still lets Unkey decide the higher one", async () => {
@@ -103,7 +103,7 @@ describe("one identifier under two limits (Unkey's one counter)", () => {
     expect(await limiter.limit("key_123", { limit: 20 })).toMatchObject({
       success: true,
       remaining: 9,
-      source: "unkey",
+      source: "upstream",
     });
   });
 });
