@@ -2,6 +2,7 @@
 // adapter needs to turn the framework's request into a decision and back.
 export type { Allow, Decision } from "./decision";
 export { type DenialCode, type Deny, FAIL_OPEN_HEADER, type ProblemDetails } from "./denials";
+export { locateConfigErrors } from "./errors";
 export { extractKey, type KeyExtraction, type KeyRequest, type KeySource } from "./extract-key";
 export {
   authorize,

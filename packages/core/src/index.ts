@@ -7,6 +7,7 @@ export {
   KeyguardConfigError,
   KeyguardError,
   type KeyguardErrorCode,
+  KeyguardSetupError,
   PermissionQuerySyntaxError,
   RatelimitIdentifierError,
   VerifierError,

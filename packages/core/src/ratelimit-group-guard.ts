@@ -64,7 +64,8 @@ export function refuseRouteOptions(given: unknown, prefix: string): void {
   if (given === undefined) return;
   if (typeof given === "object" && given !== null && Object.keys(given).length === 0) return;
   throw new KeyguardConfigError(
-    prefix || "route",
+    // The prefix ends in "." (`config.ratelimit.`): the option is the object itself.
+    prefix ? prefix.slice(0, -1) : "route",
     "a rate limit with `limits` takes each limit's identifier and cost in `limits`; per-route options do not apply to it.",
   );
 }

@@ -115,21 +115,21 @@ export function splitOptions(options: KeyguardFastifyOptions | undefined) {
   return { ...splitHooks(rest, kinds, REGISTER_OPTION_NAMES), addHook };
 }
 
-/** Checks a route's `config.unkey` shape; `where` names the route in errors. */
-export function checkRouteConfig(config: unknown, where: string): FastifyRouteUnkeyOptions {
+/** Checks a route's `config.unkey` shape (the caller names the route in errors). */
+export function checkRouteConfig(config: unknown): FastifyRouteUnkeyOptions {
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new KeyguardConfigError(`${where}config.unkey`, "expected an object.");
+    throw new KeyguardConfigError("config.unkey", "expected an object.");
   }
-  rejectUnknownOptions(config, ROUTE_FIELDS, `${where}config.unkey.`);
+  rejectUnknownOptions(config, ROUTE_FIELDS, "config.unkey.");
   const { public: isPublic } = config as FastifyRouteUnkeyOptions;
   if (isPublic !== undefined && typeof isPublic !== "boolean") {
-    throw new KeyguardConfigError(`${where}config.unkey.public`, "expected a boolean.");
+    throw new KeyguardConfigError("config.unkey.public", "expected a boolean.");
   }
   // A public route is never verified, so a requirement beside it would silently do nothing.
   const asked = ROUTE_OPTION_NAMES.filter((name) => (config as RouteOptions)[name] !== undefined);
   if (isPublic === true && asked.length > 0) {
     throw new KeyguardConfigError(
-      `${where}config.unkey.public`,
+      "config.unkey.public",
       `cannot stand beside ${asked.join(", ")}: a public route is never verified. Remove one.`,
     );
   }

@@ -3,6 +3,7 @@ import {
   type Guard,
   hookBoolean,
   isPromise,
+  locateConfigErrors,
   type PreparedRequest,
   type RouteSecurity,
   schemesOf,
@@ -50,12 +51,15 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   const routes = new WeakMap<FastifyRouteUnkeyOptions, PreparedRequest | typeof PUBLIC>();
 
   function compile(config: unknown, method: RouteOptions["method"], url: string) {
-    const where = `route ${Array.isArray(method) ? method.join(",") : method} ${url}: `;
-    const checked = checkRouteConfig(config, where);
-    const { public: isPublic, ...routeOptions } = checked;
-    const compiled = isPublic ? PUBLIC : guard.route(routeOptions, `${where}config.unkey.`);
-    routes.set(checked, compiled);
-    return compiled;
+    // Errors keep the option's own path (`config.unkey.permissions`) and name the route apart.
+    const at = `route ${Array.isArray(method) ? method.join(",") : method} ${url}`;
+    return locateConfigErrors(at, () => {
+      const checked = checkRouteConfig(config);
+      const { public: isPublic, ...routeOptions } = checked;
+      const compiled = isPublic ? PUBLIC : guard.route(routeOptions, "config.unkey.");
+      routes.set(checked, compiled);
+      return compiled;
+    });
   }
 
   /** The route's compiled options, or `PUBLIC`. */

@@ -3,6 +3,7 @@ import {
   type RatelimitGuard as CoreRatelimitGuard,
   type Decision,
   identifyHelpers,
+  locateConfigErrors,
   type PreparedRatelimitRoute,
 } from "@keyguard/core/adapter";
 import {
@@ -104,7 +105,9 @@ export class RatelimitGuard implements CanActivate, OnModuleInit {
     const compiled =
       options === undefined
         ? null
-        : this.guard.route(options, `@Ratelimit() on ${controller.name}.${handler.name}: `);
+        : locateConfigErrors(`@Ratelimit() on ${controller.name}.${handler.name}`, () =>
+            this.guard.route(options),
+          );
     if (byController === undefined) {
       byController = new WeakMap();
       this.routes.set(handler, byController);
