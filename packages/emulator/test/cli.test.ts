@@ -21,7 +21,8 @@ function firstOutput(child: ChildProcess): Promise<string> {
     let text = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       text += chunk.toString();
-      if (text.includes("root key:")) resolve(text);
+      // Whole line: a pipe may split even one write between chunks.
+      if (/root key: \S+\n/.test(text)) resolve(text);
     });
     child.once("exit", () => reject(new Error(`exited early: ${text}`)));
   });
