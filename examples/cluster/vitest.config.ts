@@ -5,7 +5,8 @@ export default defineProject({
     name: "example-cluster",
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
-    // Forks three instances (tsx) and starts Redis: seconds on a busy machine, not the default 10.
+    // Three tsx processes start (each checking Unkey once) before the first test: seconds
+    // apiece on a busy 2-core machine.
     hookTimeout: 60_000,
     // After the other projects (with test/cluster), so the 50 ms store timeout is not spent on CPU contention.
     sequence: { groupOrder: 1 },

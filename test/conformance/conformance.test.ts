@@ -1,50 +1,19 @@
 import type { Emulator } from "@keyguard/emulator";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { expressHarness } from "./express.harness";
-import { express4Harness } from "./express4.harness";
-import { fastifyHarness } from "./fastify.harness";
-import type { AdapterHarness } from "./harness";
-import { honoHarness } from "./hono.harness";
-import { nestjsExpressHarness } from "./nestjs-express.harness";
-import { nestjsFastifyHarness } from "./nestjs-fastify.harness";
-import { nextHarness } from "./next.harness";
+import { HARNESS_ROWS } from "./harnesses";
 import { playScenario, startConformanceEmulator } from "./runner";
 import { SCENARIOS } from "./scenarios";
 
-/** Every adapter; adding one to the suite takes its harness file and one line here. */
-const ALL_HARNESSES: readonly AdapterHarness[] = [
-  expressHarness,
-  express4Harness,
-  honoHarness,
-  fastifyHarness,
-  nestjsExpressHarness,
-  nestjsFastifyHarness,
-  nextHarness,
-];
+describe.each(HARNESS_ROWS)("%s", (_name, harness) => {
+  let emulator: Emulator;
 
-/** A project may run some harnesses only: test/nest12 runs the Nest ones on NestJS 12. */
-function selectHarnesses(names: string | undefined): readonly AdapterHarness[] {
-  if (names === undefined) return ALL_HARNESSES;
-  const wanted = names.split(",");
-  const unknown = wanted.filter((name) => !ALL_HARNESSES.some((h) => h.name === name));
-  if (unknown.length > 0) throw new Error(`KEYGUARD_CONFORMANCE_HARNESSES: unknown ${unknown}`);
-  return ALL_HARNESSES.filter((harness) => wanted.includes(harness.name));
-}
-const HARNESSES = selectHarnesses(process.env.KEYGUARD_CONFORMANCE_HARNESSES);
+  beforeAll(async () => {
+    emulator = await startConformanceEmulator();
+  });
+  afterAll(() => emulator?.stop());
 
-describe.each(HARNESSES.map((harness) => [harness.name, harness] as const))(
-  "%s",
-  (_name, harness) => {
-    let emulator: Emulator;
-
-    beforeAll(async () => {
-      emulator = await startConformanceEmulator();
-    });
-    afterAll(() => emulator?.stop());
-
-    it.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))(
-      "%s",
-      (_name, scenario) => playScenario(harness, emulator, scenario),
-    );
-  },
-);
+  it.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))(
+    "%s",
+    (_name, scenario) => playScenario(harness, emulator, scenario),
+  );
+});

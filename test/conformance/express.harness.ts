@@ -4,11 +4,11 @@ import { requirePermissions, type UnkeyExpressOptions, unkey } from "@keyguard/e
 import express, { type ErrorRequestHandler, type Request, type Response } from "express";
 import {
   type AdapterHarness,
+  type GuardedApp,
   type HandlerBody,
   type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
-  type RunningApp,
 } from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, type SpecHooks, specHooks } from "./hooks";
 import { listenOnLoopback } from "./running-app";
@@ -25,7 +25,7 @@ export async function startExpressApp(
   createApp: ExpressFactory,
   options: GuardOptions,
   spec?: HookSpec,
-): Promise<RunningApp> {
+): Promise<GuardedApp> {
   let calls = 0;
   const handler = (route: string) => (req: Request, res: Response) => {
     calls++;
@@ -53,7 +53,9 @@ export async function startExpressApp(
   }
   app.use(answerHookFailure);
 
-  return listenOnLoopback(createServer(app), () => calls);
+  const running = await listenOnLoopback(createServer(app), () => calls);
+  // The middleware's verifier: `auth.verifier.check()` is how an Express app checks at start.
+  return { ...running, check: auth.verifier.check };
 }
 
 /** The spec's hooks in Express's signatures (`onError` as an error-handler-shaped function). */

@@ -8,18 +8,18 @@ import Fastify, {
 } from "fastify";
 import {
   type AdapterHarness,
+  type GuardedApp,
   type HandlerBody,
   type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
-  type RunningApp,
 } from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, type SpecHooks, specHooks } from "./hooks";
 
 /** The standard conformance app as a Fastify user writes it: one plugin, per-route `config.unkey`. */
 export const fastifyHarness: AdapterHarness = {
   name: "fastify",
-  async start(options: GuardOptions, spec?: HookSpec): Promise<RunningApp> {
+  async start(options: GuardOptions, spec?: HookSpec): Promise<GuardedApp> {
     let calls = 0;
     const app = Fastify();
     app.setErrorHandler(answerHookFailure);
@@ -33,7 +33,13 @@ export const fastifyHarness: AdapterHarness = {
       throw error;
     }
     const url = await app.listen({ port: 0, host: "127.0.0.1" });
-    return { url, handlerCalls: () => calls, close: () => app.close() };
+    // The plugin's decorator: `app.unkeyVerifier.check()`.
+    return {
+      url,
+      handlerCalls: () => calls,
+      close: () => app.close(),
+      check: app.unkeyVerifier.check,
+    };
   },
 };
 

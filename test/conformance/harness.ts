@@ -1,4 +1,4 @@
-import type { GuardOptions, KeyContext } from "@keyguard/core";
+import type { GuardOptions, KeyContext, Verifier } from "@keyguard/core";
 
 /**
  * The one app every adapter builds for the conformance suite, in its own
@@ -45,6 +45,12 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** A guarded app: a {@link RunningApp} and its verifier's start-up check. */
+export interface GuardedApp extends RunningApp {
+  /** `verifier.check()` of the app's verifier, reached the way a user of the adapter reaches it. */
+  readonly check: Verifier["check"];
+}
+
 /**
  * Hooks a scenario installs, as data: each harness turns them into its
  * framework's own hooks (Express/Hono/Fastify options, Nest guard overrides)
@@ -80,5 +86,5 @@ export interface AdapterHarness {
    * which the harness sets to answer 500 `application/problem+json` with
    * `code: "HOOK_FAILED"` (so the runner can tell it from a guard's answer).
    */
-  start(options: GuardOptions, hooks?: HookSpec): Promise<RunningApp>;
+  start(options: GuardOptions, hooks?: HookSpec): Promise<GuardedApp>;
 }

@@ -1,4 +1,4 @@
-import type { GuardOptions } from "@keyguard/core";
+import type { GuardOptions, Verifier } from "@keyguard/core";
 import { requirePermissions, type UnkeyHonoOptions, unkey } from "@keyguard/hono";
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -18,6 +18,8 @@ function honoHooks(hooks: SpecHooks): Partial<UnkeyHonoOptions> {
 /** The standard app, and how many times its handlers ran. */
 export interface HonoConformanceApp {
   readonly app: Hono;
+  /** The app-wide middleware's verifier (`unkey(…).verifier`). */
+  readonly verifier: Verifier;
   handlerCalls(): number;
 }
 
@@ -63,5 +65,5 @@ export function buildHonoApp(options: GuardOptions, spec?: HookSpec): HonoConfor
   for (const [path, query] of Object.entries(ROUTE_PERMISSIONS)) {
     app.get(path, requirePermissions(query), handler(path));
   }
-  return { app, handlerCalls: () => calls };
+  return { app, verifier: auth.verifier, handlerCalls: () => calls };
 }

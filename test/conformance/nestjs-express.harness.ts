@@ -1,6 +1,13 @@
 import "reflect-metadata";
-import type { GuardOptions, KeyContext } from "@keyguard/core";
-import { ApiKey, Public, RequirePermissions, UnkeyModule, UnkeyRoute } from "@keyguard/nestjs";
+import type { GuardOptions, KeyContext, Verifier } from "@keyguard/core";
+import {
+  ApiKey,
+  Public,
+  RequirePermissions,
+  UNKEY_VERIFIER,
+  UnkeyModule,
+  UnkeyRoute,
+} from "@keyguard/nestjs";
 import {
   Controller,
   Get,
@@ -15,11 +22,11 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import type { FastifyAdapter } from "@nestjs/platform-fastify";
 import {
   type AdapterHarness,
+  type GuardedApp,
   type HandlerBody,
   type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
-  type RunningApp,
 } from "./harness";
 import { guardWithHooks, HookFailureFilter } from "./nest-hooks";
 
@@ -33,7 +40,7 @@ export async function startNestApp(
   adapter: ExpressAdapter | FastifyAdapter,
   options: GuardOptions,
   spec?: HookSpec,
-): Promise<RunningApp> {
+): Promise<GuardedApp> {
   let calls = 0;
   const answer = (route: string, unkey: KeyContext | undefined): HandlerBody => {
     calls++;
@@ -123,7 +130,9 @@ export async function startNestApp(
   });
   await app.listen(0, "127.0.0.1");
   const url = (await app.getUrl()).replace("[::1]", "127.0.0.1");
-  return { url, handlerCalls: () => calls, close: () => app.close() };
+  // The module's verifier provider: `app.get(UNKEY_VERIFIER).check()`.
+  const { check } = app.get<string, Verifier>(UNKEY_VERIFIER);
+  return { url, handlerCalls: () => calls, close: () => app.close(), check };
 }
 
 /** NestJS on `@nestjs/platform-express`. */

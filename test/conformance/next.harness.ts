@@ -8,11 +8,11 @@ import {
 import { type UnkeyNextOptions, withUnkey } from "@keyguard/next";
 import {
   type AdapterHarness,
+  type GuardedApp,
   type HandlerBody,
   type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
-  type RunningApp,
 } from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, specHooks } from "./hooks";
 import { listenOnLoopback } from "./running-app";
@@ -56,8 +56,9 @@ function buildRoutes(options: GuardOptions, spec: HookSpec | undefined, count: (
     return Response.json(body);
   };
   // `skip` makes the handler's context optional; the overloads want it known statically.
-  const guarded = (route: string, extra: UnkeyNextOptions = {}): Route =>
+  const guarded = (route: string, extra: UnkeyNextOptions = {}) =>
     withUnkey<Request, NextContext>(handler(route), { ...base, ...extra } as Skippable);
+  const protectedRoute = guarded("/protected");
   const { keySources, preflight, verifier } = base;
   const routes = new Map<string, Route>([
     ["GET /public", async (request) => handler("/public")(request, {})],
@@ -70,7 +71,7 @@ function buildRoutes(options: GuardOptions, spec: HookSpec | undefined, count: (
         cost: METERED_ROUTE.cost,
       }),
     ],
-    ["GET /protected", guarded("/protected")],
+    ["GET /protected", protectedRoute],
     ["POST /protected", guarded("/protected")],
     [
       "OPTIONS /protected",
@@ -82,7 +83,8 @@ function buildRoutes(options: GuardOptions, spec: HookSpec | undefined, count: (
   ]);
   for (const [path, query] of Object.entries(ROUTE_PERMISSIONS))
     routes.set(`GET ${path}`, guarded(path, { permissions: query }));
-  return routes;
+  // A route handler's verifier: `GET.verifier.check()`.
+  return { routes, check: protectedRoute.verifier.check };
 }
 
 /**
@@ -116,9 +118,9 @@ async function writeResponse(response: Response, res: ServerResponse): Promise<v
  */
 export const nextHarness: AdapterHarness = {
   name: "next",
-  async start(options: GuardOptions, spec?: HookSpec): Promise<RunningApp> {
+  async start(options: GuardOptions, spec?: HookSpec): Promise<GuardedApp> {
     let calls = 0;
-    const routes = buildRoutes(options, spec, () => calls++);
+    const { routes, check } = buildRoutes(options, spec, () => calls++);
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://localhost");
       const route = routes.get(`${req.method} ${url.pathname}`);
@@ -133,6 +135,6 @@ export const nextHarness: AdapterHarness = {
         : Promise.resolve(new Response(null, { status: 404 }));
       void answer.then((response) => writeResponse(response, res));
     });
-    return listenOnLoopback(server, () => calls);
+    return { ...(await listenOnLoopback(server, () => calls)), check };
   },
 };

@@ -1,4 +1,4 @@
-import { keyOf, requirePermissions, unkey } from "@keyguard/express";
+import { keyOf, requirePermissions, unkey, type Verifier } from "@keyguard/express";
 import { redisCache } from "@keyguard/redis";
 import express, { type Express } from "express";
 
@@ -14,6 +14,8 @@ export interface InstanceOptions {
 
 export interface Instance {
   readonly app: Express;
+  /** The instance's verifier: instance.ts runs its `check()` before listening. */
+  readonly verifier: Verifier;
   /** Resolves once the invalidation bus listens (a revocation sent before would be missed). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -52,5 +54,10 @@ export function createInstance(options: InstanceOptions): Instance {
     res.status(204).end();
   });
 
-  return { app, ready: () => sharedCache.ready(), close: () => sharedCache.close() };
+  return {
+    app,
+    verifier: auth.verifier,
+    ready: () => sharedCache.ready(),
+    close: () => sharedCache.close(),
+  };
 }

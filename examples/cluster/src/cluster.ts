@@ -55,6 +55,8 @@ export async function startCluster(instances = 3): Promise<Cluster> {
   const started = await Promise.all(
     Array.from({ length: instances }, (_, i) => startInstance(`instance-${i + 1}`, env)),
   );
+  // Each instance checked the root key with one call at start: count what requests cost.
+  upstream.countFromHere();
   return {
     upstream,
     urls: started.map((instance) => instance.url),

@@ -17,6 +17,13 @@ const instance = createInstance({
   redisUrl: required("REDIS_URL"),
   secret: required("KEYGUARD_CACHE_SECRET"),
 });
+// Opt-in start-up check: a replica with a wrong UNKEY_ROOT_KEY or UNKEY_BASE_URL exits here,
+// with the fix, instead of joining the cluster and answering 500 or 503.
+await instance.verifier.check().catch(async (error: Error) => {
+  console.error(`keyguard (${process.env.INSTANCE_NAME ?? process.pid}): ${error.message}`);
+  await instance.close();
+  process.exit(1);
+});
 const server = instance.app.listen(Number(process.env.PORT ?? 0), "127.0.0.1");
 await new Promise((resolve) => server.once("listening", resolve));
 await instance.ready();

@@ -7,8 +7,13 @@ export interface Upstream {
   readonly baseUrl?: string | undefined;
   /** Emulator only: a key with no permissions, and an admin key holding `keys.revoke`. */
   readonly keys?: { readonly user: string; readonly userKeyId: string; readonly admin: string };
-  /** Emulator only: how many `keys.verifyKey` calls reached "Unkey" so far. */
+  /**
+   * Emulator only: how many `keys.verifyKey` calls reached "Unkey" since `countFromHere()`
+   * (the instances' start-up checks are one call each, made before it).
+   */
   verifications(): number | undefined;
+  /** Starts counting `verifications()` from now. */
+  countFromHere(): void;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,7 @@ export async function devUpstream(): Promise<Upstream> {
       rootKey,
       baseUrl: process.env.UNKEY_BASE_URL,
       verifications: () => undefined,
+      countFromHere: () => {},
       stop: async () => {},
     };
   }
@@ -48,6 +54,7 @@ export async function devUpstream(): Promise<Upstream> {
     baseUrl: emulator.url,
     keys,
     verifications: () => emulator.stats().calls["keys.verifyKey"] ?? 0,
+    countFromHere: () => emulator.resetStats(),
     stop: () => emulator.stop(),
   };
 }

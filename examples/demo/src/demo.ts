@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
+import type { CheckReport } from "@keyguard/core";
 import { startEmulator } from "@keyguard/emulator";
 import { createDemoApp } from "./app";
 import { type DemoCommand, demoCommands, renderCurl } from "./commands";
@@ -34,6 +35,8 @@ export interface Demo {
   /** `"emulator"` when running on the in-process emulator, `"unkey"` on real Unkey. */
   readonly upstream: "emulator" | "unkey";
   readonly unkeyUrl: string;
+  /** What the start-up check (`verifier.check()`) found before the demo keys were made. */
+  readonly checked: CheckReport;
   readonly keys: DemoKeys;
   readonly commands: readonly DemoCommand[];
   /** Stops the API, deletes the demo keys and stops the emulator. Safe to call twice. */
@@ -88,11 +91,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   try {
     const rootKey = emulator?.rootKey ?? (rootKeyFromEnv as string);
     const baseUrl = emulator?.url ?? env.UNKEY_BASE_URL ?? "https://api.unkey.com";
+    const { app, verifier } = createDemoApp({ rootKey, baseUrl });
+    // The opt-in start-up check, before anything is created at Unkey: a wrong UNKEY_ROOT_KEY
+    // or UNKEY_BASE_URL rejects here with the fix (main.ts prints it), not at the first request.
+    const checked = await verifier.check();
     const admin = unkeyAdmin(baseUrl, rootKey);
     const { keys } = await seedDemo(admin, { apiId: env.UNKEY_API_ID || undefined });
     cleanups.push(() => removeDemoKeys(admin, keys));
 
-    const { app } = createDemoApp({ rootKey, baseUrl });
     const server = createAdaptorServer({ fetch: app.fetch });
     const port = await listen(server, options.port ?? 3000, host);
     cleanups.push(
@@ -110,6 +116,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       port,
       upstream: emulator ? "emulator" : "unkey",
       unkeyUrl: baseUrl,
+      checked,
       keys,
       commands: demoCommands(keys),
       stop: () => {
@@ -144,6 +151,7 @@ export function renderInstructions(demo: Demo): string {
   return [
     `keyguard demo: a Hono API guarded by @keyguard/hono on ${demo.url}`,
     `verifying keys against ${upstream}`,
+    `start-up check: ${demo.checked.summary}`,
     "",
     "Demo keys:",
     ...keys,

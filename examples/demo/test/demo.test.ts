@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { startEmulator } from "@keyguard/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Demo, renderInstructions, startDemo } from "../src/demo";
 
@@ -104,6 +105,33 @@ describe("pnpm start demo (on the in-process emulator)", () => {
       probe.once("error", reject);
       probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
     });
+  });
+});
+
+describe("startDemo's start-up check", () => {
+  it("prints what the check found", async () => {
+    const demo = await startDemo({ port: 0, env: {} });
+    try {
+      expect(demo.checked.verifyRight).toBe("unknown");
+      expect(renderInstructions(demo)).toContain(`start-up check: ${demo.checked.summary}`);
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it("stops the start on a root key Unkey refuses, with the fix, before making any key", async () => {
+    const emulator = await startEmulator();
+    try {
+      const env = { UNKEY_ROOT_KEY: "unkey_root_from_last_week", UNKEY_BASE_URL: emulator.url };
+      await expect(startDemo({ port: 0, env })).rejects.toMatchObject({
+        name: "VerifierError",
+        status: 401,
+        message: expect.stringContaining("refused the root key from the rootKey option"),
+      });
+      expect(emulator.stats().calls["keys.createKey"]).toBeUndefined();
+    } finally {
+      await emulator.stop();
+    }
   });
 });
 

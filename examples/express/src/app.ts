@@ -1,4 +1,4 @@
-import { keyOf, requirePermissions, unkey } from "@keyguard/express";
+import { keyOf, requirePermissions, unkey, type Verifier } from "@keyguard/express";
 import express, { type Express } from "express";
 
 interface Project {
@@ -9,9 +9,13 @@ interface Project {
 
 /**
  * A projects API: `/health` is public, everything under `/api` needs a valid
- * key, and each route asks for its own permission.
+ * key, and each route asks for its own permission. Returns the app and the
+ * middleware's verifier, whose `check()` main.ts runs before listening.
  */
-export function createApp(options: { rootKey: string; baseUrl?: string }): Express {
+export function createApp(options: { rootKey: string; baseUrl?: string }): {
+  app: Express;
+  verifier: Verifier;
+} {
   const projects: Project[] = [{ id: 1, name: "Apollo", owner: "user_42" }];
   const app = express();
   app.use(express.json());
@@ -21,7 +25,8 @@ export function createApp(options: { rootKey: string; baseUrl?: string }): Expre
   });
 
   // One middleware instance: one verifier and one cache for every /api route.
-  app.use("/api", unkey({ rootKey: options.rootKey, baseUrl: options.baseUrl }));
+  const auth = unkey({ rootKey: options.rootKey, baseUrl: options.baseUrl });
+  app.use("/api", auth);
 
   app.get("/api/me", (req, res) => {
     const key = keyOf(req); // non-optional: this route is behind unkey()
@@ -61,5 +66,5 @@ export function createApp(options: { rootKey: string; baseUrl?: string }): Expre
     },
   );
 
-  return app;
+  return { app, verifier: auth.verifier };
 }

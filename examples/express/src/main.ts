@@ -6,7 +6,15 @@ const upstream = await devUpstream(
   ["projects.read", "projects.write", "projects.delete"],
   ["projects.read", "projects.write"],
 );
-const server = createApp(upstream).listen(port, "127.0.0.1", () => {
+const { app, verifier } = createApp(upstream);
+// Opt-in start-up check: one call to Unkey now, so a wrong UNKEY_ROOT_KEY or UNKEY_BASE_URL
+// stops the start with the fix instead of answering 500 or 503 at the first request.
+const report = await verifier.check().catch((error: Error) => {
+  console.error(`keyguard: ${error.message}`);
+  process.exit(1);
+});
+console.log(`keyguard: ${report.summary}`);
+const server = app.listen(port, "127.0.0.1", () => {
   console.log(`Express example on http://127.0.0.1:${port}`);
   if (upstream.key) {
     console.log(`Emulator key (projects.read, projects.write): ${upstream.key}`);

@@ -15,7 +15,10 @@ describe("express example", () => {
       ["projects.read", "projects.write", "projects.delete"],
       ["projects.read", "projects.write"],
     );
-    server = createApp(upstream).listen(0, "127.0.0.1");
+    const { app, verifier } = createApp(upstream);
+    // What main.ts runs before listening.
+    await verifier.check();
+    server = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -7,6 +7,13 @@ const upstream = await devUpstream(
   ["invoices.read", "invoices.write"],
 );
 const app = await createApp(upstream);
+// Opt-in start-up check through the plugin's decorator: one call to Unkey now, so a wrong
+// UNKEY_ROOT_KEY or UNKEY_BASE_URL stops the start with the fix, not at the first request.
+const report = await app.unkeyVerifier.check().catch((error: Error) => {
+  console.error(`keyguard: ${error.message}`);
+  process.exit(1);
+});
+console.log(`keyguard: ${report.summary}`);
 await app.listen({ port, host: "127.0.0.1" });
 // Ctrl-C (SIGINT) and a process manager's SIGTERM both stop cleanly, with status 0. Set
 // before the first line is printed: a Ctrl-C that follows it must not meet Node's default

@@ -15,6 +15,8 @@ describe("fastify example", () => {
       ["invoices.read", "invoices.write"],
     );
     app = await createApp(upstream);
+    // What main.ts runs before listening, through the plugin's decorator.
+    await app.unkeyVerifier.check();
     url = await app.listen({ port: 0, host: "127.0.0.1" });
   });
   afterAll(async () => {

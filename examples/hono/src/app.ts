@@ -11,7 +11,8 @@ interface Note {
 /**
  * A notes API on Web standards (runs on Node, Bun, Deno and Workers):
  * `/health` is public, `/notes/*` needs a valid key, each route its permission;
- * `/openapi.json` documents all of it.
+ * `/openapi.json` documents all of it. Returns the app and the middleware's
+ * verifier, whose `check()` main.ts runs before listening.
  */
 export function createApp(options: { rootKey: string; baseUrl?: string }) {
   const notes: Note[] = [{ id: 1, text: "Ship keyguard", author: "user_42" }];
@@ -20,7 +21,8 @@ export function createApp(options: { rootKey: string; baseUrl?: string }) {
   app.get("/health", (c) => c.json({ status: "ok" }));
 
   // Created once: one verifier and one cache for every /notes route.
-  const api = new Hono().use(unkey({ rootKey: options.rootKey, baseUrl: options.baseUrl }));
+  const auth = unkey({ rootKey: options.rootKey, baseUrl: options.baseUrl });
+  const api = new Hono().use(auth);
 
   api.get("/me", (c) => {
     const key = keyOf(c); // non-optional: the route is behind unkey()
@@ -62,5 +64,5 @@ export function createApp(options: { rootKey: string; baseUrl?: string }) {
     "/openapi.json",
     openAPIRouteHandler(app, { documentation: { info: { title: "Notes API", version: "1.0.0" } } }),
   );
-  return app;
+  return { app, verifier: auth.verifier };
 }

@@ -7,7 +7,15 @@ const upstream = await devUpstream(
   ["notes.read", "notes.write", "notes.delete"],
   ["notes.read", "notes.write"],
 );
-const server = serve({ fetch: createApp(upstream).fetch, port, hostname: "127.0.0.1" }, () => {
+const { app, verifier } = createApp(upstream);
+// Opt-in start-up check: one call to Unkey now, so a wrong UNKEY_ROOT_KEY or UNKEY_BASE_URL
+// stops the start with the fix instead of answering 500 or 503 at the first request.
+const report = await verifier.check().catch((error: Error) => {
+  console.error(`keyguard: ${error.message}`);
+  process.exit(1);
+});
+console.log(`keyguard: ${report.summary}`);
+const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => {
   console.log(`Hono example on http://127.0.0.1:${port}`);
   if (upstream.key) {
     console.log(`Emulator key (notes.read, notes.write): ${upstream.key}`);

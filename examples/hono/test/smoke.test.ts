@@ -15,7 +15,9 @@ describe("hono example", () => {
       ["notes.read", "notes.write", "notes.delete"],
       ["notes.read", "notes.write"],
     );
-    const app = createApp(upstream);
+    const { app, verifier } = createApp(upstream);
+    // What main.ts runs before listening.
+    await verifier.check();
     const port = await new Promise<number>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
         resolve(info.port),

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { UNKEY_VERIFIER, type Verifier } from "@keyguard/nestjs";
 import { NestFactory } from "@nestjs/core";
 import { AppModule } from "./app.module";
 import { devUpstream } from "./dev-upstream";
@@ -12,6 +13,16 @@ async function bootstrap() {
   );
   const app = await NestFactory.create(AppModule.register(upstream), { logger: ["warn", "error"] });
   setupOpenApi(app);
+  // Opt-in start-up check through UnkeyModule's verifier: one call to Unkey now, so a wrong
+  // UNKEY_ROOT_KEY or UNKEY_BASE_URL stops the start with the fix, not at the first request.
+  const report = await app
+    .get<string, Verifier>(UNKEY_VERIFIER)
+    .check()
+    .catch((error: Error) => {
+      console.error(`keyguard: ${error.message}`);
+      process.exit(1);
+    });
+  console.log(`keyguard: ${report.summary}`);
   await app.listen(port, "127.0.0.1");
   // Ctrl-C (SIGINT) and a process manager's SIGTERM both stop cleanly, with status 0. Set
   // before the first line is printed: a Ctrl-C that follows it must not meet Node's default

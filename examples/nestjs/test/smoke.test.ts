@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { UNKEY_VERIFIER, type Verifier } from "@keyguard/nestjs";
 import type { INestApplication } from "@nestjs/common";
 import { Test } from "@nestjs/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,8 @@ describe("nestjs example", () => {
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     setupOpenApi(app);
+    // What main.ts runs before listening, through UnkeyModule's verifier.
+    await app.get<string, Verifier>(UNKEY_VERIFIER).check();
     await app.listen(0, "127.0.0.1");
     url = (await app.getUrl()).replace("[::1]", "127.0.0.1");
   });

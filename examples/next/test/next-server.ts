@@ -12,6 +12,8 @@ export const START_MS = 60_000;
 /** A running `next start`. */
 export interface NextServer {
   readonly url: string;
+  /** The last 8000 characters the server printed (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -87,5 +89,5 @@ export async function start(dir: string, env: NodeJS.ProcessEnv): Promise<NextSe
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, output: () => output, stop };
 }

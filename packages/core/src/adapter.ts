@@ -10,6 +10,7 @@ export {
   FAIL_OPEN_HEADER,
   type ProblemDetails,
 } from "./denials";
+export { locateConfigErrors } from "./errors";
 export { extractKey, type KeyExtraction, type KeyRequest, type KeySource } from "./extract-key";
 export {
   createGuard,

@@ -11,12 +11,20 @@ export interface ConnectionOptions {
   logger?: Logger | undefined;
 }
 
+/** Where the root key was read: the option, or the environment variable. */
+export type RootKeyOrigin = "option" | "UNKEY_ROOT_KEY";
+
+/** Where the base URL was read: the option, the environment variable, or the default. */
+export type BaseUrlOrigin = "option" | "UNKEY_BASE_URL" | "default";
+
 /** Connection options with defaults applied, `url` the endpoint's full URL. */
 export interface ResolvedConnection {
   readonly rootKey: string;
   readonly url: string;
   /** `url` without a username or password: what logs, telemetry and `options` show. */
   readonly displayUrl: string;
+  /** Where the root key and base URL came from, for start-up diagnostics (`verifier.check()`). */
+  readonly origins: { readonly rootKey: RootKeyOrigin; readonly baseUrl: BaseUrlOrigin };
   readonly timeoutMs: number;
   readonly fetch: typeof globalThis.fetch;
   readonly logger: Logger;
@@ -89,8 +97,18 @@ export function resolveConnection(options: ConnectionOptions, path: string): Res
     );
   }
   checkRootKey(rootKey, options.rootKey === undefined);
-  const baseUrl = options.baseUrl ?? env("UNKEY_BASE_URL") ?? CONNECTION_DEFAULTS.baseUrl;
+  const fromEnv = env("UNKEY_BASE_URL");
+  const baseUrl = options.baseUrl ?? fromEnv ?? CONNECTION_DEFAULTS.baseUrl;
   const url = endpointUrl(baseUrl, path);
+  const origins = {
+    rootKey: options.rootKey === undefined ? "UNKEY_ROOT_KEY" : "option",
+    baseUrl:
+      options.baseUrl !== undefined
+        ? "option"
+        : fromEnv !== undefined
+          ? "UNKEY_BASE_URL"
+          : "default",
+  } as const;
   const timeoutMs = wholeNumber(
     "timeoutMs",
     options.timeoutMs,
@@ -106,7 +124,15 @@ export function resolveConnection(options: ConnectionOptions, path: string): Res
   if (typeof logger?.warn !== "function" || typeof logger?.error !== "function") {
     throw new KeyguardConfigError("logger", "expected an object with warn() and error().");
   }
-  return { rootKey, url, displayUrl: withoutCredentials(url), timeoutMs, fetch: fetchImpl, logger };
+  return {
+    rootKey,
+    url,
+    displayUrl: withoutCredentials(url),
+    origins,
+    timeoutMs,
+    fetch: fetchImpl,
+    logger,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 export type KeyguardErrorCode =
   | "INVALID_OPTION"
+  | "INVALID_SETUP"
   | "INVALID_PERMISSION_QUERY"
   | "INVALID_RATELIMIT_IDENTIFIER"
   | "VERIFIER_UNAVAILABLE"
@@ -34,21 +35,83 @@ export class KeyguardError extends Error {
 
 /**
  * A bad option, thrown when a verifier, guard or middleware is created (never at
- * the first request). `option` names the offending option.
+ * the first request). `option` names the offending option by its path in the
+ * options object it was given in; `at` says where that object was given when it was
+ * not the factory's own options (a Fastify route's `config`, a Nest decorator).
  *
  * @example
  * ```ts
  * createVerifier({ rootKey: "unkey_…", cache: { ttlMs: -1 } });
  * // KeyguardConfigError: Invalid option `cache.ttlMs`: expected a finite number ≥ 0, got -1.
+ * // In a Fastify route's config (`at: "route GET /docs"`, `option: "config.unkey.permission"`):
+ * // KeyguardConfigError: route GET /docs: invalid option `config.unkey.permission`: unknown option; …
  * ```
  */
 export class KeyguardConfigError extends KeyguardError {
   override readonly name = "KeyguardConfigError";
+  /** The option's path (`cache.ttlMs`, `config.unkey.permissions`), never a route or class name. */
   readonly option: string;
+  /** What is wrong with it, without the option's name. */
+  readonly problem: string;
+  /** Where the options were given (`route GET /docs`, `@UnkeyRoute() on DocsController.list`), if not to the factory. */
+  readonly at: string | undefined;
 
-  constructor(option: string, problem: string, options?: { cause?: unknown }) {
-    super("INVALID_OPTION", `Invalid option \`${option}\`: ${problem}`, options);
+  constructor(
+    option: string,
+    problem: string,
+    options?: { cause?: unknown; at?: string | undefined },
+  ) {
+    const at = options?.at;
+    super(
+      "INVALID_OPTION",
+      at === undefined
+        ? `Invalid option \`${option}\`: ${problem}`
+        : `${at}: invalid option \`${option}\`: ${problem}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.option = option;
+    this.problem = problem;
+    this.at = at;
+  }
+}
+
+/**
+ * A set-up mistake that no option's value causes, thrown at start-up: a route that
+ * asks for a key where the guard does not run, a guard without its module, two
+ * decorators that contradict each other, a builder or decorator called with a bad
+ * argument. `at` names the thing (`DocsController.list`, `UnkeyGuard`, `and()`).
+ *
+ * @example
+ * ```ts
+ * and();
+ * // KeyguardSetupError: and(): needs at least one permission or sub-query.
+ * ```
+ */
+export class KeyguardSetupError extends KeyguardError {
+  override readonly name = "KeyguardSetupError";
+  /** What is set up wrong: a route handler, a guard, a decorator, a function. */
+  readonly at: string;
+  /** What is wrong with it. */
+  readonly problem: string;
+
+  constructor(at: string, problem: string, options?: { cause?: unknown }) {
+    super("INVALID_SETUP", `${at}: ${problem}`, options);
+    this.at = at;
+    this.problem = problem;
+  }
+}
+
+/**
+ * Runs `check` and names `at` in the `KeyguardConfigError` it throws: for options
+ * given somewhere other than a factory (a route's config, a decorator), so that the
+ * error keeps the option's own path and says where apart.
+ */
+export function locateConfigErrors<T>(at: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof KeyguardConfigError) || error.at !== undefined) throw error;
+    throw new KeyguardConfigError(error.option, error.problem, { at, cause: error });
   }
 }
 

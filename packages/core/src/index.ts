@@ -1,11 +1,13 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
 export type { IpOptions } from "./client-address";
+export type { BaseUrlOrigin, RootKeyOrigin } from "./connection-options";
 export type { DenialCode, Deny, ProblemDetails } from "./denials";
 export {
   KeyguardConfigError,
   KeyguardError,
   type KeyguardErrorCode,
+  KeyguardSetupError,
   PermissionQuerySyntaxError,
   RatelimitIdentifierError,
   VerifierError,
@@ -52,6 +54,7 @@ export type {
   SharedEntry,
   SharedRead,
 } from "./shared-cache";
+export type { CheckOptions, CheckReport } from "./startup-check";
 export type {
   FailureMode,
   Identity,

@@ -1,7 +1,9 @@
 import {
+  type BaseUrlOrigin,
   CONNECTION_DEFAULTS,
   describe,
   MAX_TIMER_MS,
+  type RootKeyOrigin,
   resolveConnection,
   wholeNumber,
 } from "./connection-options";
@@ -103,6 +105,8 @@ export interface ResolvedVerifierOptions {
   readonly verifyUrl: string;
   /** The URL requests go to, credentials included. */
   readonly requestUrl: string;
+  /** Where the root key and base URL came from (for `verifier.check()`'s advice). */
+  readonly origins: { readonly rootKey: RootKeyOrigin; readonly baseUrl: BaseUrlOrigin };
   readonly timeoutMs: number;
   readonly cache: Required<CacheOptions> | false;
   readonly failureMode: FailureMode;
@@ -187,6 +191,7 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     rootKey,
     verifyUrl: connection.displayUrl,
     requestUrl: connection.url,
+    origins: connection.origins,
     timeoutMs,
     cache,
     failureMode,

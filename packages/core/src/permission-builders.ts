@@ -1,9 +1,9 @@
-import { KeyguardConfigError } from "./errors";
+import { KeyguardSetupError } from "./errors";
 import { parsePermissionQuery, printPermissionQuery } from "./permission-query";
 
 function combine(kind: "and" | "or", parts: readonly string[]): string {
   if (parts.length === 0) {
-    throw new KeyguardConfigError(kind, "needs at least one permission or sub-query.");
+    throw new KeyguardSetupError(`${kind}()`, "needs at least one permission or sub-query.");
   }
   const operands = parts.map((part) => parsePermissionQuery(part));
   const tree =

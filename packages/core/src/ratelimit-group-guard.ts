@@ -70,7 +70,8 @@ export function refuseRouteOptions(given: unknown, prefix: string): void {
   if (typeof given === "object" && given !== null && Object.keys(given).length === 0) return;
   // The prefix ends with ": " (`@Ratelimit() on Auth.login: `); the option is what it names.
   throw new KeyguardConfigError(
-    prefix.replace(/:\s*$/, "") || "route",
+    // The prefix ends in "." (`config.ratelimit.`): the option is the object itself.
+    prefix ? prefix.slice(0, -1) : "route",
     "a rate limit with `limits` takes each limit's identifier and cost in `limits`; per-route options do not apply to it.",
   );
 }

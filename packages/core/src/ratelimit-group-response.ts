@@ -31,7 +31,7 @@ function limitOf(value: unknown, requestId: string | undefined): RatelimitRespon
     limit,
     remaining,
     reset,
-    source: "unkey",
+    source: "upstream",
     requestId,
     overrideId,
   });
@@ -55,7 +55,7 @@ export function parseMultiLimitData(
   return Object.freeze({
     success: passed,
     limits: Object.freeze(parsed as RatelimitResponse[]),
-    source: "unkey",
+    source: "upstream",
     requestId,
   });
 }

@@ -1,7 +1,7 @@
-/** Where a rate-limit answer came from. */
+/** Where a rate-limit answer came from, in the words of `KeyContext.source` where they apply. */
 export type RatelimitSource =
   /** Unkey answered this call. */
-  | "unkey"
+  | "upstream"
   /** Refused here, with no upstream call: the identifier is blocked until `reset`. */
   | "local"
   /** Unkey could not answer and `failureMode: "open"` let the call through. */
@@ -51,7 +51,7 @@ export function parseRatelimitData(
     limit,
     remaining,
     reset,
-    source: "unkey",
+    source: "upstream",
     requestId,
     overrideId,
   });

@@ -39,8 +39,19 @@ export interface Identity {
   readonly ratelimits?: readonly unknown[] | undefined;
 }
 
-/** Where an answer came from. */
-export type ResultSource = "upstream" | "cache" | "stale" | "local";
+/**
+ * Where an answer came from; the one vocabulary of `VerifyResult.source`,
+ * `KeyContext.source` and the `keyguard:decision` channel (which adds `"fail-open"`).
+ */
+export type ResultSource =
+  /** Unkey answered this request (a call made for it, or one it shared with a concurrent request). */
+  | "upstream"
+  /** A fresh entry of the in-process cache, or of the shared cache (`sharedCache`). */
+  | "cache"
+  /** An expired valid entry, served because Unkey could not answer (`staleIfErrorMs`, opt-in). */
+  | "stale"
+  /** Decided here with no call to Unkey: a key no source could carry or Unkey would refuse (`MALFORMED_KEY`). */
+  | "local";
 
 /**
  * A normalized verification result. `valid` is true only for `code: "VALID"`.

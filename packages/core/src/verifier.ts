@@ -20,6 +20,7 @@ import {
 } from "./options";
 import { holds, type PermissionQuery } from "./permission-query";
 import { type Invalidation, SharedTier } from "./shared-cache";
+import { type CheckOptions, type CheckReport, runStartupCheck } from "./startup-check";
 import { createTransport } from "./transport";
 import type { FailureMode, Logger, VerifierStats, VerifyRequest, VerifyResult } from "./types";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
@@ -58,6 +59,20 @@ export interface Verifier {
   /** Empties the cache. */
   clear(): void;
   stats(): VerifierStats;
+  /**
+   * An opt-in start-up check: one call to Unkey, with a made-up key (or the `key` given),
+   * that shows a wrong root key or an unreachable `baseUrl` now rather than at the first
+   * request. Resolves with a {@link CheckReport} (what was checked, what cannot be told);
+   * rejects with a `VerifierError` whose message says what to fix, naming where the root
+   * key and base URL came from, never the key. Bypasses the cache; logs nothing.
+   *
+   * @example
+   * ```ts
+   * const verifier = createVerifier();
+   * console.log((await verifier.check()).summary); // or let a rejection stop the start
+   * ```
+   */
+  check(options?: CheckOptions): Promise<CheckReport>;
   /** How the guard answers when Unkey cannot: from the `failureMode` option. */
   readonly failureMode: FailureMode;
   /**
@@ -564,6 +579,16 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       upstreamCalls: transport.calls(),
       size: cache?.size ?? 0,
     }),
+    check: (checkOptions?: CheckOptions) =>
+      runStartupCheck(
+        {
+          url: resolved.verifyUrl,
+          origins: resolved.origins,
+          migrationId: resolved.migrationId,
+          verifyKey: (body) => transport.verifyKey(body),
+        },
+        checkOptions,
+      ),
     failureMode: resolved.failureMode,
     rootKeyDigest: hashKey(ROOT_KEY_DIGEST_PREFIX + resolved.rootKey),
     options: Object.freeze(visible),

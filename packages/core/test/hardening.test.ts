@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { authorize, createGuard } from "../src/adapter";
+import { authorize, createGuard, locateConfigErrors } from "../src/adapter";
 import { fromFailure } from "../src/decision";
 import { extractKey } from "../src/extract-key";
 import { and, createRatelimiter, createVerifier, VerifierError } from "../src/index";
@@ -82,11 +82,15 @@ describe("5. unknown option names are refused with the nearest valid one", () =>
     expect(error.option).toBe("permissions");
   });
 
-  it("a route refuses an unknown name, prefixed with where it was given", () => {
+  it("a route refuses an unknown name by its path, and says apart where it was given", () => {
     const guard = createGuard({ rootKey: ROOT_KEY });
-    const error = configError(() => guard.route({ cots: 1 } as never, "route GET /x: "));
-    expect(error.option).toBe("route GET /x: cots");
-    expect(error.message).toContain("did you mean `route GET /x: cost`");
+    const error = configError(() =>
+      locateConfigErrors("route GET /x", () => guard.route({ cots: 1 } as never, "config.unkey.")),
+    );
+    expect(error).toMatchObject({ option: "config.unkey.cots", at: "route GET /x" });
+    expect(error.message).toBe(
+      "route GET /x: invalid option `config.unkey.cots`: unknown option; did you mean `config.unkey.cost`?",
+    );
   });
 
   it("a typo inside a keySources entry (`schema`) is refused, naming `scheme` (new-user review)", () => {

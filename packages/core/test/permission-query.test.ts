@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   and,
   evaluatePermissionQuery,
-  KeyguardConfigError,
+  KeyguardSetupError,
   or,
   type PermissionQuery,
   PermissionQuerySyntaxError,
@@ -135,8 +135,16 @@ describe("and() / or() builders", () => {
   });
 
   it("reject no parts and invalid parts", () => {
-    expect(() => and()).toThrow(KeyguardConfigError);
-    expect(() => or()).toThrow(KeyguardConfigError);
+    // No parts is a bad call, not a bad option: its own wording (issue 29, item 6).
+    expect(() => and()).toThrow(
+      expect.objectContaining({
+        name: "KeyguardSetupError",
+        code: "INVALID_SETUP",
+        at: "and()",
+        message: "and(): needs at least one permission or sub-query.",
+      }),
+    );
+    expect(() => or()).toThrow(KeyguardSetupError);
     expect(() => and("a b")).toThrow(PermissionQuerySyntaxError);
     expect(() => or("a", "")).toThrow(PermissionQuerySyntaxError);
   });

@@ -99,7 +99,7 @@ describe("one identifier under two limits (Unkey's one counter)", { timeout: 30_
     vi.setSystemTime(T0 + WINDOW);
     expect(await limiter.limit("key_123")).toMatchObject({ success: false, source: "unkey" });
     vi.setSystemTime(T0 + WINDOW + 0.55 * WINDOW);
-    expect(await limiter.limit("key_123")).toMatchObject({ success: true, source: "unkey" });
+    expect(await limiter.limit("key_123")).toMatchObject({ success: true, source: "upstream" });
   });
 
   it("sync mode: a refusal under the lower limit still lets Unkey decide the higher one", async () => {
@@ -109,7 +109,7 @@ describe("one identifier under two limits (Unkey's one counter)", { timeout: 30_
     expect(await limiter.limit("key_123", { limit: 20 })).toMatchObject({
       success: true,
       remaining: 9,
-      source: "unkey",
+      source: "upstream",
     });
   });
 });

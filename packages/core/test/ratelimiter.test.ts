@@ -98,9 +98,9 @@ describe("limit()", () => {
     });
     // The fourth is refused here: Unkey admitted 3 in this window, which it counts until it ends.
     expect(answers.map((a) => [a.success, a.remaining, a.source])).toEqual([
-      [true, 2, "unkey"],
-      [true, 1, "unkey"],
-      [true, 0, "unkey"],
+      [true, 2, "upstream"],
+      [true, 1, "upstream"],
+      [true, 0, "upstream"],
       [false, 0, "local"],
     ]);
     expect(answers[3]?.reset).toBe(T0 + 60_000);
@@ -124,7 +124,7 @@ describe("limit()", () => {
     expect(api.bodies.length).toBe(calls + 1);
     // The next window: Unkey's count of the previous one decays from its start, so it may admit.
     vi.setSystemTime(T0 + 60_000);
-    expect(await limiter.limit("ip:1")).toMatchObject({ success: true, source: "unkey" });
+    expect(await limiter.limit("ip:1")).toMatchObject({ success: true, source: "upstream" });
   });
 
   it("keeps identifiers, costs and overrides apart", async () => {
@@ -132,7 +132,10 @@ describe("limit()", () => {
     expect((await limiter.limit("a", { cost: 5 })).success).toBe(true);
     expect((await limiter.limit("a", { cost: 1 })).success).toBe(false);
     // The block is for calls costing at least 1: a cost-0 check still goes to Unkey.
-    expect(await limiter.limit("a", { cost: 0 })).toMatchObject({ success: true, source: "unkey" });
+    expect(await limiter.limit("a", { cost: 0 })).toMatchObject({
+      success: true,
+      source: "upstream",
+    });
     expect((await limiter.limit("b")).success).toBe(true);
     // The refusal proved a count of 5: under a limit of 50 that leaves room, so Unkey decides.
     expect(await limiter.limit("a", { limit: 50 })).toMatchObject({ success: true, remaining: 44 });
@@ -145,7 +148,10 @@ describe("limit()", () => {
     expect((await limiter.limit("a", { cost: 3 })).source).toBe("local");
     const calls = api.bodies.length;
     expect((await limiter.limit("a", { cost: 4 })).source).toBe("local");
-    expect(await limiter.limit("a", { cost: 2 })).toMatchObject({ success: true, source: "unkey" });
+    expect(await limiter.limit("a", { cost: 2 })).toMatchObject({
+      success: true,
+      source: "upstream",
+    });
     expect(api.bodies.length).toBe(calls + 1);
   });
 
@@ -200,7 +206,7 @@ describe("concurrent calls of one identifier", () => {
     // Room for 99: all five are out at once, none waits for another.
     await vi.waitFor(() => expect(api.bodies.length).toBe(6));
     gate.resolve();
-    expect((await Promise.all(more)).every((a) => a.success && a.source === "unkey")).toBe(true);
+    expect((await Promise.all(more)).every((a) => a.success && a.source === "upstream")).toBe(true);
   });
 });
 
@@ -238,7 +244,7 @@ describe('mode: "async"', () => {
     const { limiter } = setup({ limit: 5, mode: "async" }, api);
     const first = limiter.limit("a");
     gate.resolve();
-    expect(await first).toMatchObject({ success: true, source: "unkey", remaining: 4 });
+    expect(await first).toMatchObject({ success: true, source: "upstream", remaining: 4 });
     gate = deferred<void>();
     // Answers held back: four admitted from the estimate at once, the rest wait for Unkey.
     const next = Array.from({ length: 10 }, () => limiter.limit("a"));

@@ -41,14 +41,14 @@ describe(`keyguard:decision (${PUBLISHES ? "Node build: published" : "Web build:
         allowed: true,
         status: 200,
         code: "VALID",
-        source: "unkey",
+        source: "upstream",
         keyId: "key_t",
         route: "/docs/:id",
       },
       { allowed: true, code: "VALID", source: "cache", keyId: "key_t" },
       { allowed: false, status: 403, code: "INSUFFICIENT_PERMISSIONS", source: "cache" },
       { allowed: false, status: 401, code: "MISSING_KEY", source: "local" },
-      { allowed: false, status: 401, code: "NOT_FOUND", source: "unkey" },
+      { allowed: false, status: 401, code: "NOT_FOUND", source: "upstream" },
     ]);
     for (const message of seen) {
       expect(typeof (message as { durationMs: number }).durationMs).toBe("number");

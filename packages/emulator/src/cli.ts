@@ -9,9 +9,10 @@ Usage: keyguard-emulator [options]
 
   --port <n>        port to listen on (default 0: a free port)
   --host <host>     interface to listen on (default 127.0.0.1)
-  --root-key <key>  root key clients must send (default: generated)
+  --root-key <key>  root key clients must send (default: generated; with --data,
+                    generated once, kept in the data file and the same on every start)
   --seed <file>     seed JSON file (apis, keys in plaintext, roles, permissions, identities)
-  --data <file>     persist the workspace to this JSON file (loaded at start)
+  --data <file>     persist the workspace (and the generated root key) to this JSON file
   --latency <ms>    delay every answer by this many ms (default 0)
   --help            show this help
 `;
@@ -67,8 +68,12 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
   // The root key is printed on purpose: it is the emulator's own, local credential.
+  const kept =
+    options.dataFile !== undefined && options.rootKey === undefined
+      ? `root key kept in ${options.dataFile}: the same on every start with this --data\n`
+      : "";
   process.stdout.write(
-    `keyguard-emulator listening on ${emulator.url}\nroot key: ${emulator.rootKey}\n` +
+    `keyguard-emulator listening on ${emulator.url}\nroot key: ${emulator.rootKey}\n${kept}` +
       `UNKEY_BASE_URL=${emulator.url} UNKEY_ROOT_KEY=${emulator.rootKey}\n`,
   );
   const shutdown = () => {

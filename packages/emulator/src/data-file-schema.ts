@@ -98,6 +98,12 @@ const migration = z.object({
 /** A data file as the emulator saves it (state.ts `Snapshot`), every record field checked. */
 export const snapshotSchema = z.object({
   version: z.literal(1),
+  // The generated root key, kept so a restart accepts the same one: what an Authorization
+  // header can carry (RFC 9110 §5.5), as the rootKey option.
+  rootKey: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,512}$/)
+    .optional(),
   apis: z.array(api),
   keys: z.array(key),
   permissions: z.array(permission),

@@ -9,10 +9,11 @@ import { ApiError } from "./errors";
 import type { Fault } from "./fault";
 import { faultAnswer } from "./fault-answer";
 import { discardBody, readCappedBody, send } from "./http-io";
-import { newRequestId, newRootKey } from "./ids";
+import { newRequestId } from "./ids";
 import { type EmulatorOptions, resolveOptions } from "./options";
 import { DataFileError, readDataFile, writeDataFile } from "./persistence";
 import { hashKey } from "./resources";
+import { chooseRootKey } from "./root-key-store";
 import { type Operation, schemas } from "./schemas";
 import { applySeed, DEFAULT_WORKSPACE_ID, loadSeed } from "./seed";
 import { SlidingWindowLimiter } from "./sliding-window";
@@ -22,7 +23,7 @@ import { State } from "./state";
 export interface Emulator {
   /** Base URL, e.g. `http://127.0.0.1:54321`: pass it as the Unkey base URL / `serverURL`. */
   url: string;
-  /** The root key with full rights (`*`). */
+  /** The root key with full rights (`*`); with a `dataFile`, the same on every start. */
   rootKey: string;
   /** Closes the server and destroys open and hanging sockets. */
   stop(): Promise<void>;
@@ -108,13 +109,13 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       rootKeys.set(hashKey(root.key), { permissions: new Set(root.permissions), workspaceId });
     }
   }
-  const rootKey = config.rootKey ?? newRootKey();
+  const { rootKey, kept, unsaved } = chooseRootKey(config.rootKey, config.dataFile, loaded);
   rootKeys.set(hashKey(rootKey), { permissions: new Set(["*"]), workspaceId });
 
   const save = () => {
-    if (config.dataFile) writeDataFile(config.dataFile, state.toSnapshot());
+    if (config.dataFile) writeDataFile(config.dataFile, { ...state.toSnapshot(), rootKey: kept });
   };
-  if (config.dataFile && !loaded) save();
+  if (config.dataFile && (!loaded || unsaved)) save();
 
   const limiter = new SlidingWindowLimiter();
   let fault: Fault | null = null;

@@ -6,11 +6,18 @@ export interface EmulatorOptions {
   port?: number;
   /** Interface to listen on. @default "127.0.0.1" */
   host?: string;
-  /** The root key clients must send (full rights, `*`). @default generated: "unkey_root_" + base58 */
+  /**
+   * The root key clients must send (full rights, `*`). Never written to the data file.
+   * @default generated: "unkey_root_" + base58; with `dataFile`, generated once and kept in the
+   * file, so every start with that file has the same one
+   */
   rootKey?: string;
   /** A seed object or the path of a seed JSON file. @default undefined (empty workspace) */
   seed?: SeedData | string;
-  /** A JSON file to load at start and save (atomically) after every change. @default undefined (memory only) */
+  /**
+   * A JSON file to load at start and save (atomically) after every change: the workspace and
+   * the generated root key. @default undefined (memory only)
+   */
   dataFile?: string;
   /** Delay added to every answer, in ms. @default 0 */
   latencyMs?: number;

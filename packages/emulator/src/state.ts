@@ -115,9 +115,14 @@ export function defaultKeyspaceId(apiId: string): string {
   return `ks_${apiId.replace(/^api_/, "")}`;
 }
 
-/** What the data file holds (rate-limit windows and root keys are not persisted). */
+/** What the data file holds (rate-limit windows and seed root keys are not persisted). */
 export interface Snapshot {
   version: 1;
+  /**
+   * The generated full-rights root key, so that a restart prints (and accepts) the same one
+   * (see root-key-store.ts). Added after version 1 shipped; absent in older data files.
+   */
+  rootKey?: string;
   apis: StoredApi[];
   keys: KeyRecord[];
   permissions: PermissionRecord[];

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -23,7 +25,8 @@ function firstOutput(child: ChildProcess): Promise<string> {
     let text = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       text += chunk.toString();
-      if (text.includes("root key:")) resolve(text);
+      // Whole line: a pipe may split even one write between chunks.
+      if (/root key: \S+\n/.test(text)) resolve(text);
     });
     child.once("exit", () => reject(new Error(`exited early: ${text}`)));
   });
@@ -52,6 +55,40 @@ describe("keyguard-emulator CLI", { timeout: 60_000 }, () => {
     const code = exited(child);
     child.kill("SIGTERM");
     expect(await code).toBe(0);
+  });
+
+  it("with --data, prints the same root key after a restart, and that key still verifies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keyguard-emulator-cli-"));
+    const data = join(dir, "data.json");
+    const start = async () => {
+      const child = run(["--port", "0", "--data", data]);
+      // The banner is one write: it holds the URL and the root key.
+      return { child, output: await firstOutput(child) };
+    };
+    const stop = async (child: ChildProcess) => {
+      const code = exited(child);
+      child.kill("SIGTERM");
+      expect(await code).toBe(0);
+    };
+    try {
+      const first = await start();
+      const rootKey = /root key: (\S+)/.exec(first.output)?.[1];
+      expect(rootKey).toMatch(/^unkey_root_/);
+      await stop(first.child);
+
+      const second = await start();
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(second.output)?.[1];
+      expect(second.output).toContain(`root key: ${rootKey}\n`);
+      const res = await fetch(`${url}/v2/keys.verifyKey`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ key: "unknown_key" }),
+      });
+      await stop(second.child);
+      expect(res.status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects a bad flag and a bad seed file with non-zero exit", async () => {

@@ -251,6 +251,81 @@ describe("dataFile", () => {
   });
 });
 
+describe("the root key with a dataFile (issue 29, item 3)", () => {
+  it("is the same after a restart, so an app configured with it keeps verifying", async () => {
+    const dataFile = join(dir, "data.json");
+    const first = await startEmulator({ dataFile });
+    const { apiId } = await first.call<{ apiId: string }>("apis.createApi", { name: "kept" });
+    const { key } = await first.call<Json>("keys.createKey", { apiId });
+    const printed = first.rootKey;
+    await first.stop();
+
+    const second = await startEmulator({ dataFile });
+    expect(second.rootKey).toBe(printed);
+    // What the app still holds: the first run's root key, sent by hand.
+    const answer = await post(second, "keys.verifyKey", { key }, `Bearer ${printed}`);
+    await second.stop();
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.code).toBe("VALID");
+  });
+
+  it("gives an older data file, saved without one, a root key it then keeps", async () => {
+    const dataFile = join(dir, "data.json");
+    const old = { version: 1, apis: [], keys: [], permissions: [], roles: [], identities: [] };
+    writeFileSync(dataFile, JSON.stringify(old));
+    const first = await startEmulator({ dataFile });
+    await first.stop();
+    const second = await startEmulator({ dataFile });
+    await second.stop();
+    expect(second.rootKey).toBe(first.rootKey);
+  });
+
+  it("never writes a root key that was given, and keeps the generated one for the next start", async () => {
+    const dataFile = join(dir, "data.json");
+    const generated = await startEmulator({ dataFile });
+    await generated.stop();
+    const given = await startEmulator({ dataFile, rootKey: "unkey_root_given_by_hand" });
+    await given.call("apis.createApi", { name: "saved-with-a-given-key" });
+    const refused = await post(
+      given,
+      "apis.listKeys",
+      { apiId: "api_x" },
+      `Bearer ${generated.rootKey}`,
+    );
+    await given.stop();
+    expect(given.rootKey).toBe("unkey_root_given_by_hand");
+    expect(refused.status).toBe(401);
+    const saved = readFileSync(dataFile, "utf8");
+    expect(saved).not.toContain("unkey_root_given_by_hand");
+    expect(saved).toContain("saved-with-a-given-key");
+    const third = await startEmulator({ dataFile });
+    await third.stop();
+    expect(third.rootKey).toBe(generated.rootKey);
+  });
+
+  it("refuses a data file whose root key no Authorization header could carry", async () => {
+    const dataFile = join(dir, "data.json");
+    const bad = {
+      version: 1,
+      rootKey: "has a space",
+      apis: [],
+      keys: [],
+      permissions: [],
+      roles: [],
+      identities: [],
+    };
+    writeFileSync(dataFile, JSON.stringify(bad));
+    await expect(startEmulator({ dataFile })).rejects.toThrow(/rootKey/);
+  });
+
+  it("without a dataFile, is a new one on every start", async () => {
+    const first = await startEmulator();
+    const second = await startEmulator();
+    await Promise.all([first.stop(), second.stop()]);
+    expect(second.rootKey).not.toBe(first.rootKey);
+  });
+});
+
 describe("dataFile against a local attacker (attacker review)", () => {
   const VICTIM = "the victim's own file\n";
 

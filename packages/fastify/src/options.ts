@@ -5,6 +5,7 @@ import {
   KeyguardConfigError,
   type KeyguardError,
   type RouteOptions,
+  type Verifier,
 } from "@keyguard/core";
 import { ROUTE_OPTION_NAMES, rejectUnknownOptions, splitHooks } from "@keyguard/core/adapter";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -16,6 +17,13 @@ declare module "fastify" {
      * resolves with `request.unkey` set, or rejects with an `UnkeyDeniedError`.
      */
     verifyUnkey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * The plugin's verifier: `await app.unkeyVerifier.check()` at start-up shows a wrong root
+     * key or `baseUrl` before the first request; `invalidate`, `stats`, and `verifier:` to
+     * share its cache. The first registration's, when the plugin is registered twice in
+     * one scope.
+     */
+    unkeyVerifier: Verifier;
   }
   interface FastifyRequest {
     /**
@@ -111,21 +119,21 @@ export function splitOptions(options: KeyguardFastifyOptions | undefined) {
   return { ...splitHooks(rest, kinds, REGISTER_OPTION_NAMES), addHook };
 }
 
-/** Checks a route's `config.unkey` shape; `where` names the route in errors. */
-export function checkRouteConfig(config: unknown, where: string): FastifyRouteUnkeyOptions {
+/** Checks a route's `config.unkey` shape (the caller names the route in errors). */
+export function checkRouteConfig(config: unknown): FastifyRouteUnkeyOptions {
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new KeyguardConfigError(`${where}config.unkey`, "expected an object.");
+    throw new KeyguardConfigError("config.unkey", "expected an object.");
   }
-  rejectUnknownOptions(config, ROUTE_FIELDS, `${where}config.unkey.`);
+  rejectUnknownOptions(config, ROUTE_FIELDS, "config.unkey.");
   const { public: isPublic } = config as FastifyRouteUnkeyOptions;
   if (isPublic !== undefined && typeof isPublic !== "boolean") {
-    throw new KeyguardConfigError(`${where}config.unkey.public`, "expected a boolean.");
+    throw new KeyguardConfigError("config.unkey.public", "expected a boolean.");
   }
   // A public route is never verified, so a requirement beside it would silently do nothing.
   const asked = ROUTE_OPTION_NAMES.filter((name) => (config as RouteOptions)[name] !== undefined);
   if (isPublic === true && asked.length > 0) {
     throw new KeyguardConfigError(
-      `${where}config.unkey.public`,
+      "config.unkey.public",
       `cannot stand beside ${asked.join(", ")}: a public route is never verified. Remove one.`,
     );
   }

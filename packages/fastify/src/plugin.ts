@@ -3,6 +3,7 @@ import {
   type Guard,
   hookBoolean,
   isPromise,
+  locateConfigErrors,
   type PreparedRequest,
   type RouteSecurity,
   schemesOf,
@@ -58,12 +59,15 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   const routes = new WeakMap<FastifyRouteUnkeyOptions, PreparedRequest | typeof PUBLIC>();
 
   function compile(config: unknown, method: RouteOptions["method"], url: string) {
-    const where = `route ${Array.isArray(method) ? method.join(",") : method} ${url}: `;
-    const checked = checkRouteConfig(config, where);
-    const { public: isPublic, ...routeOptions } = checked;
-    const compiled = isPublic ? PUBLIC : guard.route(routeOptions, `${where}config.unkey.`);
-    routes.set(checked, compiled);
-    return compiled;
+    // Errors keep the option's own path (`config.unkey.permissions`) and name the route apart.
+    const at = `route ${Array.isArray(method) ? method.join(",") : method} ${url}`;
+    return locateConfigErrors(at, () => {
+      const checked = checkRouteConfig(config);
+      const { public: isPublic, ...routeOptions } = checked;
+      const compiled = isPublic ? PUBLIC : guard.route(routeOptions, "config.unkey.");
+      routes.set(checked, compiled);
+      return compiled;
+    });
   }
 
   /** The route's compiled options, or `PUBLIC`. */
@@ -146,6 +150,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
 
   // `undefined` until a key is let in, as `req.unkey` and `c.get("unkey")` are elsewhere.
   if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", undefined);
+  if (!fastify.hasDecorator("unkeyVerifier")) fastify.decorate("unkeyVerifier", guard.verifier);
   watchScopes(fastify);
   // Refuses to start with a route that asks for a key where no keyguard plugin runs.
   fastify.addHook("onReady", (done) => done(unguardedRoute(fastify)));

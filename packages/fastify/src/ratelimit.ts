@@ -7,6 +7,7 @@ import {
 import {
   createRatelimitGuard,
   identifyHelpers,
+  locateConfigErrors,
   type PreparedRatelimitRoute,
   type RatelimitGuard,
 } from "@keyguard/core/adapter";
@@ -75,33 +76,32 @@ const ratelimitPlugin: FastifyPluginCallback<KeyguardRatelimitOptions> = (
   // Keyed by the route's own config object, compiled once (at onRoute, so errors come at start-up).
   const routes = new WeakMap<object, Compiled>();
 
-  function compile(config: unknown, where: string): Compiled {
+  /** `at` names the route in errors, apart from the option's own path (`config.ratelimit.cost`). */
+  function compile(config: unknown, at: string | undefined): Compiled {
     if (config === undefined) return defaultRoute;
     if (config === false) return null;
-    return guard.route(config as FastifyRouteRatelimitOptions, `${where}config.ratelimit.`);
+    const route = () => guard.route(config as FastifyRouteRatelimitOptions, "config.ratelimit.");
+    return at === undefined ? route() : locateConfigErrors(at, route);
   }
 
   fastify.addHook("onRoute", (route) => {
     const config: unknown = route.config?.ratelimit;
     if (config === undefined || config === false) return;
-    const where = `route ${[route.method].flat().join(",")} ${route.url}: `;
+    const at = `route ${[route.method].flat().join(",")} ${route.url}`;
     if (typeof config !== "object" || config === null)
-      throw new KeyguardConfigError(`${where}config.ratelimit`, "expected an object or false.");
-    if (!routes.has(config)) routes.set(config, compile(config, where));
+      throw new KeyguardConfigError("config.ratelimit", "expected an object or false.", { at });
+    if (!routes.has(config)) routes.set(config, compile(config, at));
   });
 
   function routeOf(request: FastifyRequest): Compiled {
     const config = request.routeOptions.config.ratelimit;
-    if (typeof config !== "object" || config === null) return compile(config, "");
+    if (typeof config !== "object" || config === null) return compile(config, undefined);
     const known = routes.get(config);
     if (known !== undefined) return known;
     // Declared before the plugin, so never seen by onRoute: named by its pattern, as the URL
     // may carry a key in its query.
     const { method, url } = request.routeOptions;
-    const compiled = compile(
-      config,
-      `route ${[method].flat().join(",")} ${url ?? "(unmatched)"}: `,
-    );
+    const compiled = compile(config, `route ${[method].flat().join(",")} ${url ?? "(unmatched)"}`);
     routes.set(config, compiled);
     return compiled;
   }

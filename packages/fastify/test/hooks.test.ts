@@ -153,7 +153,7 @@ describe("unknown option names are refused at start-up, with the nearest valid o
     await registered();
     const config = { unkey: { public: true, permissions: "admin", cost: 5 } } as never;
     expect(() => app?.delete("/admin/users", { config }, () => "never")).toThrow(
-      "Invalid option `route DELETE /admin/users: config.unkey.public`: cannot stand beside permissions, cost",
+      "route DELETE /admin/users: invalid option `config.unkey.public`: cannot stand beside permissions, cost",
     );
   });
 
@@ -161,7 +161,7 @@ describe("unknown option names are refused at start-up, with the nearest valid o
     await registered();
     const config = { unkey: { permission: "docs.read" } } as never;
     expect(() => app?.get("/typo", { config }, () => "never")).toThrow(
-      "Invalid option `route GET /typo: config.unkey.permission`: unknown option; did you mean `route GET /typo: config.unkey.permissions`?",
+      "route GET /typo: invalid option `config.unkey.permission`: unknown option; did you mean `config.unkey.permissions`?",
     );
   });
 });

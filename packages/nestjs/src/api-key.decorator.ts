@@ -1,4 +1,4 @@
-import { type KeyContext, KeyguardConfigError } from "@keyguard/core";
+import { type KeyContext, KeyguardSetupError } from "@keyguard/core";
 import { createParamDecorator, type ExecutionContext } from "@nestjs/common";
 
 const FIELDS: ReadonlySet<string> = new Set<keyof KeyContext>([
@@ -37,9 +37,9 @@ const apiKeyParam = createParamDecorator(readApiKey);
  */
 export function ApiKey(field?: keyof KeyContext): ParameterDecorator {
   if (field !== undefined && !FIELDS.has(field)) {
-    throw new KeyguardConfigError(
+    throw new KeyguardSetupError(
       "@ApiKey(field)",
-      `expected one of ${[...FIELDS].join(", ")}, got ${JSON.stringify(field)}.`,
+      `expected a field of the key's context, one of ${[...FIELDS].join(", ")}, got ${JSON.stringify(field)}.`,
     );
   }
   return field === undefined ? apiKeyParam() : apiKeyParam(field);

@@ -1,5 +1,5 @@
-import { KeyguardConfigError } from "@keyguard/core";
-import { rejectUnknownOptions } from "@keyguard/core/adapter";
+import { KeyguardConfigError, KeyguardSetupError } from "@keyguard/core";
+import { locateConfigErrors, rejectUnknownOptions } from "@keyguard/core/adapter";
 import { SetMetadata } from "@nestjs/common";
 
 /** `DocsController` for a class decorator, `DocsController.read` for a method decorator. */
@@ -11,31 +11,29 @@ export function describeTarget(target: object, key?: string | symbol): string {
 
 /**
  * Runs a validation when a decorator is applied (at class definition, so at
- * start-up) and renames a failure after the decorator and its target.
+ * start-up); a failure keeps the option's name and says which decorator and target
+ * (`@UnkeyRoute() on Docs.export: invalid option \`cost\`: …`).
  */
-export function validateAt(option: string, validate: () => unknown): void {
+export function validateAt(at: string, validate: () => unknown): void {
   try {
-    validate();
+    locateConfigErrors(at, validate);
   } catch (error) {
-    if (!(error instanceof KeyguardConfigError)) throw error;
-    const problem = error.cause instanceof Error ? error.cause.message : error.message;
-    throw new KeyguardConfigError(option, problem, { cause: error });
+    // A permission query's syntax error says more than its wrapper: keep Unkey's wording.
+    if (!(error instanceof KeyguardConfigError) || !(error.cause instanceof KeyguardConfigError))
+      throw error;
+    const inner = error.cause;
+    const problem = inner.cause instanceof Error ? inner.cause.message : inner.problem;
+    throw new KeyguardConfigError(inner.option, problem, { at, cause: inner });
   }
 }
 
 /**
  * Refuses an unknown option name in a decorator's options, naming the decorator,
- * its target and the option (`@UnkeyRoute() on Docs.export: cots`), with the
- * nearest valid name.
+ * its target and the option (`@UnkeyRoute() on Docs.export: invalid option \`cots\``),
+ * with the nearest valid name.
  */
 export function rejectUnknownAt(at: string, options: object, known: readonly string[]): void {
-  try {
-    rejectUnknownOptions(options, known);
-  } catch (error) {
-    if (!(error instanceof KeyguardConfigError)) throw error;
-    const problem = error.message.slice(`Invalid option \`${error.option}\`: `.length);
-    throw new KeyguardConfigError(`${at}: ${error.option}`, problem, { cause: error });
-  }
+  locateConfigErrors(at, () => rejectUnknownOptions(options, known));
 }
 
 /**
@@ -55,7 +53,7 @@ export function refuseBeside(
   if (typeof holder !== "function") return;
   for (const [metadataKey, decorator] of Object.entries(conflicting)) {
     if (Reflect.getOwnMetadata(metadataKey, holder) !== undefined) {
-      throw new KeyguardConfigError(at, `cannot stand beside ${decorator}: remove one of them.`);
+      throw new KeyguardSetupError(at, `cannot stand beside ${decorator}: remove one of them.`);
     }
   }
 }

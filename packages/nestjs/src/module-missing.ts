@@ -1,4 +1,4 @@
-import { KeyguardConfigError } from "@keyguard/core";
+import { KeyguardSetupError } from "@keyguard/core";
 
 /**
  * Refuses a keyguard guard whose module was not imported (its core guard is
@@ -7,7 +7,7 @@ import { KeyguardConfigError } from "@keyguard/core";
  */
 export function assertModuleImported(core: unknown, guard: string, module: string): void {
   if (core !== undefined) return;
-  throw new KeyguardConfigError(
+  throw new KeyguardSetupError(
     guard,
     `needs ${module}.forRoot() or ${module}.forRootAsync() in your app's imports: the module builds the client it verifies with.`,
   );

@@ -1,5 +1,8 @@
 import type { RatelimitRouteOptions } from "@keyguard/core";
-import type { RatelimitGuard as CoreRatelimitGuard } from "@keyguard/core/adapter";
+import {
+  type RatelimitGuard as CoreRatelimitGuard,
+  locateConfigErrors,
+} from "@keyguard/core/adapter";
 import type { ModulesContainer } from "@nestjs/core";
 import { MetadataScanner } from "@nestjs/core";
 import { RATELIMIT_METADATA } from "./constants";
@@ -7,9 +10,9 @@ import { controllersOf, type Handler, PATH_METADATA } from "./route-guarding";
 import { mergedOptions } from "./route-metadata";
 import type { UnkeyHttpRequest } from "./unkey.guard";
 
-/** Where a route's `@Ratelimit()` errors point: `@Ratelimit() on Controller.method: `. */
-export const ratelimitPrefix = (controller: { name: string }, method: string): string =>
-  `@Ratelimit() on ${controller.name}.${method}: `;
+/** Where a route's `@Ratelimit()` errors point (their `at`): `@Ratelimit() on Controller.method`. */
+export const ratelimitAt = (controller: { name: string }, method: string): string =>
+  `@Ratelimit() on ${controller.name}.${method}`;
 
 /**
  * Compiles every routed handler's `@Ratelimit()` (method over controller) with
@@ -32,7 +35,8 @@ export function compileRatelimitRoutes(
         handler as never,
         controller as never,
       );
-      if (options !== undefined) guard.route(options, ratelimitPrefix(controller, name));
+      if (options === undefined) continue;
+      locateConfigErrors(ratelimitAt(controller, name), () => guard.route(options));
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { RatelimitRouteOptions } from "@keyguard/core";
-import { checkRatelimitRoute } from "@keyguard/core/adapter";
+import { checkRatelimitRoute, locateConfigErrors } from "@keyguard/core/adapter";
 import { RATELIMIT_METADATA } from "./constants";
 import { describeTarget, setMetadataOn } from "./decorator-target";
 import type { UnkeyHttpRequest } from "./unkey.guard";
@@ -24,8 +24,8 @@ export type RatelimitRouteMetadata = RatelimitRouteOptions<UnkeyHttpRequest>;
 export function Ratelimit(options: RatelimitRouteMetadata = {}): MethodDecorator & ClassDecorator {
   return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const at = `@Ratelimit() on ${describeTarget(target, key)}`;
-    // Errors name the decorator, its target and the option: `@Ratelimit() on Auth.login: limit`.
-    checkRatelimitRoute(options, `${at}: `);
+    // Errors name the decorator and its target apart from the option: `@Ratelimit() on Auth.login: invalid option \`limit\``.
+    locateConfigErrors(at, () => checkRatelimitRoute(options));
     return setMetadataOn(RATELIMIT_METADATA, options, target, key, descriptor);
   }) as MethodDecorator & ClassDecorator;
 }

@@ -3,6 +3,7 @@ import {
   type RatelimitGuard as CoreRatelimitGuard,
   type Decision,
   identifyHelpers,
+  locateConfigErrors,
   type PreparedRatelimitRoute,
 } from "@keyguard/core/adapter";
 import {
@@ -17,7 +18,7 @@ import { Reflector } from "@nestjs/core";
 import { RATELIMIT_CORE_GUARD, RATELIMIT_METADATA } from "./constants";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
 import { assertModuleImported } from "./module-missing";
-import { ratelimitPrefix } from "./ratelimit-routes";
+import { ratelimitAt } from "./ratelimit-routes";
 import { mergedOptions } from "./route-metadata";
 import type { UnkeyHttpRequest } from "./unkey.guard";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
@@ -105,7 +106,9 @@ export class RatelimitGuard implements CanActivate, OnModuleInit {
     const compiled =
       options === undefined
         ? null
-        : this.guard.route(options, ratelimitPrefix(controller, handler.name));
+        : locateConfigErrors(ratelimitAt(controller, handler.name), () =>
+            this.guard.route(options),
+          );
     if (byController === undefined) {
       byController = new WeakMap();
       this.routes.set(handler, byController);

@@ -1,4 +1,4 @@
-import { KeyguardConfigError } from "@keyguard/core";
+import { KeyguardSetupError } from "@keyguard/core";
 import { readApiKey } from "./api-key.decorator";
 import { type AppParts, type RouteGuarding, routeGuarding } from "./route-guarding";
 
@@ -31,7 +31,7 @@ export function assertRoutesGuarded(parts: AppParts): void {
   assertGuardedOnce(routes);
   const route = routes.find((r) => r.guardCount === 0 && asksForKey(r));
   if (route === undefined) return;
-  throw new KeyguardConfigError(
+  throw new KeyguardSetupError(
     `${route.controller.name}.${route.name}`,
     "asks for an API key (@RequirePermissions(), @UnkeyRoute() or @ApiKey()) but UnkeyGuard does not run on it, so it would be open to anyone. " +
       "Register the guard app-wide with `providers: [{ provide: APP_GUARD, useClass: UnkeyGuard }]` in a module " +
@@ -48,7 +48,7 @@ export function assertRoutesGuarded(parts: AppParts): void {
 function assertGuardedOnce(routes: RouteGuarding[]): void {
   const route = routes.find((r) => r.guardCount > 1);
   if (route === undefined) return;
-  throw new KeyguardConfigError(
+  throw new KeyguardSetupError(
     `${route.controller.name}.${route.name}`,
     `has UnkeyGuard (or a subclass) ${route.guardCount} times: app-wide (APP_GUARD, useGlobalGuards()) and in @UseGuards() on the controller or method. ` +
       "Each one verifies the key again and charges its credits, cost and rate limits again. Keep one: either app-wide, or @UseGuards(UnkeyGuard) per controller.",

@@ -33,7 +33,7 @@ export function UnkeyRoute(options: UnkeyRouteOptions): MethodDecorator & ClassD
   return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const at = `@UnkeyRoute() on ${describeTarget(target, key)}`;
     if ((options as RouteOptions | undefined)?.permissions !== undefined) {
-      throw new KeyguardConfigError(`${at}: permissions`, "use @RequirePermissions() instead.");
+      throw new KeyguardConfigError("permissions", "use @RequirePermissions() instead.", { at });
     }
     if (typeof options === "object" && options !== null)
       rejectUnknownAt(at, options, UNKEY_ROUTE_OPTION_NAMES);

@@ -5,6 +5,7 @@ import {
   type Guard,
   hookBoolean,
   isPromise,
+  locateConfigErrors,
   mayBePreflight,
   type PreparedRequest,
 } from "@keyguard/core/adapter";
@@ -201,7 +202,10 @@ export class UnkeyGuard implements CanActivate, OnModuleInit {
     const { isPublic, options } = readRouteMetadata(this.reflector, handler, controller);
     compiled = {
       isPublic,
-      route: this.guard.route(options, `${controller.name}.${handler.name}: `),
+      // Errors keep the option's name and say the route apart (`at: "DocsController.list"`).
+      route: locateConfigErrors(`${controller.name}.${handler.name}`, () =>
+        this.guard.route(options),
+      ),
     };
     if (byController === undefined) {
       byController = new WeakMap();

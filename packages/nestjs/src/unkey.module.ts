@@ -46,8 +46,9 @@ function factoryOptions(options: unknown): GuardOptions {
   if ("exceptionFilter" in options) {
     // Read before the factory runs, when the module's providers are declared.
     throw new KeyguardConfigError(
-      "useFactory: exceptionFilter",
+      "exceptionFilter",
       "set it beside useFactory in forRootAsync({ ... }), not in the factory's result.",
+      { at: "UnkeyModule.forRootAsync(): useFactory's result" },
     );
   }
   rejectUnknownOptions(options, GUARD_OPTION_NAMES);

@@ -64,7 +64,7 @@ describe.each<Platform>(["express", "fastify"])("a guard without its module (%s)
       [PlainController],
       [{ provide: APP_GUARD, useClass: guard }],
     );
-    expect(started.error?.name).toBe("KeyguardConfigError");
+    expect(started.error?.name).toBe("KeyguardSetupError");
     expect(started.error?.message).toContain(fix);
   });
 
@@ -73,7 +73,7 @@ describe.each<Platform>(["express", "fastify"])("a guard without its module (%s)
     ["@UseGuards(RatelimitGuard)", LimitedController, "RatelimitModule.forRoot()"],
   ] as const)("%s refuses to start, naming the module", async (_name, controller, fix) => {
     const started = await outcome(platform, [controller]);
-    expect(started.error?.name).toBe("KeyguardConfigError");
+    expect(started.error?.name).toBe("KeyguardSetupError");
     expect(started.error?.message).toContain(fix);
   });
 

@@ -152,7 +152,7 @@ describe("RatelimitModule option errors", () => {
     });
     await expect(started).rejects.toMatchObject({
       name: "KeyguardConfigError",
-      option: "@Ratelimit() on AuthController.login",
+      at: "@Ratelimit() on AuthController.login",
       message: expect.stringMatching(/per-route options do not apply/),
     });
   });

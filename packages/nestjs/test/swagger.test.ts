@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { KeyguardConfigError } from "@keyguard/core";
+import { KeyguardSetupError } from "@keyguard/core";
 import { fakeUnkey } from "@keyguard/test-support";
 import { Controller, Get, type INestApplication, Post, UseGuards } from "@nestjs/common";
 import { APP_GUARD } from "@nestjs/core";
@@ -160,7 +160,7 @@ describe.each<Platform>(["express", "fastify"])("createUnkeyDocument on %s", (pl
       providers: [{ provide: APP_GUARD, useClass: UnkeyGuard }],
     });
     app = running.app;
-    expect(() => createUnkeyDocument(running.app, config())).toThrow(KeyguardConfigError);
+    expect(() => createUnkeyDocument(running.app, config())).toThrow(KeyguardSetupError);
   });
 
   it("says so when UnkeyModule is not imported", async () => {

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { KeyguardConfigError } from "@keyguard/core";
+import { KeyguardSetupError } from "@keyguard/core";
 import { fakeUnkey } from "@keyguard/test-support";
 import {
   Controller,
@@ -140,8 +140,8 @@ async function refusal(platform: Platform, controllers: unknown[], providers: un
     },
     (thrown: unknown) => thrown,
   );
-  expect(error).toBeInstanceOf(KeyguardConfigError);
-  return error as KeyguardConfigError;
+  expect(error).toBeInstanceOf(KeyguardSetupError);
+  return error as KeyguardSetupError;
 }
 
 async function started(platform: Platform, controllers: unknown[], providers: unknown[] = []) {
@@ -155,30 +155,28 @@ describe.each<Platform>(["express", "fastify"])(
   (platform) => {
     it("refuses to start when no UnkeyGuard is registered, naming the first route and the APP_GUARD fix", async () => {
       const error = await refusal(platform, [DocsController]);
-      expect(error.option).toBe("DocsController.list");
+      expect(error.at).toBe("DocsController.list");
       expect(error.message).toContain("{ provide: APP_GUARD, useClass: UnkeyGuard }");
       expect(error.message).toContain("app.useGlobalGuards(app.get(UnkeyGuard))");
     });
 
     it("refuses a route that only reads @ApiKey(), and one that only has @UnkeyRoute()", async () => {
-      expect((await refusal(platform, [KeyOnlyController])).option).toBe("KeyOnlyController.me");
-      expect((await refusal(platform, [MeteredController])).option).toBe(
-        "MeteredController.metered",
-      );
+      expect((await refusal(platform, [KeyOnlyController])).at).toBe("KeyOnlyController.me");
+      expect((await refusal(platform, [MeteredController])).at).toBe("MeteredController.metered");
     });
 
     it("refuses a decorated method beside one guarded by a method-level @UseGuards(UnkeyGuard)", async () => {
       const error = await refusal(platform, [PartlyGuardedController]);
-      expect(error.option).toBe("PartlyGuardedController.forgotten");
+      expect(error.at).toBe("PartlyGuardedController.forgotten");
     });
 
     it("refuses a route UnkeyGuard runs on twice, which would charge every request twice (attacker review)", async () => {
       const appWide = [{ provide: APP_GUARD, useClass: UnkeyGuard }];
       const error = await refusal(platform, [PaidController], appWide);
-      expect(error.option).toBe("PaidController.paid");
+      expect(error.at).toBe("PaidController.paid");
       expect(error.message).toContain("UnkeyGuard (or a subclass) 2 times");
       expect(error.message).toContain("charges its credits, cost and rate limits again");
-      expect((await refusal(platform, [TwiceController])).option).toBe("TwiceController.twice");
+      expect((await refusal(platform, [TwiceController])).at).toBe("TwiceController.twice");
       // Either one alone starts.
       const url = await started(platform, [PaidController]);
       expect((await fetch(`${url}/paid`)).status).toBe(401);
@@ -186,7 +184,7 @@ describe.each<Platform>(["express", "fastify"])(
 
     it("counts a request-scoped APP_GUARD given by useExisting: refuses it twice, starts it once", async () => {
       const twice = await refusal(platform, [PaidController], aliasedAppGuard);
-      expect(twice.option).toBe("PaidController.paid");
+      expect(twice.at).toBe("PaidController.paid");
       const url = await started(platform, [DocsController], aliasedAppGuard);
       expect((await fetch(`${url}/docs`, { method: "POST" })).status).toBe(401);
     });
@@ -239,8 +237,8 @@ describe.each<Platform>(["express", "fastify"])(
       }).compile();
       app = moduleRef.createNestApplication(adapter(platform), { logger: false });
       await expect(app.init()).rejects.toMatchObject({
-        name: "KeyguardConfigError",
-        option: "DocsController.list",
+        name: "KeyguardSetupError",
+        at: "DocsController.list",
       });
     });
 

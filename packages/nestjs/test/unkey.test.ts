@@ -1,5 +1,11 @@
 import "reflect-metadata";
-import { type Deny, type KeyContext, KeyguardConfigError, type Verifier } from "@keyguard/core";
+import {
+  type Deny,
+  type KeyContext,
+  KeyguardConfigError,
+  KeyguardSetupError,
+  type Verifier,
+} from "@keyguard/core";
 import { fakeUnkey } from "@keyguard/test-support";
 import {
   Controller,
@@ -253,9 +259,10 @@ describe("@keyguard/nestjs decorators", () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(KeyguardConfigError);
-    expect((thrown as KeyguardConfigError).option).toBe(
-      "@RequirePermissions() on BrokenController.read",
-    );
+    expect(thrown).toMatchObject({
+      option: "permissions",
+      at: "@RequirePermissions() on BrokenController.read",
+    });
     expect((thrown as Error).message).toMatch(/Syntax error in permission query/);
   });
 
@@ -265,7 +272,7 @@ describe("@keyguard/nestjs decorators", () => {
       class Priced {}
       void Priced;
     }).toThrow(/@UnkeyRoute\(\) on Priced/);
-    expect(() => ApiKey("secret" as never)).toThrow(KeyguardConfigError);
+    expect(() => ApiKey("secret" as never)).toThrow(KeyguardSetupError);
   });
 
   it("rejects forRootAsync without a factory and a non-boolean exceptionFilter", () => {

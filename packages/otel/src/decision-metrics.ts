@@ -50,7 +50,7 @@ export function subscribeDecisions(meter: Meter): () => void {
     const message = raw as DecisionMessage;
     tallyOf(message).count++;
     if (message.source === "cache") cache.hits++;
-    else if (message.source === "unkey") cache.misses++;
+    else if (message.source === "upstream") cache.misses++;
   };
   const instruments = [
     observe(

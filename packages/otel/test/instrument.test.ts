@@ -117,7 +117,7 @@ describe("instrumentKeyguard with the real OpenTelemetry SDK", () => {
         {
           attributes: {
             "keyguard.code": "VALID",
-            "keyguard.source": "unkey",
+            "keyguard.source": "upstream",
             "keyguard.allowed": true,
           },
           value: 1,

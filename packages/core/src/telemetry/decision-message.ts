@@ -1,22 +1,14 @@
 import type { Decision } from "../decision";
 // The Node build swaps this import for ./node: diagnostics_channel publishing.
 import { telemetry } from "../telemetry/web";
-import type { ResultSource } from "../types";
 import type { DecisionSource } from "./telemetry";
 
-const SOURCES: Readonly<Record<ResultSource | "fail-open", DecisionSource>> = {
-  upstream: "unkey",
-  cache: "cache",
-  stale: "stale",
-  local: "local",
-  "fail-open": "fail-open",
-};
-
+// The context's own word, so that a handler's `context.source` and the channel agree.
 function sourceOf(decision: Decision): DecisionSource {
-  if (decision.allowed) return decision.context ? SOURCES[decision.context.source] : "local";
-  if (decision.result) return SOURCES[decision.result.source];
-  // A verifier failure was Unkey's; a missing or malformed key never left the process.
-  return decision.error ? "unkey" : "local";
+  if (decision.allowed) return decision.context ? decision.context.source : "local";
+  if (decision.result) return decision.result.source;
+  // A verifier failure was the upstream call's; a missing or malformed key never left the process.
+  return decision.error ? "upstream" : "local";
 }
 
 /** Publishes a decision on `keyguard:decision` (never the key, nor its hash) and returns it. */

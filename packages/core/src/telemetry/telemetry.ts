@@ -1,5 +1,12 @@
-/** Where a decision's answer came from, as the `keyguard:decision` channel reports it. */
-export type DecisionSource = "unkey" | "cache" | "stale" | "local" | "fail-open";
+import type { ResultSource } from "../types";
+
+/**
+ * Where a decision's answer came from, as the `keyguard:decision` channel reports it: the
+ * words of `KeyContext.source` (`"upstream"`, `"cache"`, `"stale"`, `"fail-open"`), and
+ * `"local"` for what never needed Unkey (no key, a malformed one, a CORS preflight). A
+ * verifier failure is `"upstream"`: the call to Unkey is what failed.
+ */
+export type DecisionSource = ResultSource | "fail-open";
 
 /**
  * One guarded request's decision, published on `keyguard:decision`. Never the

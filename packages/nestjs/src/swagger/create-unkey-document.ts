@@ -1,4 +1,4 @@
-import { KeyguardConfigError } from "@keyguard/core";
+import { KeyguardSetupError } from "@keyguard/core";
 import {
   declareGuardedOperation,
   type RouteSecurity,
@@ -18,7 +18,7 @@ function securityByHandler(routes: readonly GuardedRoute[]) {
   for (const route of routes) {
     const seen = byHandler.get(route.handler);
     if (seen !== undefined && (seen.security === undefined) !== (route.security === undefined)) {
-      throw new KeyguardConfigError(
+      throw new KeyguardSetupError(
         `${route.controller.name}.${route.handler.name}`,
         `guarded in one controller (${seen.controller.name} or ${route.controller.name}) and public in the other, but @nestjs/swagger documents an inherited method once: override it in the subclass.`,
       );

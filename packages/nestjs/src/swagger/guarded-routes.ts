@@ -1,5 +1,10 @@
-import { KeyguardConfigError } from "@keyguard/core";
-import { type Guard, type RouteSecurity, schemesOf } from "@keyguard/core/adapter";
+import { KeyguardSetupError } from "@keyguard/core";
+import {
+  type Guard,
+  locateConfigErrors,
+  type RouteSecurity,
+  schemesOf,
+} from "@keyguard/core/adapter";
 import type { INestApplication } from "@nestjs/common";
 import { ApplicationConfig, ModulesContainer, Reflector } from "@nestjs/core";
 import { UNKEY_CORE_GUARD } from "../constants";
@@ -16,8 +21,8 @@ function coreGuardOf(app: INestApplication): Guard {
   try {
     return app.get<Guard>(UNKEY_CORE_GUARD, { strict: false });
   } catch (cause) {
-    throw new KeyguardConfigError(
-      "app",
+    throw new KeyguardSetupError(
+      "createUnkeyDocument(app)",
       "UnkeyModule is not imported in this app: import UnkeyModule.forRoot() first.",
       { cause },
     );
@@ -44,7 +49,10 @@ export function guardedRoutes(app: INestApplication): GuardedRoute[] {
       guardCount > 0 && !metadata.isPublic
         ? {
             schemes,
-            permissions: guard.route(metadata.options, `${controller.name}.${name}: `).querySource,
+            permissions: locateConfigErrors(
+              `${controller.name}.${name}`,
+              () => guard.route(metadata.options).querySource,
+            ),
           }
         : undefined,
   }));
