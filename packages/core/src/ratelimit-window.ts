@@ -38,10 +38,15 @@ export class WindowMemory {
   /** Cost Unkey admitted from this process in that window, and in the window before it. */
   admitted = 0;
   admittedBefore = 0;
-  /** A count proven at `provenAt` (a call's send time) in that window, and `admitted` then. */
+  /**
+   * A count proven at `provenAt` (a call's send time) in that window, the cost of this
+   * process's admitted calls it may hold (`admitted` then, and calls answered later but sent
+   * before its answer arrived, at `provenReceivedAt`: Unkey may have counted them first).
+   */
   proven = 0;
   provenAt = 0;
   provenAdmitted = 0;
+  provenReceivedAt = 0;
   /** The count Unkey reported after admitting a call; `undefined` when unknown (a refusal). */
   reported: number | undefined = undefined;
   /** Cost of the calls to Unkey not answered yet. */
@@ -130,10 +135,15 @@ export class WindowMemory {
     }
     if (answer.reset > this.reset) this.#enter(answer.reset);
     if (admitted) this.admitted += cost;
+    // Answered after the proof but sent before the proof's answer came back: Unkey may have
+    // counted it before the proof's call, so the proof may hold it already. Counting it once
+    // as admitted is enough; the proof's own share shrinks by it (a lower bound still).
+    if (admitted && this.provenAt !== 0 && sentAt < this.provenReceivedAt)
+      this.provenAdmitted += cost;
     // Admitted: the count is the limit less what remains (this call included). Refused: the
     // count was above `limit - cost`. A success rolled back: `remaining` has its cost added back.
     const count = answer.success ? answer.limit - answer.remaining : answer.limit - cost + 1;
-    this.#prove(count, sentAt);
+    this.#prove(count, sentAt, receivedAt);
     if (!answer.success) this.reported = undefined;
     else if (admitted) this.reported = Math.max(this.reported ?? 0, count);
   }
@@ -146,15 +156,17 @@ export class WindowMemory {
     this.proven = 0;
     this.provenAt = 0;
     this.provenAdmitted = 0;
+    this.provenReceivedAt = 0;
     this.reported = undefined;
   }
 
   /** Keeps the stronger of the proof held and the new one, judged at the new one's time. */
-  #prove(count: number, at: number): void {
+  #prove(count: number, at: number, receivedAt: number): void {
     const held = this.lower(at - CLOCK_SLACK_MS);
     if (count < held && this.provenAt !== 0) return;
     this.proven = count;
     this.provenAt = at;
     this.provenAdmitted = this.admitted;
+    this.provenReceivedAt = receivedAt;
   }
 }

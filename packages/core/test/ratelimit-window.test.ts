@@ -26,6 +26,8 @@ class UnkeyCounter {
   }
 }
 
+type Answer = ReturnType<UnkeyCounter["limit"]>;
+
 const DURATION = 10_000;
 const T0 = 1_767_225_600_000; // aligned to the window
 
@@ -111,6 +113,60 @@ describe("WindowMemory against Unkey's sliding window (one client)", () => {
     expect(memory.available(20, T0 + 5001)).toBe(Number.NEGATIVE_INFINITY);
     // With no answer at all, nothing is known: even a cost above the limit asks Unkey.
     expect(new WindowMemory(DURATION, 5000).blocks(10, 50, T0)).toBe(false);
+  });
+
+  it("with calls in flight answered in any order, a local refusal is still one Unkey makes", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(
+          fc.record({
+            gap: fc.integer({ min: 0, max: 3000 }),
+            cost: fc.integer({ min: 0, max: 3 }),
+            // How long the answer takes: later calls' answers may come back first.
+            delay: fc.integer({ min: 0, max: 400 }),
+          }),
+          { minLength: 1, maxLength: 60 },
+        ),
+        (limit, calls) => {
+          const unkey = new UnkeyCounter(DURATION);
+          const memory = new WindowMemory(DURATION);
+          const pending: { at: number; sentAt: number; cost: number; answer: Answer }[] = [];
+          const deliver = (until: number) => {
+            pending.sort((a, b) => a.at - b.at);
+            while (pending.length > 0 && (pending[0] as { at: number }).at <= until) {
+              const { at, sentAt, cost, answer } = pending.shift() as (typeof pending)[number];
+              memory.learn(cost, sentAt, answer, answer.success, at);
+            }
+          };
+          let now = T0;
+          for (const { gap, cost, delay } of calls) {
+            now += gap;
+            deliver(now);
+            const refusedHere = memory.blocks(limit, cost, now);
+            const answer = unkey.limit(limit, cost, now);
+            if (refusedHere) expect(answer.success, `refused locally at ${now - T0}`).toBe(false);
+            pending.push({ at: now + delay, sentAt: now, cost, answer });
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("answers that arrive out of order never count a call twice (Unkey counted it before the proof)", () => {
+    // Unkey review, round 4: C is sent, then D; Unkey counts C then D; D's answer arrives
+    // first (its count holds C), then C's. Unkey holds 11; a call of 6 fits under 20.
+    const unkey = new UnkeyCounter(DURATION);
+    const memory = new WindowMemory(DURATION);
+    memory.learn(1, T0, unkey.limit(20, 1, T0));
+    const c = unkey.limit(20, 5, T0 + 1);
+    const d = unkey.limit(20, 5, T0 + 2);
+    memory.learn(5, T0 + 2, d, true, T0 + 5);
+    memory.learn(5, T0 + 1, c, true, T0 + 6);
+    expect(unkey.limit(20, 0, T0 + 7).remaining).toBe(9);
+    expect(memory.blocks(20, 6, T0 + 7)).toBe(false);
+    expect(memory.blocks(20, 10, T0 + 7)).toBe(true);
   });
 
   it("a refusal lifts as the previous window decays, long before the reset", () => {
