@@ -202,6 +202,8 @@ export function createRatelimitGroup(options: RatelimitGroupOptions): RatelimitG
     counters.admittedAsync++;
     ask(bodies, known).catch((error: unknown) => {
       counters.asyncFailures++;
+      // As the single limiter: after a failed call, every limit's next call waits for Unkey.
+      for (const { counter } of known) counter.forget();
       report(error);
     });
     const answers = bodies.map((body, i) => ({

@@ -71,6 +71,15 @@ export class WindowMemory {
     return now - this.learnedAt <= this.trustMs;
   }
 
+  /**
+   * Drops what the answers showed, so the next call asks Unkey: after a call that failed, the
+   * limit Unkey applies may have changed (a ban override answers 500) and nothing proves room.
+   */
+  forget(): void {
+    this.learnedAt = Number.NEGATIVE_INFINITY;
+    this.reported = undefined;
+  }
+
   /** The least count Unkey can hold now. */
   lower(now: number): number {
     const t = now + CLOCK_SLACK_MS;

@@ -225,6 +225,9 @@ export function createRatelimiter(options: RatelimiterOptions): Ratelimiter {
     counters.admittedAsync++;
     ask(body, known).catch((error: unknown) => {
       counters.asyncFailures++;
+      // The next call waits for Unkey, as in sync mode: a failed call proves no room (a ban
+      // override of limit 0 answers 500), so async admissions stop until Unkey answers again.
+      counter.forget();
       report(error);
     });
     return {

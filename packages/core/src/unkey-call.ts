@@ -150,16 +150,28 @@ function parseJson(response: Answer, raw: string | undefined): unknown {
   }
 }
 
+/**
+ * What of an error answer's own words may be quoted in a message or a log line: only Unkey's
+ * envelope (a request id) is quoted, since an app or a gateway at a wrong `baseUrl` may echo
+ * the request's headers back; and never anything holding a part of the root key.
+ */
+function quotable(summary: string | undefined, rootKey: string): string | undefined {
+  if (summary === undefined) return undefined;
+  const probe = rootKey.slice(0, Math.min(rootKey.length, 8));
+  return summary.includes(probe) ? "(its message held the root key: not shown)" : summary;
+}
+
 /** The failure for an answer that is not the endpoint's (non-200, or a 200 that does not parse). */
 function failureOf(
   response: Answer,
   raw: string | undefined,
   parsed: unknown,
   endpoint: UnkeyEndpoint<unknown>,
+  rootKey: string,
 ): VerifierError {
   const status = response.status;
   const requestId = requestIdOf(parsed);
-  const summary = errorSummaryOf(parsed);
+  const summary = quotable(requestId === undefined ? undefined : errorSummaryOf(parsed), rootKey);
   const said = summary ? `: ${summary}` : "";
   if (status === 200) {
     const json = (response.header("content-type") ?? "").toLowerCase().includes("json");
@@ -270,7 +282,7 @@ export function createUnkeyCall<B, T>(
       answered();
       return refused;
     }
-    throw failureOf(response, raw, parsed, endpoint as UnkeyEndpoint<unknown>);
+    throw failureOf(response, raw, parsed, endpoint as UnkeyEndpoint<unknown>, connection.rootKey);
   }
 
   /** Marks a failure that happened while Unkey answered other calls (within the timeout). */

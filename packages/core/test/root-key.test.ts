@@ -135,3 +135,50 @@ describe("a request the HTTP client refuses to build is a misconfiguration, neve
     expect((error as Error).message).toBe("Unkey could not be reached (ECONNRESET).");
   });
 });
+
+describe("an answer that echoes the request back is never quoted with the root key", () => {
+  // Attacker review, round 4: an app or gateway at a wrong baseUrl answering 401 with the
+  // Authorization header in its error detail put the root key in the log and the error.
+  const echo = (status: number, envelope: boolean): typeof globalThis.fetch =>
+    (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      const authorization = new Headers(init?.headers).get("authorization");
+      const error = { title: "Unauthorized", detail: `invalid credentials: ${authorization}` };
+      const body = envelope ? { meta: { requestId: "req_echo" }, error } : { error };
+      return new Response(JSON.stringify(body), {
+        status,
+        headers: { "content-type": "application/json" },
+      });
+    }) as typeof globalThis.fetch;
+
+  it.each([
+    [401, false],
+    [403, true],
+    [400, false],
+    [422, true],
+    [500, true],
+  ])(
+    "HTTP %i (Unkey's envelope: %s): the message, the log and the guard's 500 show no part of it",
+    async (status, envelope) => {
+      const logged: string[] = [];
+      const logger = { warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
+      const guard = createGuard({
+        rootKey: ROOT,
+        fetch: echo(status, envelope),
+        baseUrl: "http://127.0.0.1:9",
+        logger,
+      });
+      const decision = await guard.check({
+        method: "GET",
+        headers: { authorization: "Bearer sk_anything" },
+      });
+      const seen = JSON.stringify([
+        decision,
+        logged,
+        decision.allowed ? "" : decision.error?.message,
+      ]);
+      expect(decision.allowed).toBe(false);
+      expect(seen).not.toContain(ROOT.slice(0, 8));
+      expect(logged.length).toBeGreaterThan(0);
+    },
+  );
+});

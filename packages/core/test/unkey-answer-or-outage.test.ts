@@ -1,7 +1,12 @@
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createGuard, createRatelimitGuard } from "../src/adapter";
-import { createVerifier, VerifierError } from "../src/index";
+import {
+  createRatelimiter,
+  createRatelimitGroup,
+  createVerifier,
+  VerifierError,
+} from "../src/index";
 
 // What counts as an outage (fail-open, stale answers) and what is Unkey answering with an
 // error of its own (keyguard issue 28 review): every case against the real emulator.
@@ -102,6 +107,64 @@ describe("Unkey answering with an error of its own is no outage", () => {
       code: "RATELIMIT_UNAVAILABLE",
     });
     expect(guard.ratelimiter.stats().failedOpen).toBe(0);
+  });
+});
+
+describe("mode: async under a ban (attacker review, round 4)", () => {
+  /** A namespace with room learned for `who`, then `who` banned at Unkey (an override of 0). */
+  async function banAfterRoom(namespace: string, who: string, first: () => Promise<unknown>) {
+    await first();
+    await emulator.call("ratelimit.setOverride", {
+      namespace,
+      identifier: who,
+      limit: 0,
+      duration: 60_000,
+    });
+  }
+
+  /**
+   * One call admitted from what was known (its background call meets the ban), then, once
+   * that failure is counted, ten more: every one waits for Unkey, which refuses with its 500.
+   */
+  async function afterTheFailure(
+    call: () => Promise<unknown>,
+    stats: () => { admittedAsync: number; asyncFailures: number },
+  ) {
+    expect(await call()).toMatchObject({ success: true, source: "async" });
+    await vi.waitFor(() => expect(stats().asyncFailures).toBe(1), { timeout: 30_000 });
+    const later = [];
+    for (let i = 0; i < 10; i++) later.push(await call().catch((error: unknown) => error));
+    expect(later.every((answer) => answer instanceof VerifierError)).toBe(true);
+    expect(stats()).toMatchObject({ admittedAsync: 1, asyncFailures: 1 });
+  }
+
+  it("createRatelimiter: once a background call fails, every call waits for Unkey (not ttlMs of admissions)", async () => {
+    const namespace = `outages.${++namespaces}`;
+    const limiter = createRatelimiter({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      namespace,
+      limit: 100,
+      duration: 60_000,
+      mode: "async",
+      logger: { warn() {}, error() {} },
+    });
+    await banAfterRoom(namespace, "tenant", () => limiter.limit("tenant"));
+    await afterTheFailure(() => limiter.limit("tenant"), limiter.stats);
+  });
+
+  it("createRatelimitGroup: the same, for every limit of the group", async () => {
+    const namespace = `outages.${++namespaces}`;
+    const group = createRatelimitGroup({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      limits: [{ namespace, limit: 100, duration: 60_000 }],
+      mode: "async",
+      logger: { warn() {}, error() {} },
+    });
+    const call = () => group.limit([{ identifier: "tenant" }]);
+    await banAfterRoom(namespace, "tenant", call);
+    await afterTheFailure(call, group.stats);
   });
 });
 
