@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  chmodSync,
   closeSync,
   constants,
   lstatSync,
@@ -40,6 +41,9 @@ function checkRegularFile(path: string): boolean {
     );
   }
   if (!stats.isFile()) throw new DataFileError(`Data file ${path} is not a regular file.`);
+  // It holds key hashes and the generated root key: readable by its owner only, even when
+  // someone loosened it since the last save (on Windows, mode bits mean little; skipped).
+  if (process.platform !== "win32" && (stats.mode & 0o077) !== 0) chmodSync(path, 0o600);
   return true;
 }
 

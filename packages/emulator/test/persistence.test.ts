@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
   lstatSync,
   mkdtempSync,
   readdirSync,
@@ -365,6 +366,21 @@ describe("dataFile against a local attacker (attacker review)", () => {
     writeDataFile(dataFile, snapshot, temp);
     expect(statSync(dataFile).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir).sort()).toEqual(["data.json", "victim.txt"]);
+  });
+
+  it("a data file someone made readable to others is private again at start-up (attacker review, round 4)", async () => {
+    const dataFile = join(dir, "data.json");
+    const first = await startEmulator({ port: 0, dataFile });
+    const { rootKey } = first;
+    await first.stop();
+    chmodSync(dataFile, 0o644);
+    const again = await startEmulator({ port: 0, dataFile });
+    try {
+      expect(again.rootKey).toBe(rootKey);
+      expect(statSync(dataFile).mode & 0o777).toBe(0o600);
+    } finally {
+      await again.stop();
+    }
   });
 
   it("refuses a data file that is a symlink at start-up, naming it, and leaves the target alone", async () => {
