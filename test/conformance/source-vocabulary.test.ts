@@ -1,6 +1,6 @@
 import * as diagnostics from "node:diagnostics_channel";
 import type { GuardOptions } from "@keyguard/core";
-import type { Emulator } from "@keyguard/emulator";
+import { type Emulator, GATEWAY_OUTAGE } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { GuardedApp, HandlerBody } from "./harness";
 import { HARNESS_ROWS } from "./harnesses";
@@ -74,13 +74,15 @@ describe.each(HARNESS_ROWS)("source vocabulary: %s", (_name, harness) => {
     await sources(running, key);
     // Past the 2 s timeout since Unkey's last answer: an outage, where stale answers apply.
     vi.setSystemTime(Date.now() + 2001);
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_OUTAGE);
     expect(await sources(running, key)).toEqual({ context: "stale", message: "stale" });
   });
 
   it("says fail-open for a request let through unverified", async () => {
+    // Well past the timeout since any answer an earlier test saw: an outage, not one failed call.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
     const running = await start({ failureMode: "open" });
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_OUTAGE);
     expect(await sources(running, await newKey())).toEqual({
       context: "fail-open",
       message: "fail-open",

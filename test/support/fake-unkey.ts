@@ -27,7 +27,8 @@ export interface VerifyBody {
  * A stand-in for Unkey's `POST /v2/keys.verifyKey`, injected as the verifier's
  * `fetch` in the adapters' unit tests: answers from a table of keys, evaluates
  * permission queries and credits, records every body and counts every call.
- * `down = true` makes it answer 503 in Unkey's error envelope.
+ * `down = true` makes it answer what an outage looks like from here: a load balancer's 503
+ * page, with no Unkey envelope (Unkey's own 5xx is Unkey answering, never an outage).
  */
 export function fakeUnkey(keys: Record<string, FakeKey>) {
   const state = {
@@ -41,7 +42,10 @@ export function fakeUnkey(keys: Record<string, FakeKey>) {
     state.calls++;
     const meta = { requestId: `req_${state.calls}` };
     if (state.down) {
-      return Response.json({ meta, error: { title: "down", status: 503 } }, { status: 503 });
+      return new Response("<html><body>503 Service Unavailable</body></html>", {
+        status: 503,
+        headers: { "content-type": "text/html" },
+      });
     }
     const body = JSON.parse(String(init?.body)) as VerifyBody;
     state.bodies.push(body);

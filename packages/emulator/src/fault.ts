@@ -30,3 +30,15 @@ export interface Fault {
   /** The operations faulted, e.g. `["ratelimit.limit"]`. @default ["keys.verifyKey"] */
   operations?: readonly string[];
 }
+
+/**
+ * An outage as a client sees it: a load balancer's 503 page in front of Unkey, with no Unkey
+ * envelope. (`{ status: 503 }` is Unkey itself answering with an error of its own, which
+ * keyguard does not take for an outage: no fail-open, no stale answers.) Add `operations`
+ * to fault others than `keys.verifyKey`: `{ ...GATEWAY_OUTAGE, operations: [...] }`.
+ */
+export const GATEWAY_OUTAGE: Readonly<Fault> = Object.freeze({
+  status: 503,
+  body: "<html><body><h1>503 Service Unavailable</h1></body></html>",
+  contentType: "text/html",
+});

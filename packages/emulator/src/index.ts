@@ -1,6 +1,6 @@
 export { type Emulator, EmulatorCallError, startEmulator } from "./emulator";
 export type { ErrorBody, ValidationIssue } from "./errors";
-export type { Fault } from "./fault";
+export { type Fault, GATEWAY_OUTAGE } from "./fault";
 export { EmulatorOptionError, type EmulatorOptions } from "./options";
 export { DataFileError } from "./persistence";
 export { type SeedData, SeedError } from "./seed";

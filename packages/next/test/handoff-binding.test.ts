@@ -1,5 +1,5 @@
 import type { KeyContext } from "@keyguard/core";
-import { type Emulator, startEmulator } from "@keyguard/emulator";
+import { type Emulator, GATEWAY_OUTAGE, startEmulator } from "@keyguard/emulator";
 import { configErrorOf } from "@keyguard/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CONTEXT_HEADER, createVerifier, unkeyMiddleware, withUnkey } from "../src/index";
@@ -27,7 +27,10 @@ beforeAll(async () => {
   });
 });
 afterAll(() => emulator?.stop());
-afterEach(() => vi.unstubAllEnvs());
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.useRealTimers();
+});
 
 const upstream = () => emulator.stats().calls["keys.verifyKey"] ?? 0;
 const ctx = { params: Promise.resolve({}) };
@@ -120,12 +123,14 @@ describe("the hand-off is bound to the verifying side and to the request", () =>
 
 describe("a fail-open pass in the middleware", () => {
   it("hands nothing on: every route verifies itself, and fails open only on its own account", async () => {
+    // Well past the timeout since any answer an earlier test saw: an outage, not one failed call.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
     const base = { rootKey: PUBLIC_ROOT, baseUrl: emulator.url, timeoutMs: 500 };
     const garbage = bearer("not_a_real_key_at_all");
     const middleware = unkeyMiddleware({ ...base, failureMode: "open" });
     const closed = withUnkey(echo, base);
     const open = withUnkey(echo, { ...base, failureMode: "open" });
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_OUTAGE);
     try {
       const url = "http://localhost/api/plain";
       const next = await throughMiddleware(middleware, url, { headers: garbage });

@@ -1,11 +1,15 @@
 import type { KeyContext } from "@keyguard/core";
-import { type Emulator, startEmulator } from "@keyguard/emulator";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Emulator, GATEWAY_OUTAGE, startEmulator } from "@keyguard/emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createBinder } from "../src/binding";
 import { createNextGuard } from "../src/guard";
 import { sealContext } from "../src/handoff";
 import { CONTEXT_HEADER, unkeyMiddleware, type WithUnkeyOptions, withUnkey } from "../src/index";
 import { forwarded } from "./forwarded";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 // A captured hand-off sent straight to a route handler: what reaches it wherever the
 // middleware does not run. Next's documented matcher for skipping prefetches (`missing`
@@ -157,9 +161,11 @@ describe("a fail-open hand-off signed during an outage (no key was verified)", (
   });
 
   it("while the outage lasts, the route tries Unkey itself and fails open on its own account", async () => {
+    // Well past the timeout since any answer an earlier test saw: an outage, not one failed call.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
     const route = withUnkey(echoing(), open(501));
     const value = await sealedFailOpen(open(501), "sk_made_up_meanwhile");
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_OUTAGE);
     try {
       const before = upstream();
       const response = await route(replay(value, bearer("sk_made_up_meanwhile")), ctx);
@@ -173,8 +179,10 @@ describe("a fail-open hand-off signed during an outage (no key was verified)", (
   });
 
   it("is not what the middleware hands on any more: a fail-open pass forwards no context", async () => {
+    // Well past the timeout since any answer an earlier test saw: an outage, not one failed call.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
     const middleware = unkeyMiddleware(open(502));
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_OUTAGE);
     try {
       const request = new Request(URL_, { headers: bearer(MADE_UP) });
       const next = forwarded(await middleware(request), request);

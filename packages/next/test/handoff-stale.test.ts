@@ -1,5 +1,5 @@
 import type { KeyContext } from "@keyguard/core";
-import { type Emulator, startEmulator } from "@keyguard/emulator";
+import { type Emulator, GATEWAY_OUTAGE, startEmulator } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CONTEXT_HEADER, unkeyMiddleware, withUnkey } from "../src/index";
 import { forwarded } from "./forwarded";
@@ -34,7 +34,7 @@ async function staleHandOff(middleware: (request: Request) => Promise<Response>)
   const fresh = new Request(url, { headers: { authorization: `Bearer ${key}` } });
   expect((await middleware(fresh)).headers.get("x-middleware-next")).toBe("1");
   vi.setSystemTime(Date.now() + 5_000);
-  emulator.setFault({ status: 503 });
+  emulator.setFault(GATEWAY_OUTAGE);
   const request = new Request(url, { headers: { authorization: `Bearer ${key}` } });
   const next = forwarded(await middleware(request), request);
   expect(next.headers.get(CONTEXT_HEADER)).not.toBeNull();

@@ -1,5 +1,5 @@
 import type { KeyContext } from "@keyguard/core";
-import { type Emulator, startEmulator } from "@keyguard/emulator";
+import { type Emulator, GATEWAY_OUTAGE, startEmulator } from "@keyguard/emulator";
 import { configErrorOf } from "@keyguard/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CONTEXT_HEADER, unkeyMiddleware, withUnkey } from "../src/index";
@@ -79,13 +79,15 @@ describe("withUnkey", () => {
   });
 
   it("adds the allow decision's headers to an immutable Response", async () => {
+    // Well past the timeout since any answer an earlier test saw: an outage, not one failed call.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
     const { key } = await createKey();
     const GET = withUnkey(async () => Response.redirect("http://localhost/elsewhere", 307), {
       ...options(),
       failureMode: "open",
       timeoutMs: 1500,
     });
-    emulator.setFault({ status: 503 });
+    emulator.setFault(GATEWAY_OUTAGE);
     try {
       const response = await GET(get(bearer(key)), ctx);
       expect(response.status).toBe(307);
