@@ -39,6 +39,10 @@ export const CONNECTION_DEFAULTS = Object.freeze({
 /** The largest delay a timer takes (2^31 - 1 ms, about 24.8 days); larger ones fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * An environment variable, read only when its option is absent: Deno without `--allow-env`
+ * throws on any read (NotCapable), so an app passing every option never reads one.
+ */
 const env = (name: string): string | undefined =>
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] ||
   undefined;
@@ -97,7 +101,7 @@ export function resolveConnection(options: ConnectionOptions, path: string): Res
     );
   }
   checkRootKey(rootKey, options.rootKey === undefined);
-  const fromEnv = env("UNKEY_BASE_URL");
+  const fromEnv = options.baseUrl === undefined ? env("UNKEY_BASE_URL") : undefined;
   const baseUrl = options.baseUrl ?? fromEnv ?? CONNECTION_DEFAULTS.baseUrl;
   const url = endpointUrl(baseUrl, path);
   const origins = {

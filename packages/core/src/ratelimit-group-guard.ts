@@ -1,5 +1,6 @@
 import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "./errors";
 import type { Identify } from "./identify";
+import { rejectUnknownOptions } from "./option-names";
 import {
   fromRatelimit,
   fromRatelimitFailure,
@@ -8,11 +9,13 @@ import {
 } from "./ratelimit-decision";
 import {
   createRatelimitGroup,
+  GROUP_LIMIT_NAMES,
   type GroupLimit,
   type RatelimitGroup,
   type RatelimitGroupOptions,
 } from "./ratelimit-group";
 import type { RatelimitGroupResponse } from "./ratelimit-group-response";
+import { checkCost } from "./ratelimit-options";
 import type { RatelimitResponse } from "./ratelimit-response";
 import { checkIdentifier } from "./ratelimiter";
 
@@ -56,6 +59,11 @@ export function fromRatelimitGroup(response: RatelimitGroupResponse): RatelimitD
 
 function checkIdentifiers<R>(limits: readonly GroupMiddlewareLimit<R>[]): void {
   limits.forEach((limit, i) => {
+    if (typeof limit === "object" && limit !== null) {
+      // Each entry's names, as every option's: a typo (`costt`) is never silently ignored.
+      rejectUnknownOptions(limit, [...GROUP_LIMIT_NAMES, "identifier", "cost"], `limits[${i}].`);
+      checkCost(`limits[${i}].cost`, limit.cost, 1);
+    }
     if (typeof limit?.identifier !== "function")
       throw new KeyguardConfigError(
         `limits[${i}].identifier`,

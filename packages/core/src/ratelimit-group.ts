@@ -71,6 +71,9 @@ interface LimitBody extends GroupLimit {
   readonly cost: number;
 }
 
+/** What a limit of a group names. */
+export const GROUP_LIMIT_NAMES: readonly string[] = ["namespace", "limit", "duration"];
+
 /** The limits, each checked within Unkey's bounds, naming `limits[i].field` when one is not. */
 export function checkGroupLimits(value: unknown): readonly GroupLimit[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LIMITS)
@@ -83,6 +86,7 @@ export function checkGroupLimits(value: unknown): readonly GroupLimit[] {
       const at = `limits[${i}]`;
       if (typeof given !== "object" || given === null)
         throw new KeyguardConfigError(at, "expected { namespace, limit, duration }.");
+      rejectUnknownOptions(given, GROUP_LIMIT_NAMES, `${at}.`);
       const { namespace, limit, duration } = given as GroupLimit;
       return Object.freeze({
         namespace: checkNamespace(namespace, `${at}.namespace`),

@@ -1,10 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { authorize, createGuard, locateConfigErrors } from "../src/adapter";
+import { authorize, createGuard, createRatelimitGuard, locateConfigErrors } from "../src/adapter";
 import { fromFailure } from "../src/decision";
 import { extractKey } from "../src/extract-key";
-import { and, createRatelimiter, createVerifier, VerifierError } from "../src/index";
+import {
+  and,
+  createRatelimiter,
+  createRatelimitGroup,
+  createVerifier,
+  VerifierError,
+} from "../src/index";
 import { configError } from "./config-error";
 import { deferred, fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY, validAnswer } from "./fake-unkey";
 
@@ -682,5 +688,30 @@ describe("issue 14: every VERIFIER_* denial carries its error", () => {
     const denied = authorize(context, guard.route({ permissions: "admin" }));
     expect(denied).toMatchObject({ allowed: false, code: "VERIFIER_UNAVAILABLE" });
     expect(denied.allowed ? undefined : denied.error).toBeInstanceOf(VerifierError);
+  });
+});
+
+describe("a group's limits are checked name by name, as every option (new-user review, round 4)", () => {
+  const base = { rootKey: ROOT_KEY, baseUrl: "http://127.0.0.1:9" };
+  const limit = { namespace: "api", limit: 5, duration: 60_000 };
+
+  it("createRatelimitGroup: a typo in a limit names it and suggests the field", () => {
+    const error = configError(() =>
+      createRatelimitGroup({ ...base, limits: [{ ...limit, durration: 1 } as never] }),
+    );
+    expect(error.option).toBe("limits[0].durration");
+    expect(error.message).toMatch(/did you mean `limits\[0\]\.duration`/);
+  });
+
+  it("ratelimit({ limits }): `costt` and a bad cost fail at start-up, not at a request", () => {
+    const identifier = () => "k";
+    const typo = configError(() =>
+      createRatelimitGuard({ ...base, limits: [{ ...limit, identifier, costt: 5 } as never] }),
+    );
+    expect(typo.option).toBe("limits[0].costt");
+    const bad = configError(() =>
+      createRatelimitGuard({ ...base, limits: [{ ...limit, identifier, cost: -1 }] }),
+    );
+    expect(bad.option).toBe("limits[0].cost");
   });
 });

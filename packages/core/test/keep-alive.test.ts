@@ -131,7 +131,8 @@ it.runIf(CLIENT !== "fetch")(
     const verifier = verifierFor(unkey.url, 60_000);
     await expect(verifier.verify("sk_up")).rejects.toMatchObject({
       code: "VERIFIER_UNAVAILABLE",
-      message: expect.stringMatching(/closed before an answer/),
+      // Our own message names no client error (a client's may quote the Authorization header).
+      message: expect.stringMatching(/could not be reached/),
     });
   },
 );

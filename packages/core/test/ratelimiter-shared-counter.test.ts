@@ -97,7 +97,7 @@ describe("one identifier under two limits (Unkey's one counter)", { timeout: 30_
     // admits under 10 only once floor(20 × (1 − elapsed)) is 9, past half of it.
     // Past cache.ttlMs (5 s) of Unkey's answer, Unkey is asked again, and still refuses.
     vi.setSystemTime(T0 + WINDOW);
-    expect(await limiter.limit("key_123")).toMatchObject({ success: false, source: "unkey" });
+    expect(await limiter.limit("key_123")).toMatchObject({ success: false, source: "upstream" });
     vi.setSystemTime(T0 + WINDOW + 0.55 * WINDOW);
     expect(await limiter.limit("key_123")).toMatchObject({ success: true, source: "upstream" });
   });

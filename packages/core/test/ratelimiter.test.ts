@@ -120,7 +120,7 @@ describe("limit()", () => {
     expect(limiter.stats().refusedLocally).toBe(2);
     // Past ttlMs the answer is too old to decide on (an override may have been raised): Unkey is asked.
     vi.setSystemTime(T0 + 5_001);
-    expect(await limiter.limit("ip:1")).toMatchObject({ success: false, source: "unkey" });
+    expect(await limiter.limit("ip:1")).toMatchObject({ success: false, source: "upstream" });
     expect(api.bodies.length).toBe(calls + 1);
     // The next window: Unkey's count of the previous one decays from its start, so it may admit.
     vi.setSystemTime(T0 + 60_000);
@@ -172,7 +172,7 @@ describe("limit()", () => {
   it("counts an identifier in characters, as Unkey does: 512 emoji (1,024 UTF-16 units) go to Unkey", async () => {
     const { api, limiter } = setup();
     const identifier = "😀".repeat(512);
-    expect(await limiter.limit(identifier)).toMatchObject({ success: true, source: "unkey" });
+    expect(await limiter.limit(identifier)).toMatchObject({ success: true, source: "upstream" });
     expect(api.bodies[0]?.identifier).toBe(identifier);
   });
 

@@ -111,7 +111,7 @@ describe("an override raised in Unkey while an identifier is refused locally", (
     expect(await sync.limit("user_4")).toMatchObject({ success: false, source: "local" });
     expect(limitCalls()).toBe(before);
     vi.setSystemTime(T0 + 5001);
-    expect(await sync.limit("user_4")).toMatchObject({ success: true, source: "unkey", limit: 10 });
+    expect(await sync.limit("user_4")).toMatchObject({ success: true, source: "upstream", limit: 10 });
     expect(limitCalls()).toBe(before + 1);
   });
 });
@@ -123,7 +123,7 @@ describe("a clock behind Unkey's by up to a second", () => {
     skewMs = 900;
     // Our clock 400 ms before the window's end, Unkey's 500 ms past it: ⌊10 × 0.95⌋ + 1 = 10.
     vi.setSystemTime(T0 + 9_600);
-    expect(await sync.limit("user_5")).toMatchObject({ success: true, source: "unkey" });
+    expect(await sync.limit("user_5")).toMatchObject({ success: true, source: "upstream" });
   });
 });
 

@@ -50,7 +50,7 @@ describe("keyguardRatelimit on a route declared before it", () => {
       headers: { "x-tenant": "acme" },
     });
     expect(reply.statusCode).toBe(500);
-    expect(reply.body).toContain("route GET /early-bad: config.ratelimit.limit");
+    expect(reply.body).toContain("route GET /early-bad: invalid option `config.ratelimit.limit`");
     expect(reply.body).not.toContain("sk_secret_in_query");
     expect(calls()).toBe(before);
     await app.close();
