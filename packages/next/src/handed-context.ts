@@ -108,7 +108,7 @@ function handedOn(context: KeyContext): KeyContext {
 
 /**
  * A fail-open pass is never taken: no key was verified, so it vouches for nothing, and a value
- * captured during an outage would otherwise let its (made-up) key in for its whole 30 s after
+ * captured during an outage would otherwise let its (made-up) key in for its whole life after
  * Unkey recovered. The route verifies the request itself, and fails open on its own account
  * while the outage lasts. A stale answer (an expired entry served during an outage) is taken
  * only by a route that would itself serve stale (`staleIfErrorMs > 0`): any other route
