@@ -19,8 +19,8 @@ export interface Acceptance {
   readonly servesStale: boolean;
   /** How old a hand-off may be: 30 s, or the route's `cache.ttlMs` when shorter. */
   readonly maxAgeMs: number;
-  /** The route's verifier, whose latest invalidation a hand-off must postdate. */
-  readonly verifier: Verifier;
+  /** When the route's verifier last invalidated anything: a hand-off must postdate it. */
+  readonly invalidatedAt: () => number;
 }
 
 /**
@@ -31,6 +31,17 @@ export interface Acceptance {
 function maxAgeOf(verifier: Verifier): number {
   const { cache } = verifier.options;
   return cache === false ? MAX_AGE_MS : Math.min(MAX_AGE_MS, cache.ttlMs);
+}
+
+/**
+ * The route's verifier's invalidation clock. A verifier-like object of your own (`verifier`
+ * option) without `invalidatedAt` cannot tell whether a hand-off predates a revocation, so
+ * none is taken: the route verifies every request itself.
+ */
+function invalidationClock(verifier: Verifier): () => number {
+  return typeof verifier.invalidatedAt === "function"
+    ? () => verifier.invalidatedAt()
+    : () => Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -53,7 +64,7 @@ export function acceptanceOf(
     bindingOf: createBinder(guard, customGetKey),
     servesStale: guard.verifier.options.staleIfErrorMs > 0,
     maxAgeMs: maxAgeOf(guard.verifier),
-    verifier: guard.verifier,
+    invalidatedAt: invalidationClock(guard.verifier),
   };
 }
 
@@ -91,7 +102,7 @@ export async function handedContext(
 function current({ signedAt }: OpenedContext, accepts: Acceptance): boolean {
   const now = Date.now();
   return (
-    signedAt > accepts.verifier.invalidatedAt() &&
+    signedAt > accepts.invalidatedAt() &&
     signedAt <= now + CLOCK_SKEW_MS &&
     now - signedAt < accepts.maxAgeMs
   );

@@ -1,4 +1,5 @@
 import type { KeyContext, Verifier } from "@keyguard/core";
+import { createVerifier } from "@keyguard/core";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CONTEXT_HEADER, unkeyProxy, withUnkey } from "../src/index";
@@ -138,5 +139,21 @@ describe("a taken hand-off's source", () => {
     const response = await route(next, ctx);
     expect(await response.json()).toEqual({ keyId, source: "cache" });
     expect(upstream() - before).toBe(0);
+  });
+});
+
+describe("a route on a verifier-like object of your own without invalidatedAt()", () => {
+  it("takes no hand-off (it cannot tell one from before a revocation): it verifies itself", async () => {
+    const { key, keyId } = await createKey();
+    const real = createVerifier({ rootKey: emulator.rootKey, baseUrl: emulator.url, cache: false });
+    const { invalidatedAt: _, ...withoutClock } = real;
+    const verifier = withoutClock as unknown as Verifier;
+    const contextSecret = "a-context-secret-of-32-characters";
+    const value = await capture(unkeyProxy({ verifier, contextSecret }), key);
+    const route = withUnkey(echo, { verifier, contextSecret });
+    const before = upstream();
+    const response = await route(replay(value, key), ctx);
+    expect(await response.json()).toEqual({ keyId, source: "upstream" });
+    expect(upstream() - before).toBe(1);
   });
 });
