@@ -128,6 +128,32 @@ describe("a hand-off's age", () => {
   });
 });
 
+describe("a hand-off signed ahead of the route's clock", () => {
+  const options = () => ({
+    rootKey: emulator.rootKey,
+    baseUrl: emulator.url,
+    cache: false as const,
+  });
+
+  it("is taken up to 1 s ahead (clock skew), refused beyond: it could dodge an invalidation", async () => {
+    const { key } = await createKey();
+    const now = Date.now();
+    const route = withUnkey(echo, options());
+    vi.useFakeTimers({ toFake: ["Date"], now: now + 1_000 });
+    const skewed = await capture(unkeyProxy(options()), key);
+    vi.setSystemTime(now + 1_001);
+    const ahead = await capture(unkeyProxy(options()), key);
+
+    vi.setSystemTime(now);
+    let before = upstream();
+    expect((await route(replay(skewed, key), ctx)).status).toBe(200);
+    expect(upstream() - before).toBe(0);
+    before = upstream();
+    expect((await route(replay(ahead, key), ctx)).status).toBe(200);
+    expect(upstream() - before).toBe(1);
+  });
+});
+
 describe("a taken hand-off's source", () => {
   it('is "cache", never "upstream": Unkey answered the proxy earlier, not this request', async () => {
     const { key, keyId } = await createKey();
