@@ -46,7 +46,10 @@ export interface Identity {
 export type ResultSource =
   /** Unkey answered this request (a call made for it, or one it shared with a concurrent request). */
   | "upstream"
-  /** A fresh entry of the in-process cache, or of the shared cache (`sharedCache`). */
+  /**
+   * A fresh entry of the in-process cache, or of the shared cache (`sharedCache`); in
+   * `@keyguard/next`, also a hand-off from the middleware taken by a route handler.
+   */
   | "cache"
   /** An expired valid entry, served because Unkey could not answer (`staleIfErrorMs`, opt-in). */
   | "stale"

@@ -58,6 +58,19 @@ export interface Verifier {
   invalidateKeyId(keyId: string): Promise<void>;
   /** Empties the cache. */
   clear(): void;
+  /**
+   * When this verifier last forgot what it knew (Unix ms): its latest `invalidate`,
+   * `invalidateKeyId` (of any key) or `clear()`, or an invalidation or reconnection heard
+   * on the `sharedCache`; `0` if never. An answer obtained at or before it may predate a
+   * revocation: `@keyguard/next` route handlers refuse a hand-off signed by then.
+   *
+   * @example
+   * ```ts
+   * await verifier.invalidateKeyId(keyId);
+   * verifier.invalidatedAt(); // Date.now() at that call
+   * ```
+   */
+  invalidatedAt(): number;
   stats(): VerifierStats;
   /**
    * An opt-in start-up check: one call to Unkey, with a made-up key (or the `key` given),
@@ -179,6 +192,8 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         );
   // Invalidations by shared id ("i:…") and key id ("k:…"), with when they happened.
   const revoked = new Map<string, number>();
+  // The latest invalidation of any kind: what a hand-off made before it cannot vouch for.
+  let invalidatedAt = 0;
   // Shared ids of the upstream calls in flight, so that a remote invalidation detaches them.
   const filling = new Map<string, string>();
   const observe = watchNotFound(resolved.logger);
@@ -241,6 +256,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   /** Drops what this instance knows about the keys named (an invalidation, local or from the bus). */
   function drop(target: Invalidation): void {
     const now = Date.now();
+    invalidatedAt = now;
     // An id may name the entry under several secrets (a store rotating its secret):
     // the instance that sent it may know the key by only one of them.
     const names = (target.ids ?? []).flatMap((id) => shared?.namesOf(id) ?? [id]);
@@ -277,6 +293,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   }
 
   function clear(): void {
+    invalidatedAt = Date.now();
     inflight.detachAll();
     cache?.clear();
   }
@@ -557,7 +574,10 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     verify,
     cached,
     invalidate: async (key: string) => {
-      if (typeof key !== "string" || cache === undefined) return;
+      if (typeof key !== "string") return;
+      // Recorded with or without a cache: a hand-off may carry an answer given before.
+      invalidatedAt = Date.now();
+      if (cache === undefined) return;
       const hash = hashKey(key);
       inflight.detach(hash);
       cache.delete(hash);
@@ -573,6 +593,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       await shared?.invalidate(target);
     },
     clear,
+    invalidatedAt: () => invalidatedAt,
     stats: () => ({
       ...counters,
       sharedErrors: shared?.errors ?? 0,

@@ -7,6 +7,7 @@ import {
   type SharedCacheListener,
   type SharedEntry,
   type SharedRead,
+  type Verifier,
 } from "../src/index";
 import { deferred, fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY, validAnswer } from "./fake-unkey";
 
@@ -448,5 +449,23 @@ describe("the shared-cache scope", () => {
     expect(await plain.verify(KEY)).toMatchObject({ valid: false, code: "NOT_FOUND" });
     expect(plain.stats().sharedHits).toBe(0);
     expect(unkey.count).toBe(2);
+  });
+});
+
+describe("invalidatedAt() with a sharedCache", () => {
+  it("moves on another instance's invalidation heard on the bus, and on a reconnection", async () => {
+    const { verifiers, store } = instances(2, () => validAnswer());
+    const [a, b] = verifiers as [Verifier, Verifier];
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_800_000_000_000 });
+    try {
+      await a.invalidateKeyId("key_1");
+      expect(await withoutMoreTime(() => b.invalidatedAt() === 1_800_000_000_000)).toBe(true);
+      vi.setSystemTime(1_800_000_000_500);
+      store.reconnect();
+      expect(b.invalidatedAt()).toBe(1_800_000_000_500);
+      expect(a.invalidatedAt()).toBe(1_800_000_000_500);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

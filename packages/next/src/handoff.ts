@@ -7,11 +7,21 @@ import type { KeyContext } from "@keyguard/core";
  */
 export const CONTEXT_HEADER = "x-keyguard-context";
 
-/** A hand-off is for the request being forwarded now; an older one is refused. */
-const MAX_AGE_MS = 30_000;
+/**
+ * A hand-off is for the request being forwarded now: one older than this is refused, and
+ * one older than the route's `cache.ttlMs` too when that is shorter (handed-context.ts).
+ */
+export const MAX_AGE_MS = 30_000;
 // Domain separation: a MAC over this prefix can never be mistaken for any other use of the
-// secret, which may be the root key. v3: the binding covers the presented key.
-const PURPOSE = "keyguard.next.context.v3.";
+// secret, which may be the root key. v3: the binding covers the presented key. v4: the
+// payload carries when it was signed (`iat`), not an expiry: the route decides how old is too old.
+const PURPOSE = "keyguard.next.context.v4.";
+
+/** A hand-off whose signature checked out: what it carries and when it was signed (Unix ms). */
+export interface OpenedContext {
+  readonly context: KeyContext;
+  readonly signedAt: number;
+}
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -61,22 +71,21 @@ export async function sealContext(
   secret: string,
   binding: string,
 ): Promise<string> {
-  const payload = toBase64Url(
-    encoder.encode(JSON.stringify({ exp: Date.now() + MAX_AGE_MS, context })),
-  );
+  const payload = toBase64Url(encoder.encode(JSON.stringify({ iat: Date.now(), context })));
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), signed(binding, payload));
   return `${payload}.${toBase64Url(new Uint8Array(mac))}`;
 }
 
 /**
- * The context a header value carries, or `undefined` unless it is well formed, signed
- * with `secret` for this `binding` (checked in constant time by Web Crypto) and not expired.
+ * The context a header value carries and when it was signed, or `undefined` unless it is
+ * well formed and signed with `secret` for this `binding` (checked in constant time by Web
+ * Crypto). How old it may be is the route's to decide (handed-context.ts).
  */
 export async function openContext(
   value: string | null,
   secret: string,
   binding: string,
-): Promise<KeyContext | undefined> {
+): Promise<OpenedContext | undefined> {
   const [payload, mac, extra] = value?.split(".") ?? [];
   if (payload === undefined || mac === undefined || extra !== undefined) return undefined;
   const signature = fromBase64Url(mac);
@@ -85,11 +94,11 @@ export async function openContext(
   const key = await hmacKey(secret);
   if (!(await crypto.subtle.verify("HMAC", key, signature, signed(binding, payload))))
     return undefined;
-  const { exp, context } = JSON.parse(new TextDecoder().decode(body)) as {
-    exp: number;
+  const { iat, context } = JSON.parse(new TextDecoder().decode(body)) as {
+    iat: number;
     context: KeyContext;
   };
-  return typeof exp === "number" && exp > Date.now() && typeof context?.keyId === "string"
-    ? context
+  return Number.isFinite(iat) && typeof context?.keyId === "string"
+    ? { context, signedAt: iat }
     : undefined;
 }

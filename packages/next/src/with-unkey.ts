@@ -42,7 +42,11 @@ export type WithUnkeyOptions = UnkeyNextOptions;
  * (no key or another key: the request is verified as if no middleware ran), and unless the
  * route is metered (`cost`, `ratelimits`), verifies differently (another Unkey URL, root key
  * or key sources: it then verifies itself), or the middleware failed open (never taken: the
- * route verifies itself) or served a stale answer and this route would not. Keep metered
+ * route verifies itself) or served a stale answer and this route would not. A hand-off is
+ * taken only within the route's `cache.ttlMs` (at most 30 s) and only if signed after the
+ * latest `invalidate`, `invalidateKeyId` or `clear()` of this route's verifier, so none
+ * outlives a revocation longer than the route's own cache would; a taken one reports
+ * `source: "cache"` (an earlier answer, not Unkey answering this request). Keep metered
  * routes out of the middleware's matcher: the middleware's verification also spends 1 credit
  * of a key with credits.
  * A CORS preflight (`OPTIONS`) passes unguarded by default, with `unkey` undefined, except

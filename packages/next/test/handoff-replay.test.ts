@@ -94,7 +94,7 @@ describe("a captured hand-off replayed where the middleware does not run", () =>
     const before = upstream();
     const response = await route(replay(value, bearer(admin.key)), ctx);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ keyId: admin.keyId, source: "upstream" });
+    expect(await response.json()).toEqual({ keyId: admin.keyId, source: "cache" });
     expect(upstream() - before).toBe(0);
   });
 
@@ -104,7 +104,7 @@ describe("a captured hand-off replayed where the middleware does not run", () =>
     const route = withUnkey(echoing(), options());
     const before = upstream();
     const response = await route(replay(value, { "x-api-key": admin.key }), ctx);
-    expect(await response.json()).toEqual({ keyId: admin.keyId, source: "upstream" });
+    expect(await response.json()).toEqual({ keyId: admin.keyId, source: "cache" });
     expect(upstream() - before).toBe(0);
   });
 
@@ -124,7 +124,7 @@ describe("a captured hand-off replayed where the middleware does not run", () =>
     expect(await another.json()).toEqual({ keyId: other.keyId, source: "upstream" });
     const before = upstream();
     const same = await route(replay(value, { "x-custom-key": admin.key }), ctx);
-    expect(await same.json()).toEqual({ keyId: admin.keyId, source: "upstream" });
+    expect(await same.json()).toEqual({ keyId: admin.keyId, source: "cache" });
     expect(upstream() - before).toBe(0);
   });
 });

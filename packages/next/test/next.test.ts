@@ -115,7 +115,7 @@ describe("unkeyMiddleware and the hand-off to route handlers", () => {
     expect(upstream() - before).toBe(1);
     const read = withUnkey(echo, { ...options(), cache: false, permissions: "docs.read" });
     const write = withUnkey(echo, { ...options(), cache: false, permissions: "docs.write" });
-    expect(await (await read(next, ctx)).json()).toMatchObject({ keyId, source: "upstream" });
+    expect(await (await read(next, ctx)).json()).toMatchObject({ keyId, source: "cache" });
     expect((await write(next, ctx)).status).toBe(403);
     expect(upstream() - before).toBe(1);
   });
