@@ -56,4 +56,5 @@ export { checkIdentifier } from "./ratelimiter";
 export type { GuardNaming, SecondGuardRequest } from "./second-guard";
 export type { HeadersLike } from "./types";
 export { withoutQuery } from "./url-path";
+export { loggerOf } from "./verifier";
 export { type PreparedRequest, prepareRequest } from "./verify-request";

@@ -4,6 +4,7 @@ import {
   hookBoolean,
   isPromise,
   locateConfigErrors,
+  loggerOf,
   type PreparedRequest,
   type RouteSecurity,
   schemesOf,
@@ -18,7 +19,9 @@ import type {
   RouteOptions,
 } from "fastify";
 import fp from "fastify-plugin";
+import { noteGuardRan } from "./guard-ran";
 import { SECURITY_KEY } from "./openapi";
+import { auditOptIns } from "./opt-in-audit";
 import {
   checkRouteConfig,
   type FastifyRouteUnkeyOptions,
@@ -138,8 +141,11 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
         if (skip === undefined) guardRequest(settle, request, reply, next);
         else {
           const skipped = hookBoolean("skip", skip(request));
-          const proceed = (yes: boolean) =>
-            yes ? next() : guardRequest(settle, request, reply, next);
+          const proceed = (yes: boolean) => {
+            if (!yes) return guardRequest(settle, request, reply, next);
+            noteGuardRan(request);
+            next();
+          };
           whenSettled(skipped, proceed, next);
         }
       } catch (error) {
@@ -158,8 +164,12 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   const throwing = hookWith(settleOrThrow);
   const verifyUnkeyDecoration = (request: FastifyRequest, reply: FastifyReply) =>
     new Promise<void>((resolve, reject) =>
-      throwing(request, reply, ((error?: Error) =>
-        error ? reject(error) : resolve()) as HookHandlerDoneFunction),
+      throwing(request, reply, ((error?: Error) => {
+        if (!error) return resolve();
+        // Refused, it still decided: an @fastify/auth strategy may catch it and try another.
+        noteGuardRan(request);
+        reject(error);
+      }) as HookHandlerDoneFunction),
     );
   fastify.addHook("onRoute", (route) => {
     const config = route.config?.unkey;
@@ -181,6 +191,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     // Decorate-only: routes opt in (`onRequest: app.verifyUnkey`, or `@fastify/auth`),
     // and a denial is thrown as an UnkeyDeniedError, the way auth strategies fail.
     fastify.decorate("verifyUnkey", verifyUnkeyDecoration);
+    // A route that asks for a key, on whose request verifyUnkey never ran: 500, never open.
+    auditOptIns(fastify, loggerOf(guard.verifier));
   }
   done();
 };

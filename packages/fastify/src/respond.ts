@@ -1,6 +1,7 @@
 import type { Deny } from "@keyguard/core";
 import { type Allow, type Decision, isPromise } from "@keyguard/core/adapter";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { noteGuardRan } from "./guard-ran";
 import type { KeyguardFastifyOptions } from "./options";
 
 /** Continues the request, or hands an error to Fastify's error handler. */
@@ -36,6 +37,8 @@ export type Settle = (
 function admit(decision: Allow, request: FastifyRequest, reply: FastifyReply, next: Next) {
   for (const name in decision.headers) reply.header(name, decision.headers[name]);
   request.unkey = decision.context;
+  // A CORS preflight is let in keyless: a decorate-only route's handler check must know.
+  if (decision.context === undefined) noteGuardRan(request);
   next();
 }
 

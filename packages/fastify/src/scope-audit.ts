@@ -41,7 +41,8 @@ export function scopesUp(instance: FastifyInstance): FastifyInstance[] {
   }
 }
 
-const asksForKey = (config: unknown) =>
+/** Whether a route's `config.unkey` asks for a key: present, and not `public: true`. */
+export const asksForKey = (config: unknown) =>
   typeof config === "object" && config !== null && (config as { public?: unknown }).public !== true;
 
 /** Whether a keyguard plugin's hooks run on the routes of `instance`: its scope or one inside it. */
