@@ -254,7 +254,10 @@ describe("transport against a real HTTP server", () => {
 
   it("quotes Unkey's error detail as one sentence: no doubled full stop (new-user review)", async () => {
     const { baseUrl } = await serve((_req, res) =>
-      json(res, 500, { error: { title: "x", detail: "Fault injected by the emulator." } }),
+      json(res, 500, {
+        meta: { requestId: "req_1" },
+        error: { title: "x", detail: "Fault injected by the emulator." },
+      }),
     );
     const error = await failure(verifierFor(baseUrl).verify("sk_1"));
     expect(error.message).toBe("Unkey answered HTTP 500: x: Fault injected by the emulator.");
