@@ -60,7 +60,7 @@ beforeAll(async () => {
     maxBuffer: 64 * 1024 * 1024,
   });
   // Both steps are bounded above; the hook allows both (nine packages build in `pack`, and the
-  // install links Bun, Deno and workerd for test/runtimes).
+  // install of the whole workspace).
 }, 540_000);
 afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
