@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { npmInstall } from "./registry";
 
 /**
@@ -40,6 +40,8 @@ export async function installLocked(
   // A half-finished install must not pass for a finished one: the stamp goes first.
   await rm(stamp, { force: true });
   await npmInstall(dir, "pinned", timeout);
+  // npm ci of a project with nothing to install leaves no node_modules.
+  await mkdir(dirname(stamp), { recursive: true });
   await writeFile(stamp, key);
   return true;
 }
