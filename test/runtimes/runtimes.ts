@@ -31,7 +31,7 @@ function installedBinary(pkg: string, relative: string): string {
   const path = join(dirname(require.resolve(`${pkg}/package.json`)), relative);
   if (!existsSync(path)) {
     throw new Error(
-      `${path} is missing: ${pkg}'s postinstall did not run (is ${pkg} in pnpm-workspace.yaml's onlyBuiltDependencies?).`,
+      `${path} is missing: ${pkg}'s postinstall did not run (delete test/runtimes/node_modules to install again).`,
     );
   }
   return path;

@@ -32,10 +32,11 @@ export function npmInstallArgs(mode: PinsMode): string[] {
 }
 
 /**
- * Installs the npm project in `dir`. Pinned: from its `package-lock.json` only, and an error
- * when there is none; update and drift: a fresh resolution, so there must be no lock yet.
+ * Installs the npm project in `dir`, within `timeout` ms. Pinned: from its `package-lock.json`
+ * only, and an error when there is none; update and drift: a fresh resolution, so there must be
+ * no lock yet.
  */
-export async function npmInstall(dir: string, mode: PinsMode): Promise<void> {
+export async function npmInstall(dir: string, mode: PinsMode, timeout = 200_000): Promise<void> {
   const locked = existsSync(join(dir, "package-lock.json"));
   if (mode === "pinned" && !locked) {
     throw new Error(`${dir} has no package-lock.json: a pinned install needs one`);
@@ -43,7 +44,7 @@ export async function npmInstall(dir: string, mode: PinsMode): Promise<void> {
   if (mode !== "pinned" && locked) {
     throw new Error(`${dir} has a package-lock.json: a fresh resolution (${mode}) starts without`);
   }
-  await run("npm", npmInstallArgs(mode), { cwd: dir, timeout: 200_000 });
+  await run("npm", npmInstallArgs(mode), { cwd: dir, timeout });
 }
 
 /** `spec` when it names one exact version (`node@22.23.3`); an error for a range or a tag. */
