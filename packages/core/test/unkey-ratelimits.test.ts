@@ -111,7 +111,11 @@ describe("an override raised in Unkey while an identifier is refused locally", (
     expect(await sync.limit("user_4")).toMatchObject({ success: false, source: "local" });
     expect(limitCalls()).toBe(before);
     vi.setSystemTime(T0 + 5001);
-    expect(await sync.limit("user_4")).toMatchObject({ success: true, source: "upstream", limit: 10 });
+    expect(await sync.limit("user_4")).toMatchObject({
+      success: true,
+      source: "upstream",
+      limit: 10,
+    });
     expect(limitCalls()).toBe(before + 1);
   });
 });

@@ -63,7 +63,6 @@ function checkExceptionFilter(value: unknown): void {
  * ```
  */
 @Module({})
-// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with static factories.
 export class RatelimitModule implements OnApplicationBootstrap {
   // Property injection with explicit tokens, as in UnkeyModule (no `design:paramtypes` in the build).
   @Inject(ModulesContainer) private readonly modules!: ModulesContainer;
