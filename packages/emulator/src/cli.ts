@@ -72,18 +72,20 @@ async function main(): Promise<void> {
     options.dataFile !== undefined && options.rootKey === undefined
       ? `root key kept in ${options.dataFile}: the same on every start with this --data\n`
       : "";
-  process.stdout.write(
-    `keyguard-emulator listening on ${emulator.url}\nroot key: ${emulator.rootKey}\n${kept}` +
-      `UNKEY_BASE_URL=${emulator.url} UNKEY_ROOT_KEY=${emulator.rootKey}\n`,
-  );
   const shutdown = () => {
     emulator.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
+  // Before the banner: whoever reads it may stop us at once (stdout to a pipe is synchronous
+  // on Linux, so the reader can send SIGTERM before the next line of this function runs).
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+  process.stdout.write(
+    `keyguard-emulator listening on ${emulator.url}\nroot key: ${emulator.rootKey}\n${kept}` +
+      `UNKEY_BASE_URL=${emulator.url} UNKEY_ROOT_KEY=${emulator.rootKey}\n`,
+  );
 }
 
 void main();
