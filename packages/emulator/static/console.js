@@ -92,7 +92,12 @@ function actionsCell(key) {
       act("keys.deleteKey", { keyId: key.keyId }).catch(showError);
     }
   });
-  return h("td", { className: "actions" }, toggle, " ", amount, add, " ", remove);
+  return h(
+    "td",
+    { className: "actions" },
+    h("div", {}, toggle, " ", remove),
+    h("div", {}, amount, add),
+  );
 }
 
 function keyRow(key, now) {
