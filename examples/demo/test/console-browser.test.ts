@@ -15,7 +15,9 @@ const logRow = (subject: string, outcome: string) =>
   `#log tbody tr[data-subject="${subject}"][data-outcome="${outcome}"]`;
 
 async function get(demo: Demo, path: string, key: string) {
-  const response = await fetch(`${demo.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  const response = await fetch(`${demo.url}${path}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   return { status: response.status, body: (await response.json()) as { code?: string } };
 }
 
