@@ -20,10 +20,17 @@ function h(tag, props, ...children) {
 const $ = (selector) => document.querySelector(selector);
 const chip = (text) => h("span", { className: "chip" }, text);
 const chips = (list) => (list?.length ? list.map(chip) : "—");
+// Meta as one `name: value` line per field, which wraps where one JSON line would not.
 const json = (value) =>
   value === undefined || Object.keys(value).length === 0
     ? "—"
-    : h("span", { className: "mono" }, JSON.stringify(value));
+    : Object.entries(value).map(([name, v]) =>
+        h(
+          "div",
+          { className: "mono" },
+          `${name}: ${typeof v === "string" ? v : JSON.stringify(v)}`,
+        ),
+      );
 const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
 const seconds = (ms) => `${Math.max(0, ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
@@ -332,7 +339,9 @@ function start() {
     $("#created-key").textContent = "";
     $("#created").hidden = true;
   });
-  loadWorkspace().then(connect, showError);
+  // Both at once: the tables and the log do not wait for each other.
+  loadWorkspace().catch(showError);
+  connect();
 }
 
 start();
