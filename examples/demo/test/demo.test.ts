@@ -66,14 +66,13 @@ interface LogRow {
 async function consoleLog(url: string, cookie: string): Promise<LogRow[]> {
   const response = await fetch(url, { headers: { cookie } });
   expect(response.status).toBe(200);
-  const reader = (response.body as ReadableStream<Uint8Array>)
-    .pipeThrough(new TextDecoderStream())
-    .getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
   let text = "";
   while (!text.includes("event: ready\n")) {
     const { value, done } = await reader.read();
     if (done) break;
-    text += value;
+    text += decoder.decode(value, { stream: true });
   }
   await reader.cancel();
   return text
