@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConsoleLog, LOG_CAPACITY } from "../src/console/events";
 import { type Emulator, startEmulator } from "../src/index";
 import { consoleAction, logRows, readEvents, signIn } from "./console-helpers";
 import { fakeClock, type Json, post } from "./helpers";
@@ -137,5 +138,45 @@ describe("the console's event hook", () => {
       onReady: () => createKey({ name: "new" }),
     });
     expect(events.map((e) => e.event)).toEqual(["ready", "state"]);
+  });
+});
+
+describe("ConsoleLog", () => {
+  it(`keeps the last ${LOG_CAPACITY} rows, and numbers every row`, () => {
+    const log = new ConsoleLog(() => 0);
+    const call = {
+      operation: "ratelimit.limit",
+      body: {},
+      data: { success: true },
+      changed: false,
+    } as const;
+    for (let i = 0; i < 3 * LOG_CAPACITY + 7; i++) log.observe(call);
+    const kept = log.since(0);
+    expect(kept).toHaveLength(LOG_CAPACITY);
+    expect(kept[0]?.id).toBe(2 * LOG_CAPACITY + 8);
+    expect(kept.at(-1)?.id).toBe(3 * LOG_CAPACITY + 7);
+    expect(log.since(3 * LOG_CAPACITY + 5).map((entry) => entry.id)).toEqual([
+      3 * LOG_CAPACITY + 6,
+      3 * LOG_CAPACITY + 7,
+    ]);
+  });
+
+  it("tells listeners of rows and changes, and keeps telling the others when one throws", () => {
+    const log = new ConsoleLog(() => 0);
+    const seen: string[] = [];
+    log.subscribe(() => {
+      throw new Error("a broken stream");
+    });
+    const stop = log.subscribe((message) => seen.push(message.type));
+    log.observe({
+      operation: "keys.verifyKey",
+      body: {},
+      data: { code: "NOT_FOUND" },
+      changed: false,
+    });
+    log.observe({ operation: "keys.createKey", body: {}, data: {}, changed: true });
+    stop();
+    log.observe({ operation: "keys.createKey", body: {}, data: {}, changed: true });
+    expect(seen).toEqual(["log", "state"]);
   });
 });
