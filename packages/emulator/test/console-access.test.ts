@@ -44,7 +44,9 @@ describe("console access without the session cookie", () => {
     "/console/api/workspace",
     "/console/api/events",
   ])("GET %s is a 401", async (path) => {
-    expectRefusal(await consoleRequest(emulator, { path }), 401, "no_session");
+    const answer = await consoleRequest(emulator, { path });
+    expectRefusal(answer, 401, "no_session");
+    expect(answer.body.detail).toContain(`${emulator.url}/console/link`);
   });
 
   it("refuses an action with the page's own Origin but no cookie, and runs nothing", async () => {

@@ -9,7 +9,13 @@ export interface AccessRules {
   /** The session cookie's name: per port, since a browser shares cookies across ports. */
   readonly cookieName: string;
   readonly sessions: ConsoleSessions;
+  /** The emulator's base URL, for the way to a new link that a refusal gives. */
+  readonly baseUrl: string;
 }
+
+/** How to get a new one-time link, said by the refusals that need one. */
+export const newLinkHint = (baseUrl: string) =>
+  `For a new link: curl -X POST -H 'Authorization: Bearer <root key>' ${baseUrl}/console/link`;
 
 const header = (req: IncomingMessage, name: string) => req.headersDistinct[name]?.[0];
 
@@ -68,6 +74,6 @@ export function checkSession(req: IncomingMessage, rules: AccessRules): Refusal 
     code: "no_session",
     detail:
       "Open the console through the one-time link keyguard-emulator printed (each link works once). " +
-      "For a new link: curl -X POST -H 'Authorization: Bearer <root key>' <emulator url>/console/link",
+      newLinkHint(rules.baseUrl),
   };
 }

@@ -55,6 +55,7 @@ export function mountConsole(input: ConsoleInput): MountedConsole {
       hosts: allowedHosts(input.address.address, input.address.port),
       cookieName: `keyguard_console_${input.address.port}`,
       sessions,
+      baseUrl: input.url,
     },
     log: input.log,
     assets: loadAssets(),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { discardBody, readCappedBody } from "../http-io";
 import type { Operation } from "../schemas";
-import { type AccessRules, checkHost, checkSameOrigin, checkSession } from "./access";
+import { type AccessRules, checkHost, checkSameOrigin, checkSession, newLinkHint } from "./access";
 import { CONSOLE_ACTIONS, type RunOperation, runAction } from "./actions";
 import type { Asset } from "./assets";
 import { serveEventStream } from "./event-stream";
@@ -58,7 +58,7 @@ function signIn(routes: ConsoleRoutes, res: ServerResponse, query: string): void
       code: "link_used",
       detail:
         "This console link was used already, or was never issued: each link opens one session. " +
-        "For a new link: curl -X POST -H 'Authorization: Bearer <root key>' <emulator url>/console/link",
+        newLinkHint(routes.rules.baseUrl),
     });
     return;
   }
