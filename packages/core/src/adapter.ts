@@ -11,11 +11,6 @@ export {
   type ProblemDetails,
 } from "./decision/denials";
 export { issuerOf } from "./decision/issuer";
-export {
-  fromRatelimit,
-  fromRatelimitFailure,
-  type RatelimitDecision,
-} from "./decision/ratelimit-decision";
 export { locateConfigErrors } from "./errors";
 export {
   extractKey,
@@ -57,6 +52,11 @@ export {
 export { resolveVerifierOptions } from "./options/verifier-options";
 export { type PreparedRequest, prepareRequest } from "./options/verify-request";
 export { type IdentifyReaders, identifyHelpers } from "./ratelimit/identify";
+export {
+  fromRatelimit,
+  fromRatelimitFailure,
+  type RatelimitDecision,
+} from "./ratelimit/ratelimit-decision";
 export { fromRatelimitGroup } from "./ratelimit/ratelimit-group-guard";
 export {
   checkRatelimitRoute,

@@ -1,12 +1,12 @@
+import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "../errors";
+import { rejectUnknownOptions } from "../options/option-names";
+import type { Identify } from "./identify";
 import {
   fromRatelimit,
   fromRatelimitFailure,
   fromUnidentified,
   type RatelimitDecision,
-} from "../decision/ratelimit-decision";
-import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "../errors";
-import { rejectUnknownOptions } from "../options/option-names";
-import type { Identify } from "./identify";
+} from "./ratelimit-decision";
 import type { RatelimitGroup } from "./ratelimit-group";
 import {
   createGroupCheck,

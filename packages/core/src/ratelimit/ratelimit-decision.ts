@@ -1,8 +1,8 @@
+import type { Decision } from "../decision/decision";
+import { type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "../decision/denials";
 import { KeyguardError, VerifierError } from "../errors";
-import type { RatelimitResponse } from "../ratelimit/ratelimit-response";
 import type { FailureMode } from "../types";
-import type { Decision } from "./decision";
-import { type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "./denials";
+import type { RatelimitResponse } from "./ratelimit-response";
 
 /** What a rate-limit middleware decided: let through with `RateLimit-*` headers (no key context), or refuse. */
 export type RatelimitDecision = Decision;
