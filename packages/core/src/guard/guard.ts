@@ -8,7 +8,6 @@ import {
 import { KeyguardConfigError } from "../errors";
 import { cookieGateOf, extractGated } from "../extract/cross-site";
 import {
-  type CookieKeySource,
   checkPresentedKey,
   DEFAULT_KEY_SOURCES,
   extractKey,
@@ -19,58 +18,19 @@ import { readHeader } from "../extract/headers";
 import { presentationOf } from "../extract/key-presentation";
 import { validateKeySources } from "../extract/key-source-options";
 import { isPromise } from "../maybe-promise";
-import {
-  GUARD_OPTION_NAMES,
-  ROUTE_OPTION_NAMES,
-  rejectUnknownOptions,
-  VERIFIER_OPTION_NAMES,
-} from "../options/option-names";
-import type { VerifierOptions } from "../options/verifier-options";
+import { rejectUnknownOptions } from "../options/option-names";
+import { ROUTE_OPTION_NAMES, type RouteOptions } from "../options/route-options";
+import { VERIFIER_OPTION_NAMES, type VerifierOptions } from "../options/verifier-options";
 import { type PreparedRequest, prepareRequest } from "../options/verify-request";
-import type { PermissionQuery } from "../permissions/permission-query";
 import { announced } from "../telemetry/decision-message";
 // The Node build swaps this import for ../telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "../telemetry/web";
-import type { HeadersLike, KeyContext, RatelimitRequest, VerifyRequest } from "../types";
+import type { HeadersLike, KeyContext, VerifyRequest } from "../types";
 import { createVerifier, decideFor, loggerOf, type Verifier } from "../verify/verifier";
 import { guardName } from "./guard-name";
+import { GUARD_OPTION_NAMES, type GuardOptions } from "./guard-options";
 import { missingRatelimitLog } from "./missing-ratelimit-log";
 import { type GuardNaming, type SecondGuardRequest, secondGuard } from "./second-guard";
-
-/** What one route asks of a key. Route options replace the app-wide ones field by field. */
-export interface RouteOptions {
-  /** A permission query the key must satisfy, e.g. `"docs.read AND (docs.write OR admin)"`. */
-  permissions?: string | PermissionQuery | undefined;
-  /** Analytics tags sent to Unkey with upstream verifications. */
-  tags?: readonly string[] | undefined;
-  /** Credits to deduct per request; makes every request reach Unkey. */
-  cost?: number | undefined;
-  /** Named rate limits to apply per request; makes every request reach Unkey. */
-  ratelimits?: readonly RatelimitRequest[] | undefined;
-}
-
-/** Options shared by every adapter: verifier options (or a ready verifier), key sources, route defaults. */
-export interface GuardOptions extends VerifierOptions, RouteOptions {
-  /**
-   * A ready verifier, so that several middleware instances share one cache.
-   * When given, verifier options (rootKey, cache, …) must not be.
-   */
-  verifier?: Verifier | undefined;
-  /**
-   * Where the key is looked for, in order. A cookie's key is refused (403
-   * `CROSS_SITE_REQUEST`) on an unsafe method from another site's page: see {@link CookieKeySource}.
-   * @default [{ header: "authorization", scheme: "Bearer" }, { header: "x-api-key" }]
-   */
-  keySources?: readonly KeySource[] | undefined;
-  /**
-   * Whether CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) pass unguarded.
-   * Browsers never attach credentials to a preflight, so guarding it breaks CORS. A route that
-   * requires permissions or is metered (`cost`, `ratelimits`) guards its preflights regardless:
-   * its handler never runs without a key (answer preflights in CORS middleware before the guard).
-   * @default "allow"
-   */
-  preflight?: "allow" | "guard" | undefined;
-}
 
 /** The request facts a guard needs; adapters build it from their framework's request. */
 export interface GuardRequest extends KeyRequest {

@@ -1,6 +1,5 @@
 import { KeyguardConfigError } from "../errors";
 import type { FailureMode, Logger } from "../types";
-import { checkSharedCache, type SharedCache } from "../verify/shared-cache";
 import {
   type BaseUrlOrigin,
   CONNECTION_DEFAULTS,
@@ -10,7 +9,8 @@ import {
   resolveConnection,
   wholeNumber,
 } from "./connection-options";
-import { CACHE_OPTION_NAMES, rejectUnknownOptions, VERIFIER_OPTION_NAMES } from "./option-names";
+import { optionNames, rejectUnknownOptions } from "./option-names";
+import { checkSharedCache, type SharedCache } from "./shared-cache-option";
 
 /** Cache settings of a verifier. */
 export interface CacheOptions {
@@ -97,6 +97,27 @@ export interface VerifierOptions {
    */
   logger?: Logger | undefined;
 }
+
+/** The names `createVerifier` accepts; a typo in JavaScript is refused, not ignored. */
+export const VERIFIER_OPTION_NAMES = optionNames<VerifierOptions>({
+  rootKey: true,
+  baseUrl: true,
+  timeoutMs: true,
+  cache: true,
+  failureMode: true,
+  staleIfErrorMs: true,
+  sharedCache: true,
+  migrationId: true,
+  fetch: true,
+  logger: true,
+});
+
+/** The names of `cache: { … }`. */
+export const CACHE_OPTION_NAMES = optionNames<CacheOptions>({
+  ttlMs: true,
+  negativeTtlMs: true,
+  max: true,
+});
 
 /** Options with every default applied: built once, at creation. */
 export interface ResolvedVerifierOptions {

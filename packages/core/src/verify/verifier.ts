@@ -2,6 +2,7 @@ import { VerifierError } from "../errors";
 import { isPlausibleKey } from "../extract/key-format";
 // The Node build swaps this import for ../hash/node (see tsup.config.ts): same output, node:crypto speed.
 import { hashKey } from "../hash/web";
+import type { Invalidation } from "../options/shared-cache-option";
 import {
   type ResolvedVerifierOptions,
   resolveVerifierOptions,
@@ -22,7 +23,7 @@ import {
 import { InFlightCalls, type SharedAnswer } from "./inflight";
 import { Announcements, meteredNews, refusesKey } from "./metered-news";
 import { watchNotFound } from "./not-found-watch";
-import { type Invalidation, SharedTier } from "./shared-cache";
+import { SharedTier } from "./shared-cache";
 import { type CheckOptions, type CheckReport, runStartupCheck } from "./startup-check";
 
 /** A verifier: one per app, shared by every route, so that they share one cache. */
