@@ -22,12 +22,11 @@ export {
   createGuard,
   type Guard,
   type GuardNamingOptions,
-  type GuardRequest,
-  mayBePreflight,
 } from "./guard/guard";
 export { guardMissing } from "./guard/guard-missing";
 export { guardName, routeSummary } from "./guard/guard-name";
 export { GUARD_OPTION_NAMES, type GuardOptions } from "./guard/guard-options";
+export { type GuardRequest, mayBePreflight } from "./guard/request-decision";
 export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
 export { withoutQuery } from "./guard/url-path";
 export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./kit/hooks";

@@ -1,6 +1,8 @@
+import { KeyguardConfigError } from "../errors";
 import type { PermissionQuery } from "../permissions/permission-query";
-import type { RatelimitRequest } from "../types";
-import { optionNames } from "./option-names";
+import type { RatelimitRequest, VerifyRequest } from "../types";
+import { optionNames, rejectUnknownOptions } from "./option-names";
+import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
 export interface RouteOptions {
@@ -21,3 +23,26 @@ export const ROUTE_OPTION_NAMES = optionNames<RouteOptions>({
   cost: true,
   ratelimits: true,
 });
+
+/**
+ * A route's options merged over the guard's, field by field, then checked and compiled:
+ * what `guard.route()` returns. Throws a `KeyguardConfigError` naming the option (with
+ * `optionPrefix`), at start-up.
+ */
+export function compileRoute(
+  base: VerifyRequest,
+  routeOptions: RouteOptions = {},
+  optionPrefix = "",
+): PreparedRequest {
+  if (typeof routeOptions !== "object" || routeOptions === null) {
+    throw new KeyguardConfigError(optionPrefix || "route", "expected an object.");
+  }
+  rejectUnknownOptions(routeOptions, ROUTE_OPTION_NAMES, optionPrefix);
+  const merged: VerifyRequest = {
+    permissions: routeOptions.permissions ?? base.permissions,
+    tags: routeOptions.tags ?? base.tags,
+    cost: routeOptions.cost ?? base.cost,
+    ratelimits: routeOptions.ratelimits ?? base.ratelimits,
+  };
+  return prepareRequest(merged, optionPrefix);
+}

@@ -162,29 +162,7 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
   const connection = resolveConnection(options, "/v2/keys.verifyKey");
   const { rootKey, timeoutMs, logger } = connection;
 
-  let cache: Required<CacheOptions> | false = false;
-  if (options.cache !== false) {
-    const given = options.cache ?? {};
-    if (typeof given !== "object" || given === null) {
-      throw new KeyguardConfigError(
-        "cache",
-        `expected an object or false, got ${describe(given)}.`,
-      );
-    }
-    rejectUnknownOptions(given, CACHE_OPTION_NAMES, "cache.");
-    const d = VERIFIER_DEFAULTS.cache;
-    cache = {
-      ttlMs: wholeNumber("cache.ttlMs", given.ttlMs, d.ttlMs, 0, MAX_TIMER_MS),
-      negativeTtlMs: wholeNumber(
-        "cache.negativeTtlMs",
-        given.negativeTtlMs,
-        d.negativeTtlMs,
-        0,
-        MAX_TIMER_MS,
-      ),
-      max: wholeNumber("cache.max", given.max, d.max, 1, MAX_CACHE_ENTRIES),
-    };
-  }
+  const cache = resolveCache(options.cache);
 
   const failureMode = options.failureMode ?? VERIFIER_DEFAULTS.failureMode;
   if (failureMode !== "closed" && failureMode !== "open") {
@@ -221,6 +199,28 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     migrationId,
     fetch: connection.fetch,
     logger,
+  };
+}
+
+/** The `cache` option with its defaults, or `false`; each bad field named (`cache.ttlMs`). */
+function resolveCache(given: CacheOptions | false | undefined): Required<CacheOptions> | false {
+  if (given === false) return false;
+  const cache = given ?? {};
+  if (typeof cache !== "object" || cache === null) {
+    throw new KeyguardConfigError("cache", `expected an object or false, got ${describe(cache)}.`);
+  }
+  rejectUnknownOptions(cache, CACHE_OPTION_NAMES, "cache.");
+  const d = VERIFIER_DEFAULTS.cache;
+  return {
+    ttlMs: wholeNumber("cache.ttlMs", cache.ttlMs, d.ttlMs, 0, MAX_TIMER_MS),
+    negativeTtlMs: wholeNumber(
+      "cache.negativeTtlMs",
+      cache.negativeTtlMs,
+      d.negativeTtlMs,
+      0,
+      MAX_TIMER_MS,
+    ),
+    max: wholeNumber("cache.max", cache.max, d.max, 1, MAX_CACHE_ENTRIES),
   };
 }
 
