@@ -22,13 +22,11 @@ export {
   createGuard,
   type Guard,
   type GuardNamingOptions,
-  type GuardOptions,
-  type GuardRequest,
-  mayBePreflight,
-  type RouteOptions,
 } from "./guard/guard";
 export { guardMissing } from "./guard/guard-missing";
 export { guardName, routeSummary } from "./guard/guard-name";
+export { GUARD_OPTION_NAMES, type GuardOptions } from "./guard/guard-options";
+export { type GuardRequest, mayBePreflight } from "./guard/request-decision";
 export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
 export { withoutQuery } from "./guard/url-path";
 export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./kit/hooks";
@@ -43,12 +41,8 @@ export {
   withKeyguardComponents,
 } from "./kit/openapi";
 export { isPromise } from "./maybe-promise";
-export {
-  GUARD_OPTION_NAMES,
-  pickOptions,
-  ROUTE_OPTION_NAMES,
-  rejectUnknownOptions,
-} from "./options/option-names";
+export { pickOptions, rejectUnknownOptions } from "./options/option-names";
+export { ROUTE_OPTION_NAMES, type RouteOptions } from "./options/route-options";
 export { resolveVerifierOptions } from "./options/verifier-options";
 export { type PreparedRequest, prepareRequest } from "./options/verify-request";
 export { type IdentifyReaders, identifyHelpers } from "./ratelimit/identify";

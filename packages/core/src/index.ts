@@ -11,8 +11,16 @@ export {
   VerifierError,
 } from "./errors";
 export type { CookieKeySource, KeySource } from "./extract/extract-key";
-export type { GuardOptions, RouteOptions } from "./guard/guard";
+export type { GuardOptions } from "./guard/guard-options";
 export type { BaseUrlOrigin, RootKeyOrigin } from "./options/connection-options";
+export type { RouteOptions } from "./options/route-options";
+export type {
+  Invalidation,
+  SharedCache,
+  SharedCacheListener,
+  SharedEntry,
+  SharedRead,
+} from "./options/shared-cache-option";
 export type { CacheOptions, VerifierOptions } from "./options/verifier-options";
 export { and, or } from "./permissions/permission-builders";
 export {
@@ -64,12 +72,5 @@ export type {
   VerifyRequest,
   VerifyResult,
 } from "./types";
-export type {
-  Invalidation,
-  SharedCache,
-  SharedCacheListener,
-  SharedEntry,
-  SharedRead,
-} from "./verify/shared-cache";
 export type { CheckOptions, CheckReport } from "./verify/startup-check";
 export { createVerifier, type Verifier } from "./verify/verifier";

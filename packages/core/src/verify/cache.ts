@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import type { SharedEntry } from "../options/shared-cache-option";
 import type { VerifyResult } from "../types";
 
 /** Answers that say the key cannot be used at all, whatever the route asks. */
@@ -70,21 +71,6 @@ export function entryFor(
   // Not RATE_LIMITED: Unkey's window slides (internal/services/ratelimit/ratelimit.go), so
   // a refusal may lift at any moment before the reset, and the answer cannot say when.
   return undefined;
-}
-
-/** A cache entry as plain data, for a store shared between instances (`sharedCache`). */
-export interface SharedEntry {
-  readonly kind: "valid" | "negative";
-  /** The answer as served from cache: JSON-safe, no `requestId`. */
-  readonly result: VerifyResult;
-  readonly freshUntil: number;
-  readonly staleUntil: number;
-  /**
-   * When the upstream call behind this answer started (Unix ms): an instance
-   * that has heard of a revocation since then refuses the entry, so an answer
-   * that raced an `invalidateKeyId` (written after its DEL) is never served.
-   */
-  readonly askedAt: number;
 }
 
 /**
