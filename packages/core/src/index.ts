@@ -47,6 +47,8 @@ export {
   type Ratelimiter,
   type RatelimiterStats,
 } from "./ratelimiter";
+export { formatRouteAudit } from "./route-audit/format-route-audit";
+export type { RouteAccess, RouteAuditOptions, RouteAuditRow } from "./route-audit/route-audit-row";
 export type {
   Invalidation,
   SharedCache,
