@@ -3,6 +3,9 @@ import { createRouteAudit, type FoundRoute, requirementsOf } from "@keyguard/cor
 import type { FastifyInstance } from "fastify";
 import { inventoryOf, type SeenRoute } from "./route-inventory";
 
+/** Any Fastify instance, whatever its type provider or logger (those make instances incompatible). */
+export type AuditedApp = Pick<FastifyInstance, "printRoutes">;
+
 function foundOf(seen: SeenRoute, method: string): FoundRoute {
   const path = seen.url;
   if (seen.route.config?.unkey?.public === true) return { method, path, access: "public" };
@@ -11,8 +14,8 @@ function foundOf(seen: SeenRoute, method: string): FoundRoute {
 }
 
 /** Every route of a ready app, one per method, with the keyguard plugin that guards it. */
-function* fastifyRoutes(app: FastifyInstance, at: string): Generator<FoundRoute> {
-  const routes = [...inventoryOf(app, at).values()];
+function* fastifyRoutes(app: AuditedApp, at: string): Generator<FoundRoute> {
+  const routes = [...inventoryOf(app as FastifyInstance, at).values()];
   const getHandlers = new Map<string, unknown>();
   for (const seen of routes)
     if (seen.methods.includes("GET")) getHandlers.set(seen.url, seen.handler);
@@ -44,7 +47,7 @@ const audit = createRouteAudit(fastifyRoutes, "`config: { unkey: { public: true 
  * console.log(formatRouteAudit(auditRoutes(app)));
  * ```
  */
-export const auditRoutes: (app: FastifyInstance, options?: RouteAuditOptions) => RouteAuditRow[] =
+export const auditRoutes: (app: AuditedApp, options?: RouteAuditOptions) => RouteAuditRow[] =
   audit.auditRoutes;
 
 /**
@@ -61,6 +64,6 @@ export const auditRoutes: (app: FastifyInstance, options?: RouteAuditOptions) =>
  * ```
  */
 export const assertNoOpenRoutes: (
-  app: FastifyInstance,
+  app: AuditedApp,
   options?: RouteAuditOptions,
 ) => readonly RouteAuditRow[] = audit.assertNoOpenRoutes;
