@@ -53,6 +53,20 @@ describe("auditRows: the rows every adapter returns", () => {
     expect(Object.keys(rows([found])[0] ?? {})).toEqual(["method", "path", "access"]);
   });
 
+  it("refuses public entries that name no route, all in one error, with what each may have meant", () => {
+    const found: FoundRoute[] = [
+      { method: "GET", path: "/health", access: "open" },
+      { method: "POST", path: "/login", access: "open" },
+    ];
+    const error = configError(() =>
+      rows(found, { public: ["GET /helth", "GET /login", "GET /nowhere/at/all"] }),
+    );
+    expect(error.option).toBe("public");
+    expect(error.message).toContain(
+      'names routes this app does not have: "GET /helth" (did you mean "GET /health"?), "GET /login" (did you mean "POST /login"?), "GET /nowhere/at/all".',
+    );
+  });
+
   it("refuses bad options by name, where the audit was called", () => {
     const unknown = configError(() => rows([], { publik: [] } as never));
     expect(unknown.option).toBe("publik");

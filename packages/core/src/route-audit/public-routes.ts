@@ -1,5 +1,5 @@
 import { KeyguardConfigError, locateConfigErrors } from "../errors";
-import { rejectUnknownOptions } from "../option-names";
+import { nearestName, rejectUnknownOptions } from "../option-names";
 import type { RouteAuditOptions } from "./route-audit-row";
 
 /** A route's name in the audit's vocabulary, as the `public` list spells it: `GET /health`. */
@@ -38,11 +38,16 @@ export const publicRoutesOf = (options: RouteAuditOptions | undefined, at: strin
 
 const loose = (path: string) => path.toLowerCase().replace(/\/+$/, "");
 
-/** The routes an unknown entry may have meant: the same path under another method or spelling. */
+/**
+ * The routes an unknown entry may have meant: the same path under another method or
+ * spelling (`"GET /login"` for `POST /login`), else the nearest by a typo or two.
+ */
 function nearest(entry: string, known: readonly string[]): string | undefined {
   const path = loose(entry.slice(entry.indexOf(" ") + 1));
   const near = known.filter((key) => loose(key.slice(key.indexOf(" ") + 1)) === path);
-  return near.length === 0 ? undefined : near.map((key) => `"${key}"`).join(" or ");
+  if (near.length > 0) return near.map((key) => `"${key}"`).join(" or ");
+  const typo = nearestName(entry, known);
+  return typo === undefined ? undefined : `"${typo}"`;
 }
 
 /**
