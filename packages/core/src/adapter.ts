@@ -1,17 +1,28 @@
 // The adapter kit of @keyguard/core (`@keyguard/core/adapter`): what a framework
 // adapter needs to turn the framework's request into a decision and back.
 
-export { authorize } from "./authorize";
-export type { Allow, Decision } from "./decision";
+export { authorize } from "./decision/authorize";
+export type { Allow, Decision } from "./decision/decision";
 export {
   type DenialCode,
   type Deny,
   deny,
   FAIL_OPEN_HEADER,
   type ProblemDetails,
-} from "./denials";
+} from "./decision/denials";
+export { issuerOf } from "./decision/issuer";
+export {
+  fromRatelimit,
+  fromRatelimitFailure,
+  type RatelimitDecision,
+} from "./decision/ratelimit-decision";
 export { locateConfigErrors } from "./errors";
-export { extractKey, type KeyExtraction, type KeyRequest, type KeySource } from "./extract-key";
+export {
+  extractKey,
+  type KeyExtraction,
+  type KeyRequest,
+  type KeySource,
+} from "./extract/extract-key";
 export {
   createGuard,
   type Guard,
@@ -20,13 +31,12 @@ export {
   type GuardRequest,
   mayBePreflight,
   type RouteOptions,
-} from "./guard";
-export { guardMissing } from "./guard-missing";
-export { guardName, routeSummary } from "./guard-name";
-export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./hooks";
-export { type IdentifyReaders, identifyHelpers } from "./identify";
-export { issuerOf } from "./issuer";
-export { isPromise } from "./maybe-promise";
+} from "./guard/guard";
+export { guardMissing } from "./guard/guard-missing";
+export { guardName, routeSummary } from "./guard/guard-name";
+export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
+export { withoutQuery } from "./guard/url-path";
+export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./kit/hooks";
 export {
   DENIAL_RESPONSES,
   declareGuardedOperation,
@@ -36,31 +46,30 @@ export {
   type SecurityScheme,
   schemesOf,
   withKeyguardComponents,
-} from "./openapi";
+} from "./kit/openapi";
+export { isPromise } from "./maybe-promise";
 export {
   GUARD_OPTION_NAMES,
   pickOptions,
   ROUTE_OPTION_NAMES,
   rejectUnknownOptions,
-} from "./option-names";
-export { resolveVerifierOptions } from "./options";
-export { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
-export { fromRatelimitGroup } from "./ratelimit-group-guard";
+} from "./options/option-names";
+export { resolveVerifierOptions } from "./options/verifier-options";
+export { type PreparedRequest, prepareRequest } from "./options/verify-request";
+export { type IdentifyReaders, identifyHelpers } from "./ratelimit/identify";
+export { fromRatelimitGroup } from "./ratelimit/ratelimit-group-guard";
 export {
   checkRatelimitRoute,
   createRatelimitGuard,
   type PreparedRatelimitRoute,
   type RatelimitGuard,
-} from "./ratelimit-guard";
-export { checkIdentifier } from "./ratelimiter";
+} from "./ratelimit/ratelimit-guard";
+export { checkIdentifier } from "./ratelimit/ratelimiter";
 export { auditRows } from "./route-audit/audit-rows";
 export { createRouteAudit, type RouteAudit } from "./route-audit/create-route-audit";
 export { type FoundRoute, type RouteRequirements, requirementsOf } from "./route-audit/found-route";
 export { allOf, routeFromChain } from "./route-audit/guard-chain";
 export { type GuardMark, guardMarkOf, markGuard, verifiesKey } from "./route-audit/guard-mark";
 export { assertClosed } from "./route-audit/open-routes";
-export type { GuardNaming, SecondGuardRequest } from "./second-guard";
 export type { HeadersLike } from "./types";
-export { withoutQuery } from "./url-path";
-export { loggerOf } from "./verifier";
-export { type PreparedRequest, prepareRequest } from "./verify-request";
+export { loggerOf } from "./verify/verifier";

@@ -392,7 +392,7 @@ describe("invalidateKeyId without a shared cache", () => {
 
 describe("a lease is freed even while the store is paused (attacker review)", () => {
   it("after a failed read pauses the store, the writer still deletes (frees) the lease", async () => {
-    const { SharedTier } = await import("../src/shared-cache");
+    const { SharedTier } = await import("../src/verify/shared-cache");
     const calls: string[] = [];
     let failNext = true;
     const store: SharedCache = {

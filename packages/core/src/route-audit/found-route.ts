@@ -1,4 +1,4 @@
-import type { PreparedRequest } from "../verify-request";
+import type { PreparedRequest } from "../options/verify-request";
 import type { RouteAccess } from "./route-audit-row";
 
 /** What a guard asks of the key on a route, as an audit row shows it. */

@@ -1,4 +1,4 @@
-import type { SecurityScheme } from "../openapi";
+import type { SecurityScheme } from "../kit/openapi";
 import type { RouteRequirements } from "./found-route";
 
 /**

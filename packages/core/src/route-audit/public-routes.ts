@@ -1,5 +1,5 @@
 import { KeyguardConfigError, locateConfigErrors } from "../errors";
-import { nearestName, rejectUnknownOptions } from "../option-names";
+import { nearestName, rejectUnknownOptions } from "../options/option-names";
 import type { RouteAuditOptions } from "./route-audit-row";
 
 /** A route's name in the audit's vocabulary, as the `public` list spells it: `GET /health`. */
