@@ -1,4 +1,3 @@
-import type { RouteAuditOptions, RouteAuditRow } from "@keyguard/core";
 import { createRouteAudit, type FoundRoute, requirementsOf } from "@keyguard/core/adapter";
 import type { FastifyInstance } from "fastify";
 import { inventoryOf, type SeenRoute } from "./route-inventory";
@@ -47,8 +46,7 @@ const audit = createRouteAudit(fastifyRoutes, "`config: { unkey: { public: true 
  * console.log(formatRouteAudit(auditRoutes(app)));
  * ```
  */
-export const auditRoutes: (app: AuditedApp, options?: RouteAuditOptions) => RouteAuditRow[] =
-  audit.auditRoutes;
+export const auditRoutes = audit.auditRoutes;
 
 /**
  * Throws a `KeyguardConfigError` listing every route of a ready app that answers without
@@ -63,7 +61,4 @@ export const auditRoutes: (app: AuditedApp, options?: RouteAuditOptions) => Rout
  * });
  * ```
  */
-export const assertNoOpenRoutes: (
-  app: AuditedApp,
-  options?: RouteAuditOptions,
-) => readonly RouteAuditRow[] = audit.assertNoOpenRoutes;
+export const assertNoOpenRoutes = audit.assertNoOpenRoutes;

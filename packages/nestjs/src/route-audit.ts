@@ -1,4 +1,4 @@
-import { KeyguardSetupError, type RouteAuditOptions, type RouteAuditRow } from "@keyguard/core";
+import { KeyguardSetupError } from "@keyguard/core";
 import { createRouteAudit, type FoundRoute, requirementsOf } from "@keyguard/core/adapter";
 import type { INestApplication } from "@nestjs/common";
 import { ApplicationConfig, ModulesContainer } from "@nestjs/core";
@@ -46,8 +46,7 @@ const audit = createRouteAudit(nestRoutes, "`@Public()` on the handler or contro
  * console.log(formatRouteAudit(auditRoutes(app)));
  * ```
  */
-export const auditRoutes: (app: INestApplication, options?: RouteAuditOptions) => RouteAuditRow[] =
-  audit.auditRoutes;
+export const auditRoutes = audit.auditRoutes;
 
 /**
  * Throws a `KeyguardConfigError` listing every route of an initialized app that answers
@@ -62,7 +61,4 @@ export const auditRoutes: (app: INestApplication, options?: RouteAuditOptions) =
  * });
  * ```
  */
-export const assertNoOpenRoutes: (
-  app: INestApplication,
-  options?: RouteAuditOptions,
-) => readonly RouteAuditRow[] = audit.assertNoOpenRoutes;
+export const assertNoOpenRoutes = audit.assertNoOpenRoutes;
