@@ -153,7 +153,7 @@ describe("assertNoOpenRoutes(app) on Express", () => {
     );
     expect(error.option).toBe("public");
     expect(error.message).toContain(
-      'assertNoOpenRoutes(app): invalid option `public`: names routes this app does not have: "GET /helth", "GET /v1/item".',
+      'assertNoOpenRoutes(app): invalid option `public`: names routes this app does not have: "GET /helth" (did you mean "GET /health"?), "GET /v1/item" (did you mean "GET /v1/items"?).',
     );
   });
 });
