@@ -59,5 +59,11 @@ export {
   type RatelimitGuard,
 } from "./ratelimit/ratelimit-guard";
 export { checkIdentifier } from "./ratelimit/ratelimiter";
+export { auditRows } from "./route-audit/audit-rows";
+export { createRouteAudit, type RouteAudit } from "./route-audit/create-route-audit";
+export { type FoundRoute, type RouteRequirements, requirementsOf } from "./route-audit/found-route";
+export { allOf, routeFromChain } from "./route-audit/guard-chain";
+export { type GuardMark, guardMarkOf, markGuard, verifiesKey } from "./route-audit/guard-mark";
+export { assertClosed } from "./route-audit/open-routes";
 export type { HeadersLike } from "./types";
 export { loggerOf } from "./verify/verifier";

@@ -55,6 +55,8 @@ export {
   type Ratelimiter,
   type RatelimiterStats,
 } from "./ratelimit/ratelimiter";
+export { formatRouteAudit } from "./route-audit/format-route-audit";
+export type { RouteAccess, RouteAuditOptions, RouteAuditRow } from "./route-audit/route-audit-row";
 export type {
   FailureMode,
   Identity,
