@@ -163,6 +163,22 @@ describe("the metered call", () => {
     await vi.waitFor(() => expect(publishes()).toBe(2));
   });
 
+  it("an answer to a call made before an invalidation is not cached (attacker s37: DISABLED served after invalidateKeyId)", async () => {
+    let release: (answer: FakeAnswer) => void = () => {};
+    const { metered, state, unkey } = meteredParts(
+      () =>
+        new Promise<FakeAnswer>((resolve) => {
+          release = resolve;
+        }),
+    );
+    const inFlight = metered(HASH, KEY, PAID);
+    await vi.waitFor(() => expect(unkey.count).toBe(1));
+    state.revocations.record(Date.now(), [], ["key_1"]); // invalidateKeyId while the call is out
+    release({ valid: false, code: "DISABLED", keyId: "key_1" });
+    expect(await inFlight).toMatchObject({ code: "DISABLED" });
+    expect(state.cache?.get(HASH, Date.now())).toBeUndefined();
+  });
+
   it("with a shared cache: an answer that changes nothing touches no store", async () => {
     const store = memoryStore();
     const { metered, state } = meteredParts(

@@ -1,5 +1,6 @@
 import { KeyguardConfigError, locateConfigErrors } from "../errors";
-import { nearestName, rejectUnknownOptions } from "../options/option-names";
+import { nearestName } from "../options/did-you-mean";
+import { rejectUnknownOptions } from "../options/option-names";
 import type { RouteAuditOptions } from "./route-audit-row";
 
 /** A route's name in the audit's vocabulary, as the `public` list spells it: `GET /health`. */

@@ -73,6 +73,10 @@ export function createMeteredCall(state: VerifierState, upstream: UpstreamCall):
   return (hash, key, request) => {
     const askedAt = Date.now();
     return upstream(key, request).then((result) => {
+      // An invalidation heard while the call was out (the app re-enabled the key, say, then
+      // called invalidateKeyId) may postdate Unkey's answer: keep nothing of it, as the
+      // unmetered path's `revocations.keeps` does.
+      if (state.revocations.latest >= askedAt) return result;
       const before = state.cache?.get(hash, Date.now());
       rememberMetered(state, hash, result);
       if (state.shared !== undefined)
