@@ -72,7 +72,7 @@ describe("Announcements", () => {
 
 describe("the metered call", () => {
   const meteredParts = (
-    reply: () => FakeAnswer,
+    reply: () => FakeAnswer | Promise<FakeAnswer>,
     sharedCache?: ReturnType<typeof memoryStore>,
     negativeTtlMs = 1000,
   ) => {
