@@ -38,13 +38,19 @@ export {
   withKeyguardComponents,
 } from "./openapi";
 export {
+  GUARD_ONLY_OPTION_NAMES,
   GUARD_OPTION_NAMES,
   pickOptions,
   ROUTE_OPTION_NAMES,
   rejectUnknownOptions,
 } from "./option-names";
 export { resolveVerifierOptions } from "./options";
-export { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
+export {
+  fromRatelimit,
+  fromRatelimitFailure,
+  type RatelimitDecision,
+  type RatelimitPolicy,
+} from "./ratelimit-decision";
 export { fromRatelimitGroup } from "./ratelimit-group-guard";
 export {
   checkRatelimitRoute,

@@ -1,3 +1,4 @@
+import { type AnswerOptions, answerStyleOf } from "./answer-style";
 import { cookieGateOf, extractGated } from "./cross-site";
 import { createIssuer, type Decision, fromExtraction, fromFailure, fromResult } from "./decision";
 import { KeyguardConfigError } from "./errors";
@@ -43,8 +44,12 @@ export interface RouteOptions {
   ratelimits?: readonly RatelimitRequest[] | undefined;
 }
 
-/** Options shared by every adapter: verifier options (or a ready verifier), key sources, route defaults. */
-export interface GuardOptions extends VerifierOptions, RouteOptions {
+/**
+ * Options shared by every adapter: verifier options (or a ready verifier), key sources, route
+ * defaults, and how answers are worded ({@link AnswerOptions}: `realm`, `ratelimitHeaders`,
+ * `exposeMissingPermissions`).
+ */
+export interface GuardOptions extends VerifierOptions, RouteOptions, AnswerOptions {
   /**
    * A ready verifier, so that several middleware instances share one cache.
    * When given, verifier options (rootKey, cache, …) must not be.
@@ -195,7 +200,7 @@ export function createGuard(
   }
   const sources =
     options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
-  const presentation = presentationOf(sources);
+  const style = answerStyleOf(presentationOf(sources), options);
   const cookieGate = cookieGateOf(sources);
   const preflight = options.preflight ?? "allow";
   if (preflight !== "allow" && preflight !== "guard") {
@@ -215,7 +220,7 @@ export function createGuard(
   const decide = decideFor(ready);
   const noteMissing = missingRatelimitLog(loggerOf(ready));
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
-  const issuer = createIssuer(name);
+  const issuer = createIssuer(name, style);
   const twice = secondGuard({ name, fixTwice: naming.fixTwice }, loggerOf(ready));
 
   function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRequest {
@@ -264,14 +269,14 @@ export function createGuard(
         : cookieGate === undefined
           ? extractKey(request, sources)
           : extractGated(request, cookieGate);
-    if (!extraction.ok) return fromExtraction(extraction, presentation);
+    if (!extraction.ok) return fromExtraction(extraction, style);
     // A cache hit is answered synchronously; on a miss the key is not hashed again.
     const answer = decide(extraction.key, prepared);
-    if (!isPromise(answer)) return fromResult(answer, presentation, undefined, issuer);
+    if (!isPromise(answer)) return fromResult(answer, style, undefined, issuer, prepared.query);
     return answer.then(
       (result) => {
         noteMissing(result, request.route);
-        return fromResult(result, presentation, undefined, issuer);
+        return fromResult(result, style, undefined, issuer, prepared.query);
       },
       (error: unknown) =>
         fromFailure(error, {

@@ -1,5 +1,6 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
+export type { AnswerOptions } from "./answer-style";
 export type { IpOptions } from "./client-address";
 export type { BaseUrlOrigin, RootKeyOrigin } from "./connection-options";
 export type { DenialCode, Deny, ProblemDetails } from "./denials";
@@ -39,6 +40,7 @@ export type {
   RatelimitMiddlewareOptions,
   RatelimitRouteOptions,
 } from "./ratelimit-guard";
+export type { RatelimitHeaderSet, RatelimitHeadersOption } from "./ratelimit-header-options";
 export type { RatelimitCacheOptions, RatelimiterOptions } from "./ratelimit-options";
 export type { RatelimitResponse, RatelimitSource } from "./ratelimit-response";
 export {

@@ -38,11 +38,21 @@ export const ROUTE_OPTION_NAMES = names<RouteOptions>({
 
 type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOptions>;
 
+/** The names `createGuard` takes besides the verifier's and the routes' (what a guard alone uses). */
+export const GUARD_ONLY_OPTION_NAMES = names<GuardOnlyOptions>({
+  verifier: true,
+  keySources: true,
+  preflight: true,
+  realm: true,
+  ratelimitHeaders: true,
+  exposeMissingPermissions: true,
+});
+
 /** The names `createGuard` accepts, and every adapter besides its own hooks. */
 export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = Object.freeze([
   ...VERIFIER_OPTION_NAMES,
   ...ROUTE_OPTION_NAMES,
-  ...names<GuardOnlyOptions>({ verifier: true, keySources: true, preflight: true }),
+  ...GUARD_ONLY_OPTION_NAMES,
 ]);
 
 // Edit distance, to suggest the option a typo meant (`rootkey` → `rootKey`).
