@@ -8,7 +8,6 @@ import {
   prepareRequest,
 } from "../src/adapter";
 import { fromExtraction, fromFailure, fromResult } from "../src/decision";
-import { QUOTA_EXCEEDED } from "../src/problem-types";
 import {
   type KeyContext,
   KeyguardError,
@@ -17,6 +16,7 @@ import {
   type VerifyCode,
   type VerifyResult,
 } from "../src/index";
+import { QUOTA_EXCEEDED } from "../src/problem-types";
 import { fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY } from "./fake-unkey";
 
 const NOW = 1_700_000_000_000;
@@ -73,7 +73,9 @@ describe("fromExtraction / fromResult / fromFailure: the decision table", () => 
     expect(typeof decision.body.title).toBe("string");
     expect(typeof decision.body.detail).toBe("string");
     if (status === 401)
-      expect(decision.headers["www-authenticate"]).toBe('Bearer realm="api", error="invalid_token"');
+      expect(decision.headers["www-authenticate"]).toBe(
+        'Bearer realm="api", error="invalid_token"',
+      );
     else if (code === "INSUFFICIENT_PERMISSIONS")
       expect(decision.headers["www-authenticate"]).toBe(
         'Bearer realm="api", error="insufficient_scope"',
