@@ -33,6 +33,7 @@ export {
   PROBLEM_SCHEMA,
   PROBLEM_SCHEMA_NAME,
   type RouteSecurity,
+  routeSecurityOf,
   type SecurityScheme,
   schemesOf,
   withKeyguardComponents,

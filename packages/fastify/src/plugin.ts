@@ -7,6 +7,7 @@ import {
   loggerOf,
   type PreparedRequest,
   type RouteSecurity,
+  routeSecurityOf,
   schemesOf,
   whenSettled,
 } from "@keyguard/core/adapter";
@@ -179,7 +180,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     // What the route enforces, for keyguardOpenApi() (@fastify/swagger): zero annotations.
     const optedIn = [route.onRequest ?? []].flat().includes(verifyUnkeyDecoration);
     if (compiled !== PUBLIC && compiled !== undefined && (addHook || optedIn)) {
-      const security: RouteSecurity = { schemes, permissions: compiled.querySource };
+      const security: RouteSecurity = routeSecurityOf(schemes, compiled);
       // An `x-` key: @fastify/swagger copies it onto the operation; Fastify ignores it.
       route.schema = { ...route.schema, [SECURITY_KEY]: security } as FastifySchema;
     }

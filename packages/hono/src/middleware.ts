@@ -4,6 +4,7 @@ import {
   type Decision,
   hookBoolean,
   isPromise,
+  routeSecurityOf,
   schemesOf,
 } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
@@ -80,9 +81,6 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     addAllowHeaders(decision, c);
   });
   // What @keyguard/hono/openapi documents for the routes this middleware guards.
-  markGuard(middleware, {
-    schemes: schemesOf(guard.sources),
-    permissions: guard.route().querySource,
-  });
+  markGuard(middleware, routeSecurityOf(schemesOf(guard.sources), guard.route()));
   return Object.assign(middleware, { verifier: guard.verifier });
 }

@@ -3,6 +3,7 @@ import {
   type Guard,
   locateConfigErrors,
   type RouteSecurity,
+  routeSecurityOf,
   schemesOf,
 } from "@keyguard/core/adapter";
 import type { INestApplication } from "@nestjs/common";
@@ -47,13 +48,10 @@ export function guardedRoutes(app: INestApplication): GuardedRoute[] {
     handler,
     security:
       guardCount > 0 && !metadata.isPublic
-        ? {
+        ? routeSecurityOf(
             schemes,
-            permissions: locateConfigErrors(
-              `${controller.name}.${name}`,
-              () => guard.route(metadata.options).querySource,
-            ),
-          }
+            locateConfigErrors(`${controller.name}.${name}`, () => guard.route(metadata.options)),
+          )
         : undefined,
   }));
 }
