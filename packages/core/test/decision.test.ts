@@ -18,6 +18,7 @@ import {
 } from "../src/index";
 import { QUOTA_EXCEEDED } from "../src/problem-types";
 import { fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY } from "./fake-unkey";
+import { ratelimitState } from "./ratelimit-state";
 
 const NOW = 1_700_000_000_000;
 
@@ -39,16 +40,7 @@ function denied(decision: Decision): Deny {
   return decision as Deny;
 }
 
-const limit = (extra: Partial<RatelimitState>): RatelimitState => ({
-  name: "requests",
-  exceeded: false,
-  limit: 10,
-  remaining: 5,
-  duration: 60_000,
-  reset: NOW + 30_000,
-  autoApply: true,
-  ...extra,
-});
+const limit = (extra: Partial<RatelimitState>) => ratelimitState(NOW, extra);
 
 describe("fromExtraction / fromResult / fromFailure: the decision table", () => {
   it.each([

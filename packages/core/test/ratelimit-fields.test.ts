@@ -6,6 +6,7 @@ import { quotasOf } from "../src/key-quotas";
 import { policyName } from "../src/policy-name";
 import { type QuotaState, ratelimitFields } from "../src/ratelimit-fields";
 import { CURRENT_DRAFT_ONLY, resolveRatelimitHeaders } from "../src/ratelimit-header-options";
+import { ratelimitState } from "./ratelimit-state";
 
 const NOW = 1_700_000_000_000;
 
@@ -28,16 +29,7 @@ const state = (extra: Partial<QuotaState>): QuotaState => ({
   ...extra,
 });
 
-const limit = (extra: Partial<RatelimitState>): RatelimitState => ({
-  name: "requests",
-  exceeded: false,
-  limit: 10,
-  remaining: 5,
-  duration: 60_000,
-  reset: NOW + 30_000,
-  autoApply: true,
-  ...extra,
-});
+const limit = (extra: Partial<RatelimitState>) => ratelimitState(NOW, extra);
 
 const valid = (extra: Partial<VerifyResult>): VerifyResult => ({
   valid: true,
