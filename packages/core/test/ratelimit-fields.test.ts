@@ -1,9 +1,11 @@
 import { type Item, parseList } from "structured-headers";
 import { describe, expect, it } from "vitest";
+import { createRatelimitGuard } from "../src/adapter";
 import { fromResult } from "../src/decision";
 import { KeyguardConfigError, type RatelimitState, type VerifyResult } from "../src/index";
 import { quotasOf } from "../src/key-quotas";
 import { policyName } from "../src/policy-name";
+import { fromRatelimit } from "../src/ratelimit-decision";
 import { type QuotaState, ratelimitFields } from "../src/ratelimit-fields";
 import { CURRENT_DRAFT_ONLY, resolveRatelimitHeaders } from "../src/ratelimit-header-options";
 import { ratelimitState } from "./ratelimit-state";
@@ -212,5 +214,47 @@ describe("ratelimitHeaders: the older names, for older clients", () => {
     expect(refusal).toBeInstanceOf(KeyguardConfigError);
     expect((refusal as KeyguardConfigError).option).toMatch(/^ratelimitHeaders/);
     expect((refusal as Error).message).toMatch(message);
+  });
+});
+
+describe("ratelimit(): the namespace is the policy", () => {
+  const refused = {
+    success: false,
+    limit: 5,
+    remaining: 0,
+    reset: NOW + 10_000,
+    source: "upstream",
+  } as const;
+
+  it("429 quota-exceeded naming the namespace, its fields, and the older names on request", () => {
+    const decision = fromRatelimit(
+      refused,
+      NOW,
+      { name: "auth.login", windowMs: 60_000 },
+      resolveRatelimitHeaders(["draft-09", "draft-06"]),
+    );
+    expect(decision.allowed).toBe(false);
+    if (decision.allowed) return;
+    expect(decision.body).toMatchObject({
+      type: "https://iana.org/assignments/http-problem-types#quota-exceeded",
+      code: "RATE_LIMITED",
+      "violated-policies": ["auth.login"],
+    });
+    expect(items(decision.headers["ratelimit-policy"])).toEqual([["auth.login", { q: 5, w: 60 }]]);
+    expect(items(decision.headers.ratelimit)).toEqual([["auth.login", { r: 0, t: 10 }]]);
+    expect(decision.headers).toMatchObject({ "retry-after": "10", "ratelimit-limit": "5" });
+  });
+
+  it("a bad ratelimitHeaders is refused when the middleware is created, naming it", () => {
+    expect(() =>
+      createRatelimitGuard({
+        rootKey: "unkey_root_test",
+        namespace: "auth.login",
+        limit: 5,
+        duration: 60_000,
+        identifier: () => "ip",
+        ratelimitHeaders: "x-ratelimits" as never,
+      }),
+    ).toThrow(/ratelimitHeaders.*did you mean "x-ratelimit"/);
   });
 });
