@@ -1,13 +1,13 @@
 import { parseChallenge } from "@keyguard/test-support/challenge";
 import { describe, expect, it } from "vitest";
 import { authorize, createGuard, type Deny, prepareRequest } from "../src/adapter";
-import { type AnswerStyle, answerStyleOf } from "../src/answer-style";
-import { createIssuer, fromExtraction, fromResult } from "../src/decision";
-import { DEFAULT_KEY_SOURCES } from "../src/extract-key";
+import { type AnswerStyle, answerStyleOf } from "../src/decision/answer-style";
+import { createIssuer, fromExtraction, fromResult } from "../src/decision/decision";
+import { DEFAULT_KEY_SOURCES } from "../src/extract/extract-key";
+import { presentationOf } from "../src/extract/key-presentation";
 import { type KeyContext, KeyguardConfigError, type VerifyResult } from "../src/index";
-import { presentationOf } from "../src/key-presentation";
-import type { PermissionQuery } from "../src/permission-query";
-import { scopeOf } from "../src/permission-scope";
+import type { PermissionQuery } from "../src/permissions/permission-query";
+import { scopeOf } from "../src/permissions/permission-scope";
 import { ROOT_KEY } from "./fake-unkey";
 
 const styleWith = (options: Parameters<typeof answerStyleOf>[1]): AnswerStyle =>

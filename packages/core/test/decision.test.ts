@@ -7,7 +7,8 @@ import {
   FAIL_OPEN_HEADER,
   prepareRequest,
 } from "../src/adapter";
-import { fromExtraction, fromFailure, fromResult } from "../src/decision";
+import { fromExtraction, fromFailure, fromResult } from "../src/decision/decision";
+import { QUOTA_EXCEEDED } from "../src/decision/problem-types";
 import {
   type KeyContext,
   KeyguardError,
@@ -16,7 +17,6 @@ import {
   type VerifyCode,
   type VerifyResult,
 } from "../src/index";
-import { QUOTA_EXCEEDED } from "../src/problem-types";
 import { fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY } from "./fake-unkey";
 import { ratelimitState } from "./ratelimit-state";
 

@@ -1,13 +1,16 @@
 import { type Item, parseList } from "structured-headers";
 import { describe, expect, it } from "vitest";
 import { createRatelimitGuard } from "../src/adapter";
-import { fromResult } from "../src/decision";
+import { fromResult } from "../src/decision/decision";
+import { quotasOf } from "../src/decision/key-quotas";
+import { policyName } from "../src/decision/policy-name";
+import { type QuotaState, ratelimitFields } from "../src/decision/ratelimit-fields";
 import { KeyguardConfigError, type RatelimitState, type VerifyResult } from "../src/index";
-import { quotasOf } from "../src/key-quotas";
-import { policyName } from "../src/policy-name";
-import { fromRatelimit } from "../src/ratelimit-decision";
-import { type QuotaState, ratelimitFields } from "../src/ratelimit-fields";
-import { CURRENT_DRAFT_ONLY, resolveRatelimitHeaders } from "../src/ratelimit-header-options";
+import {
+  CURRENT_DRAFT_ONLY,
+  resolveRatelimitHeaders,
+} from "../src/options/ratelimit-header-options";
+import { fromRatelimit } from "../src/ratelimit/ratelimit-decision";
 import { ratelimitState } from "./ratelimit-state";
 
 const NOW = 1_700_000_000_000;

@@ -3,7 +3,10 @@ import {
   createGuard,
   hookBoolean,
   isPromise,
+  markGuard,
   mayBePreflight,
+  requirementsOf,
+  schemesOf,
   whenSettled,
 } from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
@@ -100,5 +103,7 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
       next(error);
     }
   };
+  // What auditRoutes() lists for the routes this middleware guards.
+  markGuard(middleware, { schemes: schemesOf(guard.sources), ...requirementsOf(guard.route()) });
   return Object.assign(middleware, { verifier: guard.verifier });
 }

@@ -4,12 +4,12 @@ import {
   type Decision,
   hookBoolean,
   isPromise,
-  routeSecurityOf,
+  markGuard,
+  requirementsOf,
   schemesOf,
 } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { markGuard } from "./openapi-mark";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
@@ -80,7 +80,7 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     await next();
     addAllowHeaders(decision, c);
   });
-  // What @keyguard/hono/openapi documents for the routes this middleware guards.
-  markGuard(middleware, routeSecurityOf(schemesOf(guard.sources), guard.route()));
+  // What @keyguard/hono/openapi documents, and auditRoutes() lists, for the routes it guards.
+  markGuard(middleware, { schemes: schemesOf(guard.sources), ...requirementsOf(guard.route()) });
   return Object.assign(middleware, { verifier: guard.verifier });
 }
