@@ -25,7 +25,11 @@ export {
 } from "./guard/guard";
 export { guardMissing } from "./guard/guard-missing";
 export { guardName, routeSummary } from "./guard/guard-name";
-export { GUARD_OPTION_NAMES, type GuardOptions } from "./guard/guard-options";
+export {
+  GUARD_ONLY_OPTION_NAMES,
+  GUARD_OPTION_NAMES,
+  type GuardOptions,
+} from "./guard/guard-options";
 export { type GuardRequest, mayBePreflight } from "./guard/request-decision";
 export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
 export { withoutQuery } from "./guard/url-path";
@@ -36,6 +40,7 @@ export {
   PROBLEM_SCHEMA,
   PROBLEM_SCHEMA_NAME,
   type RouteSecurity,
+  routeSecurityOf,
   type SecurityScheme,
   schemesOf,
   withKeyguardComponents,
@@ -50,6 +55,7 @@ export {
   fromRatelimit,
   fromRatelimitFailure,
   type RatelimitDecision,
+  type RatelimitPolicy,
 } from "./ratelimit/ratelimit-decision";
 export { fromRatelimitGroup } from "./ratelimit/ratelimit-group-guard";
 export {

@@ -1,5 +1,6 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
+export type { AnswerOptions } from "./decision/answer-style";
 export type { DenialCode, Deny, ProblemDetails } from "./decision/denials";
 export {
   KeyguardConfigError,
@@ -13,6 +14,10 @@ export {
 export type { CookieKeySource, KeySource } from "./extract/extract-key";
 export type { GuardOptions } from "./guard/guard-options";
 export type { BaseUrlOrigin, RootKeyOrigin } from "./options/connection-options";
+export type {
+  RatelimitHeaderSet,
+  RatelimitHeadersOption,
+} from "./options/ratelimit-header-options";
 export type { RouteOptions } from "./options/route-options";
 export type {
   Invalidation,

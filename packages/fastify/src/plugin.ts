@@ -4,6 +4,7 @@ import {
   loggerOf,
   type PreparedRequest,
   type RouteSecurity,
+  routeSecurityOf,
   schemesOf,
 } from "@keyguard/core/adapter";
 import type {
@@ -101,7 +102,7 @@ function annotate(
   schemes: RouteSecurity["schemes"],
   compiled: PreparedRequest,
 ) {
-  const security: RouteSecurity = { schemes, permissions: compiled.querySource };
+  const security: RouteSecurity = routeSecurityOf(schemes, compiled);
   // An `x-` key: @fastify/swagger copies it onto the operation; Fastify ignores it.
   route.schema = { ...route.schema, [SECURITY_KEY]: security } as FastifySchema;
 }

@@ -1,11 +1,16 @@
+import type { AnswerOptions } from "../decision/answer-style";
 import type { CookieKeySource, KeySource } from "../extract/extract-key";
 import { optionNames } from "../options/option-names";
 import { ROUTE_OPTION_NAMES, type RouteOptions } from "../options/route-options";
 import { VERIFIER_OPTION_NAMES, type VerifierOptions } from "../options/verifier-options";
 import type { Verifier } from "../verify/verifier";
 
-/** Options shared by every adapter: verifier options (or a ready verifier), key sources, route defaults. */
-export interface GuardOptions extends VerifierOptions, RouteOptions {
+/**
+ * Options shared by every adapter: verifier options (or a ready verifier), key sources, route
+ * defaults, and how answers are worded ({@link AnswerOptions}: `realm`, `ratelimitHeaders`,
+ * `exposeMissingPermissions`).
+ */
+export interface GuardOptions extends VerifierOptions, RouteOptions, AnswerOptions {
   /**
    * A ready verifier, so that several middleware instances share one cache.
    * When given, verifier options (rootKey, cache, …) must not be.
@@ -29,9 +34,19 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
 
 type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOptions>;
 
+/** The names `createGuard` takes besides the verifier's and the routes' (what a guard alone uses). */
+export const GUARD_ONLY_OPTION_NAMES = optionNames<GuardOnlyOptions>({
+  verifier: true,
+  keySources: true,
+  preflight: true,
+  realm: true,
+  ratelimitHeaders: true,
+  exposeMissingPermissions: true,
+});
+
 /** The names `createGuard` accepts, and every adapter besides its own hooks. */
 export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = Object.freeze([
   ...VERIFIER_OPTION_NAMES,
   ...ROUTE_OPTION_NAMES,
-  ...optionNames<GuardOnlyOptions>({ verifier: true, keySources: true, preflight: true }),
+  ...GUARD_ONLY_OPTION_NAMES,
 ]);

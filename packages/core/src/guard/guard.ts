@@ -1,3 +1,4 @@
+import { answerStyleOf } from "../decision/answer-style";
 import { createIssuer, type Decision } from "../decision/decision";
 import { KeyguardConfigError } from "../errors";
 import { cookieGateOf } from "../extract/cross-site";
@@ -111,12 +112,13 @@ export function createGuard(
   };
   const defaultRoute = prepareRequest(base);
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
-  const issuer = createIssuer(name);
+  const style = answerStyleOf(presentationOf(sources), options);
+  const issuer = createIssuer(name, style);
   const decideRequest = createRequestDecision({
     preflight,
     sources,
     cookieGate,
-    presentation: presentationOf(sources),
+    style,
     verifier,
     decide: decideFor(verifier),
     noteMissing: missingRatelimitLog(loggerOf(verifier)),

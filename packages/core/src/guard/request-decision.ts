@@ -1,3 +1,4 @@
+import type { AnswerStyle } from "../decision/answer-style";
 import {
   type Decision,
   fromExtraction,
@@ -13,7 +14,6 @@ import {
   type KeySource,
 } from "../extract/extract-key";
 import { readHeader } from "../extract/headers";
-import type { KeyPresentation } from "../extract/key-presentation";
 import { isPromise } from "../maybe-promise";
 import type { PreparedRequest } from "../options/verify-request";
 import type { HeadersLike, VerifyResult } from "../types";
@@ -59,7 +59,7 @@ export interface RequestDecisionSetup {
   readonly preflight: "allow" | "guard";
   readonly sources: readonly KeySource[];
   readonly cookieGate: CookieGate | undefined;
-  readonly presentation: KeyPresentation;
+  readonly style: AnswerStyle;
   readonly verifier: Verifier;
   readonly decide: Decide;
   readonly noteMissing: (result: VerifyResult, route: string | undefined) => void;
@@ -78,8 +78,7 @@ export type RequestDecision = (
  * cache hit is decided synchronously, a miss when the verifier answers or fails.
  */
 export function createRequestDecision(setup: RequestDecisionSetup): RequestDecision {
-  const { preflight, sources, cookieGate, presentation, verifier, decide, noteMissing, issuer } =
-    setup;
+  const { preflight, sources, cookieGate, style, verifier, decide, noteMissing, issuer } = setup;
   return (request, prepared) => {
     if (
       preflight === "allow" &&
@@ -97,14 +96,14 @@ export function createRequestDecision(setup: RequestDecisionSetup): RequestDecis
         : cookieGate === undefined
           ? extractKey(request, sources)
           : extractGated(request, cookieGate);
-    if (!extraction.ok) return fromExtraction(extraction, presentation);
+    if (!extraction.ok) return fromExtraction(extraction, style);
     // A cache hit is answered synchronously; on a miss the key is not hashed again.
     const answer = decide(extraction.key, prepared);
-    if (!isPromise(answer)) return fromResult(answer, presentation, undefined, issuer);
+    if (!isPromise(answer)) return fromResult(answer, style, undefined, issuer, prepared.query);
     return answer.then(
       (result) => {
         noteMissing(result, request.route);
-        return fromResult(result, presentation, undefined, issuer);
+        return fromResult(result, style, undefined, issuer, prepared.query);
       },
       (error: unknown) =>
         fromFailure(error, {

@@ -1,50 +1,90 @@
 import type { Decision } from "../decision/decision";
-import { type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "../decision/denials";
+import { type Deny, deny, FAIL_OPEN_HEADER } from "../decision/denials";
+import { policyName } from "../decision/policy-name";
+import { type QuotaState, ratelimitFields } from "../decision/ratelimit-fields";
 import { KeyguardError, VerifierError } from "../errors";
+import { CURRENT_DRAFT_ONLY, type RatelimitHeaderSets } from "../options/ratelimit-header-options";
 import type { FailureMode } from "../types";
 import type { RatelimitResponse } from "./ratelimit-response";
 
-/** What a rate-limit middleware decided: let through with `RateLimit-*` headers (no key context), or refuse. */
+/** What a rate-limit middleware decided: let through with the rate-limit fields (no key context), or refuse. */
 export type RatelimitDecision = Decision;
+
+/** A rate limiter's quota policy as its answers name it: its namespace and window. */
+export interface RatelimitPolicy {
+  /** The namespace (percent-encoded where an sf-string cannot hold it, see policy-name.ts). */
+  readonly name: string;
+  /** The window in ms, for `w`; none when unknown. */
+  readonly windowMs?: number | undefined;
+}
 
 const EXCEEDED_DETAIL =
   "Too many requests: this route's rate limit is exceeded. Retry after the number of seconds in Retry-After.";
 
-const FAIL_OPEN_HEADERS = Object.freeze({ [FAIL_OPEN_HEADER]: "true" });
+/** A call let through while Unkey could not answer (`failureMode: "open"`): nothing is known of the limit. */
+export const FAILED_OPEN: RatelimitDecision = Object.freeze({
+  allowed: true,
+  headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
+  context: undefined,
+});
 
-/** `RateLimit-Limit/-Remaining/-Reset` (and `Retry-After` when refused) for one answer. */
-function headersOf(response: RatelimitResponse, now: number): Record<string, string> {
-  const state = {
-    name: "",
-    exceeded: !response.success,
-    limit: response.limit,
+const UNNAMED: RatelimitPolicy = Object.freeze({ name: "default" });
+
+/** One answer as a quota state of `policy` (its name already rendered). */
+export function quotaOf(
+  response: RatelimitResponse,
+  policy: string,
+  windowMs: number | undefined,
+  now: number,
+): QuotaState {
+  return {
+    policy,
+    quota: response.limit,
+    windowMs,
     remaining: response.remaining,
-    duration: 0,
     // A reset already past (a clock behind Unkey's) still says "about a second".
-    reset: Math.max(response.reset, now + 1),
-    autoApply: false,
+    resetAt: Math.max(response.reset, now + 1),
+    exceeded: !response.success,
   };
-  return ratelimitHeaders([state], now, false);
 }
 
 /**
- * The decision for one `limit()` answer: allowed with `RateLimit-*` headers (the
- * same IETF draft names the key guard sends), or 429 `RATE_LIMITED`
- * problem+json with `Retry-After`. A fail-open pass carries `x-keyguard-fail-open: true`
- * instead, since nothing is known about the limit.
+ * The decision for quota states of a rate limiter: allowed with their fields, or 429
+ * `RATE_LIMITED` (IANA `quota-exceeded`, `violated-policies` naming the refused ones).
+ */
+export function fromQuotas(
+  states: readonly QuotaState[],
+  success: boolean,
+  now: number,
+  sets: RatelimitHeaderSets,
+): RatelimitDecision {
+  const headers = ratelimitFields(states, now, sets);
+  if (success) return { allowed: true, headers, context: undefined };
+  return deny("RATE_LIMITED", { detail: EXCEEDED_DETAIL, headers, quotas: states });
+}
+
+/**
+ * The decision for one `limit()` answer: allowed with `RateLimit-Policy` and `RateLimit`
+ * (the current draft's fields, as the key guard sends them; `policy` names the namespace and
+ * window), or 429 `RATE_LIMITED` problem+json (IANA `quota-exceeded`) with `Retry-After`.
+ * A fail-open pass carries `x-keyguard-fail-open: true` instead, since nothing is known
+ * about the limit.
  *
  * @example
  * ```ts
- * const decision = fromRatelimit(await limiter.limit(ip));
+ * const decision = fromRatelimit(await limiter.limit(ip), Date.now(), { name: "auth.login", windowMs: 60_000 });
  * if (!decision.allowed) return Response.json(decision.body, decision);
  * ```
  */
-export function fromRatelimit(response: RatelimitResponse, now = Date.now()): RatelimitDecision {
-  if (response.source === "fail-open")
-    return { allowed: true, headers: FAIL_OPEN_HEADERS, context: undefined };
-  const headers = headersOf(response, now);
-  if (response.success) return { allowed: true, headers, context: undefined };
-  return deny("RATE_LIMITED", { detail: EXCEEDED_DETAIL, headers });
+export function fromRatelimit(
+  response: RatelimitResponse,
+  now = Date.now(),
+  policy: RatelimitPolicy = UNNAMED,
+  sets: RatelimitHeaderSets = CURRENT_DRAFT_ONLY,
+): RatelimitDecision {
+  if (response.source === "fail-open") return FAILED_OPEN;
+  const state = quotaOf(response, policyName(policy.name), policy.windowMs, now);
+  return fromQuotas([state], response.success, now, sets);
 }
 
 /**
@@ -56,8 +96,7 @@ export function fromUnidentified(
   error: VerifierError,
   failureMode: FailureMode,
 ): RatelimitDecision {
-  if (failureMode === "open" && error.outage)
-    return { allowed: true, headers: FAIL_OPEN_HEADERS, context: undefined };
+  if (failureMode === "open" && error.outage) return FAILED_OPEN;
   return fromRatelimitFailure(error);
 }
 

@@ -92,9 +92,16 @@ export function securityOf(
   if (chain.length === 0) return undefined;
   let schemes: Record<string, SecurityScheme> = {};
   const queries: string[] = [];
+  // The first guard verifies the key, and so charges it: its cost and rate limits are the route's.
+  const verifying = chain.find((mark) => mark.schemes !== undefined);
   for (const mark of chain) {
     if (mark.schemes !== undefined) schemes = { ...schemes, ...mark.schemes };
     if (mark.permissions !== undefined) queries.push(mark.permissions);
   }
-  return { schemes, permissions: allOf(queries) };
+  return {
+    schemes,
+    permissions: allOf(queries),
+    cost: verifying?.cost,
+    ratelimits: verifying?.ratelimits,
+  };
 }

@@ -1,4 +1,4 @@
-import { type RouteSecurity, schemesOf } from "@keyguard/core/adapter";
+import { type RouteSecurity, routeSecurityOf, schemesOf } from "@keyguard/core/adapter";
 import type { INestApplication } from "@nestjs/common";
 import { appRoutes } from "../app-routes";
 import type { Controller, Handler } from "../route-guarding";
@@ -20,6 +20,6 @@ export function guardedRoutes(app: INestApplication): GuardedRoute[] {
   return routes.map(({ controller, handler, compiled }) => ({
     controller,
     handler,
-    security: compiled === undefined ? undefined : { schemes, permissions: compiled.querySource },
+    security: compiled === undefined ? undefined : routeSecurityOf(schemes, compiled),
   }));
 }
