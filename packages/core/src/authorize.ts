@@ -5,7 +5,7 @@ import { holds } from "./permission-query";
 import type { KeyContext } from "./types";
 import type { PreparedRequest } from "./verify-request";
 
-const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();
+const grantedMemo = /* @__PURE__ */ new WeakMap<KeyContext, ReadonlySet<string>>();
 
 /**
  * Checks a permission query against a key already let in by a guard, with no

@@ -145,7 +145,8 @@ export const FAIL_OPEN_HEADER = "x-keyguard-fail-open";
 const PROBLEM_HEADERS = { "content-type": "application/problem+json", "cache-control": "no-store" };
 
 /** The presentation of the default sources: `Authorization: Bearer`, then `X-API-Key`. */
-export const DEFAULT_PRESENTATION: KeyPresentation = presentationOf(DEFAULT_KEY_SOURCES);
+export const DEFAULT_PRESENTATION: KeyPresentation =
+  /* @__PURE__ */ presentationOf(DEFAULT_KEY_SOURCES);
 
 function challengeFor(code: DenialCode, scheme: string | undefined): Record<string, string> {
   if (scheme === undefined) return {};

@@ -42,13 +42,16 @@ export type KeyExtraction =
   | { readonly ok: false; readonly code: "MISSING_KEY" | "MALFORMED_KEY" };
 
 /** `Authorization: Bearer <key>`, then `X-API-Key: <key>`. */
-export const DEFAULT_KEY_SOURCES: readonly KeySource[] = Object.freeze([
-  Object.freeze({ header: "authorization", scheme: "Bearer" }),
-  Object.freeze({ header: "x-api-key" }),
+export const DEFAULT_KEY_SOURCES: readonly KeySource[] = /* @__PURE__ */ Object.freeze([
+  /* @__PURE__ */ Object.freeze({ header: "authorization", scheme: "Bearer" }),
+  /* @__PURE__ */ Object.freeze({ header: "x-api-key" }),
 ]);
 
-const MISSING: KeyExtraction = Object.freeze({ ok: false, code: "MISSING_KEY" });
-const MALFORMED: KeyExtraction = Object.freeze({ ok: false, code: "MALFORMED_KEY" });
+const MISSING: KeyExtraction = /* @__PURE__ */ Object.freeze({ ok: false, code: "MISSING_KEY" });
+const MALFORMED: KeyExtraction = /* @__PURE__ */ Object.freeze({
+  ok: false,
+  code: "MALFORMED_KEY",
+});
 
 /** Validates a presented value into an extraction result. */
 export function checkPresentedKey(value: string | null | undefined): KeyExtraction {
@@ -69,7 +72,7 @@ function stripScheme(value: string, scheme: string): string | undefined {
 }
 
 /** A source holding the key twice (`?k=A&k=B`, two cookies of one name) or undecodable: refused. */
-const UNUSABLE: unique symbol = Symbol("unusable");
+const UNUSABLE: unique symbol = /* @__PURE__ */ Symbol("unusable");
 
 function fromQuery(url: string | undefined, name: string): string | typeof UNUSABLE | undefined {
   if (!url) return undefined;

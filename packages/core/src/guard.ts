@@ -130,10 +130,10 @@ const UNNAMED: GuardNamingOptions = {
   fixTwice: "Let one guard verify each request.",
 };
 
-const PREFLIGHT: Decision = Object.freeze({
+const PREFLIGHT: Decision = /* @__PURE__ */ Object.freeze({
   allowed: true,
   context: undefined,
-  headers: Object.freeze({}),
+  headers: /* @__PURE__ */ Object.freeze({}),
 });
 
 /**

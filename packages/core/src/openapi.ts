@@ -75,10 +75,12 @@ const problem = (description: string) => ({
 
 /** The responses every guarded operation may answer, by status. */
 export const DENIAL_RESPONSES = {
-  "401": problem("No API key, or a malformed, unknown, expired or disabled one."),
-  "403": problem("The API key lacks the permissions this route requires."),
-  "429": problem("The API key's rate limit or credits are exhausted."),
-  "503": problem("The API key could not be verified right now (Unkey unavailable)."),
+  "401": /* @__PURE__ */ problem("No API key, or a malformed, unknown, expired or disabled one."),
+  "403": /* @__PURE__ */ problem("The API key lacks the permissions this route requires."),
+  "429": /* @__PURE__ */ problem("The API key's rate limit or credits are exhausted."),
+  "503": /* @__PURE__ */ problem(
+    "The API key could not be verified right now (Unkey unavailable).",
+  ),
 } as const;
 
 type Components = Record<string, Record<string, unknown> | undefined>;

@@ -8,7 +8,7 @@ const names = <T>(record: Record<keyof T, true>) =>
   Object.freeze(Object.keys(record)) as readonly (keyof T & string)[];
 
 /** The names `createVerifier` accepts; a typo in JavaScript is refused, not ignored. */
-export const VERIFIER_OPTION_NAMES = names<VerifierOptions>({
+export const VERIFIER_OPTION_NAMES = /* @__PURE__ */ names<VerifierOptions>({
   rootKey: true,
   baseUrl: true,
   timeoutMs: true,
@@ -22,14 +22,14 @@ export const VERIFIER_OPTION_NAMES = names<VerifierOptions>({
 });
 
 /** The names of `cache: { … }`. */
-export const CACHE_OPTION_NAMES = names<CacheOptions>({
+export const CACHE_OPTION_NAMES = /* @__PURE__ */ names<CacheOptions>({
   ttlMs: true,
   negativeTtlMs: true,
   max: true,
 });
 
 /** The per-route names every adapter accepts (route options and their app-wide defaults). */
-export const ROUTE_OPTION_NAMES = names<RouteOptions>({
+export const ROUTE_OPTION_NAMES = /* @__PURE__ */ names<RouteOptions>({
   permissions: true,
   tags: true,
   cost: true,
@@ -39,11 +39,16 @@ export const ROUTE_OPTION_NAMES = names<RouteOptions>({
 type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOptions>;
 
 /** The names `createGuard` accepts, and every adapter besides its own hooks. */
-export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = Object.freeze([
-  ...VERIFIER_OPTION_NAMES,
-  ...ROUTE_OPTION_NAMES,
-  ...names<GuardOnlyOptions>({ verifier: true, keySources: true, preflight: true }),
-]);
+export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] =
+  /* @__PURE__ */ Object.freeze([
+    ...VERIFIER_OPTION_NAMES,
+    ...ROUTE_OPTION_NAMES,
+    .../* @__PURE__ */ names<GuardOnlyOptions>({
+      verifier: true,
+      keySources: true,
+      preflight: true,
+    }),
+  ]);
 
 // Edit distance, to suggest the option a typo meant (`rootkey` → `rootKey`).
 function distance(a: string, b: string): number {

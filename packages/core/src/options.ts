@@ -118,9 +118,9 @@ export interface ResolvedVerifierOptions {
 }
 
 /** The defaults, in exactly one place. */
-export const VERIFIER_DEFAULTS = Object.freeze({
+export const VERIFIER_DEFAULTS = /* @__PURE__ */ Object.freeze({
   ...CONNECTION_DEFAULTS,
-  cache: Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
+  cache: /* @__PURE__ */ Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
   failureMode: "closed" as FailureMode,
   staleIfErrorMs: 0,
 });

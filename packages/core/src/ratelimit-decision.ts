@@ -10,7 +10,7 @@ export type RatelimitDecision = Decision;
 const EXCEEDED_DETAIL =
   "Too many requests: this route's rate limit is exceeded. Retry after the number of seconds in Retry-After.";
 
-const FAIL_OPEN_HEADERS = Object.freeze({ [FAIL_OPEN_HEADER]: "true" });
+const FAIL_OPEN_HEADERS = /* @__PURE__ */ Object.freeze({ [FAIL_OPEN_HEADER]: "true" });
 
 /** `RateLimit-Limit/-Remaining/-Reset` (and `Retry-After` when refused) for one answer. */
 function headersOf(response: RatelimitResponse, now: number): Record<string, string> {

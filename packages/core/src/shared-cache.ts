@@ -83,7 +83,7 @@ const INVALIDATION_TIMEOUT_MS = 2000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const FAILED: unique symbol = Symbol("failed");
+const FAILED: unique symbol = /* @__PURE__ */ Symbol("failed");
 
 /** Checks the option at start-up: an object with every method. */
 export function checkSharedCache(value: unknown): SharedCache | undefined {

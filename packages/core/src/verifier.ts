@@ -113,11 +113,11 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
  */
 const REVOKED_MEMORY_MS = 60_000;
 
-const MALFORMED: VerifyResult = Object.freeze({
+const MALFORMED: VerifyResult = /* @__PURE__ */ Object.freeze({
   valid: false,
   code: "MALFORMED_KEY",
-  roles: Object.freeze([]),
-  permissions: Object.freeze([]),
+  roles: /* @__PURE__ */ Object.freeze([]),
+  permissions: /* @__PURE__ */ Object.freeze([]),
   source: "local",
 });
 
@@ -633,9 +633,9 @@ export type Decide = (
 ) => VerifyResult | Promise<VerifyResult>;
 
 // Each verifier createVerifier() made, with its one-hash decide: the guard's hot path.
-const deciders = new WeakMap<Verifier, Decide>();
+const deciders = /* @__PURE__ */ new WeakMap<Verifier, Decide>();
 // And its logger, which the verifier does not expose: guards log through it.
-const loggers = new WeakMap<Verifier, Logger>();
+const loggers = /* @__PURE__ */ new WeakMap<Verifier, Logger>();
 
 /** The logger a verifier from createVerifier() reports to; `console` for any other. */
 export function loggerOf(verifier: Verifier): Logger {

@@ -2,7 +2,7 @@ import type { RouteSecurity } from "@keyguard/core/adapter";
 
 // A registry-wide symbol: `@keyguard/hono/openapi` is its own bundle (and may be
 // loaded as ESM beside a CJS copy of the middleware), so a module-local WeakMap would not do.
-const OPENAPI_MARK = Symbol.for("keyguard.hono.openapi");
+const OPENAPI_MARK = /* @__PURE__ */ Symbol.for("keyguard.hono.openapi");
 
 /** What a keyguard middleware enforces, for `@keyguard/hono/openapi`: `schemes` only on `unkey()`. */
 export type GuardMark = Partial<RouteSecurity>;
