@@ -1,11 +1,5 @@
 import type { Verifier } from "@keyguard/core";
-import {
-  createGuard,
-  type Decision,
-  hookBoolean,
-  isPromise,
-  schemesOf,
-} from "@keyguard/core/adapter";
+import { createGuard, type Decision, hookBoolean, isPromise } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { markGuard } from "./openapi-mark";
@@ -81,7 +75,7 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
   });
   // What @keyguard/hono/openapi documents for the routes this middleware guards.
   markGuard(middleware, {
-    schemes: schemesOf(guard.sources),
+    sources: guard.sources,
     permissions: guard.route().querySource,
   });
   return Object.assign(middleware, { verifier: guard.verifier });

@@ -1,4 +1,4 @@
-import type { RouteSecurity, SecurityScheme } from "@keyguard/core/adapter";
+import { type RouteSecurity, type SecurityScheme, schemesOf } from "@keyguard/core/adapter";
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import { type GuardMark, guardMarkOf } from "../openapi-mark";
@@ -80,7 +80,7 @@ export function securityOf(
   let schemes: Record<string, SecurityScheme> = {};
   const queries: string[] = [];
   for (const mark of chain) {
-    if (mark.schemes !== undefined) schemes = { ...schemes, ...mark.schemes };
+    if (mark.sources !== undefined) schemes = { ...schemes, ...schemesOf(mark.sources) };
     if (mark.permissions !== undefined) queries.push(mark.permissions);
   }
   return { schemes, permissions: allOf(queries) };
