@@ -11,8 +11,15 @@ import { bundleWorker, type EdgeBundle, holdsPackage } from "./edge-bundle";
  * packages as Wrangler bundles them (see edge-bundle.ts): the README's Workers example
  * against the same Worker guarded by Hono's own bearerAuth.
  */
-// 12 KiB is the goal of issue 30; see the closing note there for what is left above it.
-const BUDGET_BYTES = 22_000;
+/**
+ * What keyguard may add, gzip -9 bytes: 22 KiB, what issue 30 reached (+31.8 KB before it,
+ * with lru-cache, and ipaddr.js and module-level code that no bundler could drop). The
+ * issue's goal is 12 KiB: what stands between is the verification path itself. Measured
+ * with every optional part stubbed out (shared tier, start-up check, cookie sources and
+ * key-source checks, permission queries, OpenAPI), the guard still adds about 17 KiB:
+ * the Unkey client and its failure handling, the cache, problem+json, option checks, SHA-256.
+ */
+const BUDGET_BYTES = 22 * 1024;
 
 interface Worker {
   fetch(request: Request, env: object): Response | Promise<Response>;
