@@ -32,9 +32,11 @@ let dir: string;
 let emulator: Emulator;
 
 beforeAll(async () => {
-  [alone, guarded, withIp] = await Promise.all(
-    ["hono-alone", "hono-unkey", "hono-identify-ip"].map((name) => bundleWorker(name)),
-  );
+  [alone, guarded, withIp] = await Promise.all([
+    bundleWorker("hono-alone"),
+    bundleWorker("hono-unkey"),
+    bundleWorker("hono-identify-ip"),
+  ]);
   dir = await mkdtemp(join(tmpdir(), "keyguard-edge-"));
   emulator = await startEmulator();
 });
