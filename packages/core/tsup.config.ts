@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Options } from "tsup";
 import { packageBuild } from "../tsup.shared";
 
@@ -6,12 +6,13 @@ type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
 
 // The Node build is the same source with node:crypto hashing in place of @noble/hashes,
 // node:http in place of fetch, and diagnostics_channel telemetry in place of none:
-// each `<concern>/web` import resolves to `<concern>/node`.
+// each `<concern>/web` import resolves to `<concern>/node`, beside it (hash/, telemetry/,
+// transport/http/).
 const nodeVariants: Plugin = {
   name: "keyguard-node-variants",
   setup(build) {
     build.onResolve({ filter: /\/(hash|http|telemetry)\/web$/ }, (args) => ({
-      path: fileURLToPath(new URL(`./src/${args.path.split("/").at(-2)}/node.ts`, import.meta.url)),
+      path: join(args.resolveDir, `${args.path.slice(0, -"web".length)}node.ts`),
     }));
   },
 };
@@ -24,7 +25,7 @@ const nodeVariants: Plugin = {
 const entries = (suffix: string) => ({
   [`index${suffix}`]: "src/index.ts",
   [`adapter${suffix}`]: "src/adapter.ts",
-  [`client-address${suffix}`]: "src/client-address.ts",
+  [`client-address${suffix}`]: "src/ratelimit/client-address.ts",
 });
 const declared = (suffix: string) => ({
   entry: { [`index${suffix}`]: "src/index.ts", [`adapter${suffix}`]: "src/adapter.ts" },

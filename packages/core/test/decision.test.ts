@@ -7,7 +7,7 @@ import {
   FAIL_OPEN_HEADER,
   prepareRequest,
 } from "../src/adapter";
-import { fromExtraction, fromFailure, fromResult } from "../src/decision";
+import { fromExtraction, fromFailure, fromResult } from "../src/decision/decision";
 import {
   type KeyContext,
   KeyguardError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extractKey, type KeyExtraction, type KeySource } from "../src/extract-key";
+import { extractKey, type KeyExtraction, type KeySource } from "../src/extract/extract-key";
 
 const ok = (key: string): KeyExtraction => ({ ok: true, key });
 const MISSING: KeyExtraction = { ok: false, code: "MISSING_KEY" };

@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authorize, createGuard, createRatelimitGuard, locateConfigErrors } from "../src/adapter";
-import { fromFailure } from "../src/decision";
-import { extractKey } from "../src/extract-key";
+import { fromFailure } from "../src/decision/decision";
+import { extractKey } from "../src/extract/extract-key";
 import {
   and,
   createRatelimiter,

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { authenticate } from "./auth";
 import { CODES, notFoundCode } from "./codes";
+import { ConsoleLog } from "./console/events";
+import { type EmulatorConsole, type MountedConsole, mountConsole } from "./console/mount";
 import { JSON_TYPE, problemContentType } from "./content-negotiation";
 import type { RootKeyRecord } from "./context";
 import { dispatch } from "./dispatch";
@@ -39,6 +41,8 @@ export interface Emulator {
   resetStats(): void;
   /** POSTs `/v2/<operation>` with the root key; resolves `data`, rejects with status + error body. */
   call<T = unknown>(operation: string, body: object): Promise<T>;
+  /** The console (keys, limits, a live log of verifications), or undefined when it is off. */
+  console: EmulatorConsole | undefined;
 }
 
 type ErrorEnvelope = {
@@ -118,6 +122,8 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   if (config.dataFile && (!loaded || unsaved)) save();
 
   const limiter = new SlidingWindowLimiter();
+  const log = config.console ? new ConsoleLog(now) : undefined;
+  let mounted: MountedConsole | undefined;
   let fault: Fault | null = null;
   let calls: Record<string, number> = Object.create(null);
   let total = 0;
@@ -147,7 +153,16 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   ) => {
     const requestId = newRequestId();
     try {
-      send(res, 200, dispatch({ state, limiter, root, now, save }, operation, text, requestId));
+      send(
+        res,
+        200,
+        dispatch(
+          { state, limiter, root, now, save, observe: log?.observe },
+          operation,
+          text,
+          requestId,
+        ),
+      );
     } catch (error) {
       const apiError =
         error instanceof ApiError
@@ -186,6 +201,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
 
   const server = createServer({ keepAlive: true }, (req, res) => {
     const url = req.url ?? "";
+    if (mounted?.handles(url)) return mounted.handle(req, res);
     if (url === "/v2/liveness" && (req.method === "GET" || req.method === "HEAD")) {
       calls.liveness = (calls.liveness ?? 0) + 1;
       total += 1;
@@ -252,6 +268,13 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  if (log) {
+    const root = rootKeys.get(hashKey(rootKey)) as RootKeyRecord;
+    const observe = log.observe;
+    const run = (op: Operation, text: string, id: string) =>
+      dispatch({ state, limiter, root, now, save, observe }, op, text, id);
+    mounted = mountConsole({ log, address, url, rootKey, state, limiter, now, run });
+  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -276,6 +299,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
       calls = Object.create(null);
       total = 0;
     },
+    console: mounted ? { url: mounted.url, link: mounted.link } : undefined,
     async call<T = unknown>(operation: string, body: object): Promise<T> {
       const response = await fetch(`${url}/v2/${operation}`, {
         method: "POST",

@@ -1,3 +1,4 @@
+export type { EmulatorConsole } from "./console/mount";
 export { type Emulator, EmulatorCallError, startEmulator } from "./emulator";
 export type { ErrorBody, ValidationIssue } from "./errors";
 export { type Fault, GATEWAY_OUTAGE } from "./fault";

@@ -30,7 +30,8 @@ import {
 } from "./options";
 import { pluginName } from "./plugin-name";
 import { createSettle, type Next, type Settle, settleOrThrow } from "./respond";
-import { unguardedRoute, watchScopes } from "./scope-audit";
+import { noteGuard, trackRoutes } from "./route-inventory";
+import { asksForKey, unguardedRoute, watchScopes } from "./scope-audit";
 
 // What the second of two keyguard guards on a route says to do (see `Guard.again` in the
 // core): the plugin that guards the route already applies its config.unkey, in one verification.
@@ -158,6 +159,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
   if (!fastify.hasRequestDecorator("unkey")) fastify.decorateRequest("unkey", undefined);
   if (!fastify.hasDecorator("unkeyVerifier")) fastify.decorate("unkeyVerifier", guard.verifier);
   watchScopes(fastify);
+  trackRoutes(fastify);
   // Refuses to start with a route that asks for a key where no keyguard plugin runs.
   fastify.addHook("onReady", (done) => done(unguardedRoute(fastify)));
   const schemes = schemesOf(guard.sources);
@@ -183,6 +185,9 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
       // An `x-` key: @fastify/swagger copies it onto the operation; Fastify ignores it.
       route.schema = { ...route.schema, [SECURITY_KEY]: security } as FastifySchema;
     }
+    // For auditRoutes(): decorate-only, a route that asks for a key is refused unless verified.
+    if (compiled !== PUBLIC && compiled !== undefined && (addHook || optedIn || asksForKey(config)))
+      noteGuard(fastify, route, compiled);
   });
   if (addHook) {
     // onRequest runs before the body is read: a refused request never costs a parse.
