@@ -47,7 +47,7 @@ describe("auditRows: the rows every adapter returns", () => {
 
   it("shows only what a route asks: no empty ratelimits, nothing on public or open rows", () => {
     const found = routeFromChain("GET", "/x", [
-      { schemes: {}, ...requirementsOf(prepareRequest({})) },
+      { sources: [], ...requirementsOf(prepareRequest({})) },
     ]);
     expect(rows([found])).toEqual([{ method: "GET", path: "/x", access: "key" }]);
     expect(Object.keys(rows([found])[0] ?? {})).toEqual(["method", "path", "access"]);
@@ -88,8 +88,8 @@ describe("routeFromChain: the guards in front of a route", () => {
   });
 
   it("joins every query with AND and takes the first verifying guard's cost and rate limits", () => {
-    const first = { schemes: {}, permissions: "a", cost: 1, ratelimits: ["r1"] };
-    const second = { schemes: {}, permissions: "b OR c", cost: 9 };
+    const first = { sources: [], permissions: "a", cost: 1, ratelimits: ["r1"] };
+    const second = { sources: [], permissions: "b OR c", cost: 9 };
     expect(routeFromChain("GET", "/x", [first, second, { permissions: "d" }])).toEqual({
       method: "GET",
       path: "/x",

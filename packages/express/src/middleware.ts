@@ -6,7 +6,6 @@ import {
   markGuard,
   mayBePreflight,
   requirementsOf,
-  schemesOf,
   whenSettled,
 } from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
@@ -104,6 +103,6 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
     }
   };
   // What auditRoutes() lists for the routes this middleware guards.
-  markGuard(middleware, { schemes: schemesOf(guard.sources), ...requirementsOf(guard.route()) });
+  markGuard(middleware, { sources: guard.sources, ...requirementsOf(guard.route()) });
   return Object.assign(middleware, { verifier: guard.verifier });
 }

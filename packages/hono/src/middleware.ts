@@ -6,7 +6,6 @@ import {
   isPromise,
   markGuard,
   requirementsOf,
-  schemesOf,
 } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -81,6 +80,6 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     addAllowHeaders(decision, c);
   });
   // What @keyguard/hono/openapi documents, and auditRoutes() lists, for the routes it guards.
-  markGuard(middleware, { schemes: schemesOf(guard.sources), ...requirementsOf(guard.route()) });
+  markGuard(middleware, { sources: guard.sources, ...requirementsOf(guard.route()) });
   return Object.assign(middleware, { verifier: guard.verifier });
 }

@@ -41,7 +41,7 @@ export type GetConnInfo = (c: Context) => { remote: { address?: string | undefin
  */
 export const identify: Omit<IdentifyHelpers<Context>, "ip"> & {
   ip(getConnInfo: GetConnInfo, options?: IpOptions): ReturnType<IdentifyHelpers<Context>["ip"]>;
-} = (() => {
+} = /* @__PURE__ */ (() => {
   const withoutIp = identifyHelpers<Context>({
     ip: () => undefined,
     header: (c, name) => c.req.header(name),

@@ -6,7 +6,7 @@ import { styleOf } from "./answer-style";
 import { type Decision, fromFailure, insufficientPermissions } from "./decision";
 import { deny } from "./denials";
 
-const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();
+const grantedMemo = /* @__PURE__ */ new WeakMap<KeyContext, ReadonlySet<string>>();
 
 /**
  * Checks a permission query against a key already let in by a guard, with no

@@ -27,7 +27,7 @@ export interface Allow {
 /** What a guard decided about one request. */
 export type Decision = Allow | Deny;
 
-const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_HEADERS: Readonly<Record<string, string>> = /* @__PURE__ */ Object.freeze({});
 
 const CODE_DENIALS: Readonly<Record<string, DenialCode>> = {
   MALFORMED_KEY: "MALFORMED_KEY",
@@ -72,7 +72,7 @@ export function createIssuer(name: string, style: AnswerStyle = DEFAULT_PRESENTA
 }
 
 /** The issuer of decisions made outside any guard. */
-const ANONYMOUS = createIssuer("keyguard");
+const ANONYMOUS = /* @__PURE__ */ createIssuer("keyguard");
 
 /** The context a handler sees for a valid result. */
 export function contextOf(result: VerifyResult): KeyContext {

@@ -164,8 +164,8 @@ export const FAIL_OPEN_HEADER = "x-keyguard-fail-open";
 const PROBLEM_HEADERS = { "content-type": "application/problem+json", "cache-control": "no-store" };
 
 /** The presentation of the default sources: `Authorization: Bearer`, then `X-API-Key`. */
-export const DEFAULT_PRESENTATION: AnswerStyle = defaultStyleOf(
-  presentationOf(DEFAULT_KEY_SOURCES),
+export const DEFAULT_PRESENTATION: AnswerStyle = /* @__PURE__ */ defaultStyleOf(
+  /* @__PURE__ */ presentationOf(DEFAULT_KEY_SOURCES),
 );
 
 /** What a denial may say besides its code; everything is optional. */

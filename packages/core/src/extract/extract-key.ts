@@ -50,15 +50,15 @@ export type KeyExtraction =
     };
 
 /** `Authorization: Bearer <key>`, then `X-API-Key: <key>`. */
-export const DEFAULT_KEY_SOURCES: readonly KeySource[] = Object.freeze([
-  Object.freeze({ header: "authorization", scheme: "Bearer" }),
-  Object.freeze({ header: "x-api-key" }),
+export const DEFAULT_KEY_SOURCES: readonly KeySource[] = /* @__PURE__ */ Object.freeze([
+  /* @__PURE__ */ Object.freeze({ header: "authorization", scheme: "Bearer" }),
+  /* @__PURE__ */ Object.freeze({ header: "x-api-key" }),
 ]);
 
-const MISSING: KeyExtraction = Object.freeze({ ok: false, code: "MISSING_KEY" });
-const MALFORMED: KeyExtraction = Object.freeze({ ok: false, code: "MALFORMED_KEY" });
-const DUPLICATE: KeyExtraction = Object.freeze({ ok: false, code: "DUPLICATE_KEY" });
-const OTHER_SCHEME: KeyExtraction = Object.freeze({
+const MISSING: KeyExtraction = /* @__PURE__ */ Object.freeze({ ok: false, code: "MISSING_KEY" });
+const MALFORMED: KeyExtraction = /* @__PURE__ */ Object.freeze({ ok: false, code: "MALFORMED_KEY" });
+const DUPLICATE: KeyExtraction = /* @__PURE__ */ Object.freeze({ ok: false, code: "DUPLICATE_KEY" });
+const OTHER_SCHEME: KeyExtraction = /* @__PURE__ */ Object.freeze({
   ok: false,
   code: "MALFORMED_KEY",
   otherScheme: true,
@@ -83,9 +83,9 @@ function stripScheme(value: string, scheme: string): string | undefined {
 }
 
 /** A source that cannot be decoded (a cookie's bad percent-encoding): refused as malformed. */
-const UNUSABLE: unique symbol = Symbol("unusable");
+const UNUSABLE: unique symbol = /* @__PURE__ */ Symbol("unusable");
 /** A source holding the key twice (`?k=A&k=B`, two cookies of one name): refused as a duplicate. */
-const TWICE: unique symbol = Symbol("twice");
+const TWICE: unique symbol = /* @__PURE__ */ Symbol("twice");
 
 type Found = string | typeof UNUSABLE | typeof TWICE | undefined;
 

@@ -35,7 +35,7 @@ export interface GuardOptions extends VerifierOptions, RouteOptions, AnswerOptio
 type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOptions>;
 
 /** The names `createGuard` takes besides the verifier's and the routes' (what a guard alone uses). */
-export const GUARD_ONLY_OPTION_NAMES = optionNames<GuardOnlyOptions>({
+export const GUARD_ONLY_OPTION_NAMES = /* @__PURE__ */ optionNames<GuardOnlyOptions>({
   verifier: true,
   keySources: true,
   preflight: true,
@@ -45,7 +45,7 @@ export const GUARD_ONLY_OPTION_NAMES = optionNames<GuardOnlyOptions>({
 });
 
 /** The names `createGuard` accepts, and every adapter besides its own hooks. */
-export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = Object.freeze([
+export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = /* @__PURE__ */ Object.freeze([
   ...VERIFIER_OPTION_NAMES,
   ...ROUTE_OPTION_NAMES,
   ...GUARD_ONLY_OPTION_NAMES,

@@ -35,10 +35,10 @@ export interface GuardRequest extends KeyRequest {
   readonly key?: string | null | undefined;
 }
 
-const PREFLIGHT: Decision = Object.freeze({
+const PREFLIGHT: Decision = /* @__PURE__ */ Object.freeze({
   allowed: true,
   context: undefined,
-  headers: Object.freeze({}),
+  headers: /* @__PURE__ */ Object.freeze({}),
 });
 
 /**

@@ -165,21 +165,21 @@ const { policy, limit, retryAfter, challenge } = HEADER_NAMES;
 
 /** The responses every guarded operation may answer, by status. */
 export const DENIAL_RESPONSES = {
-  "400": problem(
+  "400": /* @__PURE__ */ problem(
     "DUPLICATE_KEY: the API key was presented more than once (RFC 6750 §3.1 invalid_request).",
     [challenge],
   ),
-  "401": problem("No API key, or a malformed, unknown, expired or disabled one.", [challenge]),
-  "403": problem(
+  "401": /* @__PURE__ */ problem("No API key, or a malformed, unknown, expired or disabled one.", [challenge]),
+  "403": /* @__PURE__ */ problem(
     "The API key lacks the permissions this route requires (insufficient_scope, the scope naming them), or may not be used here.",
     [challenge, policy, limit],
   ),
-  "429": problem(
+  "429": /* @__PURE__ */ problem(
     "The API key's rate limit or credits are exhausted (quota-exceeded; violated-policies names them).",
     [policy, limit, retryAfter],
     QUOTA_EXCEEDED,
   ),
-  "503": problem(
+  "503": /* @__PURE__ */ problem(
     "The API key could not be verified right now (Unkey unavailable).",
     [retryAfter],
     TEMPORARY_REDUCED_CAPACITY,

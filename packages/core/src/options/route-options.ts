@@ -17,7 +17,7 @@ export interface RouteOptions {
 }
 
 /** The per-route names every adapter accepts (route options and their app-wide defaults). */
-export const ROUTE_OPTION_NAMES = optionNames<RouteOptions>({
+export const ROUTE_OPTION_NAMES = /* @__PURE__ */ optionNames<RouteOptions>({
   permissions: true,
   tags: true,
   cost: true,

@@ -99,7 +99,7 @@ export interface VerifierOptions {
 }
 
 /** The names `createVerifier` accepts; a typo in JavaScript is refused, not ignored. */
-export const VERIFIER_OPTION_NAMES = optionNames<VerifierOptions>({
+export const VERIFIER_OPTION_NAMES = /* @__PURE__ */ optionNames<VerifierOptions>({
   rootKey: true,
   baseUrl: true,
   timeoutMs: true,
@@ -113,7 +113,7 @@ export const VERIFIER_OPTION_NAMES = optionNames<VerifierOptions>({
 });
 
 /** The names of `cache: { … }`. */
-export const CACHE_OPTION_NAMES = optionNames<CacheOptions>({
+export const CACHE_OPTION_NAMES = /* @__PURE__ */ optionNames<CacheOptions>({
   ttlMs: true,
   negativeTtlMs: true,
   max: true,
@@ -139,9 +139,9 @@ export interface ResolvedVerifierOptions {
 }
 
 /** The defaults, in exactly one place. */
-export const VERIFIER_DEFAULTS = Object.freeze({
+export const VERIFIER_DEFAULTS = /* @__PURE__ */ Object.freeze({
   ...CONNECTION_DEFAULTS,
-  cache: Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
+  cache: /* @__PURE__ */ Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
   failureMode: "closed" as FailureMode,
   staleIfErrorMs: 0,
 });

@@ -22,13 +22,13 @@ const EXCEEDED_DETAIL =
   "Too many requests: this route's rate limit is exceeded. Retry after the number of seconds in Retry-After.";
 
 /** A call let through while Unkey could not answer (`failureMode: "open"`): nothing is known of the limit. */
-export const FAILED_OPEN: RatelimitDecision = Object.freeze({
+export const FAILED_OPEN: RatelimitDecision = /* @__PURE__ */ Object.freeze({
   allowed: true,
-  headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
+  headers: /* @__PURE__ */ Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
   context: undefined,
 });
 
-const UNNAMED: RatelimitPolicy = Object.freeze({ name: "default" });
+const UNNAMED: RatelimitPolicy = /* @__PURE__ */ Object.freeze({ name: "default" });
 
 /** One answer as a quota state of `policy` (its name already rendered). */
 export function quotaOf(

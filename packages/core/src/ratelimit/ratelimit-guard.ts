@@ -126,7 +126,10 @@ function groupGuard<R>(options: RatelimitGroupMiddlewareOptions<R>): RatelimitGu
 }
 
 // What a group guard's routes compile to: the group's own limits (nothing per route).
-const GROUP_ROUTE = Object.freeze({ identifier: () => "", call: Object.freeze({}) });
+const GROUP_ROUTE = /* @__PURE__ */ Object.freeze({
+  identifier: () => "",
+  call: /* @__PURE__ */ Object.freeze({}),
+});
 
 function limiterOf<R>(options: RatelimitLimitMiddlewareOptions<R>): Ratelimiter {
   const { ratelimiter, identifier: _i, cost: _c, ratelimitHeaders: _h, ...rest } = options;

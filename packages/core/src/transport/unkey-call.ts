@@ -129,7 +129,7 @@ function unsent(error: unknown, timeoutMs: number, customFetch: boolean): Verifi
  * outage, whichever client (verifier, rate limiter) saw the answer. Keyed by `fetch` too: an
  * answer through one client (a proxy, a test double) says nothing of the path of another.
  */
-const answeredAt = new WeakMap<typeof globalThis.fetch, Map<string, number>>();
+const answeredAt = /* @__PURE__ */ new WeakMap<typeof globalThis.fetch, Map<string, number>>();
 
 function answerClock(fetchImpl: typeof globalThis.fetch): Map<string, number> {
   let clock = answeredAt.get(fetchImpl);

@@ -1,9 +1,13 @@
-import { LRUCache } from "lru-cache";
+import { createLRU } from "lru.min";
 import type { SharedEntry } from "../options/shared-cache-option";
 import type { VerifyResult } from "../types";
 
 /** Answers that say the key cannot be used at all, whatever the route asks. */
-export const NEGATIVE_CODES: ReadonlySet<string> = new Set(["NOT_FOUND", "DISABLED", "EXPIRED"]);
+export const NEGATIVE_CODES: ReadonlySet<string> = /* @__PURE__ */ new Set([
+  "NOT_FOUND",
+  "DISABLED",
+  "EXPIRED",
+]);
 
 /** What {@link entryFor} needs of the verifier's options. */
 export interface CachePolicy {
@@ -170,7 +174,7 @@ export interface CacheEntry {
  * when read.
  */
 export class VerificationCache {
-  readonly #lru: LRUCache<string, CacheEntry>;
+  readonly #lru: ReturnType<typeof createLRU<string, CacheEntry>>;
   // Indexes for invalidation by key id and by shared-cache id: kept on writes
   // and evictions, never touched by reads (the hot path).
   readonly #byKeyId = new Map<string, Set<string>>();
@@ -178,9 +182,12 @@ export class VerificationCache {
   readonly #sharedOf = new Map<string, readonly string[]>();
 
   constructor(max: number) {
-    this.#lru = new LRUCache<string, CacheEntry>({
+    // lru.min, not lru-cache: the same bounded LRU in a tenth of the bytes (an edge bundle
+    // carries it); `onEviction` runs on eviction, replacement, delete and clear, as the
+    // indexes need.
+    this.#lru = createLRU<string, CacheEntry>({
       max,
-      dispose: (entry, hash) => this.#unindex(hash, entry),
+      onEviction: (hash, entry) => this.#unindex(hash, entry),
     });
   }
 

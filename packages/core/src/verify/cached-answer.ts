@@ -5,11 +5,11 @@ import { type CacheEntry, NEGATIVE_CODES } from "./cache";
 import type { SharedAnswer } from "./inflight";
 
 /** The answer for a value that cannot be a key: refused locally, never sent, never cached. */
-export const MALFORMED: VerifyResult = Object.freeze({
+export const MALFORMED: VerifyResult = /* @__PURE__ */ Object.freeze({
   valid: false,
   code: "MALFORMED_KEY",
-  roles: Object.freeze([]),
-  permissions: Object.freeze([]),
+  roles: /* @__PURE__ */ Object.freeze([]),
+  permissions: /* @__PURE__ */ Object.freeze([]),
   source: "local",
 });
 

@@ -19,7 +19,7 @@ const INVALIDATION_TIMEOUT_MS = 2000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const FAILED: unique symbol = Symbol("failed");
+const FAILED: unique symbol = /* @__PURE__ */ Symbol("failed");
 
 /**
  * The verifier's side of a shared cache: every call bounded in time, failures

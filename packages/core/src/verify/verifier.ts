@@ -179,9 +179,9 @@ export function createVerifier(options?: VerifierOptions): Verifier {
 }
 
 // Each verifier createVerifier() made, with its one-hash decide: the guard's hot path.
-const deciders = new WeakMap<Verifier, Decide>();
+const deciders = /* @__PURE__ */ new WeakMap<Verifier, Decide>();
 // And its logger, which the verifier does not expose: guards log through it.
-const loggers = new WeakMap<Verifier, Logger>();
+const loggers = /* @__PURE__ */ new WeakMap<Verifier, Logger>();
 
 /** The logger a verifier from createVerifier() reports to; `console` for any other. */
 export function loggerOf(verifier: Verifier): Logger {

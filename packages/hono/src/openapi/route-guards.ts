@@ -4,6 +4,7 @@ import {
   guardMarkOf,
   type RouteSecurity,
   type SecurityScheme,
+  schemesOf,
 } from "@keyguard/core/adapter";
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
@@ -95,7 +96,7 @@ export function securityOf(
   // The first guard verifies the key, and so charges it: its cost and rate limits are the route's.
   const verifying = chain.find((mark) => mark.schemes !== undefined);
   for (const mark of chain) {
-    if (mark.schemes !== undefined) schemes = { ...schemes, ...mark.schemes };
+    if (mark.sources !== undefined) schemes = { ...schemes, ...schemesOf(mark.sources) };
     if (mark.permissions !== undefined) queries.push(mark.permissions);
   }
   return {
