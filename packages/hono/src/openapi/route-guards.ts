@@ -94,7 +94,7 @@ export function securityOf(
   let schemes: Record<string, SecurityScheme> = {};
   const queries: string[] = [];
   // The first guard verifies the key, and so charges it: its cost and rate limits are the route's.
-  const verifying = chain.find((mark) => mark.schemes !== undefined);
+  const verifying = chain.find((mark) => mark.sources !== undefined);
   for (const mark of chain) {
     if (mark.sources !== undefined) schemes = { ...schemes, ...schemesOf(mark.sources) };
     if (mark.permissions !== undefined) queries.push(mark.permissions);
