@@ -1,9 +1,11 @@
 // App builders for the bench: one route, GET /hello, answering {"ok":true},
 // bare (no guard), behind a pass-through middleware ("noop": what any one
 // middleware costs in that framework), behind the framework's cheapest correct
-// auth ("static-token": a fixed bearer token compared in memory, the floor; for Express and
-// Nest also "static-token-context": the floor that also puts a context on the request, as
-// keyguard does) or guarded (any valid key), in each framework's own idiom.
+// auth ("static-token": a fixed bearer token compared in memory, the floor;
+// "static-token-context": the same floor that also puts a context on the request where
+// keyguard puts its own, `req.unkey` in Express, `request.unkey` in a Nest guard,
+// `c.set("unkey")` in Hono, a decorated `request.unkey` in Fastify) or guarded (any valid
+// key), in each framework's own idiom.
 import "reflect-metadata";
 import { createServer } from "node:http";
 
@@ -88,6 +90,13 @@ async function hono(config) {
       if (c.req.header("authorization") !== expected) return c.text("Unauthorized", 401);
       await next();
     });
+  } else if (config.guard === "static-token-context") {
+    const expected = `Bearer ${config.options.token}`;
+    app.use(async (c, next) => {
+      if (c.req.header("authorization") !== expected) return c.text("Unauthorized", 401);
+      c.set("unkey", STATIC_CONTEXT);
+      await next();
+    });
   } else if (config.guard === "hono-bearer-auth") {
     const { bearerAuth } = await import("hono/bearer-auth");
     app.use(bearerAuth({ token: config.options.token }));
@@ -115,6 +124,19 @@ async function fastify(config) {
   } else if (config.guard === "static-token") {
     const { default: bearerAuth } = await import("@fastify/bearer-auth");
     await app.register(bearerAuth, { keys: new Set([config.options.token]) });
+  } else if (config.guard === "static-token-context") {
+    // The same plugin; its `auth` hook compares the token and sets the decorated context.
+    const { default: bearerAuth } = await import("@fastify/bearer-auth");
+    const { token } = config.options;
+    app.decorateRequest("unkey", undefined);
+    await app.register(bearerAuth, {
+      keys: new Set([token]),
+      auth: (presented, request) => {
+        if (presented !== token) return false;
+        request.unkey = STATIC_CONTEXT;
+        return true;
+      },
+    });
   }
   app.get(ROUTE, () => ({ ok: true }));
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
