@@ -7,13 +7,28 @@
 // `c.set("unkey")` in Hono, a decorated `request.unkey` in Fastify) or guarded (any valid
 // key), in each framework's own idiom.
 import "reflect-metadata";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** The route every configuration serves. */
 export const ROUTE = "/hello";
 
 /** What "static-token-context" puts on the request: one shared, frozen context. */
 const STATIC_CONTEXT = Object.freeze({ keyId: "static", valid: true });
+
+/**
+ * Imports a keyguard package: the workspace's build, or with `config.packageRoot` the copy in
+ * that directory's node_modules (an earlier build, so that diagnose.mjs can measure a baseline
+ * and this build in the same interleaved rounds, under the same load).
+ */
+async function keyguardPackage(config, name) {
+  if (config.packageRoot === undefined) return import(name);
+  const dir = join(config.packageRoot, "node_modules", name);
+  const { exports } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  return import(pathToFileURL(join(dir, exports["."].import.default)).href);
+}
 
 function listenNode(server) {
   return new Promise((resolve) => {
@@ -36,13 +51,13 @@ async function express(config) {
   const app = createApp();
   let verifier;
   if (config.guard === "keyguard") {
-    const { unkey } = await import("@keyguard/express");
+    const { unkey } = await keyguardPackage(config, "@keyguard/express");
     const auth = unkey(config.options);
     verifier = auth.verifier;
     app.use(auth);
     if (config.ratelimit) {
       // A per-route limit on top of the key (section 9): identified by the key's id.
-      const { ratelimit, identify } = await import("@keyguard/express");
+      const { ratelimit, identify } = await keyguardPackage(config, "@keyguard/express");
       app.use(ratelimit({ ...config.ratelimit, identifier: identify.keyId() }));
     }
   } else if (config.guard === "noop") {
@@ -72,7 +87,7 @@ async function hono(config) {
   const app = new Hono();
   let verifier;
   if (config.guard === "keyguard") {
-    const { unkey } = await import("@keyguard/hono");
+    const { unkey } = await keyguardPackage(config, "@keyguard/hono");
     const auth = unkey(config.options);
     verifier = auth.verifier;
     app.use(auth);
@@ -117,7 +132,7 @@ async function fastify(config) {
   const { default: Fastify } = await import("fastify");
   const app = Fastify();
   if (config.guard === "keyguard") {
-    const { keyguard } = await import("@keyguard/fastify");
+    const { keyguard } = await keyguardPackage(config, "@keyguard/fastify");
     await app.register(keyguard, config.options);
   } else if (config.guard === "noop") {
     app.addHook("onRequest", (_request, _reply, done) => done());
@@ -162,7 +177,7 @@ async function nestjsExpress(config) {
   const Ctl = Reflect.decorate([Controller()], HelloController);
   const moduleMeta = { imports: [], controllers: [Ctl], providers: [] };
   if (config.guard === "keyguard") {
-    const { UnkeyGuard, UnkeyModule } = await import("@keyguard/nestjs");
+    const { UnkeyGuard, UnkeyModule } = await keyguardPackage(config, "@keyguard/nestjs");
     moduleMeta.imports.push(UnkeyModule.forRoot(config.options));
     moduleMeta.providers.push({ provide: APP_GUARD, useClass: UnkeyGuard });
   } else if (config.guard === "noop") {
