@@ -75,10 +75,15 @@ async function express(config) {
       next();
     });
   }
+  // `loadKeyguard` (verifier options): keyguard's modules and one unmounted guard in memory beside
+  // any configuration, so that diagnose.mjs can tell what its heap costs from what it runs.
+  const unmounted = config.loadKeyguard
+    ? (await keyguardPackage(config, "@keyguard/express")).unkey(config.loadKeyguard)
+    : undefined;
   app.get(ROUTE, (_req, res) => {
     res.json({ ok: true });
   });
-  return { ...(await listenNode(createServer(app))), verifier };
+  return { ...(await listenNode(createServer(app))), verifier: verifier ?? unmounted?.verifier };
 }
 
 async function hono(config) {
@@ -176,6 +181,11 @@ async function nestjsExpress(config) {
   );
   const Ctl = Reflect.decorate([Controller()], HelloController);
   const moduleMeta = { imports: [], controllers: [Ctl], providers: [] };
+  if (config.loadKeyguard) {
+    // The module (and its verifier) without the guard: see `loadKeyguard` in express() above.
+    const { UnkeyModule } = await keyguardPackage(config, "@keyguard/nestjs");
+    moduleMeta.imports.push(UnkeyModule.forRoot(config.loadKeyguard));
+  }
   if (config.guard === "keyguard") {
     const { UnkeyGuard, UnkeyModule } = await keyguardPackage(config, "@keyguard/nestjs");
     moduleMeta.imports.push(UnkeyModule.forRoot(config.options));

@@ -2,7 +2,8 @@
 //   node test/bench/diagnose.mjs <framework> [guard,guard,…]
 // guards: apps.mjs configurations, default "static-token-context,keyguard"; "keyguard@baseline"
 // is keyguard from a build copied to DIAG_BASELINE (its node_modules/@keyguard/*), to compare
-// two builds under the same load. Each configuration runs in its
+// two builds under the same load; "static-token-context+keyguard" is that floor with keyguard
+// loaded beside it but unused (what its heap costs, apart from what it runs). Each configuration runs in its
 // own server child (server.mjs, pinned to CPU 1 as in run.mjs), warmed, then measured in
 // interleaved rounds (DIAG_ROUNDS, default 3; DIAG_SECONDS per window, default 3; 50
 // connections), three windows per round: server CPU per request, user and system apart, and
@@ -67,14 +68,18 @@ async function startServer(guard, emulator) {
   });
   const spawned = performance.now();
   pin(child.pid, "1");
-  // `keyguard@baseline`: keyguard from the build copied to DIAG_BASELINE (see apps.mjs).
-  const [kind, variant] = guard.split("@");
+  // `keyguard@baseline`: keyguard from the build copied to DIAG_BASELINE (see apps.mjs);
+  // `static-token-context+keyguard`: that floor with keyguard loaded beside it, unused.
+  const [configuration, variant] = guard.split("@");
+  const [kind, loaded] = configuration.split("+");
   const packageRoot = variant === undefined ? undefined : process.env.DIAG_BASELINE;
   if (variant !== undefined && packageRoot === undefined)
     throw new Error(`${guard}: set DIAG_BASELINE to the directory holding that build`);
   const options =
     kind === "keyguard" ? { rootKey: emulator.rootKey, baseUrl: emulator.url } : { token: key };
-  const config = { framework, guard: kind, options, packageRoot };
+  const verifierOptions = { rootKey: emulator.rootKey, baseUrl: emulator.url };
+  const loadKeyguard = loaded === "keyguard" ? verifierOptions : undefined;
+  const config = { framework, guard: kind, options, packageRoot, loadKeyguard };
   const { url } = await ask(child, { type: "start", config });
   await load(url, 2);
   // V8's log counts microseconds from the child's start: deopts after this are steady-state ones.
