@@ -11,7 +11,8 @@
 // request, with the allocation sites (V8's sampling heap profiler); system calls per request
 // (`strace -c -f`, over DIAG_STRACE_REQUESTS requests, default 10,000). Deopts after the
 // warm-up are read from each server's V8 log (`--log-deopt`). Prints medians and spreads,
-// the allocation sites and system calls that differ, and the deopts.
+// the allocation sites and system calls that differ, and the deopts. DIAG_WINDOWS picks the
+// windows (e.g. "cpu" alone, for more rounds in the same time).
 import { execFileSync, fork, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -26,6 +27,8 @@ const guards = (process.argv[3] ?? "static-token-context,keyguard").split(",");
 const SECONDS = Number(process.env.DIAG_SECONDS ?? 3);
 const ROUNDS = Number(process.env.DIAG_ROUNDS ?? 3);
 const STRACE_REQUESTS = Number(process.env.DIAG_STRACE_REQUESTS ?? 10_000);
+// Which windows each round runs (all three by default).
+const WINDOWS = new Set((process.env.DIAG_WINDOWS ?? "cpu,alloc,strace").split(","));
 const dir = mkdtempSync(join(os.tmpdir(), "keyguard-diagnose-"));
 const key = `bench_diagnose_${Date.now()}`;
 
@@ -167,42 +170,75 @@ const median = (values) => {
 const stat = (values, d = 2) =>
   `${median(values).toFixed(d)} (${Math.min(...values).toFixed(d)}–${Math.max(...values).toFixed(d)})`;
 
-function report(servers) {
-  console.log(
-    `\n${framework}, ${ROUNDS} rounds of ${SECONDS} s per window, load ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")}`,
-  );
+/** Per configuration: median (min–max) over rounds; then each one's paired CPU difference with the first. */
+function reportCpu(servers) {
   const metric = (name, pick, d) => {
     for (const s of servers)
-      console.log(`  ${s.guard.padEnd(22)} ${name}: ${stat(s.rounds.map(pick), d)}`);
+      console.log(`  ${s.guard.padEnd(30)} ${name}: ${stat(s.rounds.map(pick), d)}`);
   };
   metric("user µs/req", (r) => r.cpu.user, 1);
   metric("system µs/req", (r) => r.cpu.system, 1);
   metric("response bytes/req", (r) => r.cpu.bytes, 1);
+  const [first, ...others] = servers;
+  for (const s of others) {
+    // Same-round differences: a slow moment of the machine falls on both.
+    const paired = (field) => s.rounds.map((r, i) => r.cpu[field] - first.rounds[i].cpu[field]);
+    const total = s.rounds.map(
+      (r, i) => r.cpu.user + r.cpu.system - first.rounds[i].cpu.user - first.rounds[i].cpu.system,
+    );
+    console.log(
+      `  ${s.guard} over ${first.guard}: ${stat(total, 1)} µs/req (user ${stat(paired("user"), 1)}, system ${stat(paired("system"), 1)})`,
+    );
+  }
+}
+
+function reportAllocations(servers) {
+  const metric = (name, pick, d) => {
+    for (const s of servers)
+      console.log(`  ${s.guard.padEnd(30)} ${name}: ${stat(s.rounds.map(pick), d)}`);
+  };
   metric("allocated bytes/req, young generation", (r) => r.alloc.young, 0);
   metric("allocated bytes/req, old generation", (r) => r.alloc.old, 0);
   metric("sampled bytes/req", (r) => r.alloc.sampled, 0);
   metric("new space KiB", (r) => r.alloc.youngCapacity, 0);
   metric("scavenges per 1000 req", (r) => r.alloc.minorPer1000, 2);
   metric("major GCs per 1000 req", (r) => r.alloc.majorPer1000, 3);
-
-  const names = new Set(servers.flatMap((s) => s.rounds.flatMap((r) => Object.keys(r.syscalls))));
-  console.log("\nsystem calls per request (median over rounds)");
-  for (const name of [...names].sort()) {
-    const cells = servers.map((s) => median(s.rounds.map((r) => r.syscalls[name] ?? 0)).toFixed(3));
-    console.log(`  ${name.padEnd(18)} ${cells.join("  ")}`);
-  }
   for (const s of servers) {
     console.log(`\n${s.guard}: allocation sites, bytes/request (last round)`);
     for (const [site, bytes] of s.rounds.at(-1).alloc.sites.slice(0, 20))
       console.log(`  ${bytes.toFixed(1).padStart(8)}  ${site}`);
+  }
+}
+
+function reportSyscalls(servers) {
+  const names = new Set(servers.flatMap((s) => s.rounds.flatMap((r) => Object.keys(r.syscalls))));
+  console.log(
+    `\nsystem calls per request (median over rounds): ${servers.map((s) => s.guard).join(" | ")}`,
+  );
+  for (const name of [...names].sort()) {
+    const cells = servers.map((s) => median(s.rounds.map((r) => r.syscalls[name] ?? 0)).toFixed(3));
+    console.log(`  ${name.padEnd(18)} ${cells.join("  ")}`);
+  }
+}
+
+function reportDeopts(servers) {
+  for (const s of servers) {
     const deopts = deoptsOf(s);
-    console.log(`${s.guard}: ${deopts.reduce((n, [, c]) => n + c, 0)} deopts after the warm-up`);
+    console.log(`\n${s.guard}: ${deopts.reduce((n, [, c]) => n + c, 0)} deopts after the warm-up`);
     for (const [what, count] of deopts.slice(0, 15))
       console.log(`  ${String(count).padStart(5)}  ${what}`);
   }
+}
+
+function report(servers) {
+  const load = os.loadavg().map((l) => l.toFixed(1));
+  console.log(
+    `\n${framework}, ${ROUNDS} rounds of ${SECONDS} s per window, load ${load.join(" ")}`,
+  );
+  if (WINDOWS.has("cpu")) reportCpu(servers);
+  if (WINDOWS.has("alloc")) reportAllocations(servers);
+  if (WINDOWS.has("strace")) reportSyscalls(servers);
+  reportDeopts(servers);
 }
 
 const seedFile = join(dir, "seed.json");
@@ -218,9 +254,9 @@ try {
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of servers) {
-      const cpu = await cpuWindow(server);
-      const alloc = await allocationWindow(server);
-      const syscalls = await syscallWindow(server);
+      const cpu = WINDOWS.has("cpu") ? await cpuWindow(server) : undefined;
+      const alloc = WINDOWS.has("alloc") ? await allocationWindow(server) : undefined;
+      const syscalls = WINDOWS.has("strace") ? await syscallWindow(server) : undefined;
       server.rounds.push({ cpu, alloc, syscalls });
       console.error(`round ${round + 1}: ${server.guard}`);
     }
