@@ -41,6 +41,8 @@ function configs(framework, emulator, key) {
       framework,
       guard: "keyguard",
       options: { rootKey: emulator.rootKey, baseUrl: emulator.url },
+      // An earlier build to measure instead (its node_modules/@keyguard/*): before → after.
+      packageRoot: process.env.BENCH_KEYGUARD_ROOT || undefined,
     },
   });
   return list;
