@@ -76,7 +76,9 @@ export const PROBLEM_SCHEMA = {
   properties: {
     type: {
       type: "string",
-      description: `IANA's ${QUOTA_EXCEEDED} (429) or ${TEMPORARY_REDUCED_CAPACITY} (503), else urn:keyguard:problem:<code>.`,
+      // Spelled out: a template of imported names is kept by bundlers in every Worker.
+      description:
+        "IANA's https://iana.org/assignments/http-problem-types#quota-exceeded (429) or #temporary-reduced-capacity (503), else urn:keyguard:problem:<code>.",
     },
     title: { type: "string" },
     status: { type: "integer" },
@@ -99,31 +101,31 @@ export const PROBLEM_SCHEMA = {
 } as const;
 
 // The header objects of components.headers, referred to by every guarded response.
-const HEADER_NAMES = {
-  policy: "KeyguardRateLimitPolicy",
-  limit: "KeyguardRateLimit",
-  retryAfter: "KeyguardRetryAfter",
-  challenge: "KeyguardWWWAuthenticate",
-} as const;
+// Plain constants, not an object's members: reading a member at module level is a side
+// effect to a bundler, which then keeps all of this in a Worker that never documents itself.
+const policy = "KeyguardRateLimitPolicy";
+const limit = "KeyguardRateLimit";
+const retryAfter = "KeyguardRetryAfter";
+const challenge = "KeyguardWWWAuthenticate";
 
-/** The headers keyguard sends, for `components.headers`. */
+/** The headers keyguard sends, for `components.headers` (keys spelled out: a computed key is kept by bundlers). */
 export const HEADERS = {
-  [HEADER_NAMES.policy]: {
+  KeyguardRateLimitPolicy: {
     description:
       'The key\'s quota policies (draft-ietf-httpapi-ratelimit-headers, RFC 9651 List): one per rate limit, named for it, and "credits" for a key with credits, e.g. `"requests";q=100;w=60, "credits";q=42`.',
     schema: { type: "string" },
   },
-  [HEADER_NAMES.limit]: {
+  KeyguardRateLimit: {
     description:
       'What is left of each policy, e.g. `"requests";r=12;t=41, "credits";r=42` (`t`: seconds until more; none for credits).',
     schema: { type: "string" },
   },
-  [HEADER_NAMES.retryAfter]: {
+  KeyguardRetryAfter: {
     description:
       "Seconds to wait (RFC 9110 §10.2.3): never earlier than the reset of a refusing rate limit; absent when only credits refused.",
     schema: { type: "integer", minimum: 1 },
   },
-  [HEADER_NAMES.challenge]: {
+  KeyguardWWWAuthenticate: {
     description:
       'RFC 6750 §3 challenge, e.g. `Bearer realm="api", error="insufficient_scope", scope="docs.write"`: a realm always, `error` once a key was presented.',
     schema: { type: "string" },
@@ -155,13 +157,11 @@ const problem = (
 });
 
 function headerNameOf(component: string): string {
-  if (component === HEADER_NAMES.policy) return "RateLimit-Policy";
-  if (component === HEADER_NAMES.limit) return "RateLimit";
-  if (component === HEADER_NAMES.retryAfter) return "Retry-After";
+  if (component === policy) return "RateLimit-Policy";
+  if (component === limit) return "RateLimit";
+  if (component === retryAfter) return "Retry-After";
   return "WWW-Authenticate";
 }
-
-const { policy, limit, retryAfter, challenge } = HEADER_NAMES;
 
 /** The responses every guarded operation may answer, by status. */
 export const DENIAL_RESPONSES = {
