@@ -1,17 +1,34 @@
 // App builders for the bench: one route, GET /hello, answering {"ok":true},
 // bare (no guard), behind a pass-through middleware ("noop": what any one
 // middleware costs in that framework), behind the framework's cheapest correct
-// auth ("static-token": a fixed bearer token compared in memory, the floor; for Express and
-// Nest also "static-token-context": the floor that also puts a context on the request, as
-// keyguard does) or guarded (any valid key), in each framework's own idiom.
+// auth ("static-token": a fixed bearer token compared in memory, the floor;
+// "static-token-context": the same floor that also puts a context on the request where
+// keyguard puts its own, `req.unkey` in Express, `request.unkey` in a Nest guard,
+// `c.set("unkey")` in Hono, a decorated `request.unkey` in Fastify) or guarded (any valid
+// key), in each framework's own idiom.
 import "reflect-metadata";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** The route every configuration serves. */
 export const ROUTE = "/hello";
 
 /** What "static-token-context" puts on the request: one shared, frozen context. */
 const STATIC_CONTEXT = Object.freeze({ keyId: "static", valid: true });
+
+/**
+ * Imports a keyguard package: the workspace's build, or with `config.packageRoot` the copy in
+ * that directory's node_modules (an earlier build, so that diagnose.mjs can measure a baseline
+ * and this build in the same interleaved rounds, under the same load).
+ */
+async function keyguardPackage(config, name) {
+  if (config.packageRoot === undefined) return import(name);
+  const dir = join(config.packageRoot, "node_modules", name);
+  const { exports } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  return import(pathToFileURL(join(dir, exports["."].import.default)).href);
+}
 
 function listenNode(server) {
   return new Promise((resolve) => {
@@ -34,13 +51,13 @@ async function express(config) {
   const app = createApp();
   let verifier;
   if (config.guard === "keyguard") {
-    const { unkey } = await import("@keyguard/express");
+    const { unkey } = await keyguardPackage(config, "@keyguard/express");
     const auth = unkey(config.options);
     verifier = auth.verifier;
     app.use(auth);
     if (config.ratelimit) {
       // A per-route limit on top of the key (section 9): identified by the key's id.
-      const { ratelimit, identify } = await import("@keyguard/express");
+      const { ratelimit, identify } = await keyguardPackage(config, "@keyguard/express");
       app.use(ratelimit({ ...config.ratelimit, identifier: identify.keyId() }));
     }
   } else if (config.guard === "noop") {
@@ -58,10 +75,15 @@ async function express(config) {
       next();
     });
   }
+  // `loadKeyguard` (verifier options): keyguard's modules and one unmounted guard in memory beside
+  // any configuration, so that diagnose.mjs can tell what its heap costs from what it runs.
+  const unmounted = config.loadKeyguard
+    ? (await keyguardPackage(config, "@keyguard/express")).unkey(config.loadKeyguard)
+    : undefined;
   app.get(ROUTE, (_req, res) => {
     res.json({ ok: true });
   });
-  return { ...(await listenNode(createServer(app))), verifier };
+  return { ...(await listenNode(createServer(app))), verifier: verifier ?? unmounted?.verifier };
 }
 
 async function hono(config) {
@@ -70,7 +92,7 @@ async function hono(config) {
   const app = new Hono();
   let verifier;
   if (config.guard === "keyguard") {
-    const { unkey } = await import("@keyguard/hono");
+    const { unkey } = await keyguardPackage(config, "@keyguard/hono");
     const auth = unkey(config.options);
     verifier = auth.verifier;
     app.use(auth);
@@ -86,6 +108,13 @@ async function hono(config) {
     const expected = `Bearer ${config.options.token}`;
     app.use(async (c, next) => {
       if (c.req.header("authorization") !== expected) return c.text("Unauthorized", 401);
+      await next();
+    });
+  } else if (config.guard === "static-token-context") {
+    const expected = `Bearer ${config.options.token}`;
+    app.use(async (c, next) => {
+      if (c.req.header("authorization") !== expected) return c.text("Unauthorized", 401);
+      c.set("unkey", STATIC_CONTEXT);
       await next();
     });
   } else if (config.guard === "hono-bearer-auth") {
@@ -108,13 +137,26 @@ async function fastify(config) {
   const { default: Fastify } = await import("fastify");
   const app = Fastify();
   if (config.guard === "keyguard") {
-    const { keyguard } = await import("@keyguard/fastify");
+    const { keyguard } = await keyguardPackage(config, "@keyguard/fastify");
     await app.register(keyguard, config.options);
   } else if (config.guard === "noop") {
     app.addHook("onRequest", (_request, _reply, done) => done());
   } else if (config.guard === "static-token") {
     const { default: bearerAuth } = await import("@fastify/bearer-auth");
     await app.register(bearerAuth, { keys: new Set([config.options.token]) });
+  } else if (config.guard === "static-token-context") {
+    // The same plugin; its `auth` hook compares the token and sets the decorated context.
+    const { default: bearerAuth } = await import("@fastify/bearer-auth");
+    const { token } = config.options;
+    app.decorateRequest("unkey", undefined);
+    await app.register(bearerAuth, {
+      keys: new Set([token]),
+      auth: (presented, request) => {
+        if (presented !== token) return false;
+        request.unkey = STATIC_CONTEXT;
+        return true;
+      },
+    });
   }
   app.get(ROUTE, () => ({ ok: true }));
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -139,8 +181,13 @@ async function nestjsExpress(config) {
   );
   const Ctl = Reflect.decorate([Controller()], HelloController);
   const moduleMeta = { imports: [], controllers: [Ctl], providers: [] };
+  if (config.loadKeyguard) {
+    // The module (and its verifier) without the guard: see `loadKeyguard` in express() above.
+    const { UnkeyModule } = await keyguardPackage(config, "@keyguard/nestjs");
+    moduleMeta.imports.push(UnkeyModule.forRoot(config.loadKeyguard));
+  }
   if (config.guard === "keyguard") {
-    const { UnkeyGuard, UnkeyModule } = await import("@keyguard/nestjs");
+    const { UnkeyGuard, UnkeyModule } = await keyguardPackage(config, "@keyguard/nestjs");
     moduleMeta.imports.push(UnkeyModule.forRoot(config.options));
     moduleMeta.providers.push({ provide: APP_GUARD, useClass: UnkeyGuard });
   } else if (config.guard === "noop") {

@@ -17,7 +17,7 @@ const nodeVariants = (channels) => ({
   setup(pluginBuild) {
     const filter = channels ? /\/(hash|http|telemetry)\/web$/ : /\/(hash|http)\/web$/;
     pluginBuild.onResolve({ filter }, (args) => ({
-      path: join(coreSrc, args.path.split("/").at(-2), "node.ts"),
+      path: join(args.resolveDir, `${args.path.slice(0, -"web".length)}node.ts`),
     }));
   },
 });

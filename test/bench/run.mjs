@@ -187,7 +187,11 @@ async function startServer(config, execArgv = []) {
     url: ready.url,
     pid: child.pid,
     memory: () => ask(child, { type: "memory" }, "memory"),
-    cpuMicros: async () => (await ask(child, { type: "cpu" }, "cpu")).micros,
+    /** The server's CPU time so far (µs), user and system apart. */
+    cpu: async () => {
+      const { user, system } = await ask(child, { type: "cpu" }, "cpu");
+      return { user, system };
+    },
     stop,
     close: stop,
   };
@@ -219,13 +223,20 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** One round of load on a running server, with the server's own CPU time per request. */
+/**
+ * One round of load on a running server, with the server's own CPU time per request: user
+ * and system apart (system is the kernel's work for the server's sockets, which instruction
+ * counts never see), and their sum.
+ */
 async function round(server, key) {
-  const cpuBefore = await server.cpuMicros();
+  const before = await server.cpu();
   const measured = await load(server.url, key, SECONDS);
+  const after = await server.cpu();
   // Unlike req/s, CPU per request does not depend on whether the load generator (sharing
   // this 2-core machine) or the server was the bottleneck.
-  measured.cpuPerRequest = ((await server.cpuMicros()) - cpuBefore) / measured.total;
+  measured.userPerRequest = (after.user - before.user) / measured.total;
+  measured.systemPerRequest = (after.system - before.system) / measured.total;
+  measured.cpuPerRequest = measured.userPerRequest + measured.systemPerRequest;
   return measured;
 }
 
@@ -238,8 +249,8 @@ const OPEN_GUARDS = new Set(["none", "noop"]);
  * guarded one must refuse a request without a key) and warmed (JIT, and the one key's
  * cache entry); then the rounds interleave (A B C, A B C, …) so that a slow moment of
  * this shared machine falls on every configuration alike, and each figure is the
- * median over the rounds. `cpuRounds` keeps each round's CPU per request, so that a
- * section can take the median of paired (same-round) differences.
+ * median over the rounds. `cpuRounds` (`userRounds`, `systemRounds`) keeps each round's CPU
+ * per request, so that a section can take the median of paired (same-round) differences.
  */
 async function compare(configs, key) {
   const servers = [];
@@ -265,11 +276,15 @@ async function compare(configs, key) {
       p50: median(runs.map((m) => m.p50)),
       p99: median(runs.map((m) => m.p99)),
       cpuPerRequest: median(runs.map((m) => m.cpuPerRequest)),
+      userPerRequest: median(runs.map((m) => m.userPerRequest)),
+      systemPerRequest: median(runs.map((m) => m.systemPerRequest)),
       total: runs.reduce((sum, m) => sum + m.total, 0),
       non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
       errors: runs.reduce((sum, m) => sum + m.errors, 0),
       rounds: runs.map((m) => Math.round(m.rps)),
       cpuRounds: runs.map((m) => m.cpuPerRequest),
+      userRounds: runs.map((m) => m.userPerRequest),
+      systemRounds: runs.map((m) => m.systemPerRequest),
     }));
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
@@ -289,7 +304,13 @@ function addRow(section, r) {
   const parts = [`[${section.id}] ${r.name}:`];
   if (r.rps !== undefined) parts.push(`${Math.round(r.rps)} req/s`);
   if (r.p50 !== undefined) parts.push(`p50=${r.p50} p99=${r.p99}`);
-  if (r.cpuPerRequest !== undefined) parts.push(`cpu=${r.cpuPerRequest.toFixed(1)}µs/req`);
+  if (r.cpuPerRequest !== undefined) {
+    const split =
+      r.userPerRequest === undefined
+        ? ""
+        : ` (user ${r.userPerRequest.toFixed(1)}, system ${r.systemPerRequest.toFixed(1)})`;
+    parts.push(`cpu=${r.cpuPerRequest.toFixed(1)}µs/req${split}`);
+  }
   if (r.rounds?.length > 1) parts.push(`rounds=${r.rounds.join("/")}`);
   if (r.result) parts.push(`→ ${r.result}`);
   if (r.verdict) parts.push(`[${r.target ?? ""} ${r.verdict}]`);
@@ -335,13 +356,13 @@ function render(info, totalSeconds) {
     "",
   );
   lines.push(
-    "| # | configuration | req/s | p50 ms | p99 ms | server CPU µs/req | result | target | verdict |",
+    "| # | configuration | req/s | p50 ms | p99 ms | server CPU µs/req | user + system | result | target | verdict |",
   );
-  lines.push("|---|---|---:|---:|---:|---:|---|---|---|");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---|---|---|");
   for (const r of rows) {
     const bad = r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : "";
     lines.push(
-      `| ${r.section} | ${cell(r.name)}${bad} | ${fmt(r.rps)} | ${cell(r.p50)} | ${cell(r.p99)} | ${fmt(r.cpuPerRequest, 1)} | ${cell(r.result)} | ${cell(r.target)} | ${cell(r.verdict)} |`,
+      `| ${r.section} | ${cell(r.name)}${bad} | ${fmt(r.rps)} | ${cell(r.p50)} | ${cell(r.p99)} | ${fmt(r.cpuPerRequest, 1)} | ${r.userPerRequest === undefined ? "" : `${fmt(r.userPerRequest, 1)} + ${fmt(r.systemPerRequest, 1)}`} | ${cell(r.result)} | ${cell(r.target)} | ${cell(r.verdict)} |`,
     );
   }
   lines.push("");
@@ -372,6 +393,8 @@ function contextFor(section) {
     load,
     median,
     row: (r) => addRow(section, r),
+    /** The rows a section (an earlier one, or this one) has added so far in this run. */
+    rowsOf: (sectionId) => rows.filter((r) => r.section === sectionId),
     note: (text) => notes.push(`**${section.id} (${section.title}).** ${text}`),
     pinToServerCpu: (pid) => pin(pid, SERVER_CPU),
     pinToLoadCpu: (pid) => pin(pid, LOAD_CPU),

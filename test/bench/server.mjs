@@ -1,5 +1,6 @@
 // Child process: builds one app configuration and serves it until told to stop.
-// Messages in: {type:"start", config}, {type:"memory"}, {type:"cpu"}, {type:"stop"}.
+// Messages in: {type:"start", config}, {type:"memory"}, {type:"cpu"}, {type:"stop"}, and
+// diagnose.mjs's {type:"diag:start"} and {type:"diag:stop"} (diagnostics-child.mjs).
 import { builders } from "./apps.mjs";
 
 let app;
@@ -33,9 +34,14 @@ process.on("message", async (message) => {
         cacheSize: app?.verifier?.stats().size,
       });
     } else if (message.type === "cpu") {
-      // This process's CPU time so far (µs): the parent divides the difference by the requests served.
+      // This process's CPU time so far (µs), user and system (the kernel's work for its
+      // sockets) apart: the parent divides the differences by the requests served.
       const { user, system } = process.cpuUsage();
-      process.send({ type: "cpu", micros: user + system });
+      process.send({ type: "cpu", micros: user + system, user, system });
+    } else if (message.type.startsWith("diag:")) {
+      // diagnose.mjs: allocations and collections over a window of load.
+      const { handle } = await import("./diagnostics-child.mjs");
+      process.send({ type: message.type, ...(await handle(message)) });
     } else if (message.type === "stop") {
       await app?.close();
       process.exit(0);

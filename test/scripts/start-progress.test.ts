@@ -21,6 +21,10 @@ it("pnpm start names each package it builds before the demo starts", async () =>
   const before = stopped.stdout.slice(0, demoAt);
   for (const name of ["core", "emulator", "hono"])
     expect(before).toMatch(new RegExp(`^@keyguard/${name}:build: `, "m"));
+  // The emulator's console, by its one-time link (issue 33).
+  expect(stopped.stdout.slice(demoAt)).toMatch(
+    /^Console \(.*\):\n {2}http:\/\/127\.0\.0\.1:\d+\/console\/login\?token=[\w-]{43}$/m,
+  );
 });
 
 describe("Ctrl-C", () => {

@@ -39,6 +39,11 @@ export interface Demo {
   readonly checked: CheckReport;
   readonly keys: DemoKeys;
   readonly commands: readonly DemoCommand[];
+  /**
+   * On the emulator: a one-time link to its console (the demo keys, their credits and rate
+   * limits, and every verification live). Undefined on real Unkey.
+   */
+  readonly consoleLink: string | undefined;
   /** Stops the API, deletes the demo keys and stops the emulator. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -119,6 +124,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       checked,
       keys,
       commands: demoCommands(keys),
+      consoleLink: emulator?.console?.link(),
       stop: () => {
         stopped ??= stop();
         return stopped;
@@ -152,6 +158,13 @@ export function renderInstructions(demo: Demo): string {
     `keyguard demo: a Hono API guarded by @keyguard/hono on ${demo.url}`,
     `verifying keys against ${upstream}`,
     `start-up check: ${demo.checked.summary}`,
+    ...(demo.consoleLink
+      ? [
+          "",
+          `Console (the keys, their credits and limits, every verification live; the link works once):`,
+          `  ${demo.consoleLink}`,
+        ]
+      : []),
     "",
     "Demo keys:",
     ...keys,

@@ -56,6 +56,31 @@ function parseTour(text: string): ParsedCurl[] {
   return parsed;
 }
 
+interface LogRow {
+  subject: string;
+  keyName?: string;
+  outcome: string;
+}
+
+/** The console's kept log rows: its event stream read up to the `ready` event. */
+async function consoleLog(url: string, cookie: string): Promise<LogRow[]> {
+  const response = await fetch(url, { headers: { cookie } });
+  expect(response.status).toBe(200);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("event: ready\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  return text
+    .split("\n\n")
+    .filter((block) => block.includes("event: log\n"))
+    .map((block) => JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null") as LogRow);
+}
+
 describe("pnpm start demo (on the in-process emulator)", () => {
   let demo: Demo;
   let printed: string;
@@ -94,6 +119,30 @@ describe("pnpm start demo (on the in-process emulator)", () => {
       seen.push({ url: `${command.method} ${command.url}`, expected: command.expect, got });
     }
     for (const { expected, got } of seen) expect(got).toEqual(expected);
+  });
+
+  it("prints a one-time console link whose live log holds the tour's verifications", async () => {
+    const link = /^ {2}(http:\/\/127\.0\.0\.1:\d+\/console\/login\?token=\S+)$/m.exec(printed)?.[1];
+    expect(link).toBeDefined();
+    const signIn = await fetch(link as string);
+    expect(signIn.status).toBe(200);
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const rows = await consoleLog(new URL("/console/api/events", link).href, cookie);
+    const seen = rows.map((row) => `${row.keyName ?? row.subject} ${row.outcome}`);
+    const count = (line: string) => seen.filter((s) => s === line).length;
+    // Each tour request that reaches the emulator; the rest keyguard answers from its cache.
+    expect(count("Demo admin VALID")).toBeGreaterThanOrEqual(1);
+    expect(count("Demo read-only VALID")).toBeGreaterThanOrEqual(1);
+    expect(count("unknown key NOT_FOUND")).toBe(2); // the start-up check's made-up key, and the tour's
+    expect(count("Demo expired EXPIRED")).toBe(1);
+    expect(count("Demo disabled DISABLED")).toBe(1);
+    expect(count("Demo metered VALID")).toBe(5);
+    expect(count("Demo metered USAGE_EXCEEDED")).toBe(1);
+    expect(count("Demo rate-limited VALID")).toBe(3);
+    expect(count("Demo rate-limited RATE_LIMITED")).toBe(1);
+    expect(seen.filter((s) => /^keyguard-demo\.signup\/\S+ PASSED$/.test(s))).toHaveLength(3);
+    for (const { key } of Object.values(demo.keys)) expect(JSON.stringify(rows)).not.toContain(key);
+    expect((await fetch(link as string)).status).toBe(403);
   });
 
   it("stops cleanly and frees the port", async () => {

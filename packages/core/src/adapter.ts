@@ -1,60 +1,75 @@
 // The adapter kit of @keyguard/core (`@keyguard/core/adapter`): what a framework
 // adapter needs to turn the framework's request into a decision and back.
 
-export { authorize } from "./authorize";
-export type { Allow, Decision } from "./decision";
+export { authorize } from "./decision/authorize";
+export type { Allow, Decision } from "./decision/decision";
 export {
   type DenialCode,
   type Deny,
   deny,
   FAIL_OPEN_HEADER,
   type ProblemDetails,
-} from "./denials";
+} from "./decision/denials";
+export { issuerOf } from "./decision/issuer";
 export { locateConfigErrors } from "./errors";
-export { extractKey, type KeyExtraction, type KeyRequest, type KeySource } from "./extract-key";
+export {
+  extractKey,
+  type KeyExtraction,
+  type KeyRequest,
+  type KeySource,
+} from "./extract/extract-key";
 export {
   createGuard,
   type Guard,
   type GuardNamingOptions,
+} from "./guard/guard";
+export { guardMissing } from "./guard/guard-missing";
+export { guardName, routeSummary } from "./guard/guard-name";
+export {
+  GUARD_ONLY_OPTION_NAMES,
+  GUARD_OPTION_NAMES,
   type GuardOptions,
-  type GuardRequest,
-  mayBePreflight,
-  type RouteOptions,
-} from "./guard";
-export { guardMissing } from "./guard-missing";
-export { guardName, routeSummary } from "./guard-name";
-export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./hooks";
-export { type IdentifyReaders, identifyHelpers } from "./identify";
-export { issuerOf } from "./issuer";
-export { isPromise } from "./maybe-promise";
+} from "./guard/guard-options";
+export { type GuardRequest, mayBePreflight } from "./guard/request-decision";
+export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
+export { withoutQuery } from "./guard/url-path";
+export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./kit/hooks";
 export {
   DENIAL_RESPONSES,
   declareGuardedOperation,
   PROBLEM_SCHEMA,
   PROBLEM_SCHEMA_NAME,
   type RouteSecurity,
+  routeSecurityOf,
   type SecurityScheme,
   schemesOf,
   withKeyguardComponents,
-} from "./openapi";
+} from "./kit/openapi";
+export { isPromise } from "./maybe-promise";
+export { pickOptions, rejectUnknownOptions } from "./options/option-names";
+export { ROUTE_OPTION_NAMES, type RouteOptions } from "./options/route-options";
+export { resolveVerifierOptions } from "./options/verifier-options";
+export { type PreparedRequest, prepareRequest } from "./options/verify-request";
+export { type IdentifyReaders, identifyHelpers } from "./ratelimit/identify";
 export {
-  GUARD_OPTION_NAMES,
-  pickOptions,
-  ROUTE_OPTION_NAMES,
-  rejectUnknownOptions,
-} from "./option-names";
-export { resolveVerifierOptions } from "./options";
-export { fromRatelimit, fromRatelimitFailure, type RatelimitDecision } from "./ratelimit-decision";
-export { fromRatelimitGroup } from "./ratelimit-group-guard";
+  fromRatelimit,
+  fromRatelimitFailure,
+  type RatelimitDecision,
+  type RatelimitPolicy,
+} from "./ratelimit/ratelimit-decision";
+export { fromRatelimitGroup } from "./ratelimit/ratelimit-group-guard";
 export {
   checkRatelimitRoute,
   createRatelimitGuard,
   type PreparedRatelimitRoute,
   type RatelimitGuard,
-} from "./ratelimit-guard";
-export { checkIdentifier } from "./ratelimiter";
-export type { GuardNaming, SecondGuardRequest } from "./second-guard";
+} from "./ratelimit/ratelimit-guard";
+export { checkIdentifier } from "./ratelimit/ratelimiter";
+export { auditRows } from "./route-audit/audit-rows";
+export { createRouteAudit, type RouteAudit } from "./route-audit/create-route-audit";
+export { type FoundRoute, type RouteRequirements, requirementsOf } from "./route-audit/found-route";
+export { allOf, routeFromChain } from "./route-audit/guard-chain";
+export { type GuardMark, guardMarkOf, markGuard, verifiesKey } from "./route-audit/guard-mark";
+export { assertClosed } from "./route-audit/open-routes";
 export type { HeadersLike } from "./types";
-export { withoutQuery } from "./url-path";
-export { loggerOf } from "./verifier";
-export { type PreparedRequest, prepareRequest } from "./verify-request";
+export { loggerOf } from "./verify/verifier";

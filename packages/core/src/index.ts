@@ -1,8 +1,7 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
-export type { IpOptions } from "./client-address";
-export type { BaseUrlOrigin, RootKeyOrigin } from "./connection-options";
-export type { DenialCode, Deny, ProblemDetails } from "./denials";
+export type { AnswerOptions } from "./decision/answer-style";
+export type { DenialCode, Deny, ProblemDetails } from "./decision/denials";
 export {
   KeyguardConfigError,
   KeyguardError,
@@ -12,49 +11,57 @@ export {
   RatelimitIdentifierError,
   VerifierError,
 } from "./errors";
-export type { CookieKeySource, KeySource } from "./extract-key";
-export type { GuardOptions, RouteOptions } from "./guard";
-export type { Identify, IdentifyHelpers } from "./identify";
-export type { CacheOptions, VerifierOptions } from "./options";
-export { and, or } from "./permission-builders";
-export {
-  evaluatePermissionQuery,
-  type PermissionQuery,
-  parsePermissionQuery,
-} from "./permission-query";
-export {
-  createRatelimitGroup,
-  type GroupCheck,
-  type GroupLimit,
-  type RatelimitGroup,
-  type RatelimitGroupOptions,
-} from "./ratelimit-group";
+export type { CookieKeySource, KeySource } from "./extract/extract-key";
+export type { GuardOptions } from "./guard/guard-options";
+export type { BaseUrlOrigin, RootKeyOrigin } from "./options/connection-options";
 export type {
-  GroupMiddlewareLimit,
-  RatelimitGroupMiddlewareOptions,
-} from "./ratelimit-group-guard";
-export type { RatelimitGroupResponse } from "./ratelimit-group-response";
-export type {
-  RatelimitLimitMiddlewareOptions,
-  RatelimitMiddlewareOptions,
-  RatelimitRouteOptions,
-} from "./ratelimit-guard";
-export type { RatelimitCacheOptions, RatelimiterOptions } from "./ratelimit-options";
-export type { RatelimitResponse, RatelimitSource } from "./ratelimit-response";
-export {
-  createRatelimiter,
-  type LimitOptions,
-  type Ratelimiter,
-  type RatelimiterStats,
-} from "./ratelimiter";
+  RatelimitHeaderSet,
+  RatelimitHeadersOption,
+} from "./options/ratelimit-header-options";
+export type { RouteOptions } from "./options/route-options";
 export type {
   Invalidation,
   SharedCache,
   SharedCacheListener,
   SharedEntry,
   SharedRead,
-} from "./shared-cache";
-export type { CheckOptions, CheckReport } from "./startup-check";
+} from "./options/shared-cache-option";
+export type { CacheOptions, VerifierOptions } from "./options/verifier-options";
+export { and, or } from "./permissions/permission-builders";
+export {
+  evaluatePermissionQuery,
+  type PermissionQuery,
+  parsePermissionQuery,
+} from "./permissions/permission-query";
+export type { IpOptions } from "./ratelimit/client-address";
+export type { Identify, IdentifyHelpers } from "./ratelimit/identify";
+export {
+  createRatelimitGroup,
+  type GroupCheck,
+  type GroupLimit,
+  type RatelimitGroup,
+  type RatelimitGroupOptions,
+} from "./ratelimit/ratelimit-group";
+export type {
+  GroupMiddlewareLimit,
+  RatelimitGroupMiddlewareOptions,
+} from "./ratelimit/ratelimit-group-guard";
+export type { RatelimitGroupResponse } from "./ratelimit/ratelimit-group-response";
+export type {
+  RatelimitLimitMiddlewareOptions,
+  RatelimitMiddlewareOptions,
+  RatelimitRouteOptions,
+} from "./ratelimit/ratelimit-guard";
+export type { RatelimitCacheOptions, RatelimiterOptions } from "./ratelimit/ratelimit-options";
+export type { RatelimitResponse, RatelimitSource } from "./ratelimit/ratelimit-response";
+export {
+  createRatelimiter,
+  type LimitOptions,
+  type Ratelimiter,
+  type RatelimiterStats,
+} from "./ratelimit/ratelimiter";
+export { formatRouteAudit } from "./route-audit/format-route-audit";
+export type { RouteAccess, RouteAuditOptions, RouteAuditRow } from "./route-audit/route-audit-row";
 export type {
   FailureMode,
   Identity,
@@ -72,4 +79,5 @@ export type {
   VerifyRequest,
   VerifyResult,
 } from "./types";
-export { createVerifier, type Verifier } from "./verifier";
+export type { CheckOptions, CheckReport } from "./verify/startup-check";
+export { createVerifier, type Verifier } from "./verify/verifier";

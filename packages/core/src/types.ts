@@ -1,4 +1,4 @@
-import type { PermissionQuery } from "./permission-query";
+import type { PermissionQuery } from "./permissions/permission-query";
 
 /** The codes Unkey's `keys.verifyKey` answers with. */
 export type UnkeyVerifyCode =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { entryFor } from "../src/cache";
 import type { VerifyResult } from "../src/index";
+import { entryFor } from "../src/verify/cache";
 
 // The cache policy is a pure function: what may be kept, for how long, with no fetch and no clock.
 const NOW = 1_700_000_000_000;

@@ -1,8 +1,8 @@
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuard, type Decision, type GuardOptions } from "../src/adapter";
-import { cookieGateOf, extractGated, isCrossSite, isSafeMethod } from "../src/cross-site";
-import type { KeySource } from "../src/extract-key";
+import { cookieGateOf, extractGated, isCrossSite, isSafeMethod } from "../src/extract/cross-site";
+import type { KeySource } from "../src/extract/extract-key";
 import type { HeadersLike } from "../src/types";
 import { configError } from "./config-error";
 

@@ -1,4 +1,4 @@
-import type { VerifyKeyBody } from "../src/transport";
+import type { VerifyKeyBody } from "../src/transport/transport";
 
 /** The `data` of a verifyKey answer, or a whole Response to send as is. */
 export type FakeAnswer = Record<string, unknown> | Response;

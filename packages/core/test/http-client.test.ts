@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, expect, it, vi } from "vitest";
-import { CLIENT } from "../src/http/web";
 import { createVerifier } from "../src/index";
+import { CLIENT } from "../src/transport/http/web";
 import { ROOT_KEY } from "./fake-unkey";
 
 // This file runs in the `core` project (fetch) and in `core (node)`, where the Node

@@ -2,9 +2,9 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { Server as HttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, expect, it } from "vitest";
-import { FREE_SOCKET_IDLE_MS } from "../src/http/node";
-import { CLIENT } from "../src/http/web";
 import { createVerifier } from "../src/index";
+import { FREE_SOCKET_IDLE_MS } from "../src/transport/http/node";
+import { CLIENT } from "../src/transport/http/web";
 import { ROOT_KEY } from "./fake-unkey";
 
 // The node:http client's keep-alive sockets, from a raw Unkey stand-in. A verification may

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createGuard } from "../src/adapter";
 import { createVerifier, PermissionQuerySyntaxError, type VerifierOptions } from "../src/index";
-import { VERIFIER_DEFAULTS } from "../src/options";
+import { VERIFIER_DEFAULTS } from "../src/options/verifier-options";
 import { configError } from "./config-error";
 import { fakeUnkey, ROOT_KEY, validAnswer } from "./fake-unkey";
 

@@ -9,7 +9,10 @@ import {
   PermissionQuerySyntaxError,
   parsePermissionQuery,
 } from "../src/index";
-import { MAX_PERMISSION_QUERY_LENGTH, printPermissionQuery } from "../src/permission-query";
+import {
+  MAX_PERMISSION_QUERY_LENGTH,
+  printPermissionQuery,
+} from "../src/permissions/permission-query";
 
 const p = (name: string): PermissionQuery => ({ type: "permission", name });
 

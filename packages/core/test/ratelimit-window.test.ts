@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IdentifierMemory } from "../src/ratelimit-memory";
-import { WindowMemory } from "../src/ratelimit-window";
+import { IdentifierMemory } from "../src/ratelimit/ratelimit-memory";
+import { WindowMemory } from "../src/ratelimit/ratelimit-window";
 
 /**
  * Unkey's sliding window for one counter, as internal/services/ratelimit/ratelimit.go

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createGuard } from "../src/adapter";
 import { VerifierError } from "../src/errors";
-import { createPost } from "../src/http/node";
-import { CLIENT } from "../src/http/web";
 import { createRatelimiter, createVerifier, KeyguardConfigError } from "../src/index";
-import { createUnkeyCall } from "../src/unkey-call";
+import { createPost } from "../src/transport/http/node";
+import { CLIENT } from "../src/transport/http/web";
+import { createUnkeyCall } from "../src/transport/unkey-call";
 import { configError } from "./config-error";
 
 const ROOT = "unkey_3ZbmFvP1zVbYq2e7c9Xw";

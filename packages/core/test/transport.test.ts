@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fromFailure, fromResult } from "../src/decision";
+import { fromFailure, fromResult } from "../src/decision/decision";
 import { createVerifier, type Logger, VerifierError } from "../src/index";
 import { ROOT_KEY } from "./fake-unkey";
 

@@ -14,6 +14,8 @@ Usage: keyguard-emulator [options]
   --seed <file>     seed JSON file (apis, keys in plaintext, roles, permissions, identities)
   --data <file>     persist the workspace (and the generated root key) to this JSON file
   --latency <ms>    delay every answer by this many ms (default 0)
+  --no-console      do not serve the console (default: served at /console/ when the
+                    host is loopback, opened by the one-time link printed at start)
   --help            show this help
 `;
 
@@ -24,6 +26,7 @@ const FLAGS = {
   seed: { type: "string" },
   data: { type: "string" },
   latency: { type: "string" },
+  "no-console": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
 
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
   if (typeof values["root-key"] === "string") options.rootKey = values["root-key"];
   if (typeof values.seed === "string") options.seed = values.seed;
   if (typeof values.data === "string") options.dataFile = values.data;
+  if (values["no-console"]) options.console = false;
 
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
@@ -82,8 +86,13 @@ async function main(): Promise<void> {
   // on Linux, so the reader can send SIGTERM before the next line of this function runs).
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+  // The link carries a one-time token, not the root key: it opens one browser session.
+  const consoleLine = emulator.console
+    ? `console: ${emulator.console.link()} (one-time link: keys, limits, live log)\n`
+    : `console: off${options.console === false ? "" : " (served only on a loopback host)"}\n`;
   process.stdout.write(
     `keyguard-emulator listening on ${emulator.url}\nroot key: ${emulator.rootKey}\n${kept}` +
+      consoleLine +
       `UNKEY_BASE_URL=${emulator.url} UNKEY_ROOT_KEY=${emulator.rootKey}\n`,
   );
 }

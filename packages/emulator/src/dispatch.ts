@@ -1,6 +1,7 @@
 import { createContext, type HandlerResult, type RootKeyRecord } from "./context";
 import { validationFailure } from "./errors";
 import { handlers } from "./handlers";
+import type { CallObserver } from "./observe";
 import { type Operation, parseBody } from "./schemas";
 import type { SlidingWindowLimiter } from "./sliding-window";
 import type { State } from "./state";
@@ -13,6 +14,8 @@ export interface DispatchInput {
   now: () => number;
   /** Called once after a handler changed the workspace. */
   save: () => void;
+  /** Told of every call once it was answered or refused (the console's live log). */
+  observe?: CallObserver;
 }
 
 // ratelimit.multiLimit takes a bare array (its spec's request body is `type: array`).
@@ -46,14 +49,22 @@ export function dispatch(
   text: string,
   requestId: string,
 ): string {
-  const body = parseBody(operation, parseJson(text, ARRAY_BODIES.has(operation)));
+  let body: unknown;
   let dirty = false;
-  const ctx = createContext(input.state, input.limiter, input.root, input.now, () => {
-    dirty = true;
-  });
-  const handler = handlers[operation] as (c: typeof ctx, b: unknown) => HandlerResult;
-  const result = handler(ctx, body);
-  if (dirty) input.save();
+  let result: HandlerResult;
+  try {
+    body = parseBody(operation, parseJson(text, ARRAY_BODIES.has(operation)));
+    const ctx = createContext(input.state, input.limiter, input.root, input.now, () => {
+      dirty = true;
+    });
+    const handler = handlers[operation] as (c: typeof ctx, b: unknown) => HandlerResult;
+    result = handler(ctx, body);
+    if (dirty) input.save();
+  } catch (error) {
+    input.observe?.({ operation, body, error, changed: dirty });
+    throw error;
+  }
+  input.observe?.({ operation, body, data: result.data, changed: dirty });
   return JSON.stringify(
     result.pagination
       ? { meta: { requestId }, data: result.data, pagination: result.pagination }

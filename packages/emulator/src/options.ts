@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "./console/loopback";
 import type { SeedData } from "./seed";
 
 /** Options of {@link startEmulator}. */
@@ -28,6 +29,13 @@ export interface EmulatorOptions {
    * @default 10485760 (Unkey's `max_request_body_size`, svc/api/config.go)
    */
   maxRequestBodySize?: number;
+  /**
+   * Serve the console (keys, limits and a live log of verifications in a browser) at
+   * `/console/`, opened through a one-time link (`emulator.console.link()`). Served only
+   * when `host` is a loopback address; `true` with any other host is refused.
+   * @default true when `host` is loopback (127.0.0.0/8, ::1, localhost), else false
+   */
+  console?: boolean;
 }
 
 /** Options after defaults: merged here and nowhere else. */
@@ -40,6 +48,7 @@ export interface ResolvedEmulatorOptions {
   latencyMs: number;
   now: () => number;
   maxRequestBodySize: number;
+  console: boolean;
 }
 
 /** Thrown by startEmulator for an option it cannot use; the message names the option. */
@@ -75,6 +84,13 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
   if (!Number.isSafeInteger(maxRequestBodySize) || maxRequestBodySize < 1) {
     fail("maxRequestBodySize", "must be a positive integer (bytes)");
   }
+  const loopback = isLoopbackHost(host);
+  if (options.console !== undefined && typeof options.console !== "boolean")
+    fail("console", "must be a boolean");
+  // The console holds the root key's powers behind a cookie: never offer it to other machines.
+  if (options.console === true && !loopback) {
+    fail("console", `is served on a loopback host only, not on "${host}"`);
+  }
   return {
     port,
     host,
@@ -84,5 +100,6 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
     latencyMs,
     now: options.now ?? Date.now,
     maxRequestBodySize,
+    console: options.console ?? loopback,
   };
 }

@@ -128,6 +128,29 @@ describe("keyguard-emulator CLI", { timeout: 60_000 }, () => {
     expect(await stderrOf(["--verbose"])).not.toContain("did you mean");
   });
 
+  it("prints a one-time console link that opens a session once; --no-console prints off", async () => {
+    const child = run(["--port", "0"]);
+    const output = await firstOutput(child);
+    const link = /^console: (http:\/\/127\.0\.0\.1:\d+\/console\/login\?token=[\w-]{43}) /m.exec(
+      output,
+    )?.[1];
+    expect(link).toBeDefined();
+    expect(output).not.toMatch(/^console: .*unkey_root_/m);
+    try {
+      expect((await fetch(link as string)).status).toBe(200);
+      expect((await fetch(link as string)).status).toBe(403);
+    } finally {
+      const code = exited(child);
+      child.kill("SIGTERM");
+      expect(await code).toBe(0);
+    }
+    const off = run(["--port", "0", "--no-console"]);
+    expect(await firstOutput(off)).toMatch(/^console: off\n/m);
+    const code = exited(off);
+    off.kill("SIGTERM");
+    expect(await code).toBe(0);
+  });
+
   it("--help prints usage and exits 0", async () => {
     const child = run(["--help"]);
     let out = "";

@@ -87,6 +87,12 @@ export class UnkeyGuard implements CanActivate, OnModuleInit {
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // The default `shouldSkip` is the route's compiled `@Public()`: the route is looked up once
+    // per request, for both, and a boolean needs no checking.
+    if (this.shouldSkip === UnkeyGuard.prototype.shouldSkip) {
+      const compiled = this.compiled(context);
+      return compiled.isPublic || this.guardRequest(context, compiled);
+    }
     // Only exactly `true` skips; a promise is awaited, anything else is a TypeError for the filters.
     const skipped = hookBoolean("shouldSkip", this.shouldSkip(context));
     if (isPromise(skipped)) return skipped.then((yes) => yes || this.guardRequest(context));
@@ -143,19 +149,25 @@ export class UnkeyGuard implements CanActivate, OnModuleInit {
     throw new UnkeyDeniedException(decision);
   }
 
-  private guardRequest(context: ExecutionContext): boolean | Promise<boolean> {
+  private guardRequest(
+    context: ExecutionContext,
+    compiled?: CompiledRoute,
+  ): boolean | Promise<boolean> {
     const request = this.getRequest(context);
     const key = this.getKey(request);
-    if (isPromise(key)) return key.then((settled) => this.check(context, request, settled));
-    return this.check(context, request, key);
+    if (isPromise(key))
+      return key.then((settled) => this.check(context, request, settled, compiled));
+    return this.check(context, request, key, compiled);
   }
 
   private check(
     context: ExecutionContext,
     request: UnkeyHttpRequest,
     key: string | null | undefined,
+    compiled: CompiledRoute | undefined,
   ): boolean | Promise<boolean> {
-    const compiled = this.compiled(context);
+    // Under a `shouldSkip` of the subclass's, the route is compiled here, after its hooks ran.
+    const { route } = compiled ?? this.compiled(context);
     const { headers } = request;
     const decision = this.guard.check(
       {
@@ -168,7 +180,7 @@ export class UnkeyGuard implements CanActivate, OnModuleInit {
         url: this.guard.readsUrl ? (request.originalUrl ?? request.url) : undefined,
         key,
       },
-      compiled.route,
+      route,
     );
     // A cache hit is decided synchronously: no promise on the hot path.
     return isPromise(decision)

@@ -159,6 +159,25 @@ describe.each<Platform>(["express", "fastify"])("UnkeyGuard hooks on %s", (platf
     expect(handled.count).toBe(0);
   });
 
+  // The default shouldSkip is read from the route compiled for the request (no hook call): a
+  // subclass's own must still decide, both ways, over what @Public() says.
+  it("a synchronous shouldSkip of a subclass decides instead of @Public(), both ways", async () => {
+    @Injectable()
+    class HeaderSkipGuard extends UnkeyGuard {
+      protected override shouldSkip(context: ExecutionContext): boolean {
+        return context.switchToHttp().getRequest<UnkeyHttpRequest>().headers["x-skip"] === "1";
+      }
+    }
+    const { url, upstream } = await start(platform, HeaderSkipGuard);
+    const skipped = await fetch(`${url}/docs`, { headers: { "x-skip": "1" } });
+    expect(skipped.status).toBe(200);
+    expect(await skipped.json()).toEqual({ unkey: null });
+    expect((await fetch(`${url}/public-class/open`)).status).toBe(401);
+    expect((await fetch(`${url}/public-class/open`, bearer("sk_read"))).status).toBe(200);
+    expect(upstream.calls).toBe(1);
+    expect(handled.count).toBe(2);
+  });
+
   it("a shouldSkip that returns a non-boolean answers 500 naming the hook, never a pass", async () => {
     @Injectable()
     class StringSkipGuard extends UnkeyGuard {

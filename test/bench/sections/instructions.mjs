@@ -1,7 +1,10 @@
 // Section 10: the cached path per framework in instructions per request (valgrind's
-// callgrind), keyguard against the framework's static-token floor. Section 1's CPU time per
-// request cannot resolve a few µs on this shared machine; instruction counts repeat to about
-// 1 %, so the cached-path goal (≤ 3 % over the floor) is judged here as well.
+// callgrind), keyguard against the framework's static-token floor and the floor that also
+// sets a context. Instruction counts repeat to about 1 % where section 1's CPU time moves by
+// several µs, but they count user-space instructions only: the kernel's socket work, cache
+// misses and stalls are not in them (issue 34 found Express's extra CPU time several times
+// what its extra instructions suggest). So section 1's CPU time judges the cached-path goal;
+// this section is its diagnostic, and its last rows put the two side by side.
 import { randomBytes } from "node:crypto";
 import { callgrindAvailable, instructionsPerRequest } from "../instructions.mjs";
 
@@ -19,11 +22,6 @@ function counts(ctx) {
   };
 }
 
-// Express re-parents every request object, and V8 then builds a new hidden class for each
-// property added to it: in these two, the floor that also attaches a context (as keyguard
-// must, at `req.unkey`) is counted too, to show what the framework's idiom itself costs.
-const WITH_CONTEXT_FLOOR = new Set(["express", "nestjs-express"]);
-
 const signed = (n, text) => `${n >= 0 ? "+" : ""}${text}`;
 
 /** Counts each configuration side by side (one valgrind process each), `reps` times; medians. */
@@ -38,9 +36,10 @@ async function countSideBySide(configs, key, plan) {
   return runs;
 }
 
-/** Floor and keyguard (and, where it differs, the floor with a context), `reps` times. */
+/** The floor, the floor with context (section 1's) and keyguard, `reps` times each. */
 async function framework(ctx, name, emulator, key, plan) {
   const floor = { framework: name, guard: "static-token", options: { token: key } };
+  const withContext = { ...floor, guard: "static-token-context" };
   const guarded = {
     framework: name,
     guard: "keyguard",
@@ -49,35 +48,49 @@ async function framework(ctx, name, emulator, key, plan) {
     // valgrind's slowness) is the uncached path's cost, measured in sections 2 and 3.
     options: { rootKey: emulator.rootKey, baseUrl: emulator.url, cache: { ttlMs: 3_600_000 } },
   };
-  const configs = [floor, guarded];
-  if (WITH_CONTEXT_FLOOR.has(name)) configs.push({ ...floor, guard: "static-token-context" });
-  const [floors, guardeds, contexts] = await countSideBySide(configs, key, plan);
+  const [floors, contexts, guardeds] = await countSideBySide(
+    [floor, withContext, guarded],
+    key,
+    plan,
+  );
   const f = ctx.median(floors);
+  const c = ctx.median(contexts);
   const g = ctx.median(guardeds);
-  const extra = g - f;
-  const percent = (100 * extra) / f;
+  const percent = (100 * (g - c)) / c;
+  const plain = (100 * (g - f)) / f;
+  const context = (100 * (c - f)) / f;
   ctx.row({
-    name: `${name} instructions per request, keyguard over static-token floor`,
+    name: `${name} instructions per request, keyguard over static-token floor with context`,
     floorInstructions: f,
+    contextFloorInstructions: c,
     guardedInstructions: g,
     extraPercent: percent,
-    result: `floor ${fmtK(f)}, keyguard ${fmtK(g)}: ${signed(extra, fmtK(extra))} (${signed(percent, percent.toFixed(1))} %); runs ${floors.map(fmtK).join("/")} vs ${guardeds.map(fmtK).join("/")}`,
-    target: "≤ 3 % of the floor",
-    verdict: percent <= 3 ? "meets" : "UNDER",
+    result: `floor ${fmtK(f)}, with context ${fmtK(c)} (the context alone ${signed(context, context.toFixed(1))} %), keyguard ${fmtK(g)}: ${signed(g - c, fmtK(g - c))} (${signed(percent, percent.toFixed(1))} %) over the floor with context, ${signed(plain, plain.toFixed(1))} % over the floor; runs ${floors.map(fmtK).join("/")} · ${contexts.map(fmtK).join("/")} · ${guardeds.map(fmtK).join("/")}`,
+    target: "diagnostic: section 1 judges",
   });
-  if (contexts !== undefined) contextRow(ctx, name, f, g, contexts);
 }
 
-/** Reference: the floor that also sets `req.unkey`, and keyguard measured against it. */
-function contextRow(ctx, name, f, g, contexts) {
-  const c = ctx.median(contexts);
-  const cost = (100 * (c - f)) / f;
-  const over = (100 * (g - c)) / c;
-  ctx.row({
-    name: `${name} instructions per request, static-token floor that also sets req.unkey (reference)`,
-    contextFloorInstructions: c,
-    result: `${fmtK(c)}: the context alone ${signed(c - f, fmtK(c - f))} (${signed(cost, cost.toFixed(1))} %) over the floor; keyguard ${signed(over, over.toFixed(1))} % over this one; runs ${contexts.map(fmtK).join("/")}`,
-  });
+/**
+ * Section 1's CPU time and this section's instructions side by side, per framework, when both
+ * ran: where CPU time grows more than instructions do, the cost is what instructions miss.
+ */
+function besideCpuTime(ctx, frameworks) {
+  for (const name of frameworks) {
+    const cpu = ctx
+      .rowsOf(1)
+      .find((r) => r.name === `${name} keyguard over static-token floor with context`);
+    const instr = ctx
+      .rowsOf(id)
+      .find((r) => r.name.startsWith(`${name} instructions per request, keyguard over`));
+    if (cpu === undefined || instr === undefined) continue;
+    const cpuPercent = (100 * cpu.extraMicros) / cpu.floorMicros;
+    ctx.row({
+      name: `${name} cached path over the floor with context: CPU time (section 1) beside instructions`,
+      result: `CPU ${signed(cpu.extraMicros, cpu.extraMicros.toFixed(1))} µs (${signed(cpuPercent, cpuPercent.toFixed(1))} %; user ${signed(cpu.extraUserMicros, cpu.extraUserMicros.toFixed(1))}, system ${signed(cpu.extraSystemMicros, cpu.extraSystemMicros.toFixed(1))}; A/A ${signed(cpu.resolutionMicros, cpu.resolutionMicros.toFixed(1))}) · instructions ${signed(instr.extraPercent, instr.extraPercent.toFixed(1))} %`,
+      target: cpu.target,
+      verdict: `${cpu.verdict} (section 1)`,
+    });
+  }
 }
 
 export async function run(ctx) {
@@ -98,7 +111,8 @@ export async function run(ctx) {
   } finally {
     await emulator.stop();
   }
+  besideCpuTime(ctx, ctx.frameworks);
   ctx.note(
-    `Each server runs under \`valgrind --tool=callgrind --instr-atstart=no\`; ${plan.warm} warm-up requests, then instrumentation on for ${plan.measured} requests sent one after another on one keep-alive connection; instructions counted ÷ requests. Floor and keyguard (and, for Express and Nest, the floor that also sets \`req.unkey\`) are counted side by side, ${plan.reps} time(s); medians. keyguard's cache TTL is set to an hour so that every counted request is a cache hit (refreshes are the uncached path's, sections 2 and 3). User-space instructions only (the kernel's socket work is the same for both). The floors are section 1's.`,
+    `Each server runs under \`valgrind --tool=callgrind --instr-atstart=no\`; ${plan.warm} warm-up requests, then instrumentation on for ${plan.measured} requests sent one after another on one keep-alive connection; instructions counted ÷ requests. The floor, the floor with context and keyguard are counted side by side, ${plan.reps} time(s); medians. keyguard's cache TTL is set to an hour so that every counted request is a cache hit (refreshes are the uncached path's, sections 2 and 3). User-space instructions only: the kernel's socket work, cache misses and stalls are not counted, which is why section 1's CPU time (user + system) judges the cached-path goal and these counts are its diagnostic. The floors are section 1's.`,
   );
 }

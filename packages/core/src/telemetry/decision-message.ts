@@ -1,5 +1,6 @@
-import type { Decision } from "../decision";
-// The Node build swaps this import for ./node: diagnostics_channel publishing.
+import type { Decision } from "../decision/decision";
+// The Node build swaps this import for ./node, diagnostics_channel publishing: the path names
+// its folder because tsup.config.ts (and the `core (node)` alias) match `telemetry/web`.
 import { telemetry } from "../telemetry/web";
 import type { DecisionSource } from "./telemetry";
 
