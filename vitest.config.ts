@@ -1,4 +1,6 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import { LongestFirstSequencer } from "./test/sequencer.ts";
 
 export default defineConfig({
   test: {
@@ -24,5 +26,12 @@ export default defineConfig({
       },
     ],
     reporters: ["default", ["json", { outputFile: ".vitest-report.json" }]],
+    // One file more than there are cores (Vitest's default is one fewer: a single worker on
+    // a 2-core machine). Many files spend most of their time waiting on processes they
+    // started (npm ci, next build, Bun, a second Vitest); the extra worker keeps the cores
+    // busy meanwhile. Override with --maxWorkers.
+    maxWorkers: availableParallelism() + 1,
+    // The slowest files first, so that they run beside the short ones (test/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

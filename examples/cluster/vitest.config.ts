@@ -10,5 +10,7 @@ export default defineProject({
     hookTimeout: 60_000,
     // After the other projects (with test/cluster), so the 50 ms store timeout is not spent on CPU contention.
     sequence: { groupOrder: 1 },
+    // One file at a time, with test/cluster (same group), as when the whole run had one worker.
+    maxWorkers: 1,
   },
 });

@@ -11,5 +11,7 @@ export default defineProject({
     // during a Redis outage) describe coordination rather than a saturated 2-core machine. Its
     // assertions hold either way: counts and events, no elapsed-time bound.
     sequence: { groupOrder: 1 },
+    // One file at a time, with example-cluster (same group), as when the whole run had one worker.
+    maxWorkers: 1,
   },
 });

@@ -32,9 +32,9 @@ export const NODE22 = "22.23.3";
  * unless this run's Node is 22 or later already.
  */
 describe.skipIf(CHILD || MAJOR >= 22)("the NestJS 12 conformance run on Node 22", () => {
-  it("passes every scenario on both Nest platforms", { timeout: 240_000 }, async () => {
+  it("passes every scenario on both Nest platforms", { timeout: 900_000 }, async () => {
     const node22 = (
-      await npx(`node@${NODE22}`, ["-p", "process.execPath"], { timeout: 120_000 })
+      await npx(`node@${NODE22}`, ["-p", "process.execPath"], { timeout: 300_000 })
     ).stdout.trim();
     const dir = await mkdtemp(join(tmpdir(), "keyguard-nest12-node22-"));
     try {
@@ -55,7 +55,8 @@ describe.skipIf(CHILD || MAJOR >= 22)("the NestJS 12 conformance run on Node 22"
       await run(node22, [vitest, ...args, `--outputFile=${report}`], {
         cwd: ROOT,
         env: { ...env, KEYGUARD_NEST12_CHILD: "1", KEYGUARD_NEST12_NODE: NODE22 },
-        timeout: 200_000,
+        // The whole project again, beside the other suites of `pnpm test`.
+        timeout: 600_000,
         maxBuffer: 64 * 1024 * 1024,
       }).catch(() => undefined);
       const result = JSON.parse(await readFile(report, "utf8")) as Report;

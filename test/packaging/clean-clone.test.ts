@@ -51,7 +51,7 @@ beforeAll(async () => {
   // The store is shared with the main checkout, so this links rather than downloads.
   await run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline", "--reporter=silent"], {
     cwd: clone,
-    timeout: 240_000,
+    timeout: 600_000,
   });
   const { stdout: du } = await run("du", ["-sk", join(clone, "node_modules")]);
   installedKilobytes = Number.parseInt(du, 10);
@@ -60,12 +60,12 @@ beforeAll(async () => {
   );
   await run("pnpm", ["-r", "pack", "--pack-destination", packed], {
     cwd: clone,
-    timeout: 240_000,
+    timeout: 900_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  // Both steps are bounded above; the hook allows both (nine packages build in `pack`, and the
-  // install of the whole workspace).
-}, 540_000);
+  // Both steps are bounded above; the hook allows both (nine packages build in `pack`, about
+  // 100 CPU-seconds, beside the other suites of `pnpm test`; and the install of the workspace).
+}, 1_560_000);
 afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });

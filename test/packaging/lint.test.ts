@@ -1,13 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pack } from "./pack";
-import { assertBuilt, PUBLISHED, ROOT } from "./published";
+import { describe, expect, it } from "vitest";
+import { packedTarballs } from "./pack-all";
+import { PUBLISHED, ROOT } from "./published";
 
 const run = promisify(execFile);
 
@@ -16,21 +15,21 @@ interface AttwJson {
   problems?: Record<string, Array<{ entrypoint?: string; resolutionKind?: string }>>;
 }
 
-let workdir: string;
-beforeAll(async () => {
-  workdir = await mkdtemp(join(tmpdir(), "keyguard-lint-"));
-});
-afterAll(async () => {
-  if (workdir) await rm(workdir, { recursive: true, force: true });
-});
+/** The tarball pack-all.ts packed, which the consumer suites install: linted as published. */
+function tarballOf(name: string): string {
+  const tarball = packedTarballs()[name];
+  if (tarball === undefined) throw new Error(`${name} was not packed`);
+  return tarball;
+}
 
 describe.each(PUBLISHED)("$name", (pkg) => {
   it("is publint-clean (errors, warnings and suggestions)", async () => {
-    assertBuilt(pkg);
-    const pkgDir = `${ROOT}${pkg.dir}`;
+    // The tarball rather than the folder (publint would run `pnpm pack` a second time): its
+    // files are what is published, its package.json the one with `workspace:` ranges resolved.
+    const data = await readFile(tarballOf(pkg.name));
+    const tarball = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
     const { messages, pkg: manifest } = await publint({
-      pkgDir,
-      pack: "pnpm",
+      pack: { tarball },
       level: "suggestion",
     });
     const readable = messages.map((m) => `${m.type}: ${formatMessage(m, manifest) ?? m.code}`);
@@ -38,10 +37,10 @@ describe.each(PUBLISHED)("$name", (pkg) => {
   });
 
   it("has types that are right for every resolution mode (@arethetypeswrong/cli, strict profile)", async () => {
-    const tarball = await pack(pkg, workdir);
     const attw = join(ROOT, "node_modules/.bin/attw");
     // attw exits 1 when it finds problems; the JSON report is on stdout either way.
-    const stdout = await run(attw, [tarball, "--format", "json", "--profile", "strict"]).then(
+    const args = [tarballOf(pkg.name), "--format", "json", "--profile", "strict"];
+    const stdout = await run(attw, args).then(
       (r) => r.stdout,
       (error: { stdout?: string }) => error.stdout ?? "",
     );

@@ -15,18 +15,23 @@ declare module "vitest" {
 
 /**
  * Global setup of the packaging project: packs every published package once,
- * for every suite that installs the tarballs (they call `packedTarballs()`).
+ * for every suite that installs or inspects the tarballs (they call `packedTarballs()`).
  * A failure (a package not built) fails only those suites, not the ones that
  * read manifests and READMEs.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const workdir = await mkdtemp(join(tmpdir(), "keyguard-tarballs-"));
-  const destination = join(workdir, "tarballs");
-  await mkdir(destination);
   try {
-    const tarballs: Record<string, string> = {};
-    for (const pkg of PUBLISHED) tarballs[pkg.name] = await pack(pkg, destination);
-    project.provide("packed", { tarballs });
+    // All at once, each into a folder of its own: pack() finds its tarball as the file
+    // that appeared in its destination, and the tests wait for this setup.
+    const packed = await Promise.all(
+      PUBLISHED.map(async (pkg, index) => {
+        const destination = join(workdir, String(index));
+        await mkdir(destination);
+        return [pkg.name, await pack(pkg, destination)] as const;
+      }),
+    );
+    project.provide("packed", { tarballs: Object.fromEntries(packed) });
   } catch (error) {
     project.provide("packed", { error: error instanceof Error ? error.message : String(error) });
   }

@@ -176,7 +176,7 @@ async function compile(config: string): Promise<void> {
   const result = await run(
     "node",
     ["node_modules/typescript/bin/tsc", "-p", config, "--pretty", "false"],
-    { cwd: project, timeout: 200_000, maxBuffer: 16 * 1024 * 1024 },
+    { cwd: project, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
   ).catch((error: { stdout?: string; stderr?: string }) => error);
   const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
   // Continuation lines (indented) belong to the error before them.
@@ -218,8 +218,9 @@ beforeAll(async () => {
     `README examples: ${blocks.length} ts blocks compiled (${blocks.filter((b) => b.nest).length} as Nest, ${blocks.filter((b) => b.declares).length} in a program of their own), ${skipped.length} skipped${skipped.length ? `:\n${list}` : ""}`,
   );
   // npm ci, the shared programs (about a minute each on a busy 2-core machine), then the
-  // programs of their own (about 10 s each): more than the project's default hook timeout.
-}, 420_000);
+  // programs of their own (about 10 s each), beside the other suites of `pnpm test`: more than
+  // the project's default hook timeout.
+}, 1_200_000);
 afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });

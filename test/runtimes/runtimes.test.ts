@@ -4,6 +4,7 @@ import type { Emulator, Fault } from "@keyguard/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { playScenario, startConformanceEmulator } from "../conformance/runner";
 import { type Bundles, bundleEntries } from "./bundle";
+import { INSTALL_MS, installRuntimes } from "./install";
 import { remoteHarness } from "./remote-harness";
 import { bun, deno, type RunningRuntime, workerd } from "./runtimes";
 import { RUNTIME_SCENARIOS } from "./subset";
@@ -16,8 +17,9 @@ import { RUNTIME_SCENARIOS } from "./subset";
  */
 let bundles: Bundles;
 beforeAll(async () => {
+  await installRuntimes();
   bundles = await bundleEntries();
-});
+}, INSTALL_MS + 60_000);
 afterAll(() => (bundles ? rm(bundles.dir, { recursive: true, force: true }) : undefined));
 
 interface VerifyOutcome {

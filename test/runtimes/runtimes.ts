@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { Miniflare } from "miniflare";
 import type { Bundles } from "./bundle";
 
 /** A runtime serving a bundle on 127.0.0.1. */
@@ -93,6 +92,8 @@ export const workerd: Runtime = {
   name: "workerd",
   userAgent: /^Cloudflare-Workers/,
   async start(bundles) {
+    // Imported here, not at the top: the suite's first hook installs miniflare (install.ts).
+    const { Miniflare } = await import("miniflare");
     const miniflare = new Miniflare({
       modules: true,
       scriptPath: bundles.worker,

@@ -4,8 +4,6 @@ export default defineProject({
   test: {
     name: "runtimes",
     include: ["*.test.ts"],
-    // Installs the runtimes (package-lock.json) on the first run, before runtimes.ts imports Miniflare.
-    globalSetup: ["./install.ts"],
     testTimeout: 20_000,
     // Bundling, then starting each runtime (workerd through Miniflare is the slowest).
     hookTimeout: 60_000,

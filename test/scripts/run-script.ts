@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 /** The repository's root, where the user runs `pnpm start`. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -52,4 +53,15 @@ export function ctrlC(args: readonly string[], ready: RegExp): Promise<Stopped> 
     child.once("error", reject);
     child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/**
+ * What a user must see after Ctrl-C: the app had started (`ready`), pnpm printed no failure
+ * report (ELIFECYCLE, ERR_PNPM_…, which reads as a crash), and the status is 0.
+ */
+export function expectQuietStop(stopped: Stopped, ready: RegExp): void {
+  expect(stopped.stdout).toMatch(ready);
+  expect(`${stopped.stdout}\n${stopped.stderr}`).not.toMatch(/ELIFECYCLE|ERR_PNPM/);
+  expect(stopped.signal).toBeNull();
+  expect(stopped.code).toBe(0);
 }

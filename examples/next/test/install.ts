@@ -38,13 +38,18 @@ async function assertLockCurrent(tarballs: readonly string[]): Promise<void> {
   }
 }
 
+/** The bound of a first run's install (npm ci of about 360 MB). */
+export const INSTALL_MS = 600_000;
+
 /**
- * Global setup of the example's test: Next.js 16 (about 300 MB with its SWC binary) is not
- * part of the workspace's `pnpm install`. Packs the @keyguard packages into tarballs/ and
- * installs the example from its package-lock.json with them: on the first run, and again
- * whenever the lock or a tarball changes (a rebuilt package), as locked-install.ts keys it.
+ * Next.js 16 (about 300 MB with its SWC binary) is not part of the workspace's `pnpm
+ * install`. Packs the @keyguard packages into tarballs/ and installs the example from its
+ * package-lock.json with them: on the first run, and again whenever the lock or a tarball
+ * changes (a rebuilt package), as locked-install.ts keys it. Called from the test's first
+ * hook rather than a Vitest global setup, which would hold every project's first test until
+ * npm is done: in a hook, the install runs beside the other suites' tests.
  */
-export default async function setup(): Promise<void> {
+export async function installExample(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), "keyguard-next-tarballs-"));
   try {
     const tarballs: Record<string, string> = {};
@@ -54,7 +59,7 @@ export default async function setup(): Promise<void> {
     await assertLockCurrent(Object.values(tarballs));
     const started = Date.now();
     const packed = KEYGUARD.map((name) => join(APP, tarballFile(name)));
-    if (await installLocked(APP, packed)) {
+    if (await installLocked(APP, packed, INSTALL_MS)) {
       const seconds = Math.round((Date.now() - started) / 1000);
       console.log(`example-next: installed Next.js from package-lock.json in ${seconds} s`);
     }

@@ -1,8 +1,10 @@
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
-import { type Emulator, startEmulator } from "@keyguard/emulator";
+// A type only: the example's own node_modules holds the emulator once installExample() ran.
+import type { Emulator } from "@keyguard/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgeVariant } from "./edge-variant";
+import { INSTALL_MS, installExample } from "./install";
 import { BUILD_MS, build, type NextServer, START_MS, start } from "./next-server";
 
 const APP = fileURLToPath(new URL("../", import.meta.url));
@@ -24,6 +26,8 @@ const VARIANTS: Variant[] = [
   { name: "middleware.ts (Edge runtime)", app: edgeVariant },
 ];
 
+beforeAll(installExample, INSTALL_MS + 60_000);
+
 describe.each(VARIANTS)("next example with $name (next build + next start)", ({ app }) => {
   let emulator: Emulator;
   let server: NextServer | undefined;
@@ -34,6 +38,7 @@ describe.each(VARIANTS)("next example with $name (next build + next start)", ({ 
 
   beforeAll(
     async () => {
+      const { startEmulator } = await import("@keyguard/emulator");
       emulator = await startEmulator();
       ({ apiId } = await emulator.call<{ apiId: string }>("apis.createApi", { name: "next" }));
       const key = (permissions: string[]) =>

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const NEXT = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));
 /** Bounds of `next build` and of `next start` answering its first request. */
-export const BUILD_MS = 360_000;
+export const BUILD_MS = 600_000;
 export const START_MS = 60_000;
 
 /** A running `next start`. */

@@ -34,9 +34,10 @@ export function npmInstallArgs(mode: PinsMode): string[] {
 /**
  * Installs the npm project in `dir`, within `timeout` ms. Pinned: from its `package-lock.json`
  * only, and an error when there is none; update and drift: a fresh resolution, so there must be
- * no lock yet.
+ * no lock yet. The default bound allows for several installs at once beside other suites
+ * (`pnpm test` runs files side by side) on a busy 2-core machine.
  */
-export async function npmInstall(dir: string, mode: PinsMode, timeout = 200_000): Promise<void> {
+export async function npmInstall(dir: string, mode: PinsMode, timeout = 600_000): Promise<void> {
   const locked = existsSync(join(dir, "package-lock.json"));
   if (mode === "pinned" && !locked) {
     throw new Error(`${dir} has no package-lock.json: a pinned install needs one`);
