@@ -131,7 +131,7 @@ describe("assertNoOpenRoutes(app) on Nest", () => {
     await ready.init();
     const error = configErrorOf(() => assertNoOpenRoutes(ready));
     expect(error.message).toContain(
-      "1 route answers without an API key and is not marked public: GET /health.",
+      "1 route answers requests without an API key: GET /health.",
     );
     expect(error.message).toContain("`@Public()` on the handler or controller");
   });
