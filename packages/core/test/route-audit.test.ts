@@ -126,7 +126,9 @@ describe("assertClosed and createRouteAudit", () => {
     expect(error.message).toContain(
       "2 routes answer requests without an API key: GET /a, ALL /files (middleware).",
     );
-    expect(error.message).toContain('`assertNoOpenRoutes(app, { public: ["GET /a", "ALL /files"] })`');
+    expect(error.message).toContain(
+      '`assertNoOpenRoutes(app, { public: ["GET /a", "ALL /files"] })`',
+    );
     expect(open.assertNoOpenRoutes({}, { public: ["ALL /files", "GET /a"] })).toHaveLength(2);
   });
 

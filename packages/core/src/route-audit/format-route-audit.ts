@@ -28,7 +28,10 @@ const cellsOf = (row: RouteAuditRow): string[] => [
 export function formatRouteAudit(rows: readonly RouteAuditRow[]): string {
   const noted = rows.some((row) => row.kind !== undefined || row.note !== undefined);
   const headings = noted ? HEADINGS : HEADINGS.slice(0, -1);
-  const lines: string[][] = [[...headings], ...rows.map((row) => cellsOf(row).slice(0, headings.length))];
+  const lines: string[][] = [
+    [...headings],
+    ...rows.map((row) => cellsOf(row).slice(0, headings.length)),
+  ];
   const widths = headings.map((_, column) =>
     Math.max(...lines.map((cells) => (cells[column] as string).length)),
   );
