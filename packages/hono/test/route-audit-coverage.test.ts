@@ -67,13 +67,13 @@ describe("auditRoutes(app) on Hono: middleware that answer requests are rows", (
   function build() {
     const app = new Hono();
     app.use("*", async (_c, next) => next()); // app-wide (a logger): not listed
-    app.use("/maintenance/*", (c, _next) => c.text("down for maintenance", 503));
+    app.use("/maintenance/*", async (c, _next) => c.text("down for maintenance", 503));
     const legacy = new Hono();
     legacy.get("/old", ok);
     app.mount("/legacy", legacy.fetch);
     app.get("/guarded", guard(), async (_c, next) => next(), ok); // route-level middleware: part of the route
     app.use("/private/*", guard());
-    app.use("/private/*", (c, _next) => c.text("private"));
+    app.use("/private/*", async (c, _next) => c.text("private"));
     return app;
   }
 
