@@ -61,7 +61,12 @@ export {
   type RatelimiterStats,
 } from "./ratelimit/ratelimiter";
 export { formatRouteAudit } from "./route-audit/format-route-audit";
-export type { RouteAccess, RouteAuditOptions, RouteAuditRow } from "./route-audit/route-audit-row";
+export type {
+  RouteAccess,
+  RouteAuditOptions,
+  RouteAuditRow,
+  RouteKind,
+} from "./route-audit/route-audit-row";
 export type {
   FailureMode,
   Identity,

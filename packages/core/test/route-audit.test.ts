@@ -108,12 +108,28 @@ describe("assertClosed and createRouteAudit", () => {
   ];
   const audit = createRouteAudit(discover, "`@Public()`");
 
-  it("names every open route, and the framework's way to mark one public", () => {
+  it("names every open route and the ways out, without calling `public` an invalid option", () => {
     const error = configError(() => audit.assertNoOpenRoutes({}));
     expect(error.option).toBe("public");
+    expect(error.message).not.toContain("invalid option");
     expect(error.message).toBe(
-      'assertNoOpenRoutes(app): invalid option `public`: 1 route answers without an API key and is not marked public: GET /a. Put a keyguard guard in front of it, or, if it is public on purpose, mark it with `@Public()` or list it in the audit\'s `public` option ("METHOD /path").',
+      'assertNoOpenRoutes(app): 1 route answers requests without an API key: GET /a. Either put a keyguard guard in front of it (registered before it, on a path that covers every request it answers), or, if it answers without a key on purpose, mark it with `@Public()` or list it as public: `assertNoOpenRoutes(app, { public: ["GET /a"] })`.',
     );
+  });
+
+  it("names a middleware row as one, and spells the public list for every open row", () => {
+    const open = createRouteAudit(() => [
+      { method: "GET", path: "/a", access: "open" as const },
+      { method: "ALL", path: "/files", access: "open" as const, kind: "middleware" as const },
+    ]);
+    const error = configError(() => open.assertNoOpenRoutes({}));
+    expect(error.message).toContain(
+      "2 routes answer requests without an API key: GET /a, ALL /files (middleware).",
+    );
+    expect(error.message).toContain(
+      '`assertNoOpenRoutes(app, { public: ["GET /a", "ALL /files"] })`',
+    );
+    expect(open.assertNoOpenRoutes({}, { public: ["ALL /files", "GET /a"] })).toHaveLength(2);
   });
 
   it("returns the rows when none is open", () => {
@@ -140,6 +156,35 @@ describe("formatRouteAudit", () => {
         "GET     /health    public  -            -     -",
       ].join("\n"),
     );
+  });
+
+  it("adds a NOTE column only when a row is a middleware or says why it is open", () => {
+    expect(
+      formatRouteAudit([
+        { method: "ALL", path: "/files", access: "open", kind: "middleware" },
+        { method: "GET", path: "/docs/:id?", access: "open", note: "guard on /docs/:id" },
+        { method: "GET", path: "/x", access: "key" },
+      ]),
+    ).toBe(
+      [
+        "METHOD  PATH        ACCESS  PERMISSIONS  COST  RATELIMITS  NOTE",
+        "ALL     /files      open    -            -     -           middleware",
+        "GET     /docs/:id?  open    -            -     -           guard on /docs/:id",
+        "GET     /x          key     -            -     -           -",
+      ].join("\n"),
+    );
+  });
+
+  it("keeps a middleware's kind on its row, and a note only on an open row", () => {
+    expect(
+      rows([
+        { method: "ALL", path: "/m", access: "open", kind: "middleware", note: "n" },
+        { method: "GET", path: "/k", access: "key", note: "never shown" },
+      ]),
+    ).toEqual([
+      { method: "GET", path: "/k", access: "key" },
+      { method: "ALL", path: "/m", access: "open", kind: "middleware", note: "n" },
+    ]);
   });
 
   it("prints the heading alone for an app without routes", () => {

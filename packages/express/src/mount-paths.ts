@@ -73,3 +73,16 @@ export function consume(layer: Layer, path: string): string | undefined {
   const used = typeof matched === "object" ? matched.path : (layer.path ?? "");
   return path.slice(used.length) || "/";
 }
+
+/**
+ * The paths a middleware layer is declared at under `prefix` (`/v1` and `/docs/:id` →
+ * `/v1/docs/:id`), or `undefined` when Express 4 compiled it into a pattern it cannot
+ * give back (a regular expression, `?`, `*`): the audit then proves nothing from it.
+ */
+export function declaredPaths(layer: Layer, prefix: string): string[] | undefined {
+  try {
+    return mountPathsOf(layer, "").map((path) => joinPath(prefix, path));
+  } catch {
+    return undefined;
+  }
+}

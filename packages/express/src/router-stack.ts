@@ -1,34 +1,14 @@
 import { KeyguardSetupError } from "@keyguard/core";
-import {
-  type FoundRoute,
-  type GuardMark,
-  guardMarkOf,
-  routeFromChain,
-} from "@keyguard/core/adapter";
-import { consume, joinPath, type Layer, mountPathsOf } from "./mount-paths";
+import { type FoundRoute, guardMarkOf, routeFromChain } from "@keyguard/core/adapter";
+import { guardsOn, type Scoped, withNote } from "./guard-coverage";
+import { middlewareRows } from "./middleware-rows";
+import { declaredPaths, joinPath, type Layer, mountPathsOf } from "./mount-paths";
 
 /** A route of a router's stack: its path, its methods, its own handlers in order. */
 interface Route {
   readonly path: unknown;
   readonly methods: Readonly<Record<string, boolean | undefined>>;
   readonly stack: readonly (Layer & { readonly method?: string | undefined })[];
-}
-
-/** A keyguard middleware met on the walk, with the router layers it sits behind. */
-interface Scoped {
-  readonly mounts: readonly Layer[];
-  readonly layer: Layer;
-  readonly mark: GuardMark;
-}
-
-/** Whether Express runs a middleware on requests to `path`: every layer on its way matches. */
-function covers(scoped: Scoped, path: string): boolean {
-  let rest: string | undefined = path;
-  for (const layer of [...scoped.mounts, scoped.layer]) {
-    rest = consume(layer, rest);
-    if (rest === undefined) return false;
-  }
-  return true;
 }
 
 /**
@@ -41,7 +21,7 @@ function routesOf(route: Route, prefix: string, before: readonly Scoped[]): Foun
   const found: FoundRoute[] = [];
   for (const path of [route.path].flat().map(String)) {
     const full = joinPath(prefix, path);
-    const applying = before.filter((scoped) => covers(scoped, full)).map(({ mark }) => mark);
+    const { marks: applying, note } = guardsOn(before, full);
     for (const method of Object.keys(route.methods)) {
       const all = method === "_all";
       const layers = route.stack.filter(
@@ -50,7 +30,8 @@ function routesOf(route: Route, prefix: string, before: readonly Scoped[]): Foun
       const handler = layers.at(-1);
       if (handler === undefined || guardMarkOf(handler.handle) !== undefined) continue;
       const own = layers.slice(0, -1).flatMap((layer) => guardMarkOf(layer.handle) ?? []);
-      found.push(routeFromChain(all ? "ALL" : method, full, [...applying, ...own]));
+      const chain = [...applying, ...own];
+      found.push(withNote(routeFromChain(all ? "ALL" : method, full, chain), note));
     }
   }
   return found;
@@ -87,9 +68,10 @@ function walk(
       );
     } else {
       const mark = guardMarkOf(layer.handle);
-      // A router mounted at several paths is walked once per path: its guards are met once.
-      if (mark !== undefined && !before.some((scoped) => scoped.layer === layer))
-        before.push({ mounts, layer, mark });
+      const paths = declaredPaths(layer, prefix);
+      // A router mounted at several paths is walked once per path: its guards once per path.
+      if (mark !== undefined) before.push({ mounts, layer, mark, paths });
+      else found.push(...middlewareRows(layer, paths, before));
     }
   }
   return found;

@@ -136,7 +136,7 @@ describe("assertNoOpenRoutes(app) on Express", () => {
   it("throws a KeyguardConfigError naming every open route", () => {
     const error = configErrorOf(() => assertNoOpenRoutes(build(express5)));
     expect(error.message).toContain(
-      "4 routes answer without an API key and are not marked public: GET /health, POST /login, GET /reports/daily, GET /v1/items.",
+      "4 routes answer requests without an API key: GET /health, POST /login, GET /reports/daily, GET /v1/items.",
     );
   });
 

@@ -117,7 +117,7 @@ describe("assertNoOpenRoutes(app) on Fastify", () => {
     const ready = await build();
     const error = configErrorOf(() => assertNoOpenRoutes(ready));
     expect(error.message).toContain(
-      "3 routes answer without an API key and are not marked public: ALL /hook, POST /login, GET /status.",
+      "3 routes answer requests without an API key: ALL /hook, POST /login, GET /status.",
     );
     expect(error.message).toContain("`config: { unkey: { public: true } }`");
   });

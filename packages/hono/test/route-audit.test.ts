@@ -112,7 +112,7 @@ describe("auditRoutes(app) on Hono", () => {
 describe("assertNoOpenRoutes(app) on Hono", () => {
   it("throws a KeyguardConfigError naming every open route", () => {
     const error = configErrorOf(() => assertNoOpenRoutes(build()));
-    expect(error.message).toContain("3 routes answer without an API key");
+    expect(error.message).toContain("3 routes answer requests without an API key");
     expect(error.message).toContain("GET /health, POST /login, GET /status");
     expect(error.message).not.toContain("/api/docs");
   });

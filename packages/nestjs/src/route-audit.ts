@@ -2,6 +2,7 @@ import { KeyguardSetupError } from "@keyguard/core";
 import { createRouteAudit, type FoundRoute, requirementsOf } from "@keyguard/core/adapter";
 import type { INestApplication } from "@nestjs/common";
 import { ApplicationConfig, ModulesContainer } from "@nestjs/core";
+import { adapterRoutes } from "./adapter-routes";
 import { type AppRoute, appRoutes } from "./app-routes";
 import { isInitialized } from "./initialized";
 import { routePaths } from "./route-paths";
@@ -22,10 +23,14 @@ function* nestRoutes(app: INestApplication, at: string): Generator<FoundRoute> {
       "call it after `await app.init()` (or `app.listen()`): until then Nest has not registered the routes, and guards added with `app.useGlobalGuards()` may still come.",
     );
   const pathsOf = routePaths(modules, app.get(ApplicationConfig, { strict: false }));
+  const controllers = new Set<string>();
   for (const route of routes) {
-    for (const { method, path } of pathsOf(route.controller, route.handler))
+    for (const { method, path } of pathsOf(route.controller, route.handler)) {
+      controllers.add(`${method.toUpperCase()} ${path}`);
       yield found(route, method, path);
+    }
   }
+  yield* adapterRoutes(app, controllers);
 }
 
 const audit = createRouteAudit(nestRoutes, "`@Public()` on the handler or controller");

@@ -10,6 +10,8 @@ function rowOf(route: FoundRoute, isPublic: boolean): RouteAuditRow {
     path: route.path,
     access,
   };
+  if (route.kind !== undefined) row.kind = route.kind;
+  if (route.note !== undefined && access !== "key") row.note = route.note;
   if (access !== "key") return row;
   if (route.permissions !== undefined) row.permissions = route.permissions;
   if (route.cost !== undefined) row.cost = route.cost;

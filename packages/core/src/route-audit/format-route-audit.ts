@@ -1,6 +1,6 @@
 import type { RouteAuditRow } from "./route-audit-row";
 
-const HEADINGS = ["METHOD", "PATH", "ACCESS", "PERMISSIONS", "COST", "RATELIMITS"] as const;
+const HEADINGS = ["METHOD", "PATH", "ACCESS", "PERMISSIONS", "COST", "RATELIMITS", "NOTE"] as const;
 
 const cellsOf = (row: RouteAuditRow): string[] => [
   row.method,
@@ -9,11 +9,13 @@ const cellsOf = (row: RouteAuditRow): string[] => [
   row.permissions ?? "-",
   row.cost === undefined ? "-" : String(row.cost),
   row.ratelimits === undefined ? "-" : row.ratelimits.join(", "),
+  [row.kind, row.note].filter((part) => part !== undefined).join(": ") || "-",
 ];
 
 /**
  * The audit as a table for people: one line per route under a heading line, columns
- * aligned with spaces, `-` where a route asks nothing, no trailing spaces.
+ * aligned with spaces, `-` where a route asks nothing, no trailing spaces. A last column,
+ * NOTE, only when some row is a middleware or has a note (why it is open).
  *
  * @example
  * ```ts
@@ -24,8 +26,13 @@ const cellsOf = (row: RouteAuditRow): string[] => [
  * ```
  */
 export function formatRouteAudit(rows: readonly RouteAuditRow[]): string {
-  const lines: string[][] = [[...HEADINGS], ...rows.map(cellsOf)];
-  const widths = HEADINGS.map((_, column) =>
+  const noted = rows.some((row) => row.kind !== undefined || row.note !== undefined);
+  const headings = noted ? HEADINGS : HEADINGS.slice(0, -1);
+  const lines: string[][] = [
+    [...headings],
+    ...rows.map((row) => cellsOf(row).slice(0, headings.length)),
+  ];
+  const widths = headings.map((_, column) =>
     Math.max(...lines.map((cells) => (cells[column] as string).length)),
   );
   return lines

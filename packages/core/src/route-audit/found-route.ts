@@ -1,5 +1,5 @@
 import type { PreparedRequest } from "../options/verify-request";
-import type { RouteAccess } from "./route-audit-row";
+import type { RouteAccess, RouteKind } from "./route-audit-row";
 
 /** What a guard asks of the key on a route, as an audit row shows it. */
 export interface RouteRequirements {
@@ -17,6 +17,10 @@ export interface FoundRoute extends RouteRequirements {
   readonly method: string;
   readonly path: string;
   readonly access: RouteAccess;
+  /** `"middleware"` for a path-mounted handler that is not a route (see `RouteAuditRow.kind`). */
+  readonly kind?: RouteKind | undefined;
+  /** Why the route is open though a guard is near it, for the row. */
+  readonly note?: string | undefined;
 }
 
 /** What a compiled route asks of the key: its query, cost and rate-limit names. */

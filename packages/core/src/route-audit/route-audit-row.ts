@@ -24,7 +24,18 @@ export interface RouteAuditRow {
   readonly cost?: number;
   /** The names of the key's rate limits each request counts against. */
   readonly ratelimits?: readonly string[];
+  /**
+   * `"middleware"` for a handler that is not a route but may answer requests itself (a
+   * middleware mounted at a path, a mounted sub-app): the audit cannot tell one that ends
+   * the response from one that calls `next()`, so it lists both. Absent on routes.
+   */
+  readonly kind?: RouteKind;
+  /** Why a row is `"open"` though a guard is near it (a guard whose path does not cover every request). */
+  readonly note?: string;
 }
+
+/** What a row that is not a plain route is: a path-mounted middleware or sub-app. */
+export type RouteKind = "middleware";
 
 /**
  * Options of `auditRoutes(app, options)` and `assertNoOpenRoutes(app, options)`.
