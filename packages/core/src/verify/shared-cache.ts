@@ -18,10 +18,15 @@ export type SharedRead =
   | { readonly entry: SharedEntry; readonly lease?: undefined }
   | { readonly entry?: undefined; readonly lease: boolean };
 
-/** An invalidation: entry ids (from {@link SharedCache.idFor}) and Unkey key ids. */
+/**
+ * An invalidation: entry ids (from {@link SharedCache.idFor}), Unkey key ids and identities
+ * (`externalId`). An instance from before `externalIds` ignores that field: it keeps that
+ * identity's entries until they expire (at most one TTL), as it would a lost message.
+ */
 export interface Invalidation {
   readonly ids?: readonly string[] | undefined;
   readonly keyIds?: readonly string[] | undefined;
+  readonly externalIds?: readonly string[] | undefined;
 }
 
 /** What a verifier hears on the invalidation bus. */
@@ -60,7 +65,7 @@ export interface SharedCache {
   get(id: string, leaseMs: number): Promise<SharedRead>;
   /** Stores an entry for `ttlMs` (and releases the lease on `id`). */
   set(id: string, entry: SharedEntry, ttlMs: number): Promise<void>;
-  /** Deletes entries by id and by key id (and their leases). */
+  /** Deletes entries by id, by key id and by identity (`externalIds`), and their leases. */
   delete(target: Invalidation): Promise<void>;
   /** Sends an invalidation to every instance subscribed, this one included. */
   publish(invalidation: Invalidation): Promise<void>;

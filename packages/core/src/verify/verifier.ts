@@ -56,6 +56,18 @@ export interface Verifier {
    * ```
    */
   invalidateKeyId(keyId: string): Promise<void>;
+  /**
+   * Forgets what the cache knows about every key of an identity (its `externalId`, as
+   * Unkey's `identity.externalId`): suspending a customer without knowing their key ids.
+   * With a `sharedCache`, every instance drops them; a verification in flight is not
+   * cached. Rejects with a `TypeError` unless `externalId` is a non-empty string.
+   *
+   * @example
+   * ```ts
+   * await verifier.invalidateIdentity("customer_42");
+   * ```
+   */
+  invalidateIdentity(externalId: string): Promise<void>;
   /** Empties the cache. */
   clear(): void;
   /**
@@ -190,7 +202,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
           hashKey(`${resolved.requestUrl}\n${resolved.rootKey}\n${resolved.migrationId ?? ""}`),
           policy,
         );
-  // Invalidations by shared id ("i:…") and key id ("k:…"), with when they happened.
+  // Invalidations by shared id ("i:…"), key id ("k:…") and identity ("x:…"), with when they happened.
   const revoked = new Map<string, number>();
   // The latest invalidation of any kind: what a hand-off made before it cannot vouch for.
   let invalidatedAt = 0;
@@ -238,19 +250,21 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     }
   }
 
-  /** Whether an invalidation of one of these shared names or of the key id happened at or after `since`. */
+  /**
+   * Whether an invalidation of one of these shared names, or of the answer's key id or
+   * identity, happened at or after `since`.
+   */
   function revokedSince(
     since: number,
     names: readonly string[],
-    keyId: string | undefined,
+    result: VerifyResult | undefined,
   ): boolean {
     if (revoked.size === 0) return false;
-    for (const name of names) {
-      const byName = revoked.get(`i:${name}`);
-      if (byName !== undefined && byName >= since) return true;
-    }
-    const byKeyId = keyId === undefined ? undefined : revoked.get(`k:${keyId}`);
-    return byKeyId !== undefined && byKeyId >= since;
+    const at = (name: string) => (revoked.get(name) ?? Number.NEGATIVE_INFINITY) >= since;
+    if (names.some((name) => at(`i:${name}`))) return true;
+    if (result?.keyId !== undefined && at(`k:${result.keyId}`)) return true;
+    const externalId = result?.identity?.externalId;
+    return externalId !== undefined && at(`x:${externalId}`);
   }
 
   /** Drops what this instance knows about the keys named (an invalidation, local or from the bus). */
@@ -270,10 +284,19 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     }
     for (const keyId of target.keyIds ?? []) {
       markRevoked(`k:${keyId}`, now);
-      for (const hash of cache?.hashesOf(keyId) ?? []) {
-        inflight.detach(hash);
-        cache?.delete(hash);
-      }
+      forgetHashes(cache?.hashesOf(keyId));
+    }
+    for (const externalId of target.externalIds ?? []) {
+      if (typeof externalId !== "string") continue; // a malformed message names nothing
+      markRevoked(`x:${externalId}`, now);
+      forgetHashes(cache?.hashesOfIdentity(externalId));
+    }
+  }
+
+  function forgetHashes(hashes: readonly string[] | undefined): void {
+    for (const hash of hashes ?? []) {
+      inflight.detach(hash);
+      cache?.delete(hash);
     }
   }
 
@@ -287,9 +310,9 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     startedAt: number,
     attached: () => boolean,
     names: readonly string[],
-    keyId?: string,
+    result: VerifyResult,
   ) {
-    return attached() && !revokedSince(startedAt, names, keyId);
+    return attached() && !revokedSince(startedAt, names, result);
   }
 
   function clear(): void {
@@ -461,7 +484,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       return direct(key, request).then((result) => ({
         result,
         // An answer to a call made before `invalidate`/`invalidateKeyId`/`clear` may predate a revocation.
-        entry: keep(startedAt, attached, [], result.keyId) ? remember(hash, result) : undefined,
+        entry: keep(startedAt, attached, [], result) ? remember(hash, result) : undefined,
       }));
     });
     return call.promise.then(
@@ -494,13 +517,13 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       // An entry whose upstream call started before a revocation heard here (it raced the
       // invalidation's DEL) is refused and deleted, whoever wrote it.
       const stale =
-        shared !== undefined && revokedSince(shared.askedAt, names, found?.result.keyId);
+        shared !== undefined && revokedSince(shared.askedAt, names, found?.result);
       if (stale) tier.forget(id);
       if (
         found !== undefined &&
         !stale &&
         attached() &&
-        !revokedSince(startedAt, names, found.result.keyId)
+        !revokedSince(startedAt, names, found.result)
       ) {
         counters.sharedHits++;
         cache?.set(hash, found, names);
@@ -511,7 +534,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
         // One budget for the whole verification: the wait for another instance's call included.
         const result = await direct(key, request, startedAt + resolved.timeoutMs);
         // An answer to a call made before an invalidation may predate a revocation.
-        if (!keep(startedAt, attached, names, result.keyId)) return { result };
+        if (!keep(startedAt, attached, names, result)) return { result };
         entry = remember(hash, result, names);
         return { result, entry };
       } finally {
@@ -589,6 +612,15 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     invalidateKeyId: async (keyId: string) => {
       if (typeof keyId !== "string" || keyId === "") return;
       const target = { keyIds: [keyId] };
+      drop(target);
+      await shared?.invalidate(target);
+    },
+    invalidateIdentity: async (externalId: string) => {
+      if (typeof externalId !== "string" || externalId === "")
+        throw new TypeError(
+          `invalidateIdentity(externalId): expected the identity's externalId, a non-empty string; got ${externalId === "" ? "an empty string" : typeof externalId}.`,
+        );
+      const target = { externalIds: [externalId] };
       drop(target);
       await shared?.invalidate(target);
     },
