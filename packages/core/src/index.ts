@@ -70,6 +70,7 @@ export type {
   SharedCacheListener,
   SharedEntry,
   SharedRead,
+  SharedCount,
 } from "./verify/shared-cache";
 export type { CheckOptions, CheckReport } from "./verify/startup-check";
 export { createVerifier, type Verifier } from "./verify/verifier";

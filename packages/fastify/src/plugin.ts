@@ -104,6 +104,8 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,
         url: readsUrl ? request.url : undefined,
+        // `identify.ip()`'s address: after Fastify's `trustProxy` setting.
+        address: guard.readsAddress ? request.ip : undefined,
         route: pattern,
         key,
       },

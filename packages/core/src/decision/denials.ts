@@ -2,6 +2,7 @@ import { type KeyguardError, VerifierError } from "../errors";
 import { DEFAULT_KEY_SOURCES } from "../extract/extract-key";
 import { type KeyPresentation, presentationOf } from "../extract/key-presentation";
 import type { RatelimitState, VerifyResult } from "../types";
+import { REGISTERED_PROBLEM_TYPES } from "./problem-types";
 
 /** Every reason a guard refuses a request. */
 export type DenialCode =
@@ -17,6 +18,7 @@ export type DenialCode =
   | "CROSS_SITE_REQUEST"
   | "RATE_LIMITED"
   | "USAGE_EXCEEDED"
+  | "FAILURE_BUDGET_EXCEEDED"
   | "VERIFIER_UNAVAILABLE"
   | "VERIFIER_MISCONFIGURED"
   | "RATELIMIT_UNAVAILABLE"
@@ -102,6 +104,12 @@ export const DENIALS: Readonly<
     status: 429,
     title: "Too Many Requests",
     detail: "The API key has no usage credits left.",
+  },
+  FAILURE_BUDGET_EXCEEDED: {
+    status: 429,
+    title: "Too Many Requests",
+    detail:
+      "Too many requests from this address presented unknown or malformed API keys. Try again after the time in Retry-After.",
   },
   VERIFIER_UNAVAILABLE: {
     status: 503,
@@ -230,7 +238,9 @@ export function deny(
     details.result?.requestId ??
     (details.error instanceof VerifierError ? details.error.requestId : undefined);
   const body: ProblemDetails = {
-    type: `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
+    type:
+      REGISTERED_PROBLEM_TYPES[code] ??
+      `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
     title,
     status,
     detail: details.detail ?? detailFor(code, presentation),

@@ -6,7 +6,7 @@ import {
   fromResult,
 } from "../decision/decision";
 import { KeyguardConfigError } from "../errors";
-import { cookieGateOf, extractGated } from "../extract/cross-site";
+import { cookieGateOf, extractGated, type GatedExtraction } from "../extract/cross-site";
 import {
   type CookieKeySource,
   checkPresentedKey,
@@ -25,6 +25,7 @@ import {
   rejectUnknownOptions,
   VERIFIER_OPTION_NAMES,
 } from "../options/option-names";
+import type { FailureBudgetOptions } from "../budget/failure-budget-options";
 import type { VerifierOptions } from "../options/verifier-options";
 import { type PreparedRequest, prepareRequest } from "../options/verify-request";
 import type { PermissionQuery } from "../permissions/permission-query";
@@ -33,6 +34,7 @@ import { announced } from "../telemetry/decision-message";
 import { telemetry } from "../telemetry/web";
 import type { HeadersLike, KeyContext, RatelimitRequest, VerifyRequest } from "../types";
 import { createVerifier, decideFor, loggerOf, type Verifier } from "../verify/verifier";
+import { type FailureBudgetGate, failureBudgetGate } from "./failure-budget-gate";
 import { guardName } from "./guard-name";
 import { missingRatelimitLog } from "./missing-ratelimit-log";
 import { type GuardNaming, type SecondGuardRequest, secondGuard } from "./second-guard";
@@ -70,6 +72,14 @@ export interface GuardOptions extends VerifierOptions, RouteOptions {
    * @default "allow"
    */
   preflight?: "allow" | "guard" | undefined;
+  /**
+   * A budget of refusals for unknown or malformed keys (`NOT_FOUND`, `MALFORMED_KEY`) per
+   * client address: past `limit` within `windowMs`, the address's requests are answered 429
+   * (`FAILURE_BUDGET_EXCEEDED`, `Retry-After`) without calling Unkey, unless their key is
+   * cached as valid. Addresses as `identify.ip()` reads them; shared by every instance
+   * through a `sharedCache` that counts (`@keyguard/redis`'s does).
+   */
+  failureBudget?: FailureBudgetOptions | undefined;
 }
 
 /** The request facts a guard needs; adapters build it from their framework's request. */
@@ -83,6 +93,12 @@ export interface GuardRequest extends KeyRequest {
    * neither `readsMethod` nor {@link mayBePreflight} is true. Left out, it counts as unsafe.
    */
   readonly method?: string | undefined;
+  /**
+   * The client's address as the framework reports it (after its trust-proxy setting), as
+   * `identify.ip()` reads it; only a guard with a `failureBudget` reads it (see
+   * {@link Guard.readsAddress}). A request without one is not budgeted.
+   */
+  readonly address?: string | undefined;
   /** The key from a custom `getKey` (`null` for none); when set, `keySources` are not read. */
   readonly key?: string | null | undefined;
 }
@@ -104,6 +120,8 @@ export interface Guard {
    * a lookup (Express's) pass it only when this or {@link mayBePreflight} is true.
    */
   readonly readsMethod: boolean;
+  /** Whether `check` reads `address`: only with a `failureBudget`. */
+  readonly readsAddress: boolean;
   /** Compiles a route's options (merged over the guard's); throws at start-up on a bad one. */
   route(options?: RouteOptions, optionPrefix?: string): PreparedRequest;
   /** Decides one request; synchronous when the answer is in the cache. */
@@ -223,6 +241,7 @@ export function createGuard(
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
   const issuer = createIssuer(name);
   const twice = secondGuard({ name, fixTwice: naming.fixTwice }, loggerOf(ready));
+  const budget = failureBudgetGate(options.failureBudget, ready);
 
   function route(routeOptions: RouteOptions = {}, optionPrefix = ""): PreparedRequest {
     if (typeof routeOptions !== "object" || routeOptions === null) {
@@ -270,9 +289,37 @@ export function createGuard(
         : cookieGate === undefined
           ? extractKey(request, sources)
           : extractGated(request, cookieGate);
+    if (budget !== undefined) return budgeted(budget, request, extraction, prepared);
     if (!extraction.ok) return fromExtraction(extraction, presentation);
+    return verified(request, extraction.key, prepared);
+  }
+
+  /** The decision under a failure budget: refused while the address's is spent, else counted. */
+  function budgeted(
+    gate: FailureBudgetGate,
+    request: GuardRequest,
+    extraction: GatedExtraction,
+    prepared: PreparedRequest,
+  ): Decision | Promise<Decision> {
+    const group = gate.groupOf(request.address);
+    // No key at all is not a guess (nor a cookie refused cross-site): answered, never counted.
+    if (!extraction.ok && extraction.code !== "MALFORMED_KEY")
+      return fromExtraction(extraction, presentation);
+    const refused = gate.refuse(group, extraction.ok ? extraction.key : undefined);
+    if (refused !== undefined) return refused;
+    if (!extraction.ok) return gate.note(group, fromExtraction(extraction, presentation));
+    const decision = verified(request, extraction.key, prepared);
+    if (!isPromise(decision)) return gate.note(group, decision);
+    return decision.then((settled) => gate.note(group, settled));
+  }
+
+  function verified(
+    request: GuardRequest,
+    key: string,
+    prepared: PreparedRequest,
+  ): Decision | Promise<Decision> {
     // A cache hit is answered synchronously; on a miss the key is not hashed again.
-    const answer = decide(extraction.key, prepared);
+    const answer = decide(key, prepared);
     if (!isPromise(answer)) return fromResult(answer, presentation, undefined, issuer);
     return answer.then(
       (result) => {
@@ -293,5 +340,6 @@ export function createGuard(
 
   const readsUrl = sources.some((source) => "query" in source);
   const readsMethod = cookieGate !== undefined;
-  return { verifier: ready, sources, readsUrl, readsMethod, route, check, again };
+  const readsAddress = budget !== undefined;
+  return { verifier: ready, sources, readsUrl, readsMethod, readsAddress, route, check, again };
 }

@@ -42,7 +42,12 @@ type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOp
 export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = Object.freeze([
   ...VERIFIER_OPTION_NAMES,
   ...ROUTE_OPTION_NAMES,
-  ...names<GuardOnlyOptions>({ verifier: true, keySources: true, preflight: true }),
+  ...names<GuardOnlyOptions>({
+    verifier: true,
+    keySources: true,
+    preflight: true,
+    failureBudget: true,
+  }),
 ]);
 
 // Edit distance, to suggest the option a typo meant (`rootkey` → `rootKey`).

@@ -71,8 +71,24 @@ export interface SharedCache {
   publish(invalidation: Invalidation): Promise<void>;
   /** Listens to the bus; returns the function that stops listening. */
   subscribe(listener: SharedCacheListener): () => void;
+  /**
+   * Counts one event under `id` in a window of `windowMs` opened by its first event (Redis:
+   * INCR, then PEXPIRE on the first); resolves with the count so far and the ms the window
+   * has left. Optional: the failure budget (`failureBudget`) is shared by every instance
+   * through it, and counted by each instance alone without it. `id` is a keyed hash like
+   * {@link idFor}'s: the store never sees a client address in clear.
+   */
+  count?(id: string, windowMs: number): Promise<SharedCount>;
   /** Longest wait for one call, in ms. @default 50 */
   readonly timeoutMs?: number | undefined;
+}
+
+/** What {@link SharedCache.count} resolves with. */
+export interface SharedCount {
+  /** Events counted in the current window, this one included. */
+  readonly count: number;
+  /** How long the window has left, in ms. */
+  readonly resetInMs: number;
 }
 
 /** The store's default bound on one call. */
@@ -104,9 +120,11 @@ export function checkSharedCache(value: unknown): SharedCache | undefined {
       `expected a shared cache such as redisCache() from @keyguard/redis (an object with ${methods.join(", ")}); ${missing}() is missing.`,
     );
   }
-  const namesOf = (value as Record<string, unknown>).namesOf;
-  if (namesOf !== undefined && typeof namesOf !== "function")
-    throw new KeyguardConfigError("sharedCache.namesOf", "expected a function, or nothing.");
+  for (const optional of ["namesOf", "count"]) {
+    const method = (value as Record<string, unknown>)[optional];
+    if (method !== undefined && typeof method !== "function")
+      throw new KeyguardConfigError(`sharedCache.${optional}`, "expected a function, or nothing.");
+  }
   return value as SharedCache;
 }
 
@@ -186,6 +204,19 @@ export class SharedTier {
       if (Date.now() + pause >= deadline) return undefined;
       await sleep(pause);
     }
+  }
+
+  /**
+   * Counts a failure-budget event of an address group in the store, bounded like any call;
+   * `undefined` when the store has no counter, is paused or fails (the local count rules).
+   */
+  async count(group: string, windowMs: number): Promise<SharedCount | undefined> {
+    const store = this.#store;
+    if (store.count === undefined || Date.now() < this.#downUntil) return undefined;
+    // Keyed like an entry id (in its own namespace), so the store never holds the address.
+    const id = store.idFor(`${this.#scope}:failure-budget:${group}`);
+    const counted = await this.#call(() => (store.count as NonNullable<SharedCache["count"]>)(id, windowMs));
+    return counted === FAILED ? undefined : counted;
   }
 
   /** Deletes a shared entry (and its lease) that must not be served, in the background. */

@@ -22,7 +22,7 @@ import {
 import { InFlightCalls, type SharedAnswer } from "./inflight";
 import { Announcements, meteredNews, refusesKey } from "./metered-news";
 import { watchNotFound } from "./not-found-watch";
-import { type Invalidation, SharedTier } from "./shared-cache";
+import { type Invalidation, type SharedCount, SharedTier } from "./shared-cache";
 import { type CheckOptions, type CheckReport, runStartupCheck } from "./startup-check";
 
 /** A verifier: one per app, shared by every route, so that they share one cache. */
@@ -647,6 +647,8 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     options: Object.freeze(visible),
   };
   loggers.set(verifier, resolved.logger);
+  if (shared !== undefined)
+    sharedCounters.set(verifier, (group, windowMs) => shared.count(group, windowMs));
   deciders.set(verifier, (key, prepared) => {
     if (!isPlausibleKey(key)) {
       counters.refusedLocally++;
@@ -668,6 +670,19 @@ export type Decide = (
 const deciders = new WeakMap<Verifier, Decide>();
 // And its logger, which the verifier does not expose: guards log through it.
 const loggers = new WeakMap<Verifier, Logger>();
+
+// And, with a sharedCache, its counter of failure-budget events (see SharedTier.count).
+const sharedCounters = new WeakMap<
+  Verifier,
+  (group: string, windowMs: number) => Promise<SharedCount | undefined>
+>();
+
+/** The shared counter a guard's failure budget uses: `undefined` without a `sharedCache`. */
+export function sharedCounterOf(
+  verifier: Verifier,
+): ((group: string, windowMs: number) => Promise<SharedCount | undefined>) | undefined {
+  return sharedCounters.get(verifier);
+}
 
 /** The logger a verifier from createVerifier() reports to; `console` for any other. */
 export function loggerOf(verifier: Verifier): Logger {

@@ -1,0 +1,42 @@
+import { COUNTED_CODES, FailureBudget } from "../budget/failure-budget";
+import { resolveFailureBudget } from "../budget/failure-budget-options";
+import type { Decision } from "../decision/decision";
+import { deny } from "../decision/denials";
+import { type Verifier, sharedCounterOf } from "../verify/verifier";
+
+/** What the guard asks of the failure budget around one request. */
+export interface FailureBudgetGate {
+  /** The 429 for a request from a spent address whose key is not known valid; else `undefined`. */
+  refuse(group: string | undefined, key: string | undefined): Decision | undefined;
+  /** Counts the decision against the address when it refused an unknown or malformed key. */
+  note(group: string | undefined, decision: Decision): Decision;
+  /** The address's group (`identify.ip()`'s rules); `undefined`: the request is not budgeted. */
+  groupOf(address: string | undefined): string | undefined;
+}
+
+/** The gate for the `failureBudget` option, or `undefined` when it is not set. */
+export function failureBudgetGate(option: unknown, verifier: Verifier): FailureBudgetGate | undefined {
+  const resolved = resolveFailureBudget(option);
+  if (resolved === undefined) return undefined;
+  const budget = new FailureBudget(resolved, sharedCounterOf(verifier));
+  return {
+    groupOf: (address) => budget.groupOf(address),
+    refuse(group, key) {
+      if (group === undefined) return undefined;
+      const now = Date.now();
+      const until = budget.exhaustedUntil(group, now);
+      if (until === undefined) return undefined;
+      // A key this instance holds as valid (whatever the route asks of it) still passes: the
+      // budget stops guessing, not customers.
+      if (key !== undefined && verifier.cached(key)?.valid === true) return undefined;
+      // Rounded up: a client that waits this long finds the window over (RFC 9110 §10.2.3).
+      const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+      return deny("FAILURE_BUDGET_EXCEEDED", { headers: { "retry-after": String(seconds) } });
+    },
+    note(group, decision) {
+      if (group !== undefined && !decision.allowed && COUNTED_CODES.has(decision.code))
+        void budget.fail(group, Date.now());
+      return decision;
+    },
+  };
+}
