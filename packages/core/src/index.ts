@@ -68,9 +68,9 @@ export type {
   Invalidation,
   SharedCache,
   SharedCacheListener,
+  SharedCount,
   SharedEntry,
   SharedRead,
-  SharedCount,
 } from "./verify/shared-cache";
 export type { CheckOptions, CheckReport } from "./verify/startup-check";
 export { createVerifier, type Verifier } from "./verify/verifier";

@@ -1,8 +1,8 @@
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createGuard, type Decision, type GuardOptions } from "../src/adapter";
 import { FailureBudget } from "../src/budget/failure-budget";
 import { resolveFailureBudget } from "../src/budget/failure-budget-options";
-import { createGuard, type Decision, type GuardOptions } from "../src/adapter";
 import { KeyguardConfigError } from "../src/index";
 
 // The failure budget over the real emulator: what a client sees (status, problem+json,
@@ -127,14 +127,14 @@ describe("FailureBudget counting", () => {
         ReturnType<typeof resolveFailureBudget>
       >,
     );
-    void budget.fail("a", 100);
+    budget.fail("a", 100);
     expect(budget.exhaustedUntil("a", 100)).toBeUndefined();
-    void budget.fail("a", 3000);
+    budget.fail("a", 3000);
     expect(budget.exhaustedUntil("a", 3000)).toBe(5100);
     expect(budget.exhaustedUntil("a", 5099)).toBe(5100);
     expect(budget.exhaustedUntil("a", 5100)).toBeUndefined();
     // A refusal after the window opens a new one.
-    void budget.fail("a", 5200);
+    budget.fail("a", 5200);
     expect(budget.exhaustedUntil("a", 5200)).toBeUndefined();
   });
 

@@ -18,7 +18,10 @@ export interface SharedFailureCount {
 }
 
 /** Counts one refusal in the shared store; `undefined` when the store cannot say (then the local count rules). */
-export type CountShared = (group: string, windowMs: number) => Promise<SharedFailureCount | undefined>;
+export type CountShared = (
+  group: string,
+  windowMs: number,
+) => Promise<SharedFailureCount | undefined>;
 
 interface Window {
   failures: number;
@@ -53,15 +56,18 @@ export class FailureBudget {
     return window.failures >= this.options.limit ? window.resetAt : undefined;
   }
 
-  /** Counts one refusal of the group here, and in the shared store when there is one. */
-  fail(group: string, now: number): Promise<void> {
+  /**
+   * Counts one refusal of the group here and, when there is a shared store, there: then the
+   * promise settles once the store's count is merged (bounded by the store's `timeoutMs`).
+   */
+  fail(group: string, now: number): Promise<void> | undefined {
     let window = this.#windows.get(group);
     if (window === undefined || now >= window.resetAt) {
       window = { failures: 0, resetAt: now + this.options.windowMs };
       this.#windows.set(group, window);
     }
     window.failures++;
-    if (this.#countShared === undefined) return Promise.resolve();
+    if (this.#countShared === undefined) return undefined;
     const local = window;
     return this.#countShared(group, this.options.windowMs).then((shared) => {
       if (shared === undefined) return;

@@ -2,20 +2,23 @@ import { COUNTED_CODES, FailureBudget } from "../budget/failure-budget";
 import { resolveFailureBudget } from "../budget/failure-budget-options";
 import type { Decision } from "../decision/decision";
 import { deny } from "../decision/denials";
-import { type Verifier, sharedCounterOf } from "../verify/verifier";
+import { sharedCounterOf, type Verifier } from "../verify/verifier";
 
 /** What the guard asks of the failure budget around one request. */
 export interface FailureBudgetGate {
   /** The 429 for a request from a spent address whose key is not known valid; else `undefined`. */
   refuse(group: string | undefined, key: string | undefined): Decision | undefined;
   /** Counts the decision against the address when it refused an unknown or malformed key. */
-  note(group: string | undefined, decision: Decision): Decision;
+  note(group: string | undefined, decision: Decision): Decision | Promise<Decision>;
   /** The address's group (`identify.ip()`'s rules); `undefined`: the request is not budgeted. */
   groupOf(address: string | undefined): string | undefined;
 }
 
 /** The gate for the `failureBudget` option, or `undefined` when it is not set. */
-export function failureBudgetGate(option: unknown, verifier: Verifier): FailureBudgetGate | undefined {
+export function failureBudgetGate(
+  option: unknown,
+  verifier: Verifier,
+): FailureBudgetGate | undefined {
   const resolved = resolveFailureBudget(option);
   if (resolved === undefined) return undefined;
   const budget = new FailureBudget(resolved, sharedCounterOf(verifier));
@@ -34,9 +37,12 @@ export function failureBudgetGate(option: unknown, verifier: Verifier): FailureB
       return deny("FAILURE_BUDGET_EXCEEDED", { headers: { "retry-after": String(seconds) } });
     },
     note(group, decision) {
-      if (group !== undefined && !decision.allowed && COUNTED_CODES.has(decision.code))
-        void budget.fail(group, Date.now());
-      return decision;
+      if (group === undefined || decision.allowed || !COUNTED_CODES.has(decision.code))
+        return decision;
+      // With a shared store, the refusal is sent once every instance's count is known here:
+      // the next request from the address (wherever it lands) meets the budget as it stands.
+      const shared = budget.fail(group, Date.now());
+      return shared === undefined ? decision : shared.then(() => decision);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { FailureBudgetOptions } from "../budget/failure-budget-options";
 import {
   createIssuer,
   type Decision,
@@ -25,7 +26,6 @@ import {
   rejectUnknownOptions,
   VERIFIER_OPTION_NAMES,
 } from "../options/option-names";
-import type { FailureBudgetOptions } from "../budget/failure-budget-options";
 import type { VerifierOptions } from "../options/verifier-options";
 import { type PreparedRequest, prepareRequest } from "../options/verify-request";
 import type { PermissionQuery } from "../permissions/permission-query";

@@ -215,7 +215,9 @@ export class SharedTier {
     if (store.count === undefined || Date.now() < this.#downUntil) return undefined;
     // Keyed like an entry id (in its own namespace), so the store never holds the address.
     const id = store.idFor(`${this.#scope}:failure-budget:${group}`);
-    const counted = await this.#call(() => (store.count as NonNullable<SharedCache["count"]>)(id, windowMs));
+    const counted = await this.#call(() =>
+      (store.count as NonNullable<SharedCache["count"]>)(id, windowMs),
+    );
     return counted === FAILED ? undefined : counted;
   }
 

@@ -516,8 +516,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       const found = shared?.entry;
       // An entry whose upstream call started before a revocation heard here (it raced the
       // invalidation's DEL) is refused and deleted, whoever wrote it.
-      const stale =
-        shared !== undefined && revokedSince(shared.askedAt, names, found?.result);
+      const stale = shared !== undefined && revokedSince(shared.askedAt, names, found?.result);
       if (stale) tier.forget(id);
       if (
         found !== undefined &&
