@@ -1,5 +1,6 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
+export type { FailureBudgetOptions } from "./budget/failure-budget-options";
 export type { DenialCode, Deny, ProblemDetails } from "./decision/denials";
 export {
   KeyguardConfigError,
