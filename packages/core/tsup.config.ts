@@ -19,10 +19,25 @@ const nodeVariants: Plugin = {
 
 // Two entries (the user API and the adapter kit) share one copy of every module
 // (code splitting), so an error class is the same class whichever entry it came from.
+// client-address is an entry of its own, published under no export: that puts it, and its
+// import of ipaddr.js (CommonJS, which a bundler must keep once imported), in a chunk
+// that only `identify.ip()` reaches, so that an edge bundle without it drops ipaddr.js.
+const entries = (suffix: string) => ({
+  [`index${suffix}`]: "src/index.ts",
+  [`adapter${suffix}`]: "src/adapter.ts",
+  [`client-address${suffix}`]: "src/ratelimit/client-address.ts",
+});
+const declared = (suffix: string) => ({
+  entry: { [`index${suffix}`]: "src/index.ts", [`adapter${suffix}`]: "src/adapter.ts" },
+});
+
 export default [
-  packageBuild({ index: "src/index.ts", adapter: "src/adapter.ts" }, { splitting: true }),
-  packageBuild(
-    { "index.node": "src/index.ts", "adapter.node": "src/adapter.ts" },
-    { platform: "node", clean: false, splitting: true, esbuildPlugins: [nodeVariants] },
-  ),
+  packageBuild(entries(""), { splitting: true, dts: declared("") }),
+  packageBuild(entries(".node"), {
+    platform: "node",
+    clean: false,
+    splitting: true,
+    dts: declared(".node"),
+    esbuildPlugins: [nodeVariants],
+  }),
 ];

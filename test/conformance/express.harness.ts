@@ -9,6 +9,7 @@ import {
   type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
+  sharedGuardOptions,
 } from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, type SpecHooks, specHooks } from "./hooks";
 import { listenOnLoopback } from "./running-app";
@@ -33,12 +34,11 @@ export async function startExpressApp(
     res.json(body);
   };
   const auth = unkey({ ...options, ...expressHooks(specHooks(spec)) });
-  const { keySources, preflight } = options;
   const app = createApp();
   app.get("/public", handler("/public"));
   app.get(
     METERED_ROUTE.path,
-    unkey({ verifier: auth.verifier, keySources, preflight, cost: METERED_ROUTE.cost }),
+    unkey({ ...sharedGuardOptions(options), verifier: auth.verifier, cost: METERED_ROUTE.cost }),
     handler(METERED_ROUTE.path),
   );
   app.use(auth);

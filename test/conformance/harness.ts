@@ -28,6 +28,15 @@ export const ROUTE_PERMISSIONS = {
   "/grouped": "(docs.read AND docs.write) OR admin",
 } as const;
 
+/**
+ * The guard options a route's own guard (the metered one) shares with the app-wide guard:
+ * where keys are read and how answers are worded.
+ */
+export function sharedGuardOptions(options: GuardOptions): GuardOptions {
+  const { keySources, preflight, realm, ratelimitHeaders, exposeMissingPermissions } = options;
+  return { keySources, preflight, realm, ratelimitHeaders, exposeMissingPermissions };
+}
+
 /** Route with a per-request cost. */
 export const METERED_ROUTE = { path: "/metered", cost: 1 } as const;
 

@@ -2,7 +2,13 @@ import type { GuardOptions, Verifier } from "@keyguard/core";
 import { requirePermissions, type UnkeyHonoOptions, unkey } from "@keyguard/hono";
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { type HandlerBody, type HookSpec, METERED_ROUTE, ROUTE_PERMISSIONS } from "./harness";
+import {
+  type HandlerBody,
+  type HookSpec,
+  METERED_ROUTE,
+  ROUTE_PERMISSIONS,
+  sharedGuardOptions,
+} from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, type SpecHooks, specHooks } from "./hooks";
 
 /** The spec's hooks in Hono's signatures. */
@@ -38,7 +44,6 @@ export function buildHonoApp(options: GuardOptions, spec?: HookSpec): HonoConfor
     return c.json(body);
   };
   const auth = unkey({ ...options, ...honoHooks(specHooks(spec)) });
-  const { keySources, preflight } = options;
   const app = new Hono();
   // A hook's error reaches app.onError; the guard returns its own answers, never throws them.
   app.onError((error) =>
@@ -52,7 +57,7 @@ export function buildHonoApp(options: GuardOptions, spec?: HookSpec): HonoConfor
   app.get("/public", handler("/public"));
   app.get(
     METERED_ROUTE.path,
-    unkey({ verifier: auth.verifier, keySources, preflight, cost: METERED_ROUTE.cost }),
+    unkey({ ...sharedGuardOptions(options), verifier: auth.verifier, cost: METERED_ROUTE.cost }),
     handler(METERED_ROUTE.path),
   );
   app.use(auth);

@@ -13,6 +13,7 @@ import {
   type HookSpec,
   METERED_ROUTE,
   ROUTE_PERMISSIONS,
+  sharedGuardOptions,
 } from "./harness";
 import { HOOK_FAILED_BODY, HOOK_FAILED_TYPE, specHooks } from "./hooks";
 import { listenOnLoopback } from "./running-app";
@@ -59,15 +60,14 @@ function buildRoutes(options: GuardOptions, spec: HookSpec | undefined, count: (
   const guarded = (route: string, extra: UnkeyNextOptions = {}) =>
     withUnkey<Request, NextContext>(handler(route), { ...base, ...extra } as Skippable);
   const protectedRoute = guarded("/protected");
-  const { keySources, preflight, verifier } = base;
+  const { verifier } = base;
   const routes = new Map<string, Route>([
     ["GET /public", async (request) => handler("/public")(request, {})],
     [
       `GET ${METERED_ROUTE.path}`,
       withUnkey<Request, NextContext>(handler(METERED_ROUTE.path), {
+        ...sharedGuardOptions(base),
         verifier,
-        keySources,
-        preflight,
         cost: METERED_ROUTE.cost,
       }),
     ],

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningApp } from "./harness";
 import { send } from "./http";
 import { listenOnLoopback, serveOnLoopback } from "./running-app";
+import { checkFields, checkStandards } from "./standards";
 
 // `limits`: several limits in one ratelimit.multiLimit call per request, all or nothing as
 // Unkey does (svc/api/routes/v2_ratelimit_multi_limit/handler.go), the same in every
@@ -113,7 +114,24 @@ describe.each(Object.keys(APPS))("ratelimit({ limits }): %s", (name) => {
       expect(statuses).toEqual([200, 200, 429, 200, 429]);
       const refused = await as("bob");
       expect(refused.status).toBe(429);
-      expect(refused.headers["ratelimit-limit"]).toBeDefined();
+      // One policy per limit, named for its namespace; the tenant's refused (§5.1 of the draft).
+      const body = JSON.parse(refused.text) as Record<string, unknown>;
+      checkStandards(refused.status, refused.headers, body, "refused");
+      checkFields(
+        refused.headers,
+        {
+          policy: [
+            [`group.user.${n}`, { q: 2, w: 60 }],
+            [`group.tenant.${n}`, { q: 3, w: 60 }],
+          ],
+          ratelimit: [
+            [`group.user.${n}`, { r: 1, t: { atLeast: 0, atMost: 60 } }],
+            [`group.tenant.${n}`, { r: 0, t: { atLeast: 1, atMost: 60 } }],
+          ],
+        },
+        "refused",
+      );
+      expect(body["violated-policies"]).toEqual([`group.tenant.${n}`]);
       // The refused calls counted nowhere: the tenant holds 3, bob 1.
       const count = async (namespace: string, identifier: string) => {
         const answer = await emulator.call<{ remaining: number }>("ratelimit.limit", {

@@ -1,4 +1,5 @@
 import type { Fault } from "@keyguard/emulator";
+import type { FieldsExpectation } from "./standards";
 
 /** Placeholder replaced by the scenario's API key. */
 export const RL_KEY = "<KEY>";
@@ -10,6 +11,10 @@ export interface RlExpectation {
   readonly code?: string;
   /** Header values: a string, a pattern, or `null` for "absent". */
   readonly headers?: Readonly<Record<string, string | RegExp | null>>;
+  /** `RateLimit-Policy` and `RateLimit`, parsed, the policy named `NAMESPACE`; `null`: neither. */
+  readonly fields?: FieldsExpectation | null;
+  /** The 429 body's `violated-policies`. */
+  readonly violated?: readonly string[];
   readonly upstream?: number;
 }
 
@@ -29,26 +34,29 @@ export interface RlScenario {
   readonly steps: readonly RlStep[];
 }
 
+/** Placeholder for the scenario's namespace: the policy the fields name. */
+export const NAMESPACE = "<NAMESPACE>";
+
+/** The route's one policy: its limit per 60 s window, `r` left, `t` at least `least` seconds. */
+const fieldsOf = (limit: number, remaining: number, least: number): FieldsExpectation => ({
+  policy: [[NAMESPACE, { q: limit, w: 60 }]],
+  ratelimit: [[NAMESPACE, { r: remaining, t: { atLeast: least, atMost: 60 } }]],
+});
+
 const allowed = (remaining: number, limit: number, upstream?: number): RlExpectation => ({
   status: 200,
-  headers: {
-    "ratelimit-limit": String(limit),
-    "ratelimit-remaining": String(remaining),
-    "ratelimit-reset": /^\d+$/,
-    "retry-after": null,
-  },
+  // The current draft's fields only, by default: no draft-06 names.
+  headers: { "retry-after": null, "ratelimit-limit": null },
+  fields: fieldsOf(limit, remaining, 0),
   ...(upstream === undefined ? {} : { upstream }),
 });
 
 const limited = (limit: number, upstream?: number): RlExpectation => ({
   status: 429,
   code: "RATE_LIMITED",
-  headers: {
-    "retry-after": /^\d+$/,
-    "ratelimit-limit": String(limit),
-    "ratelimit-remaining": "0",
-    "ratelimit-reset": /^\d+$/,
-  },
+  headers: { "retry-after": /^[1-9]\d*$/ },
+  fields: fieldsOf(limit, 0, 1),
+  violated: [NAMESPACE],
   ...(upstream === undefined ? {} : { upstream }),
 });
 
@@ -154,7 +162,8 @@ export const RL_SCENARIOS: readonly RlScenario[] = [
         send: { path: "/login" },
         expect: {
           status: 200,
-          headers: { "x-keyguard-fail-open": "true", "ratelimit-limit": null },
+          headers: { "x-keyguard-fail-open": "true" },
+          fields: null,
         },
       },
       { fault: null },

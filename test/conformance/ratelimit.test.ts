@@ -9,7 +9,14 @@ import {
   nestjsExpressRatelimitHarness,
   nestjsFastifyRatelimitHarness,
 } from "./ratelimit.nestjs.harness";
-import { RL_KEY, RL_SCENARIOS, type RlExpectation, type RlScenario } from "./ratelimit.scenarios";
+import {
+  NAMESPACE,
+  RL_KEY,
+  RL_SCENARIOS,
+  type RlExpectation,
+  type RlScenario,
+} from "./ratelimit.scenarios";
+import { checkFields, checkStandards, type FieldsExpectation } from "./standards";
 
 /** Every adapter; the rate-limit table runs on each. */
 const ALL_HARNESSES: readonly RatelimitHarness[] = [
@@ -30,6 +37,18 @@ const WINDOW = 60_000;
 
 const upstreamCalls = (emulator: Emulator) => emulator.stats().calls["ratelimit.limit"] ?? 0;
 
+/** The expectation with the scenario's namespace in place of {@link NAMESPACE}. */
+function named(expected: RlExpectation, namespace: string): RlExpectation {
+  const rows = (list: FieldsExpectation["policy"]) =>
+    list.map(([name, params]) => [name === NAMESPACE ? namespace : name, params] as const);
+  const fields = expected.fields && {
+    policy: rows(expected.fields.policy),
+    ratelimit: rows(expected.fields.ratelimit),
+  };
+  const violated = expected.violated?.map((name) => (name === NAMESPACE ? namespace : name));
+  return { ...expected, fields, violated };
+}
+
 function check(
   emulator: Emulator,
   response: Awaited<ReturnType<typeof send>>,
@@ -38,6 +57,12 @@ function check(
   label: string,
 ): void {
   const where = `${label} → ${response.status} ${response.text}`;
+  const body =
+    response.status >= 400 ? (JSON.parse(response.text) as Record<string, unknown>) : undefined;
+  checkStandards(response.status, response.headers, body, where);
+  if (expected.fields !== undefined) checkFields(response.headers, expected.fields, where);
+  if (expected.violated !== undefined)
+    expect(body?.["violated-policies"], `${where}\nviolated-policies`).toEqual(expected.violated);
   expect(response.status, where).toBe(expected.status);
   for (const [name, value] of Object.entries(expected.headers ?? {})) {
     if (value === null) expect(response.headers[name], `${where}\nheader ${name}`).toBeUndefined();
@@ -62,11 +87,12 @@ function check(
 
 async function run(harness: RatelimitHarness, emulator: Emulator, scenario: RlScenario, n: number) {
   const { key } = await emulator.call<{ key: string }>("keys.createKey", { apiId: API_ID });
+  // A namespace per scenario and adapter: counters never leak between runs.
+  const namespace = `conformance.${harness.name}.${n}`;
   const app = await harness.start({
     rootKey: emulator.rootKey,
     baseUrl: emulator.url,
-    // A namespace per scenario and adapter: counters never leak between runs.
-    namespace: `conformance.${harness.name}.${n}`,
+    namespace,
     failureMode: scenario.failureMode,
   });
   emulator.resetStats();
@@ -81,7 +107,8 @@ async function run(harness: RatelimitHarness, emulator: Emulator, scenario: RlSc
         );
         const response = await send(app.url, "GET", step.send.path, headers);
         const label = `step ${index + 1}: GET ${step.send.path}`;
-        check(emulator, response, app.handlerCalls() - before, step.expect, label);
+        const expected = named(step.expect, namespace);
+        check(emulator, response, app.handlerCalls() - before, expected, label);
       }
     }
   } finally {

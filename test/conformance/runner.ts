@@ -12,6 +12,7 @@ import {
   ROOT_KEYS,
   type Scenario,
 } from "./scenarios";
+import { checkChallenge, checkFields as checkQuotaFields, checkStandards } from "./standards";
 
 /**
  * An app the runner plays scenarios on: a harness's {@link RunningApp}, or one in
@@ -82,7 +83,7 @@ async function createKey(emulator: Emulator, scenario: Scenario): Promise<Fixtur
   return emulator.call<Fixture>("keys.createKey", body);
 }
 
-/** Each field: a value, a pattern, or `null` for "absent". */
+/** Each field: a value, a pattern, an array (compared whole), or `null` for "absent". */
 function checkFields(
   got: Record<string, unknown>,
   want: Readonly<Record<string, unknown>>,
@@ -91,6 +92,7 @@ function checkFields(
   for (const [name, value] of Object.entries(want)) {
     if (value === null) expect(got[name], `${label}\nfield ${name}`).toBeUndefined();
     else if (value instanceof RegExp) expect(got[name], `${label}\nfield ${name}`).toMatch(value);
+    else if (Array.isArray(value)) expect(got[name], `${label}\nfield ${name}`).toEqual(value);
     else expect(got[name], `${label}\nfield ${name}`).toBe(value);
   }
 }
@@ -139,6 +141,9 @@ function check(
 
   expect(response.status, label).toBe(expected.status);
   checkFields(response.headers, expected.headers ?? {}, `${label}\nheaders`);
+  if (expected.challenge !== undefined)
+    checkChallenge(response.headers["www-authenticate"], expected.challenge, label);
+  if (expected.fields !== undefined) checkQuotaFields(response.headers, expected.fields, label);
   if (expected.upstream !== undefined) {
     expect(emulator.stats().calls["keys.verifyKey"] ?? 0, `${label}\nupstream calls`).toBe(
       expected.upstream,
@@ -150,16 +155,20 @@ function check(
     if (reached !== undefined) expect(reached, `${label}\nhandler calls`).toBe(0);
     expect(response.headers["content-type"], label).toMatch(/^application\/problem\+json/);
     const body = JSON.parse(response.text) as Record<string, unknown>;
+    checkStandards(response.status, response.headers, body, label);
     expect(expected.code, `${where}: the table must state the code of every denial`).toBeDefined();
     expect(body, label).toMatchObject({ status: expected.status, code: expected.code });
     expect(typeof body.type === "string" && typeof body.title === "string", label).toBe(true);
     expect(response.text, `${label}\nbody echoes the key`).not.toContain(fixture.key);
     checkFields(body, expected.body ?? {}, label);
     // RFC 9110 §15.5.2: a 401 challenges, unless the table says no scheme applies.
-    if (response.status === 401 && expected.headers?.["www-authenticate"] !== null)
+    const unchallenged =
+      expected.headers?.["www-authenticate"] === null || expected.challenge === null;
+    if (response.status === 401 && !unchallenged)
       expect(response.headers["www-authenticate"], label).toBeDefined();
     return;
   }
+  checkStandards(response.status, response.headers, undefined, label);
   if (reached !== undefined) expect(reached, `${label}\nhandler calls`).toBe(1);
   expect(expected.code, `${where}: a code is only expected on a denial`).toBeUndefined();
   if (response.status === 204) return;

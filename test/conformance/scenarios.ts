@@ -1,6 +1,7 @@
 import type { DenialCode, GuardOptions, KeyContext } from "@keyguard/core";
 import type { Fault } from "@keyguard/emulator";
 import type { HookSpec } from "./harness";
+import { type ChallengeExpectation, type FieldsExpectation, QUOTA_EXCEEDED } from "./standards";
 
 /**
  * The conformance table: every adapter must answer each scenario identically.
@@ -65,10 +66,14 @@ export interface Expectation {
    * harness's error handler answers when a user hook threw (see harness.ts).
    */
   readonly code?: DenialCode | "HOOK_FAILED";
-  /** Fields of the problem body: a value, a pattern, or `null` for "absent". */
-  readonly body?: Readonly<Record<string, string | number | RegExp | null>>;
+  /** Fields of the problem body: a value, a pattern, an array (compared whole), or `null` for "absent". */
+  readonly body?: Readonly<Record<string, string | number | RegExp | readonly string[] | null>>;
   /** Exact value, pattern, or `null` for "absent". Names are lower case. */
   readonly headers?: Readonly<Record<string, string | RegExp | null>>;
+  /** The one `WWW-Authenticate` challenge, parsed (RFC 9110 §11.6.1); `null`: none. */
+  readonly challenge?: ChallengeExpectation | null;
+  /** `RateLimit-Policy` and `RateLimit`, parsed as RFC 9651 Lists, item by item; `null`: neither. */
+  readonly fields?: FieldsExpectation | null;
   /**
    * Fields of the KeyContext the handler saw (`null`: it saw none). `roles` and
    * `permissions` are compared as sets.
@@ -123,8 +128,39 @@ const get = (path: string, headers: readonly Header[] = bearer()): RequestSpec =
 });
 const expectCall = (send: RequestSpec, expect: Expectation): Step => ({ send, expect });
 
-const CHALLENGE = "Bearer";
-const INVALID_TOKEN = 'Bearer error="invalid_token"';
+// RFC 6750 §3: a realm on every challenge; §3.1: an error code once a key was presented.
+const bearerChallenge = (params: Record<string, string>): ChallengeExpectation => ({
+  scheme: "Bearer",
+  params: { realm: "api", ...params },
+});
+const CHALLENGE = bearerChallenge({});
+const INVALID_TOKEN = bearerChallenge({ error: "invalid_token" });
+const INVALID_REQUEST = bearerChallenge({ error: "invalid_request" });
+/** RFC 6750 §3.1 `insufficient_scope`, with every permission the route's query names. */
+const insufficientScope = (scope: string) =>
+  bearerChallenge({ error: "insufficient_scope", scope });
+// The scope of each route of harness.ts's ROUTE_PERMISSIONS, written out.
+const ROUTE_SCOPES: Readonly<Record<string, string>> = {
+  "/read": "docs.read",
+  "/write": "docs.write",
+  "/read-and-write": "docs.read docs.write",
+  "/write-or-admin": "docs.write admin",
+  "/grouped": "docs.read docs.write admin",
+};
+/** The "requests" limit of 1 an hour; `t` at least `least` (1 once it refused, RFC 9110 §10.2.3). */
+function hourly(least: number): FieldsExpectation {
+  return {
+    policy: [["requests", { q: 1, w: 3600 }]],
+    ratelimit: [["requests", { r: 0, t: { atLeast: least, atMost: 3600 } }]],
+  };
+}
+
+/** A key whose last credit is spent: `q` = `r` = 0, no window (key-quotas.ts). */
+const CREDITS_FIELDS: FieldsExpectation = {
+  policy: [["credits", { q: 0 }]],
+  ratelimit: [["credits", { r: 0 }]],
+};
+
 const PROBLEM = /^application\/problem\+json/;
 const silent = { warn() {}, error() {} };
 
@@ -141,7 +177,8 @@ const presenting: Scenario[] = [
       expectCall(get("/protected", []), {
         status: 401,
         code: "MISSING_KEY",
-        headers: { "www-authenticate": CHALLENGE, "content-type": PROBLEM },
+        challenge: CHALLENGE,
+        headers: { "content-type": PROBLEM },
         upstream: 0,
       }),
     ],
@@ -153,7 +190,7 @@ const presenting: Scenario[] = [
       expectCall(get("/protected", [["authorization", ""]]), {
         status: 401,
         code: "MISSING_KEY",
-        headers: { "www-authenticate": CHALLENGE },
+        challenge: CHALLENGE,
         upstream: 0,
       }),
     ],
@@ -165,29 +202,33 @@ const presenting: Scenario[] = [
       expectCall(get("/protected", [["authorization", "Bearer"]]), {
         status: 401,
         code: "MALFORMED_KEY",
-        headers: { "www-authenticate": INVALID_TOKEN },
+        challenge: INVALID_TOKEN,
         upstream: 0,
       }),
     ],
   },
   {
-    name: "another scheme (`Basic`) and no other source: 401 MALFORMED_KEY",
+    // RFC 6750 §3.1: a request "attempted using an unsupported authentication method" is
+    // challenged with no error code.
+    name: "another scheme (`Basic`) and no other source: 401 MALFORMED_KEY, challenged with no error",
     key: {},
     steps: [
       expectCall(get("/protected", [["authorization", "Basic dXNlcjpwYXNz"]]), {
         status: 401,
         code: "MALFORMED_KEY",
+        challenge: CHALLENGE,
         upstream: 0,
       }),
     ],
   },
   {
-    name: "key with inner whitespace: 401 MALFORMED_KEY, never sent upstream",
+    name: "key with inner whitespace: 401 MALFORMED_KEY (invalid_token), never sent upstream",
     key: {},
     steps: [
       expectCall(get("/protected", bearer(`${KEY} extra`)), {
         status: 401,
         code: "MALFORMED_KEY",
+        challenge: INVALID_TOKEN,
         upstream: 0,
       }),
     ],
@@ -213,18 +254,20 @@ const presenting: Scenario[] = [
     ],
   },
   {
-    name: "two Authorization headers (raw HTTP): 401 MALFORMED_KEY, neither is tried",
+    // RFC 6750 §3.1: a request that "repeats the same parameter" is invalid_request, 400.
+    name: "two Authorization headers (raw HTTP): 400 DUPLICATE_KEY (invalid_request), neither is tried",
     key: {},
     steps: [
       expectCall(get("/protected", [...bearer(), ...bearer()]), {
-        status: 401,
-        code: "MALFORMED_KEY",
+        status: 400,
+        code: "DUPLICATE_KEY",
+        challenge: INVALID_REQUEST,
         upstream: 0,
       }),
     ],
   },
   {
-    name: "two X-API-Key headers (raw HTTP): 401 MALFORMED_KEY",
+    name: "two X-API-Key headers (raw HTTP): 400 DUPLICATE_KEY",
     key: {},
     steps: [
       expectCall(
@@ -232,14 +275,14 @@ const presenting: Scenario[] = [
           ["x-api-key", KEY],
           ["x-api-key", KEY],
         ]),
-        { status: 401, code: "MALFORMED_KEY", upstream: 0 },
+        { status: 400, code: "DUPLICATE_KEY", challenge: INVALID_REQUEST, upstream: 0 },
       ),
     ],
   },
   {
     // Unkey takes any key of 1 to 512 characters (a migrated one may hold commas or spaces);
     // a header of its own carries them: only `", "` (joined duplicates) is refused locally.
-    name: "X-API-Key with a comma or inner spaces: verified by Unkey, not refused locally",
+    name: "X-API-Key with a comma or inner spaces: verified by Unkey; `, ` (joined duplicates) refused locally",
     steps: [
       expectCall(get("/protected", [["x-api-key", "sk_legacy,part"]]), {
         status: 401,
@@ -252,8 +295,8 @@ const presenting: Scenario[] = [
         upstream: 2,
       }),
       expectCall(get("/protected", [["x-api-key", "sk_a, sk_b"]]), {
-        status: 401,
-        code: "MALFORMED_KEY",
+        status: 400,
+        code: "DUPLICATE_KEY",
         upstream: 2,
       }),
     ],
@@ -368,7 +411,7 @@ const verifyCodes: Scenario[] = [
       expectCall(get("/protected", bearer("sk_conformance_does_not_exist")), {
         status: 401,
         code: "NOT_FOUND",
-        headers: { "www-authenticate": INVALID_TOKEN },
+        challenge: INVALID_TOKEN,
         upstream: 1,
       }),
     ],
@@ -380,7 +423,7 @@ const verifyCodes: Scenario[] = [
       expectCall(get("/protected"), {
         status: 401,
         code: "EXPIRED",
-        headers: { "www-authenticate": INVALID_TOKEN },
+        challenge: INVALID_TOKEN,
         upstream: 1,
       }),
     ],
@@ -392,7 +435,7 @@ const verifyCodes: Scenario[] = [
       expectCall(get("/protected"), {
         status: 401,
         code: "DISABLED",
-        headers: { "www-authenticate": INVALID_TOKEN },
+        challenge: INVALID_TOKEN,
         upstream: 1,
       }),
     ],
@@ -407,31 +450,42 @@ const verifyCodes: Scenario[] = [
       expectCall(get("/protected"), {
         status: 401,
         code: "NOT_FOUND",
-        headers: { "www-authenticate": INVALID_TOKEN },
+        challenge: INVALID_TOKEN,
         upstream: 1,
       }),
     ],
   },
   {
-    name: "INSUFFICIENT_PERMISSIONS: 403 on a route whose query the key fails",
+    name: "INSUFFICIENT_PERMISSIONS: 403 on a route whose query the key fails, insufficient_scope naming it",
     key: { permissions: ["docs.write"] },
     steps: [
-      expectCall(get("/read"), { status: 403, code: "INSUFFICIENT_PERMISSIONS", upstream: 1 }),
+      expectCall(get("/read"), {
+        status: 403,
+        code: "INSUFFICIENT_PERMISSIONS",
+        challenge: insufficientScope("docs.read"),
+        // Off by default: what the key lacks is not the client's to learn.
+        body: { missingPermissions: null },
+        upstream: 1,
+      }),
     ],
   },
   {
-    name: "USAGE_EXCEEDED: the last credit is spent, then 429 (metered keys always reach Unkey)",
+    name: "USAGE_EXCEEDED: the last credit is spent, then 429 quota-exceeded, the credits policy violated",
     key: { credits: { remaining: 1 } },
     steps: [
       expectCall(get("/protected"), {
         status: 200,
         context: { keyId: KEY_ID, credits: 0, source: "upstream" },
+        fields: CREDITS_FIELDS,
         upstream: 1,
       }),
       expectCall(get("/protected"), {
         status: 429,
         code: "USAGE_EXCEEDED",
-        headers: { "www-authenticate": null },
+        // Credits come back on no clock the answer tells: no Retry-After, no `t`.
+        headers: { "www-authenticate": null, "retry-after": null },
+        fields: CREDITS_FIELDS,
+        body: { type: QUOTA_EXCEEDED, "violated-policies": ["credits"] },
         upstream: 2,
       }),
     ],
@@ -461,23 +515,22 @@ const verifyCodes: Scenario[] = [
     ],
   },
   {
-    name: "RATE_LIMITED: RateLimit-* on the allowed request, then 429 with Retry-After",
+    name: "RATE_LIMITED: RateLimit-Policy and RateLimit on the allowed request, then 429 quota-exceeded with Retry-After",
     key: { ratelimits: [{ name: "requests", limit: 1, duration: HOUR, autoApply: true }] },
     steps: [
       expectCall(get("/protected"), {
         status: 200,
         context: { keyId: KEY_ID },
-        headers: { "ratelimit-limit": "1", "ratelimit-remaining": "0", "retry-after": null },
+        headers: { "retry-after": null, "ratelimit-limit": null, "x-ratelimit-limit": null },
+        fields: hourly(0),
         upstream: 1,
       }),
       expectCall(get("/protected"), {
         status: 429,
         code: "RATE_LIMITED",
-        headers: {
-          "retry-after": /^[1-9]\d*$/,
-          "ratelimit-limit": "1",
-          "ratelimit-remaining": "0",
-        },
+        headers: { "retry-after": /^[1-9]\d*$/, "ratelimit-limit": null },
+        fields: hourly(1),
+        body: { type: QUOTA_EXCEEDED, "violated-policies": ["requests"] },
         upstream: 2,
       }),
     ],
@@ -515,7 +568,12 @@ function permission(
         get(route),
         status === 200
           ? { status, context: { keyId: KEY_ID }, upstream: 1 }
-          : { status, code: "INSUFFICIENT_PERMISSIONS", upstream: 1 },
+          : {
+              status,
+              code: "INSUFFICIENT_PERMISSIONS",
+              challenge: insufficientScope(ROUTE_SCOPES[route] as string),
+              upstream: 1,
+            },
       ),
     ],
   };
@@ -1043,13 +1101,13 @@ const hardening: Scenario[] = [
     ],
   },
   {
-    name: "two cookies of the key's name (cookie tossing): 401 MALFORMED_KEY, no upstream call",
+    name: "two cookies of the key's name (cookie tossing): 400 DUPLICATE_KEY, no upstream call",
     guard: { keySources: [{ cookie: "k" }] },
     key: {},
     steps: [
       expectCall(get("/protected", [["cookie", `k=${KEY}; k=${KEY}`]]), {
-        status: 401,
-        code: "MALFORMED_KEY",
+        status: 400,
+        code: "DUPLICATE_KEY",
         headers: { "www-authenticate": null },
         upstream: 0,
       }),
@@ -1255,6 +1313,119 @@ const crossSite: Scenario[] = [
   },
 ];
 
+/**
+ * The standards at the edge (issue 31): the options that shape the challenges, the
+ * 403 body and the rate-limit fields, on every adapter (the generic checks of every
+ * answer are in standards.ts).
+ */
+const standards: Scenario[] = [
+  {
+    name: "realm: every challenge names it, the 401's and the 403's of a route's permissions",
+    guard: { realm: "conformance docs" },
+    key: { permissions: ["docs.read"] },
+    steps: [
+      expectCall(get("/protected", []), {
+        status: 401,
+        code: "MISSING_KEY",
+        challenge: { scheme: "Bearer", params: { realm: "conformance docs" } },
+        upstream: 0,
+      }),
+      expectCall(get("/write-or-admin"), {
+        status: 403,
+        code: "INSUFFICIENT_PERMISSIONS",
+        challenge: {
+          scheme: "Bearer",
+          params: {
+            realm: "conformance docs",
+            error: "insufficient_scope",
+            scope: "docs.write admin",
+          },
+        },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: "exposeMissingPermissions: the 403 body lists what the key lacks of the route's query",
+    guard: { exposeMissingPermissions: true },
+    key: { permissions: ["docs.read"] },
+    steps: [
+      expectCall(get("/grouped"), {
+        status: 403,
+        code: "INSUFFICIENT_PERMISSIONS",
+        challenge: insufficientScope(ROUTE_SCOPES["/grouped"] as string),
+        body: { missingPermissions: ["docs.write", "admin"] },
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: 'ratelimitHeaders ["draft-09", "draft-06"]: RateLimit-Limit/-Remaining/-Reset as well',
+    guard: { ratelimitHeaders: ["draft-09", "draft-06"] },
+    key: { ratelimits: [{ name: "requests", limit: 1, duration: HOUR, autoApply: true }] },
+    steps: [
+      expectCall(get("/protected"), {
+        status: 200,
+        headers: {
+          "ratelimit-limit": "1",
+          "ratelimit-remaining": "0",
+          "ratelimit-reset": /^\d+$/,
+          "x-ratelimit-limit": null,
+        },
+        fields: hourly(0),
+        upstream: 1,
+      }),
+      expectCall(get("/protected"), {
+        status: 429,
+        code: "RATE_LIMITED",
+        headers: {
+          "ratelimit-limit": "1",
+          "ratelimit-remaining": "0",
+          "ratelimit-reset": /^[1-9]\d*$/,
+        },
+        fields: hourly(1),
+        upstream: 2,
+      }),
+    ],
+  },
+  {
+    name: 'ratelimitHeaders ["draft-09", "x-ratelimit"]: X-RateLimit-* as well, the reset in Unix seconds',
+    guard: { ratelimitHeaders: ["draft-09", "x-ratelimit"] },
+    key: { ratelimits: [{ name: "requests", limit: 1, duration: HOUR, autoApply: true }] },
+    steps: [
+      expectCall(get("/protected"), {
+        status: 200,
+        headers: {
+          "x-ratelimit-limit": "1",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": /^\d{10}$/,
+          "ratelimit-limit": null,
+        },
+        fields: hourly(0),
+        upstream: 1,
+      }),
+    ],
+  },
+  {
+    name: 'start-up: ratelimitHeaders "draft-9" is refused, suggesting "draft-09"',
+    guard: { ratelimitHeaders: "draft-9" as never },
+    startupError: { option: "ratelimitHeaders", message: /did you mean "draft-09"/ },
+    steps: [],
+  },
+  {
+    name: "start-up: ratelimitHeaders without draft-09 is refused (violated-policies names its policies)",
+    guard: { ratelimitHeaders: ["draft-06"] as never },
+    startupError: { option: "ratelimitHeaders", message: /"draft-09"/ },
+    steps: [],
+  },
+  {
+    name: "start-up: a realm a quoted-string cannot carry unescaped is refused, naming realm",
+    guard: { realm: 'say "hi"' },
+    startupError: { option: "realm", message: /printable ASCII without/ },
+    steps: [],
+  },
+];
+
 /** The whole table, grouped by concern. */
 export const SCENARIOS: readonly Scenario[] = [
   ...presenting,
@@ -1267,4 +1438,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...startup,
   ...hardening,
   ...crossSite,
+  ...standards,
 ];

@@ -1,2 +1,3 @@
+export { type Challenge, parseChallenge, parseChallenges } from "./challenge";
 export { configErrorOf } from "./config-error";
 export { type FakeKey, fakeUnkey, type VerifyBody } from "./fake-unkey";

@@ -1,4 +1,12 @@
-import { type KeyContext, keyOf, requirePermissions, unkey } from "@keyguard/express";
+import {
+  assertNoOpenRoutes,
+  auditRoutes,
+  type KeyContext,
+  keyOf,
+  type RouteAccess,
+  requirePermissions,
+  unkey,
+} from "@keyguard/express";
 import express from "express";
 import { describe, expectTypeOf, it } from "vitest";
 
@@ -24,5 +32,13 @@ describe("@keyguard/express types", () => {
     unkey({ rootKey: "unkey_root_x", onDenid: () => undefined });
     // @ts-expect-error `onError` takes "next" or a function.
     unkey({ rootKey: "unkey_root_x", onError: "throw" });
+  });
+
+  it("auditRoutes takes an app or a router; each row's access is one of three", () => {
+    const rows = auditRoutes(express(), { public: ["GET /health"] });
+    expectTypeOf(rows[0]?.access).toEqualTypeOf<RouteAccess | undefined>();
+    assertNoOpenRoutes(express.Router());
+    // @ts-expect-error `public` lists "METHOD /path" strings.
+    auditRoutes(express(), { public: [{ method: "GET", path: "/health" }] });
   });
 });

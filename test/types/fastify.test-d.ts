@@ -1,5 +1,13 @@
-import { type FastifyRouteUnkeyOptions, type KeyContext, keyguard, keyOf } from "@keyguard/fastify";
-import Fastify from "fastify";
+import {
+  assertNoOpenRoutes,
+  auditRoutes,
+  type FastifyRouteUnkeyOptions,
+  type KeyContext,
+  keyguard,
+  keyOf,
+  type RouteAuditRow,
+} from "@keyguard/fastify";
+import Fastify, { type FastifyTypeProvider } from "fastify";
 import { describe, expectTypeOf, it } from "vitest";
 
 describe("@keyguard/fastify types", () => {
@@ -18,5 +26,15 @@ describe("@keyguard/fastify types", () => {
     // @ts-expect-error on a typed object, a typo does not compile.
     const typo: FastifyRouteUnkeyOptions = { permission: "docs.read" };
     expectTypeOf(route).toEqualTypeOf(typo);
+  });
+
+  it("auditRoutes takes the app, with a type provider too", async () => {
+    interface Typed extends FastifyTypeProvider {
+      readonly validator: string;
+    }
+    const app = Fastify().withTypeProvider<Typed>();
+    await app.ready();
+    expectTypeOf(auditRoutes(app)).toEqualTypeOf<RouteAuditRow[]>();
+    expectTypeOf(assertNoOpenRoutes(app, { public: [] })).toEqualTypeOf<readonly RouteAuditRow[]>();
   });
 });

@@ -1,4 +1,12 @@
-import { type KeyContext, keyOf, unkey } from "@keyguard/hono";
+import {
+  assertNoOpenRoutes,
+  auditRoutes,
+  formatRouteAudit,
+  type KeyContext,
+  keyOf,
+  type RouteAuditRow,
+  unkey,
+} from "@keyguard/hono";
 import { Hono } from "hono";
 import { describe, expectTypeOf, it } from "vitest";
 
@@ -20,5 +28,15 @@ describe("@keyguard/hono types", () => {
   it("a typo does not compile", () => {
     // @ts-expect-error `permission` is not an option.
     unkey({ rootKey: "unkey_root_x", permission: "docs.read" });
+  });
+
+  it("auditRoutes takes any Hono app and returns rows; the options are checked", () => {
+    const worker = new Hono<{ Bindings: { UNKEY_ROOT_KEY: string } }>();
+    expectTypeOf(auditRoutes(worker)).toEqualTypeOf<RouteAuditRow[]>();
+    expectTypeOf(
+      formatRouteAudit(assertNoOpenRoutes(worker, { public: ["GET /health"] })),
+    ).toBeString();
+    // @ts-expect-error `publik` is not an option.
+    auditRoutes(worker, { publik: ["GET /health"] });
   });
 });

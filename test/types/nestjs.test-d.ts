@@ -1,10 +1,14 @@
 import {
   ApiKey,
+  assertNoOpenRoutes,
+  auditRoutes,
   type KeyContext,
   RequirePermissions,
+  type RouteAuditRow,
   UnkeyModule,
   UnkeyRoute,
 } from "@keyguard/nestjs";
+import type { INestApplication } from "@nestjs/common";
 import { describe, expectTypeOf, it } from "vitest";
 
 describe("@keyguard/nestjs types", () => {
@@ -20,5 +24,13 @@ describe("@keyguard/nestjs types", () => {
     UnkeyRoute({ cost: 2, tags: ["route=/x"] });
     // @ts-expect-error `cots` is not a route option.
     UnkeyRoute({ cots: 2 });
+  });
+
+  it("auditRoutes takes the INestApplication", () => {
+    const audit = (app: INestApplication) => {
+      expectTypeOf(auditRoutes(app)).toEqualTypeOf<RouteAuditRow[]>();
+      return assertNoOpenRoutes(app, { public: ["GET /health"] });
+    };
+    expectTypeOf(audit).returns.toEqualTypeOf<readonly RouteAuditRow[]>();
   });
 });

@@ -58,7 +58,7 @@ describe("express example", () => {
   it("answers 401 without a key", async () => {
     const response = await fetch(`${url}/api/projects`);
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
     expect(await response.json()).toMatchObject({ code: "MISSING_KEY" });
   });
 });

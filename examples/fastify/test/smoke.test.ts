@@ -54,7 +54,7 @@ describe("fastify example", () => {
   it("answers 401 without a key", async () => {
     const response = await fetch(`${url}/invoices`);
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
     expect(await response.json()).toMatchObject({ code: "MISSING_KEY" });
   });
 

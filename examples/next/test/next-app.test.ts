@@ -165,8 +165,8 @@ describe.each(VARIANTS)("next example with $name (next build + next start)", ({ 
   it("two X-API-Key headers reach keyguard joined, and are refused with no upstream call", async () => {
     const before = upstream();
     const response = await getRepeated("/api/docs", "x-api-key", [keys.reader, keys.admin]);
-    expect(response.status).toBe(401);
-    expect(response.body).toMatchObject({ code: "MALFORMED_KEY" });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: "DUPLICATE_KEY" });
     expect(upstream() - before).toBe(0);
   });
 });

@@ -12,11 +12,6 @@ export {
   type ProblemDetails,
 } from "./decision/denials";
 export { issuerOf } from "./decision/issuer";
-export {
-  fromRatelimit,
-  fromRatelimitFailure,
-  type RatelimitDecision,
-} from "./decision/ratelimit-decision";
 export { locateConfigErrors } from "./errors";
 export {
   extractKey,
@@ -28,13 +23,15 @@ export {
   createGuard,
   type Guard,
   type GuardNamingOptions,
-  type GuardOptions,
-  type GuardRequest,
-  mayBePreflight,
-  type RouteOptions,
 } from "./guard/guard";
 export { guardMissing } from "./guard/guard-missing";
 export { guardName, routeSummary } from "./guard/guard-name";
+export {
+  GUARD_ONLY_OPTION_NAMES,
+  GUARD_OPTION_NAMES,
+  type GuardOptions,
+} from "./guard/guard-options";
+export { type GuardRequest, mayBePreflight } from "./guard/request-decision";
 export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
 export { withoutQuery } from "./guard/url-path";
 export { type HookKinds, hookBoolean, splitHooks, whenSettled } from "./kit/hooks";
@@ -44,20 +41,23 @@ export {
   PROBLEM_SCHEMA,
   PROBLEM_SCHEMA_NAME,
   type RouteSecurity,
+  routeSecurityOf,
   type SecurityScheme,
   schemesOf,
   withKeyguardComponents,
 } from "./kit/openapi";
 export { isPromise } from "./maybe-promise";
-export {
-  GUARD_OPTION_NAMES,
-  pickOptions,
-  ROUTE_OPTION_NAMES,
-  rejectUnknownOptions,
-} from "./options/option-names";
+export { pickOptions, rejectUnknownOptions } from "./options/option-names";
+export { ROUTE_OPTION_NAMES, type RouteOptions } from "./options/route-options";
 export { resolveVerifierOptions } from "./options/verifier-options";
 export { type PreparedRequest, prepareRequest } from "./options/verify-request";
 export { type IdentifyReaders, identifyHelpers } from "./ratelimit/identify";
+export {
+  fromRatelimit,
+  fromRatelimitFailure,
+  type RatelimitDecision,
+  type RatelimitPolicy,
+} from "./ratelimit/ratelimit-decision";
 export { fromRatelimitGroup } from "./ratelimit/ratelimit-group-guard";
 export {
   checkRatelimitRoute,
@@ -66,5 +66,11 @@ export {
   type RatelimitGuard,
 } from "./ratelimit/ratelimit-guard";
 export { checkIdentifier } from "./ratelimit/ratelimiter";
+export { auditRows } from "./route-audit/audit-rows";
+export { createRouteAudit, type RouteAudit } from "./route-audit/create-route-audit";
+export { type FoundRoute, type RouteRequirements, requirementsOf } from "./route-audit/found-route";
+export { allOf, routeFromChain } from "./route-audit/guard-chain";
+export { type GuardMark, guardMarkOf, markGuard, verifiesKey } from "./route-audit/guard-mark";
+export { assertClosed } from "./route-audit/open-routes";
 export type { HeadersLike } from "./types";
 export { loggerOf } from "./verify/verifier";

@@ -1,6 +1,7 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
 export type { FailureBudgetOptions } from "./budget/failure-budget-options";
+export type { AnswerOptions } from "./decision/answer-style";
 export type { DenialCode, Deny, ProblemDetails } from "./decision/denials";
 export {
   KeyguardConfigError,
@@ -12,8 +13,21 @@ export {
   VerifierError,
 } from "./errors";
 export type { CookieKeySource, KeySource } from "./extract/extract-key";
-export type { GuardOptions, RouteOptions } from "./guard/guard";
+export type { GuardOptions } from "./guard/guard-options";
 export type { BaseUrlOrigin, RootKeyOrigin } from "./options/connection-options";
+export type {
+  RatelimitHeaderSet,
+  RatelimitHeadersOption,
+} from "./options/ratelimit-header-options";
+export type { RouteOptions } from "./options/route-options";
+export type {
+  Invalidation,
+  SharedCache,
+  SharedCacheListener,
+  SharedCount,
+  SharedEntry,
+  SharedRead,
+} from "./options/shared-cache-option";
 export type { CacheOptions, VerifierOptions } from "./options/verifier-options";
 export { and, or } from "./permissions/permission-builders";
 export {
@@ -48,6 +62,8 @@ export {
   type Ratelimiter,
   type RatelimiterStats,
 } from "./ratelimit/ratelimiter";
+export { formatRouteAudit } from "./route-audit/format-route-audit";
+export type { RouteAccess, RouteAuditOptions, RouteAuditRow } from "./route-audit/route-audit-row";
 export type {
   FailureMode,
   Identity,
@@ -65,13 +81,5 @@ export type {
   VerifyRequest,
   VerifyResult,
 } from "./types";
-export type {
-  Invalidation,
-  SharedCache,
-  SharedCacheListener,
-  SharedCount,
-  SharedEntry,
-  SharedRead,
-} from "./verify/shared-cache";
 export type { CheckOptions, CheckReport } from "./verify/startup-check";
 export { createVerifier, type Verifier } from "./verify/verifier";

@@ -8,6 +8,7 @@ import {
   prepareRequest,
 } from "../src/adapter";
 import { fromExtraction, fromFailure, fromResult } from "../src/decision/decision";
+import { QUOTA_EXCEEDED } from "../src/decision/problem-types";
 import {
   type KeyContext,
   KeyguardError,
@@ -17,6 +18,7 @@ import {
   type VerifyResult,
 } from "../src/index";
 import { fakeUnkey, NOT_FOUND_ANSWER, ROOT_KEY } from "./fake-unkey";
+import { ratelimitState } from "./ratelimit-state";
 
 const NOW = 1_700_000_000_000;
 
@@ -38,16 +40,7 @@ function denied(decision: Decision): Deny {
   return decision as Deny;
 }
 
-const limit = (extra: Partial<RatelimitState>): RatelimitState => ({
-  name: "requests",
-  exceeded: false,
-  limit: 10,
-  remaining: 5,
-  duration: 60_000,
-  reset: NOW + 30_000,
-  autoApply: true,
-  ...extra,
-});
+const limit = (extra: Partial<RatelimitState>) => ratelimitState(NOW, extra);
 
 describe("fromExtraction / fromResult / fromFailure: the decision table", () => {
   it.each([
@@ -66,26 +59,36 @@ describe("fromExtraction / fromResult / fromFailure: the decision table", () => 
     expect(decision.body.code).toBe(code === "UNKNOWN" ? "INVALID_KEY" : code);
     expect(decision.body.requestId).toBe("req_42");
     expect(decision.headers["content-type"]).toBe("application/problem+json");
-    expect(decision.body.type).toMatch(/^urn:keyguard:problem:/);
+    // RFC 9457 §3.1.1: IANA's registered type for a quota, keyguard's own for the rest.
+    if (status === 429) expect(decision.body.type).toBe(QUOTA_EXCEEDED);
+    else expect(decision.body.type).toMatch(/^urn:keyguard:problem:/);
     expect(typeof decision.body.title).toBe("string");
     expect(typeof decision.body.detail).toBe("string");
-    if (status === 401) expect(decision.headers["www-authenticate"]).toMatch(/^Bearer/);
+    if (status === 401)
+      expect(decision.headers["www-authenticate"]).toBe(
+        'Bearer realm="api", error="invalid_token"',
+      );
+    else if (code === "INSUFFICIENT_PERMISSIONS")
+      expect(decision.headers["www-authenticate"]).toBe(
+        'Bearer realm="api", error="insufficient_scope"',
+      );
     else expect(decision.headers["www-authenticate"]).toBeUndefined();
   });
 
   it.each([
-    ["MISSING_KEY", "Bearer"],
-    ["MALFORMED_KEY", 'Bearer error="invalid_token"'],
-  ] as const)("extraction %s → 401 with WWW-Authenticate", (code, challenge) => {
+    ["MISSING_KEY", 401, 'Bearer realm="api"'],
+    ["MALFORMED_KEY", 401, 'Bearer realm="api", error="invalid_token"'],
+    ["DUPLICATE_KEY", 400, 'Bearer realm="api", error="invalid_request"'],
+  ] as const)("extraction %s → %i with WWW-Authenticate", (code, status, challenge) => {
     const decision = denied(fromExtraction({ ok: false, code }));
-    expect(decision.status).toBe(401);
+    expect(decision.status).toBe(status);
     expect(decision.code).toBe(code);
     expect(decision.body.code).toBe(code);
     expect(decision.body.requestId).toBeUndefined();
     expect(decision.headers["www-authenticate"]).toBe(challenge);
   });
 
-  it("RATE_LIMITED with a reset → Retry-After and RateLimit-*", () => {
+  it("RATE_LIMITED with a reset → Retry-After, RateLimit-Policy and RateLimit", () => {
     const decision = denied(
       fromResult(
         result("RATE_LIMITED", {
@@ -97,9 +100,10 @@ describe("fromExtraction / fromResult / fromFailure: the decision table", () => 
     );
     expect(decision.status).toBe(429);
     expect(decision.headers["retry-after"]).toBe("30");
-    expect(decision.headers["ratelimit-limit"]).toBe("10");
-    expect(decision.headers["ratelimit-remaining"]).toBe("0");
-    expect(decision.headers["ratelimit-reset"]).toBe("30");
+    expect(decision.headers["ratelimit-policy"]).toBe('"requests";q=10;w=60');
+    expect(decision.headers.ratelimit).toBe('"requests";r=0;t=30');
+    expect(decision.headers["ratelimit-limit"]).toBeUndefined();
+    expect(decision.body["violated-policies"]).toEqual(["requests"]);
   });
 
   it("RATE_LIMITED without a known reset → no Retry-After", () => {
@@ -108,13 +112,20 @@ describe("fromExtraction / fromResult / fromFailure: the decision table", () => 
     expect(decision.headers["retry-after"]).toBeUndefined();
   });
 
-  it("USAGE_EXCEEDED → 429 without Retry-After (credits do not reset on a clock)", () => {
+  it("USAGE_EXCEEDED → 429 without Retry-After (credits do not reset on a clock), the credits policy violated", () => {
     const decision = denied(fromResult(result("USAGE_EXCEEDED", { credits: 0 }), undefined, NOW));
     expect(decision.status).toBe(429);
     expect(decision.headers["retry-after"]).toBeUndefined();
+    expect(decision.headers["ratelimit-policy"]).toBe('"credits";q=0');
+    expect(decision.headers.ratelimit).toBe('"credits";r=0');
+    expect(decision.body).toMatchObject({
+      type: QUOTA_EXCEEDED,
+      code: "USAGE_EXCEEDED",
+      "violated-policies": ["credits"],
+    });
   });
 
-  it("a valid key → allow with context; RateLimit-* but no Retry-After when limits apply", () => {
+  it("a valid key → allow with context; RateLimit fields but no Retry-After when limits apply", () => {
     const plain = fromResult(result("VALID", { permissions: ["a"], name: "n" }));
     expect(plain).toMatchObject({
       allowed: true,
@@ -127,7 +138,7 @@ describe("fromExtraction / fromResult / fromFailure: the decision table", () => 
       NOW,
     );
     expect(limited.allowed).toBe(true);
-    expect(limited.headers["ratelimit-remaining"]).toBe("3");
+    expect(limited.headers.ratelimit).toBe('"requests";r=3;t=30');
     expect(limited.headers["retry-after"]).toBeUndefined();
   });
 

@@ -4,6 +4,10 @@ import { extractKey, type KeyExtraction, type KeySource } from "../src/extract/e
 const ok = (key: string): KeyExtraction => ({ ok: true, key });
 const MISSING: KeyExtraction = { ok: false, code: "MISSING_KEY" };
 const MALFORMED: KeyExtraction = { ok: false, code: "MALFORMED_KEY" };
+// RFC 6750 §3.1: a credential of another scheme only is no credential of this one.
+const OTHER_SCHEME: KeyExtraction = { ok: false, code: "MALFORMED_KEY", otherScheme: true };
+// RFC 6750 §3.1 `invalid_request` ("repeats the same parameter"): the key presented twice.
+const DUPLICATE: KeyExtraction = { ok: false, code: "DUPLICATE_KEY" };
 
 // Cases that read the same through WHATWG Headers and a Node-style record.
 const both: [string, Record<string, string>, KeyExtraction][] = [
@@ -13,7 +17,7 @@ const both: [string, Record<string, string>, KeyExtraction][] = [
   ["several spaces after the scheme", { authorization: "Bearer    sk_1" }, ok("sk_1")],
   ["Bearer alone", { authorization: "Bearer" }, MALFORMED],
   ["Bearer with only spaces after it", { authorization: "Bearer   x" }, ok("x")],
-  ["Basic alone", { authorization: "Basic dXNlcjpwYXNz" }, MALFORMED],
+  ["Basic alone", { authorization: "Basic dXNlcjpwYXNz" }, OTHER_SCHEME],
   [
     "Basic plus X-API-Key",
     { authorization: "Basic dXNlcjpwYXNz", "x-api-key": "sk_2" },
@@ -23,13 +27,13 @@ const both: [string, Record<string, string>, KeyExtraction][] = [
   ["X-API-Key alone", { "x-api-key": "sk_2" }, ok("sk_2")],
   ["no key at all", {}, MISSING],
   ["empty Authorization", { authorization: "" }, MISSING],
-  ["Bearer without a space (BearerX)", { authorization: "Bearersk_1" }, MALFORMED],
-  ["comma-joined duplicates", { authorization: "Bearer sk_1, Bearer sk_2" }, MALFORMED],
+  ["Bearer without a space (BearerX)", { authorization: "Bearersk_1" }, OTHER_SCHEME],
+  ["comma-joined duplicates", { authorization: "Bearer sk_1, Bearer sk_2" }, DUPLICATE],
   // Unkey takes any key of 1 to 512 characters; a header refuses only what it cannot carry.
   ["comma in an X-API-Key (a migrated key)", { "x-api-key": "sk_1,sk_2" }, ok("sk_1,sk_2")],
   ["inner space in an X-API-Key", { "x-api-key": "legacy key 1" }, ok("legacy key 1")],
-  ["comma-joined duplicates of X-API-Key", { "x-api-key": "sk_1, sk_2" }, MALFORMED],
-  ["comma after Bearer (one token)", { authorization: "Bearer sk_1,sk_2" }, MALFORMED],
+  ["comma-joined duplicates of X-API-Key", { "x-api-key": "sk_1, sk_2" }, DUPLICATE],
+  ["comma after Bearer (a list of credentials)", { authorization: "Bearer sk_1,sk_2" }, DUPLICATE],
   ["space inside the key", { authorization: "Bearer sk 1" }, MALFORMED],
   ["tab inside the key", { "x-api-key": "sk\t1" }, MALFORMED],
   ["non-ASCII (Latin-1) key", { "x-api-key": "sk_\u00e9" }, MALFORMED],
@@ -61,20 +65,20 @@ describe("extractKey", () => {
     const headers = new Headers();
     headers.append("authorization", "Bearer sk_1");
     headers.append("authorization", "Bearer sk_2");
-    expect(extractKey({ headers })).toEqual(MALFORMED);
+    expect(extractKey({ headers })).toEqual(DUPLICATE);
   });
 
   it("refuses a duplicated header given as an array (Node record)", () => {
     expect(extractKey({ headers: { authorization: ["Bearer sk_1", "Bearer sk_2"] } })).toEqual(
-      MALFORMED,
+      DUPLICATE,
     );
-    expect(extractKey({ headers: { "x-api-key": ["sk_1", "sk_1"] } })).toEqual(MALFORMED);
+    expect(extractKey({ headers: { "x-api-key": ["sk_1", "sk_1"] } })).toEqual(DUPLICATE);
   });
 
   it("refuses two Authorization headers seen in rawHeaders even though headers shows one", () => {
     const rawHeaders = ["Authorization", "Bearer sk_1", "authorization", "Bearer sk_2"];
     expect(extractKey({ headers: { authorization: "Bearer sk_1" }, rawHeaders })).toEqual(
-      MALFORMED,
+      DUPLICATE,
     );
     expect(
       extractKey({
@@ -127,7 +131,7 @@ describe("extractKey", () => {
       expect(extractKey({ headers: {}, url: "/items" }, [{ query: "api_key" }])).toEqual(MISSING);
       expect(
         extractKey({ headers: {}, url: "/items?api_key=a&api_key=b" }, [{ query: "api_key" }]),
-      ).toEqual(MALFORMED);
+      ).toEqual(DUPLICATE);
     });
 
     it("read the cookie when configured", () => {

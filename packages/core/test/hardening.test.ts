@@ -435,13 +435,13 @@ describe("11. a root key that may not verify the keys is reported once", () => {
 
 describe("12. cookies", () => {
   const source = [{ cookie: "k" }];
-  it("two cookies of the key's name are MALFORMED (cookie tossing)", () => {
+  it("two cookies of the key's name are DUPLICATE_KEY (cookie tossing)", () => {
     expect(extractKey({ headers: { cookie: "k=sk_a; k=sk_b" } }, source)).toEqual({
       ok: false,
-      code: "MALFORMED_KEY",
+      code: "DUPLICATE_KEY",
     });
     expect(extractKey({ headers: new Headers({ cookie: "k=sk_a; x=1; k=sk_a" }) }, source)).toEqual(
-      { ok: false, code: "MALFORMED_KEY" },
+      { ok: false, code: "DUPLICATE_KEY" },
     );
   });
 
@@ -483,13 +483,17 @@ describe("13. 401s describe the configured sources", () => {
       keySources: [{ header: "authorization", scheme: "Token" }],
     });
     const decision = await guard.check({ headers: {} });
-    expect(decision.allowed ? undefined : decision.headers["www-authenticate"]).toBe("Token");
+    expect(decision.allowed ? undefined : decision.headers["www-authenticate"]).toBe(
+      'Token realm="api"',
+    );
   });
 
   it("the defaults keep the Bearer challenge and wording", async () => {
     const guard = createGuard({ rootKey: ROOT_KEY });
     const decision = await guard.check({ headers: {} });
-    expect(decision.allowed ? undefined : decision.headers["www-authenticate"]).toBe("Bearer");
+    expect(decision.allowed ? undefined : decision.headers["www-authenticate"]).toBe(
+      'Bearer realm="api"',
+    );
     expect(decision.allowed ? undefined : decision.body.detail).toContain("Authorization: Bearer");
   });
 });

@@ -42,3 +42,21 @@ export const GATEWAY_OUTAGE: Readonly<Fault> = Object.freeze({
   body: "<html><body><h1>503 Service Unavailable</h1></body></html>",
   contentType: "text/html",
 });
+
+/** The fault that applies to a call of `operation`, if any (`keys.verifyKey` by default). */
+export function faultFor(fault: Fault | null, operation: string): Fault | null {
+  return (fault?.operations ?? ["keys.verifyKey"]).includes(operation) ? fault : null;
+}
+
+/**
+ * Whether the fault answers in place of the operation; a fault with only `latencyMs` delays
+ * the normal answer instead.
+ */
+export function faultReplaces(fault: Fault): boolean {
+  return (
+    Boolean(fault.reset || fault.hang) ||
+    fault.status !== undefined ||
+    fault.body !== undefined ||
+    fault.contentType !== undefined
+  );
+}

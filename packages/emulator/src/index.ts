@@ -1,5 +1,6 @@
 export type { EmulatorConsole } from "./console/mount";
-export { type Emulator, EmulatorCallError, startEmulator } from "./emulator";
+export { type Emulator, startEmulator } from "./emulator";
+export { EmulatorCallError } from "./emulator-call";
 export type { ErrorBody, ValidationIssue } from "./errors";
 export { type Fault, GATEWAY_OUTAGE } from "./fault";
 export { EmulatorOptionError, type EmulatorOptions } from "./options";

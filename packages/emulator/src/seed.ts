@@ -123,6 +123,8 @@ const seedSchema = z.strictObject({
  * ```
  */
 export type SeedData = z.input<typeof seedSchema>;
+type Seed = z.output<typeof seedSchema>;
+type Section<K extends keyof Seed> = NonNullable<Seed[K]>;
 
 /** A seed that does not match the format; the message names the bad field. */
 export class SeedError extends Error {
@@ -130,7 +132,7 @@ export class SeedError extends Error {
 }
 
 /** Validates a seed object or reads and validates a seed file. */
-export function loadSeed(seed: SeedData | string): z.output<typeof seedSchema> {
+export function loadSeed(seed: SeedData | string): Seed {
   let raw: unknown = seed;
   const source = typeof seed === "string" ? `seed file ${seed}` : "seed";
   if (typeof seed === "string") {
@@ -159,17 +161,34 @@ export function loadSeed(seed: SeedData | string): z.output<typeof seedSchema> {
 /** Writes a validated seed into the workspace; returns the seeded root keys. */
 export function applySeed(
   state: State,
-  seed: z.output<typeof seedSchema>,
+  seed: Seed,
   now: number,
 ): { key: string; permissions: string[] }[] {
-  const at = (path: string, run: () => void) => {
-    try {
-      run();
-    } catch (error) {
-      throw new SeedError(`Invalid seed at ${path}: ${(error as Error).message}`);
-    }
-  };
-  (seed.permissions ?? []).forEach((p, i) => {
+  // Permissions before the roles and keys that name them; identities before the keys that
+  // name them (a key's externalId creates a bare identity, and the seeded one a duplicate).
+  seedPermissions(state, seed.permissions ?? [], now);
+  seedRoles(state, seed.roles ?? [], now);
+  seedIdentities(state, seed.identities ?? [], now);
+  seedNamespaces(state, seed.ratelimitNamespaces ?? [], now);
+  seedApis(state, seed.apis ?? [], now);
+  seedMigrations(state, seed.keyMigrations ?? []);
+  return (seed.rootKeys ?? []).map((root) => ({
+    key: root.key,
+    permissions: root.permissions ?? ["*"],
+  }));
+}
+
+/** Runs the part of applySeed for one entry; an error names the entry's path in the seed. */
+function at(path: string, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    throw new SeedError(`Invalid seed at ${path}: ${(error as Error).message}`);
+  }
+}
+
+function seedPermissions(state: State, permissions: Section<"permissions">, now: number): void {
+  permissions.forEach((p, i) => {
     at(`seed.permissions.${i}`, () => {
       const spec = typeof p === "string" ? { name: p } : p;
       const slug = spec.slug ?? spec.name;
@@ -182,7 +201,10 @@ export function applySeed(
       }
     });
   });
-  (seed.roles ?? []).forEach((r, i) => {
+}
+
+function seedRoles(state: State, roles: Section<"roles">, now: number): void {
+  roles.forEach((r, i) => {
     at(`seed.roles.${i}`, () => {
       if (state.rolesByName.has(r.name)) throw new Error(`duplicate role "${r.name}"`);
       state.addRole({
@@ -194,7 +216,10 @@ export function applySeed(
       });
     });
   });
-  (seed.identities ?? []).forEach((identity, i) => {
+}
+
+function seedIdentities(state: State, identities: Section<"identities">, now: number): void {
+  identities.forEach((identity, i) => {
     at(`seed.identities.${i}`, () => {
       if (state.identitiesByExternalId.has(identity.externalId)) {
         throw new Error(`duplicate externalId "${identity.externalId}"`);
@@ -208,14 +233,24 @@ export function applySeed(
       });
     });
   });
-  (seed.ratelimitNamespaces ?? []).forEach((namespace, i) => {
+}
+
+function seedNamespaces(
+  state: State,
+  namespaces: Section<"ratelimitNamespaces">,
+  now: number,
+): void {
+  namespaces.forEach((namespace, i) => {
     at(`seed.ratelimitNamespaces.${i}`, () => {
       if (state.findNamespace(namespace.name)) throw new Error(`duplicate "${namespace.name}"`);
       const id = namespace.id ?? `rlns_${namespace.name.replace(/[^a-zA-Z0-9]/g, "_")}`;
       state.addNamespace({ id, name: namespace.name, createdAt: now });
     });
   });
-  (seed.apis ?? []).forEach((api, i) => {
+}
+
+function seedApis(state: State, apis: Section<"apis">, now: number): void {
+  apis.forEach((api, i) => {
     const apiId = api.id ?? `api_${api.name.replace(/[^a-zA-Z0-9]/g, "_")}`;
     at(`seed.apis.${i}`, () => {
       if (state.apis.has(apiId)) throw new Error(`duplicate api id "${apiId}"`);
@@ -230,14 +265,13 @@ export function applySeed(
       });
     });
   });
-  (seed.keyMigrations ?? []).forEach((migration, i) => {
+}
+
+function seedMigrations(state: State, migrations: Section<"keyMigrations">): void {
+  migrations.forEach((migration, i) => {
     at(`seed.keyMigrations.${i}`, () => {
       if (state.migrations.has(migration.id)) throw new Error(`duplicate id "${migration.id}"`);
       state.migrations.set(migration.id, { ...migration });
     });
   });
-  return (seed.rootKeys ?? []).map((root) => ({
-    key: root.key,
-    permissions: root.permissions ?? ["*"],
-  }));
 }

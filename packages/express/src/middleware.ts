@@ -3,7 +3,9 @@ import {
   createGuard,
   hookBoolean,
   isPromise,
+  markGuard,
   mayBePreflight,
+  requirementsOf,
   whenSettled,
 } from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
@@ -102,5 +104,7 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
       next(error);
     }
   };
+  // What auditRoutes() lists for the routes this middleware guards.
+  markGuard(middleware, { sources: guard.sources, ...requirementsOf(guard.route()) });
   return Object.assign(middleware, { verifier: guard.verifier });
 }

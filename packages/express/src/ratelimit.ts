@@ -41,8 +41,9 @@ export const identify: IdentifyHelpers<Request> = identifyHelpers<Request>({
 /**
  * Express middleware that rate-limits with Unkey's `ratelimit.limit`, for
  * routes a key cannot protect (login, sign-up, public endpoints by IP) and per
- * route on top of a key. Allowed requests carry `RateLimit-Limit/-Remaining/-Reset`;
- * refused ones get 429 problem+json with `Retry-After`; Unkey down is 503 (or a
+ * route on top of a key. Allowed requests carry `RateLimit-Policy` and `RateLimit`
+ * (the namespace's policy); refused ones get 429 problem+json (`quota-exceeded`) with
+ * `Retry-After`; Unkey down is 503 (or a
  * pass flagged `x-keyguard-fail-open: true` under `failureMode: "open"`). An
  * identifier that is missing or that Unkey would refuse goes to `next(err)`.
  *

@@ -1,5 +1,11 @@
 import type { PermissionQuery } from "@keyguard/core";
-import { authorize, guardMissing, pickOptions, prepareRequest } from "@keyguard/core/adapter";
+import {
+  authorize,
+  guardMissing,
+  markGuard,
+  pickOptions,
+  prepareRequest,
+} from "@keyguard/core/adapter";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { UnkeyExpressOptions } from "./options";
 import { splitOptions } from "./options";
@@ -33,7 +39,7 @@ export function requirePermissions(
   const { hooks } = splitOptions(pickHooks(options));
   const settle = createSettle(hooks);
   const missing = guardMissing(route.querySource);
-  return (req: Request, res: Response, next: NextFunction): void => {
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
     try {
       const context = req.unkey;
       const decision =
@@ -45,4 +51,5 @@ export function requirePermissions(
       next(error);
     }
   };
+  return markGuard(middleware, { permissions: route.querySource });
 }

@@ -86,7 +86,7 @@ describe.each([
     const res = await request(app).get("/docs");
     expect(res.status).toBe(401);
     expect(res.headers["content-type"]).toBe("application/problem+json");
-    expect(res.headers["www-authenticate"]).toBe("Bearer");
+    expect(res.headers["www-authenticate"]).toBe('Bearer realm="api"');
     expect(JSON.parse(res.text)).toMatchObject({ status: 401, code: "MISSING_KEY" });
     expect(seen).toHaveLength(0);
     expect(unkeyFake.calls).toBe(0);
@@ -103,7 +103,7 @@ describe.each([
     expect(JSON.parse(disabled.text).code).toBe("DISABLED");
     const unknown = await request(app).get("/docs").set("Authorization", "Bearer sk_who");
     expect(JSON.parse(unknown.text).code).toBe("NOT_FOUND");
-    expect(unknown.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
+    expect(unknown.headers["www-authenticate"]).toBe('Bearer realm="api", error="invalid_token"');
     expect(unknown.text).not.toContain("sk_who");
     expect(seen).toHaveLength(0);
   });
@@ -440,8 +440,8 @@ describe("start-up", () => {
       next,
     );
     expect(next).not.toHaveBeenCalled();
-    expect(res.statusCode).toBe(401);
-    expect(JSON.parse(res.end.mock.calls[0]?.[0] as string).code).toBe("MALFORMED_KEY");
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.end.mock.calls[0]?.[0] as string).code).toBe("DUPLICATE_KEY");
     expect(unkeyFake.calls).toBe(0);
   });
 });

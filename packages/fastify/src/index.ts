@@ -6,6 +6,7 @@ export { keyOf } from "./key-of";
 export { keyguardOpenApi } from "./openapi";
 export type { FastifyRouteUnkeyOptions, KeyguardFastifyOptions } from "./options";
 export { UnkeyDeniedError } from "./respond";
+export { assertNoOpenRoutes, auditRoutes } from "./route-audit";
 export { keyguard };
 export default keyguard;
 export {

@@ -16,6 +16,7 @@ import type {
   FastifyReply,
   FastifyRequest,
   HookHandlerDoneFunction,
+  RouteOptions,
 } from "fastify";
 import fp from "fastify-plugin";
 
@@ -61,17 +62,15 @@ function guardOf(options: KeyguardRatelimitOptions): RatelimitGuard<FastifyReque
 
 type Compiled = PreparedRatelimitRoute<FastifyRequest> | null;
 
-const ratelimitPlugin: FastifyPluginCallback<KeyguardRatelimitOptions> = (
-  fastify,
-  options,
-  done,
-) => {
-  let guard: RatelimitGuard<FastifyRequest>;
-  try {
-    guard = guardOf(options);
-  } catch (error) {
-    return done(error as Error);
-  }
+/** The rate-limit plugin's routes, each `config.ratelimit` compiled once. */
+interface RatelimitRoutes {
+  /** A route as it is declared (`onRoute`): a bad `config.ratelimit` fails at start-up. */
+  declare(route: RouteOptions): void;
+  /** The route of a request (`null`: not limited); one declared before the plugin is compiled here. */
+  of(request: FastifyRequest): Compiled;
+}
+
+function ratelimitRoutes(guard: RatelimitGuard<FastifyRequest>): RatelimitRoutes {
   const defaultRoute = guard.route();
   // Keyed by the route's own config object, compiled once (at onRoute, so errors come at start-up).
   const routes = new WeakMap<object, Compiled>();
@@ -84,32 +83,50 @@ const ratelimitPlugin: FastifyPluginCallback<KeyguardRatelimitOptions> = (
     return at === undefined ? route() : locateConfigErrors(at, route);
   }
 
-  fastify.addHook("onRoute", (route) => {
-    const config: unknown = route.config?.ratelimit;
-    if (config === undefined || config === false) return;
-    const at = `route ${[route.method].flat().join(",")} ${route.url}`;
-    if (typeof config !== "object" || config === null)
-      throw new KeyguardConfigError("config.ratelimit", "expected an object or false.", { at });
-    if (!routes.has(config)) routes.set(config, compile(config, at));
-  });
+  return {
+    declare(route) {
+      const config: unknown = route.config?.ratelimit;
+      if (config === undefined || config === false) return;
+      const at = `route ${[route.method].flat().join(",")} ${route.url}`;
+      if (typeof config !== "object" || config === null)
+        throw new KeyguardConfigError("config.ratelimit", "expected an object or false.", { at });
+      if (!routes.has(config)) routes.set(config, compile(config, at));
+    },
+    of(request) {
+      const config = request.routeOptions.config.ratelimit;
+      if (typeof config !== "object" || config === null) return compile(config, undefined);
+      const known = routes.get(config);
+      if (known !== undefined) return known;
+      // Declared before the plugin, so never seen by onRoute: named by its pattern, as the URL
+      // may carry a key in its query.
+      const { method, url } = request.routeOptions;
+      const compiled = compile(
+        config,
+        `route ${[method].flat().join(",")} ${url ?? "(unmatched)"}`,
+      );
+      routes.set(config, compiled);
+      return compiled;
+    },
+  };
+}
 
-  function routeOf(request: FastifyRequest): Compiled {
-    const config = request.routeOptions.config.ratelimit;
-    if (typeof config !== "object" || config === null) return compile(config, undefined);
-    const known = routes.get(config);
-    if (known !== undefined) return known;
-    // Declared before the plugin, so never seen by onRoute: named by its pattern, as the URL
-    // may carry a key in its query.
-    const { method, url } = request.routeOptions;
-    const compiled = compile(config, `route ${[method].flat().join(",")} ${url ?? "(unmatched)"}`);
-    routes.set(config, compiled);
-    return compiled;
+const ratelimitPlugin: FastifyPluginCallback<KeyguardRatelimitOptions> = (
+  fastify,
+  options,
+  done,
+) => {
+  let guard: RatelimitGuard<FastifyRequest>;
+  try {
+    guard = guardOf(options);
+  } catch (error) {
+    return done(error as Error);
   }
-
+  const routes = ratelimitRoutes(guard);
+  fastify.addHook("onRoute", (route) => routes.declare(route));
   fastify.addHook(
     "onRequest",
     (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      const route = routeOf(request);
+      const route = routes.of(request);
       if (route === null) return done();
       // A rejection (an identifier that is missing or Unkey would refuse) reaches the error handler.
       guard.check(request, route).then((decision) => {

@@ -19,7 +19,12 @@ type Operation = {
 };
 type Document = {
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, unknown> };
+  components: { securitySchemes: Record<string, unknown>; headers?: Record<string, unknown> };
+};
+
+type Response = {
+  headers?: Record<string, { $ref?: string }>;
+  content?: Record<string, { schema: unknown }>;
 };
 
 async function build(options: Partial<KeyguardFastifyOptions> = {}) {
@@ -58,6 +63,32 @@ describe("OpenAPI with @fastify/swagger and no annotations", () => {
     expect(document.paths["/docs/{id}"]?.post?.["x-permissions"]).toBe("docs.write AND admin");
     expect(document.paths["/health"]?.get?.security).toBeUndefined();
     expect(document.paths["/health"]?.get?.responses["401"]).toBeUndefined();
+  });
+
+  it("describes the answers' headers, the 429/503 problem types and each route's cost", async () => {
+    const { document } = await build();
+    const post = document.paths["/docs/{id}"]?.post as Operation & Record<string, unknown>;
+    const responses = post.responses as Record<string, Response>;
+    const headerNames = (status: string) => Object.keys(responses[status]?.headers ?? {});
+    expect(headerNames("401")).toEqual(["WWW-Authenticate"]);
+    expect(headerNames("403")).toContain("WWW-Authenticate");
+    expect(headerNames("429")).toEqual(["RateLimit-Policy", "RateLimit", "Retry-After"]);
+    expect(headerNames("503")).toEqual(["Retry-After"]);
+    // Every header is a component the document defines.
+    for (const status of ["400", "401", "403", "429", "503"])
+      for (const header of Object.values(responses[status]?.headers ?? {}))
+        expect(Object.keys(document.components.headers ?? {})).toContain(
+          header.$ref?.replace("#/components/headers/", ""),
+        );
+    expect(JSON.stringify(responses["429"]?.content)).toContain(
+      "https://iana.org/assignments/http-problem-types#quota-exceeded",
+    );
+    expect(JSON.stringify(responses["503"]?.content)).toContain(
+      "https://iana.org/assignments/http-problem-types#temporary-reduced-capacity",
+    );
+    expect(Object.keys(responses["200"]?.headers ?? {})).toEqual(["RateLimit-Policy", "RateLimit"]);
+    expect(post["x-cost"]).toBe(2);
+    expect(document.paths["/docs"]?.get?.["x-cost" as "x-permissions"]).toBeUndefined();
   });
 
   it("the generated document is valid OpenAPI", async () => {

@@ -56,7 +56,7 @@ describe("@keyguard/fastify plugin", () => {
     const response = await app.inject({ method: "GET", url: "/protected" });
     expect(response.statusCode).toBe(401);
     expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
-    expect(response.headers["www-authenticate"]).toBe("Bearer");
+    expect(response.headers["www-authenticate"]).toBe('Bearer realm="api"');
     expect(response.json()).toMatchObject({ status: 401, code: "MISSING_KEY" });
     expect(handled.count).toBe(0);
     expect(upstream.calls).toBe(0);
@@ -84,7 +84,10 @@ describe("@keyguard/fastify plugin", () => {
     const denied = await app.inject({ url: "/write", headers: bearer("sk_read") });
     expect(denied.statusCode).toBe(403);
     expect(denied.json().code).toBe("INSUFFICIENT_PERMISSIONS");
-    expect(denied.headers["www-authenticate"]).toBeUndefined();
+    // RFC 6750 §3.1: insufficient_scope, with what the route's query names.
+    expect(denied.headers["www-authenticate"]).toBe(
+      'Bearer realm="api", error="insufficient_scope", scope="docs.write"',
+    );
     expect(handled.count).toBe(1);
     expect(upstream.calls).toBe(1);
     const allowed = await app.inject({ url: "/write", headers: bearer("sk_rw") });
@@ -117,7 +120,7 @@ describe("@keyguard/fastify plugin", () => {
     const { app } = await build();
     const response = await app.inject({ url: "/protected", headers: bearer("sk_disabled") });
     expect(response.statusCode).toBe(401);
-    expect(response.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
+    expect(response.headers["www-authenticate"]).toBe('Bearer realm="api", error="invalid_token"');
     expect(response.json()).toMatchObject({ code: "DISABLED", requestId: "req_1" });
     expect(response.body).not.toContain("sk_disabled");
   });
@@ -326,8 +329,8 @@ describe("@keyguard/fastify plugin", () => {
       req.on("error", reject);
       req.end();
     });
-    expect(duplicated.status).toBe(401);
-    expect(JSON.parse(duplicated.body).code).toBe("MALFORMED_KEY");
+    expect(duplicated.status).toBe(400);
+    expect(JSON.parse(duplicated.body).code).toBe("DUPLICATE_KEY");
     expect(upstream.calls).toBe(1);
   });
 });

@@ -13,3 +13,4 @@ export {
   ratelimit,
 } from "./ratelimit";
 export { type RequirePermissionsOptions, requirePermissions } from "./require-permissions";
+export { assertNoOpenRoutes, auditRoutes } from "./route-audit";

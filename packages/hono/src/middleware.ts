@@ -4,11 +4,11 @@ import {
   type Decision,
   hookBoolean,
   isPromise,
-  schemesOf,
+  markGuard,
+  requirementsOf,
 } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { markGuard } from "./openapi-mark";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
@@ -79,10 +79,7 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     await next();
     addAllowHeaders(decision, c);
   });
-  // What @keyguard/hono/openapi documents for the routes this middleware guards.
-  markGuard(middleware, {
-    schemes: schemesOf(guard.sources),
-    permissions: guard.route().querySource,
-  });
+  // What @keyguard/hono/openapi documents, and auditRoutes() lists, for the routes it guards.
+  markGuard(middleware, { sources: guard.sources, ...requirementsOf(guard.route()) });
   return Object.assign(middleware, { verifier: guard.verifier });
 }

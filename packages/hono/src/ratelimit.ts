@@ -41,7 +41,7 @@ export type GetConnInfo = (c: Context) => { remote: { address?: string | undefin
  */
 export const identify: Omit<IdentifyHelpers<Context>, "ip"> & {
   ip(getConnInfo: GetConnInfo, options?: IpOptions): ReturnType<IdentifyHelpers<Context>["ip"]>;
-} = (() => {
+} = /* @__PURE__ */ (() => {
   const withoutIp = identifyHelpers<Context>({
     ip: () => undefined,
     header: (c, name) => c.req.header(name),
@@ -62,8 +62,9 @@ export const identify: Omit<IdentifyHelpers<Context>, "ip"> & {
 /**
  * Hono middleware that rate-limits with Unkey's `ratelimit.limit`, for routes a
  * key cannot protect (login, sign-up, public endpoints by IP) and per route on
- * top of a key. Allowed responses carry `RateLimit-Limit/-Remaining/-Reset`;
- * refused requests get 429 problem+json with `Retry-After`; Unkey down is 503
+ * top of a key. Allowed responses carry `RateLimit-Policy` and `RateLimit` (the
+ * namespace's policy); refused requests get 429 problem+json (`quota-exceeded`) with
+ * `Retry-After`; Unkey down is 503
  * (or a pass flagged `x-keyguard-fail-open: true` under `failureMode: "open"`).
  * An identifier that is missing or that Unkey would refuse is thrown to `app.onError`.
  *

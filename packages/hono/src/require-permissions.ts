@@ -1,8 +1,13 @@
 import type { PermissionQuery } from "@keyguard/core";
-import { authorize, guardMissing, pickOptions, prepareRequest } from "@keyguard/core/adapter";
+import {
+  authorize,
+  guardMissing,
+  markGuard,
+  pickOptions,
+  prepareRequest,
+} from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { markGuard } from "./openapi-mark";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
 

@@ -16,7 +16,7 @@ export function denialResponse(decision: Deny, c: Context): Response {
 
 // Requests a keyguard middleware refused, so that an outer one that let them in fail-open
 // does not flag the refusal with its x-keyguard-fail-open header.
-const refused = new WeakSet<Context>();
+const refused = /* @__PURE__ */ new WeakSet<Context>();
 
 /** Builds the function that answers a denial: `onError`, `onDenied` or the default problem+json. */
 export function createRefuse(

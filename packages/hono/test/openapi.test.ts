@@ -41,6 +41,7 @@ function build(options: Partial<UnkeyHonoOptions> = {}) {
     ok,
   );
   app.get("/status", ok); // outside /api: public
+  app.get("/metered", unkey({ verifier: auth.verifier, cost: 3 }), ok);
   app.delete(
     "/admin/:id",
     unkey({ verifier: auth.verifier, permissions: "admin" }),
@@ -57,6 +58,22 @@ async function documentOf(app: Hono) {
 }
 
 describe("OpenAPI with hono-openapi and no annotations", () => {
+  it("describes each route's cost, the answers' headers and the 429/503 problem types", async () => {
+    const document = await documentOf(build());
+    const metered = document.paths["/metered"]?.get as Operation & Record<string, unknown>;
+    expect(metered["x-cost"]).toBe(3);
+    expect(document.paths["/api/docs"]?.get?.["x-cost" as "x-permissions"]).toBeUndefined();
+    const responses = metered.responses as Record<string, { headers?: object; content?: object }>;
+    expect(Object.keys(responses["429"]?.headers ?? {})).toEqual([
+      "RateLimit-Policy",
+      "RateLimit",
+      "Retry-After",
+    ]);
+    expect(Object.keys(responses["401"]?.headers ?? {})).toEqual(["WWW-Authenticate"]);
+    expect(JSON.stringify(responses["429"]?.content)).toContain("#quota-exceeded");
+    expect(JSON.stringify(responses["503"]?.content)).toContain("#temporary-reduced-capacity");
+  });
+
   it("declares the default sources' schemes, security on guarded routes, none on public ones", async () => {
     const document = await documentOf(build());
     expect(document.components.securitySchemes).toEqual({
@@ -125,7 +142,7 @@ describe("OpenAPI with hono-openapi and no annotations", () => {
       }
     }
     // hono-openapi leaves out paths with a dot (`excludeStaticFile`): /openapi.json.
-    expect(checked, JSON.stringify(Object.keys(document.paths))).toBe(7);
+    expect(checked, JSON.stringify(Object.keys(document.paths))).toBe(8);
   });
 
   it("applyKeyguardOpenApi works on generateSpecs' output, with app.use() guarding what follows", async () => {

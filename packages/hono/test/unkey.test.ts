@@ -66,7 +66,7 @@ describe("unkey() on app.request", () => {
     const res = await app.request("/docs");
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(res.headers.get("www-authenticate")).toBe("Bearer");
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api"');
     expect(await res.json()).toMatchObject({ status: 401, code: "MISSING_KEY" });
     expect(seen).toHaveLength(0);
     expect(unkeyFake.calls).toBe(0);
@@ -81,13 +81,16 @@ describe("unkey() on app.request", () => {
     });
     expect((await disabled.json()).code).toBe("DISABLED");
     const unknown = await app.request("/docs", bearer("sk_who"));
-    expect(unknown.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    expect(unknown.headers.get("www-authenticate")).toBe(
+      'Bearer realm="api", error="invalid_token"',
+    );
     const text = await unknown.text();
     expect(JSON.parse(text).code).toBe("NOT_FOUND");
     expect(text).not.toContain("sk_who");
-    // Two Authorization headers reach Hono joined by ", ": refused locally.
+    // Two Authorization headers reach Hono joined by ", ": refused locally, 400 (RFC 6750 §3.1).
     const joined = await app.request("/docs", bearer("sk_reader, Bearer sk_admin"));
-    expect((await joined.json()).code).toBe("MALFORMED_KEY");
+    expect(joined.status).toBe(400);
+    expect((await joined.json()).code).toBe("DUPLICATE_KEY");
     expect(seen).toHaveLength(0);
     expect(unkeyFake.calls).toBe(2);
   });
@@ -330,8 +333,8 @@ describe("unkey() on @hono/node-server", () => {
         "authorization",
         "Bearer sk_admin",
       ]);
-      expect(twice.status).toBe(401);
-      expect(JSON.parse(twice.body).code).toBe("MALFORMED_KEY");
+      expect(twice.status).toBe(400);
+      expect(JSON.parse(twice.body).code).toBe("DUPLICATE_KEY");
       expect(seen).toHaveLength(1);
       expect(unkeyFake.calls).toBe(1);
     } finally {

@@ -13,6 +13,7 @@ export {
   type RatelimitModuleOptions,
 } from "./ratelimit.module";
 export { RequirePermissions } from "./require-permissions.decorator";
+export { assertNoOpenRoutes, auditRoutes } from "./route-audit";
 export { UnkeyGuard, type UnkeyHttpRequest } from "./unkey.guard";
 export { UnkeyModule } from "./unkey.module";
 export { UnkeyDeniedException } from "./unkey-denied.exception";

@@ -4,7 +4,7 @@ import { HttpException } from "@nestjs/common";
 /**
  * The denial `UnkeyGuard` throws: an `HttpException` with the decision's status,
  * its problem+json body as the response, and the headers that must reach the
- * client (`WWW-Authenticate`, `Retry-After`, `RateLimit-*`, content type).
+ * client (`WWW-Authenticate`, `Retry-After`, `RateLimit-Policy`, `RateLimit`, content type).
  * `UnkeyExceptionFilter` (registered by `UnkeyModule`) writes all three.
  *
  * @example

@@ -20,6 +20,7 @@ import {
   Reflector,
 } from "@nestjs/core";
 import { UNKEY_CORE_GUARD, UNKEY_OPTIONS, UNKEY_VERIFIER } from "./constants";
+import { markInitialized } from "./initialized";
 import type { UnkeyModuleAsyncOptions, UnkeyModuleOptions } from "./options";
 import { assertRoutesGuarded } from "./unguarded-routes";
 import { UnkeyGuard } from "./unkey.guard";
@@ -95,6 +96,7 @@ export class UnkeyModule implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     if (!this.adapterHost.httpAdapter) return;
     assertRoutesGuarded({ modules: this.modules, config: this.config, reflector: this.reflector });
+    markInitialized(this.modules);
   }
 
   /**

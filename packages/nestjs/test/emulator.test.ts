@@ -44,7 +44,9 @@ describe.each<Platform>(["express", "fastify"])(
     it("refuses an unknown key with 401 NOT_FOUND and an invalid_token challenge", async () => {
       const response = await fetch(`${running.url}/me`, { headers: { "x-api-key": "sk_nope" } });
       expect(response.status).toBe(401);
-      expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      expect(response.headers.get("www-authenticate")).toBe(
+        'Bearer realm="api", error="invalid_token"',
+      );
       expect(((await response.json()) as { code: string }).code).toBe("NOT_FOUND");
     });
   },

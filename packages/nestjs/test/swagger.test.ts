@@ -88,8 +88,13 @@ describe.each<Platform>(["express", "fastify"])("createUnkeyDocument on %s", (pl
     const list = operation(document, "/docs", "get");
     expect(list.security).toEqual([{ keyguardBearer: [] }, { "keyguardHeader_x-api-key": [] }]);
     expect(Object.keys(list.responses)).toEqual(
-      expect.arrayContaining(["200", "401", "403", "429", "503"]),
+      expect.arrayContaining(["200", "400", "401", "403", "429", "503"]),
     );
+    // The headers the answers carry: RateLimit fields on 200 and 429, the challenge on 401.
+    const responses = list.responses as Record<string, { headers?: object }>;
+    expect(Object.keys(responses["200"]?.headers ?? {})).toEqual(["RateLimit-Policy", "RateLimit"]);
+    expect(Object.keys(responses["429"]?.headers ?? {})).toContain("Retry-After");
+    expect(Object.keys(responses["401"]?.headers ?? {})).toEqual(["WWW-Authenticate"]);
     expect(list["x-permissions"]).toBe("docs.read");
     // The method's @RequirePermissions() over the controller's, as the guard resolves it.
     expect(operation(document, "/docs", "post")["x-permissions"]).toBe("docs.write");

@@ -72,7 +72,7 @@ describe.each<Platform>(["express", "fastify"])("@keyguard/nestjs on %s", (platf
     const response = await fetch(`${url}/me`);
     expect(response.status).toBe(401);
     expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await response.json()).toMatchObject({ status: 401, code: "MISSING_KEY" });
     expect(handled.count).toBe(0);
@@ -105,7 +105,10 @@ describe.each<Platform>(["express", "fastify"])("@keyguard/nestjs on %s", (platf
     const denied = await fetch(`${url}/docs`, { method: "POST", headers: bearer("sk_read") });
     expect(denied.status).toBe(403);
     expect(denied.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    expect(denied.headers.get("www-authenticate")).toBeNull();
+    // The method's query, not the controller's: RFC 6750 §3.1 insufficient_scope names it.
+    expect(denied.headers.get("www-authenticate")).toBe(
+      'Bearer realm="api", error="insufficient_scope", scope="docs.write"',
+    );
     expect(((await denied.json()) as Deny["body"]).code).toBe("INSUFFICIENT_PERMISSIONS");
     const allowed = await fetch(`${url}/docs`, { method: "POST", headers: bearer("sk_rw") });
     expect(allowed.status).toBe(201);

@@ -1,10 +1,15 @@
 import type { GuardOptions } from "@keyguard/core";
-import { createGuard, type Guard, ROUTE_OPTION_NAMES } from "@keyguard/core/adapter";
+import {
+  createGuard,
+  GUARD_ONLY_OPTION_NAMES,
+  type Guard,
+  ROUTE_OPTION_NAMES,
+} from "@keyguard/core/adapter";
 import { checkOptionsAtBuild, isNextBuild } from "./build-phase";
 import { sharedVerifier } from "./shared-verifier";
 
 // What createGuard takes besides the verifier's own options.
-const GUARD_ONLY = new Set<string>([...ROUTE_OPTION_NAMES, "verifier", "keySources", "preflight"]);
+const GUARD_ONLY = new Set<string>([...ROUTE_OPTION_NAMES, ...GUARD_ONLY_OPTION_NAMES]);
 
 /** The verifier's own options, and the rest (`verifier` included). */
 function splitVerifierOptions(options: GuardOptions) {

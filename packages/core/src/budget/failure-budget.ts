@@ -1,4 +1,4 @@
-import { LRUCache } from "lru-cache";
+import { createLRU } from "lru.min";
 import type { DenialCode } from "../decision/denials";
 import { addressGroup } from "../ratelimit/client-address";
 import type { ResolvedFailureBudget } from "./failure-budget-options";
@@ -35,13 +35,13 @@ interface Window {
  */
 export class FailureBudget {
   readonly options: ResolvedFailureBudget;
-  readonly #windows: LRUCache<string, Window>;
+  readonly #windows: ReturnType<typeof createLRU<string, Window>>;
   readonly #countShared: CountShared | undefined;
 
   constructor(options: ResolvedFailureBudget, countShared?: CountShared) {
     this.options = options;
     this.#countShared = countShared;
-    this.#windows = new LRUCache<string, Window>({ max: options.max });
+    this.#windows = createLRU<string, Window>({ max: options.max });
   }
 
   /** The address's group, as `identify.ip()` makes it; `undefined` when it is not an IP address. */

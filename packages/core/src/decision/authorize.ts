@@ -2,16 +2,18 @@ import { VerifierError } from "../errors";
 import type { PreparedRequest } from "../options/verify-request";
 import { holds } from "../permissions/permission-query";
 import type { KeyContext } from "../types";
-import { type Decision, fromFailure } from "./decision";
+import { styleOf } from "./answer-style";
+import { type Decision, fromFailure, insufficientPermissions } from "./decision";
 import { deny } from "./denials";
 
-const grantedMemo = new WeakMap<KeyContext, ReadonlySet<string>>();
+const grantedMemo = /* @__PURE__ */ new WeakMap<KeyContext, ReadonlySet<string>>();
 
 /**
  * Checks a permission query against a key already let in by a guard, with no
  * upstream call: what `requirePermissions(query)` does in every adapter.
  * No context is 401; a fail-open context is 503 (an outage never grants
- * permissions); a failed query is 403.
+ * permissions); a failed query is 403, challenged as the guard that let the key in
+ * challenges (its realm; `insufficient_scope` with the query's scope).
  *
  * @example
  * ```ts
@@ -40,5 +42,5 @@ export function authorize(context: KeyContext | undefined, route: PreparedReques
   }
   return holds(route.query, granted)
     ? { allowed: true, context, headers: {} }
-    : deny("INSUFFICIENT_PERMISSIONS");
+    : insufficientPermissions(route.query, granted, styleOf(context));
 }

@@ -1,9 +1,19 @@
 import { KeyguardError, VerifierError } from "../errors";
 import type { GatedExtraction } from "../extract/cross-site";
-import type { KeyPresentation } from "../extract/key-presentation";
+import type { PermissionQuery } from "../permissions/permission-query";
+import { missingPermissions, scopeOf } from "../permissions/permission-scope";
 import type { FailureMode, KeyContext, VerifyResult } from "../types";
-import { type DenialCode, type Deny, deny, FAIL_OPEN_HEADER, ratelimitHeaders } from "./denials";
+import { type AnswerStyle, markStyle } from "./answer-style";
+import {
+  DEFAULT_PRESENTATION,
+  type DenialCode,
+  type Deny,
+  deny,
+  FAIL_OPEN_HEADER,
+} from "./denials";
 import { markIssuer } from "./issuer";
+import { quotasOf } from "./key-quotas";
+import { ratelimitFields } from "./ratelimit-fields";
 
 /** Let the request through; `context` is undefined only for an unguarded CORS preflight. */
 export interface Allow {
@@ -17,7 +27,7 @@ export interface Allow {
 /** What a guard decided about one request. */
 export type Decision = Allow | Deny;
 
-const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_HEADERS: Readonly<Record<string, string>> = /* @__PURE__ */ Object.freeze({});
 
 const CODE_DENIALS: Readonly<Record<string, DenialCode>> = {
   MALFORMED_KEY: "MALFORMED_KEY",
@@ -40,24 +50,29 @@ export interface Issuer {
   readonly name: string;
   readonly allows: WeakMap<VerifyResult, Allow>;
   readonly failOpen: Allow;
+  /** How the guard answers; every context it issues carries it to `requirePermissions()`. */
+  readonly style: AnswerStyle;
 }
 
 /** The issuer for a guard named `name` (`unkey()`, `unkey({ cost: 5 })`, …). */
-export function createIssuer(name: string): Issuer {
-  const context = markIssuer(
-    { keyId: "", roles: Object.freeze([]), permissions: Object.freeze([]), source: "fail-open" },
-    name,
+export function createIssuer(name: string, style: AnswerStyle = DEFAULT_PRESENTATION): Issuer {
+  const context = markStyle(
+    markIssuer(
+      { keyId: "", roles: Object.freeze([]), permissions: Object.freeze([]), source: "fail-open" },
+      name,
+    ),
+    style,
   );
   const failOpen: Allow = Object.freeze({
     allowed: true,
     context: Object.freeze(context) as KeyContext,
     headers: Object.freeze({ [FAIL_OPEN_HEADER]: "true" }),
   });
-  return { name, allows: new WeakMap(), failOpen };
+  return { name, allows: new WeakMap(), failOpen, style };
 }
 
 /** The issuer of decisions made outside any guard. */
-const ANONYMOUS = createIssuer("keyguard");
+const ANONYMOUS = /* @__PURE__ */ createIssuer("keyguard");
 
 /** The context a handler sees for a valid result. */
 export function contextOf(result: VerifyResult): KeyContext {
@@ -79,12 +94,15 @@ function allowOf(result: VerifyResult, now: number | undefined, issuer: Issuer):
     ratelimits: result.ratelimits,
     source: result.source === "local" ? "upstream" : result.source,
   } satisfies KeyContext;
-  const headers = result.ratelimits?.length
-    ? ratelimitHeaders(result.ratelimits, now ?? Date.now(), false)
-    : EMPTY_HEADERS;
+  // The key's rate limits and credits, as RateLimit-Policy / RateLimit on the allowed answer too.
+  const quotas = quotasOf(result);
+  const headers =
+    quotas.length > 0
+      ? ratelimitFields(quotas, now ?? Date.now(), issuer.style.ratelimitHeaders)
+      : EMPTY_HEADERS;
   const allow: Allow = Object.freeze({
     allowed: true,
-    context: Object.freeze(markIssuer(context, issuer.name)),
+    context: Object.freeze(markStyle(markIssuer(context, issuer.name), issuer.style)),
     headers,
     result,
   });
@@ -100,17 +118,36 @@ function allowOf(result: VerifyResult, now: number | undefined, issuer: Issuer):
  */
 export function fromExtraction(
   extraction: Extract<GatedExtraction, { ok: false }>,
-  presentation?: KeyPresentation,
+  style?: AnswerStyle,
 ): Deny {
-  return deny(extraction.code, { presentation });
+  const otherScheme = extraction.code === "MALFORMED_KEY" ? extraction.otherScheme : undefined;
+  return deny(extraction.code, { style, otherScheme });
+}
+
+/**
+ * The 403 for a key that fails the route's query: an `insufficient_scope` challenge naming
+ * what the query asks, and what the key lacks when the guard exposes it.
+ */
+export function insufficientPermissions(
+  query: PermissionQuery | undefined,
+  granted: ReadonlySet<string> | readonly string[],
+  style: AnswerStyle | undefined,
+  result?: VerifyResult,
+): Deny {
+  const scope = query === undefined ? undefined : scopeOf(query);
+  const missing =
+    query !== undefined && style?.exposeMissingPermissions
+      ? missingPermissions(query, granted)
+      : undefined;
+  return deny("INSUFFICIENT_PERMISSIONS", { result, style, scope, missing });
 }
 
 /**
  * The decision for a verification: allow with the key's context, or deny per
  * the status table (401 unknown, expired, disabled; 403 forbidden or missing
- * permissions; 429 rate limited or out of credits, with `Retry-After` and
- * `RateLimit-*` where Unkey gave a reset). An allow from the cache is shared and
- * reads no clock.
+ * permissions, the latter challenging for `query`'s scope; 429 rate limited or out of
+ * credits, IANA's `quota-exceeded` with `RateLimit-Policy`, `RateLimit` and, where a
+ * refusing limit resets, `Retry-After`). An allow from the cache is shared and reads no clock.
  *
  * @example
  * ```ts
@@ -120,17 +157,20 @@ export function fromExtraction(
  */
 export function fromResult(
   result: VerifyResult,
-  presentation?: KeyPresentation,
+  style?: AnswerStyle,
   now?: number,
   issuer: Issuer = ANONYMOUS,
+  query?: PermissionQuery,
 ): Decision {
   if (result.valid) return allowOf(result, now, issuer);
   const code = CODE_DENIALS[result.code] ?? "INVALID_KEY";
+  if (code === "INSUFFICIENT_PERMISSIONS")
+    return insufficientPermissions(query, result.permissions, style, result);
   const detail =
     result.missingRatelimit === undefined
       ? undefined
       : `The API key has no rate limit named ${JSON.stringify(result.missingRatelimit)}, which this route applies, so it may not use this route.`;
-  return deny(code, { result, now: now ?? Date.now(), presentation, detail });
+  return deny(code, { result, now: now ?? Date.now(), style, detail });
 }
 
 /**

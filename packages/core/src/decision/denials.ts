@@ -1,13 +1,18 @@
 import { type KeyguardError, VerifierError } from "../errors";
 import { DEFAULT_KEY_SOURCES } from "../extract/extract-key";
-import { type KeyPresentation, presentationOf } from "../extract/key-presentation";
-import type { RatelimitState, VerifyResult } from "../types";
-import { REGISTERED_PROBLEM_TYPES } from "./problem-types";
+import { presentationOf } from "../extract/key-presentation";
+import type { VerifyResult } from "../types";
+import { type AnswerStyle, defaultStyleOf } from "./answer-style";
+import { type BearerError, challengeFor } from "./challenge";
+import { quotasOf, violatedPolicies } from "./key-quotas";
+import { problemTypeOf } from "./problem-types";
+import { type QuotaState, ratelimitFields } from "./ratelimit-fields";
 
 /** Every reason a guard refuses a request. */
 export type DenialCode =
   | "MISSING_KEY"
   | "MALFORMED_KEY"
+  | "DUPLICATE_KEY"
   | "NOT_FOUND"
   | "EXPIRED"
   | "DISABLED"
@@ -28,6 +33,7 @@ export type DenialCode =
 
 /** An RFC 9457 problem details body. It never contains the presented key. */
 export interface ProblemDetails {
+  /** IANA's `quota-exceeded` or `abnormal-usage-detected` (429), `temporary-reduced-capacity` (503), else `urn:keyguard:problem:<code>`. */
   readonly type: string;
   readonly title: string;
   readonly status: number;
@@ -35,6 +41,10 @@ export interface ProblemDetails {
   readonly code: DenialCode;
   /** Unkey's request id, to quote when asking Unkey's support. */
   readonly requestId?: string;
+  /** With `quota-exceeded`: the policies of `RateLimit-Policy` that refused (draft-ietf-httpapi-ratelimit-headers-10 §5.1). */
+  readonly "violated-policies"?: readonly string[];
+  /** With 403 `INSUFFICIENT_PERMISSIONS` and `exposeMissingPermissions`: what the key lacks of the route's query. */
+  readonly missingPermissions?: readonly string[];
 }
 
 /** Refuse the request with `status`, `headers` and the problem+json `body`. */
@@ -64,6 +74,14 @@ export const DENIALS: Readonly<
     title: "Unauthorized",
     detail:
       "The API key header is malformed: expected one `Authorization: Bearer <key>` (the key as one token: no spaces or commas) or one `X-API-Key: <key>`, of 1 to 512 printable ASCII characters.",
+  },
+  // RFC 6750 §3.1: a request that "repeats the same parameter" is `invalid_request`, which
+  // "SHOULD" be 400: which key the client meant is unknown, and no other key would mend it.
+  DUPLICATE_KEY: {
+    status: 400,
+    title: "Bad Request",
+    detail:
+      "The API key was presented more than once (a repeated header, query parameter or cookie, or a comma-separated list): send exactly one key.",
   },
   NOT_FOUND: {
     status: 401,
@@ -97,23 +115,23 @@ export const DENIALS: Readonly<
   },
   RATE_LIMITED: {
     status: 429,
-    title: "Too Many Requests",
+    title: "Quota Exceeded",
     detail: "The API key's rate limit is exceeded.",
   },
   USAGE_EXCEEDED: {
     status: 429,
-    title: "Too Many Requests",
+    title: "Quota Exceeded",
     detail: "The API key has no usage credits left.",
   },
   FAILURE_BUDGET_EXCEEDED: {
     status: 429,
-    title: "Too Many Requests",
+    title: "Abnormal Usage Detected",
     detail:
       "Too many requests from this address presented unknown or malformed API keys. Try again after the time in Retry-After.",
   },
   VERIFIER_UNAVAILABLE: {
     status: 503,
-    title: "Service Unavailable",
+    title: "Temporary Reduced Capacity",
     detail: "The API key could not be verified right now. Try again shortly.",
   },
   VERIFIER_MISCONFIGURED: {
@@ -123,7 +141,7 @@ export const DENIALS: Readonly<
   },
   RATELIMIT_UNAVAILABLE: {
     status: 503,
-    title: "Service Unavailable",
+    title: "Temporary Reduced Capacity",
     detail: "The rate limit could not be checked right now. Try again shortly.",
   },
   RATELIMIT_MISCONFIGURED: {
@@ -153,108 +171,141 @@ export const FAIL_OPEN_HEADER = "x-keyguard-fail-open";
 const PROBLEM_HEADERS = { "content-type": "application/problem+json", "cache-control": "no-store" };
 
 /** The presentation of the default sources: `Authorization: Bearer`, then `X-API-Key`. */
-export const DEFAULT_PRESENTATION: KeyPresentation = presentationOf(DEFAULT_KEY_SOURCES);
+export const DEFAULT_PRESENTATION: AnswerStyle = /* @__PURE__ */ defaultStyleOf(
+  /* @__PURE__ */ presentationOf(DEFAULT_KEY_SOURCES),
+);
 
-function challengeFor(code: DenialCode, scheme: string | undefined): Record<string, string> {
-  if (scheme === undefined) return {};
-  // RFC 6750 §3: no error code when no credentials were sent at all; the
-  // `invalid_token` error belongs to Bearer, other schemes get their name alone.
-  const bearer = scheme.toLowerCase() === "bearer";
-  const challenge = code !== "MISSING_KEY" && bearer ? `${scheme} error="invalid_token"` : scheme;
-  return { "www-authenticate": challenge };
+/** What a denial may say besides its code; everything is optional. */
+export interface DenialDetails {
+  result?: VerifyResult | undefined;
+  error?: KeyguardError | undefined;
+  now?: number | undefined;
+  /** The guard's way of answering (where it reads keys, realm, fields); the defaults when absent. */
+  style?: AnswerStyle | undefined;
+  /** Replaces the table's explanation (a route's own rate limit is not the key's). */
+  detail?: string | undefined;
+  /** Replaces the headers the table would send (besides the problem+json ones). */
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** The quota policies behind a 429 of a rate limiter (a key's come from `result`). */
+  quotas?: readonly QuotaState[] | undefined;
+  /** With `INSUFFICIENT_PERMISSIONS`: the route's scope, for the challenge. */
+  scope?: string | undefined;
+  /** With `INSUFFICIENT_PERMISSIONS`: what the key lacks, listed when the style exposes it. */
+  missing?: readonly string[] | undefined;
+  /** With `MALFORMED_KEY`: the only credential was of another auth scheme (`Basic …`). */
+  otherScheme?: boolean | undefined;
+  /** With `FAILURE_BUDGET_EXCEEDED`: whole seconds until the address's window ends (`Retry-After`). */
+  retryAfterSeconds?: number | undefined;
+}
+
+// RFC 6750 §3.1: the error each denial is to the bearer of the key, if any. `MISSING_KEY`
+// has none ("If the request lacks any authentication information … SHOULD NOT include an
+// error code"), nor do the 403s that are not about the key's privileges (an IP allow-list,
+// a cross-site cookie, a rate limit the key lacks): those get no challenge at all.
+const BEARER_ERRORS: Partial<Record<DenialCode, BearerError>> = {
+  MALFORMED_KEY: "invalid_token",
+  DUPLICATE_KEY: "invalid_request",
+  NOT_FOUND: "invalid_token",
+  EXPIRED: "invalid_token",
+  DISABLED: "invalid_token",
+  INVALID_KEY: "invalid_token",
+  INSUFFICIENT_PERMISSIONS: "insufficient_scope",
+};
+
+function challengeHeaders(
+  code: DenialCode,
+  details: DenialDetails,
+  style: AnswerStyle,
+): Record<string, string> {
+  const scheme = style.challenge;
+  const error = BEARER_ERRORS[code];
+  const challenged = code === "MISSING_KEY" || error !== undefined;
+  if (scheme === undefined || !challenged) return {};
+  // A credential of another scheme is a request with no credentials for this one (§3.1).
+  const problem =
+    error === undefined || (code === "MALFORMED_KEY" && details.otherScheme)
+      ? undefined
+      : { error, scope: error === "insufficient_scope" ? details.scope : undefined };
+  return { "www-authenticate": challengeFor(scheme, style.realm, problem) };
+}
+
+/** The quota policies a denial reports: a rate limiter's, or those of Unkey's answer (never on a 401). */
+function quotasFor(code: DenialCode, details: DenialDetails): readonly QuotaState[] {
+  if (details.quotas !== undefined) return details.quotas;
+  if (details.result === undefined || DENIALS[code].status === 401) return [];
+  return quotasOf(details.result);
 }
 
 function headersFor(
   code: DenialCode,
-  details: { result?: VerifyResult; error?: KeyguardError; now?: number },
-  presentation: KeyPresentation,
-) {
-  const status = DENIALS[code].status;
-  if (status === 401) return { ...PROBLEM_HEADERS, ...challengeFor(code, presentation.challenge) };
-  if (code === "RATE_LIMITED") {
-    const limits = details.result?.ratelimits;
-    return { ...PROBLEM_HEADERS, ...ratelimitHeaders(limits, details.now ?? Date.now(), true) };
-  }
-  if (status === 503) {
+  details: DenialDetails,
+  style: AnswerStyle,
+  quotas: readonly QuotaState[],
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    ...PROBLEM_HEADERS,
+    ...challengeHeaders(code, details, style),
+  };
+  if (DENIALS[code].status === 503) {
     const seconds = details.error instanceof VerifierError ? details.error.retryAfterSeconds : 1;
-    return { ...PROBLEM_HEADERS, "retry-after": String(seconds) };
+    headers["retry-after"] = String(seconds);
   }
-  return PROBLEM_HEADERS;
+  if (details.retryAfterSeconds !== undefined)
+    headers["retry-after"] = String(details.retryAfterSeconds);
+  if (quotas.length === 0) return headers;
+  const now = details.now ?? Date.now();
+  return { ...headers, ...ratelimitFields(quotas, now, style.ratelimitHeaders) };
 }
 
 /** The explanation of a denial, naming this guard's key sources for the two about presenting it. */
-function detailFor(code: DenialCode, presentation: KeyPresentation): string {
-  if (presentation === DEFAULT_PRESENTATION) return DENIALS[code].detail;
-  if (code === "MISSING_KEY") return `No API key was presented. Send it as ${presentation.where}.`;
+function detailFor(code: DenialCode, style: AnswerStyle): string {
+  if (style.where === DEFAULT_PRESENTATION.where) return DENIALS[code].detail;
+  if (code === "MISSING_KEY") return `No API key was presented. Send it as ${style.where}.`;
   if (code === "MALFORMED_KEY")
-    return `The API key is malformed: expected it once, as ${presentation.where}, of 1 to 512 characters (printable ASCII in a header; one token after an auth scheme).`;
+    return `The API key is malformed: expected it once, as ${style.where}, of 1 to 512 characters (printable ASCII in a header; one token after an auth scheme).`;
+  if (code === "DUPLICATE_KEY")
+    return `The API key was presented more than once: send exactly one key, as ${style.where}.`;
   return DENIALS[code].detail;
 }
 
-/**
- * `RateLimit-*` headers (IETF httpapi-ratelimit-headers) for the most
- * constrained limit, plus `Retry-After` (RFC 9110 §10.2.3) when it is exceeded.
- */
-export function ratelimitHeaders(
-  limits: readonly RatelimitState[] | undefined,
-  now: number,
-  exceededOnly: boolean,
-): Record<string, string> {
-  let pick: RatelimitState | undefined;
-  for (const limit of limits ?? []) {
-    if (exceededOnly && !limit.exceeded) continue;
-    if (!pick || limit.remaining < pick.remaining || (limit.exceeded && limit.reset > pick.reset))
-      pick = limit;
-  }
-  if (!pick || pick.reset <= 0) return {};
-  const seconds = String(Math.max(1, Math.ceil((pick.reset - now) / 1000)));
-  const headers: Record<string, string> = {
-    "ratelimit-limit": String(pick.limit),
-    "ratelimit-remaining": String(Math.max(0, pick.remaining)),
-    "ratelimit-reset": seconds,
-  };
-  if (pick.exceeded) headers["retry-after"] = seconds;
-  return headers;
-}
-
-/** Builds the refusal for `code`, with its status, problem+json body and headers. */
-export function deny(
+/** The problem+json body: the type and title (IANA's where registered), the members that apply. */
+function bodyFor(
   code: DenialCode,
-  details: {
-    result?: VerifyResult;
-    error?: KeyguardError;
-    now?: number;
-    presentation?: KeyPresentation;
-    /** Replaces the table's explanation (a route's own rate limit is not the key's). */
-    detail?: string;
-    /** Replaces the headers the table would send (besides the problem+json ones). */
-    headers?: Readonly<Record<string, string>>;
-  } = {},
-): Deny {
+  details: DenialDetails,
+  style: AnswerStyle,
+  quotas: readonly QuotaState[],
+): ProblemDetails {
   const { status, title } = DENIALS[code];
-  const presentation = details.presentation ?? DEFAULT_PRESENTATION;
   // Only an answer Unkey gave now has an id worth quoting: cached answers carry none.
   const requestId =
     details.result?.requestId ??
     (details.error instanceof VerifierError ? details.error.requestId : undefined);
-  const body: ProblemDetails = {
-    type:
-      REGISTERED_PROBLEM_TYPES[code] ??
-      `urn:keyguard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
-    title,
+  const violated = status === 429 ? violatedPolicies(quotas) : [];
+  return {
+    ...problemTypeOf(code, title),
     status,
-    detail: details.detail ?? detailFor(code, presentation),
+    detail: details.detail ?? detailFor(code, style),
     code,
     ...(requestId ? { requestId } : {}),
+    ...(violated.length > 0 ? { "violated-policies": violated } : {}),
+    ...(details.missing !== undefined && style.exposeMissingPermissions
+      ? { missingPermissions: details.missing }
+      : {}),
   };
+}
+
+/** Builds the refusal for `code`, with its status, problem+json body and headers. */
+export function deny(code: DenialCode, details: DenialDetails = {}): Deny {
+  const style = details.style ?? DEFAULT_PRESENTATION;
+  const quotas = quotasFor(code, details);
   return {
     allowed: false,
-    status,
+    status: DENIALS[code].status,
     code,
-    body,
+    body: bodyFor(code, details, style, quotas),
     headers:
       details.headers === undefined
-        ? headersFor(code, details, presentation)
+        ? headersFor(code, details, style, quotas)
         : { ...PROBLEM_HEADERS, ...details.headers },
     result: details.result,
     error: details.error,

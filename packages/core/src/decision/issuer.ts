@@ -1,6 +1,6 @@
 // A registry-wide symbol: a context that one copy of the core issued (its ESM build, say)
 // is recognised by another copy (its CJS build) that a second guard on the request loaded.
-const ISSUER = Symbol.for("keyguard.issuer");
+const ISSUER = /* @__PURE__ */ Symbol.for("keyguard.issuer");
 
 /**
  * Names, on a context about to be frozen, the guard that let its key in. The mark is not

@@ -31,7 +31,10 @@ export interface CookieGate {
   readonly trusted: ReadonlySet<string>;
 }
 
-const CROSS_SITE: GatedExtraction = Object.freeze({ ok: false, code: "CROSS_SITE_REQUEST" });
+const CROSS_SITE: GatedExtraction = /* @__PURE__ */ Object.freeze({
+  ok: false,
+  code: "CROSS_SITE_REQUEST",
+});
 
 const isCookie = (source: KeySource): source is CookieKeySource => "cookie" in source;
 

@@ -1,5 +1,6 @@
 import { COUNTED_CODES, FailureBudget } from "../budget/failure-budget";
 import { resolveFailureBudget } from "../budget/failure-budget-options";
+import type { AnswerStyle } from "../decision/answer-style";
 import type { Decision } from "../decision/decision";
 import { deny } from "../decision/denials";
 import { sharedCounterOf, type Verifier } from "../verify/verifier";
@@ -18,6 +19,7 @@ export interface FailureBudgetGate {
 export function failureBudgetGate(
   option: unknown,
   verifier: Verifier,
+  style: AnswerStyle,
 ): FailureBudgetGate | undefined {
   const resolved = resolveFailureBudget(option);
   if (resolved === undefined) return undefined;
@@ -34,7 +36,8 @@ export function failureBudgetGate(
       if (key !== undefined && verifier.cached(key)?.valid === true) return undefined;
       // Rounded up: a client that waits this long finds the window over (RFC 9110 §10.2.3).
       const seconds = Math.max(1, Math.ceil((until - now) / 1000));
-      return deny("FAILURE_BUDGET_EXCEEDED", { headers: { "retry-after": String(seconds) } });
+      // The guard's style like every denial's; a 429 carries no challenge (RFC 6750 §3.1).
+      return deny("FAILURE_BUDGET_EXCEEDED", { style, retryAfterSeconds: seconds });
     },
     note(group, decision) {
       if (group === undefined || decision.allowed || !COUNTED_CODES.has(decision.code))

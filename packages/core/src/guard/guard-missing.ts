@@ -1,7 +1,7 @@
 import type { Deny } from "../decision/denials";
 import { deny } from "../decision/denials";
 import type { HeadersLike, Logger } from "../types";
-import { mayBePreflight } from "./guard";
+import { mayBePreflight } from "./request-decision";
 import { withoutQuery } from "./url-path";
 
 /**

@@ -1,7 +1,7 @@
 import { KeyguardConfigError } from "../errors";
-import type { GuardOptions } from "../guard/guard";
+import { GUARD_OPTION_NAMES, type GuardOptions } from "../guard/guard-options";
 import { isPromise } from "../maybe-promise";
-import { GUARD_OPTION_NAMES, rejectUnknownOptions } from "../options/option-names";
+import { rejectUnknownOptions } from "../options/option-names";
 
 /** `typeof`, with `null` and arrays told apart: what a hook returned, for its error message. */
 function kindOf(value: unknown): string {

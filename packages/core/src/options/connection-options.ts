@@ -31,7 +31,7 @@ export interface ResolvedConnection {
 }
 
 /** Unkey's origin and the timeout, when not given: in exactly one place. */
-export const CONNECTION_DEFAULTS = Object.freeze({
+export const CONNECTION_DEFAULTS = /* @__PURE__ */ Object.freeze({
   baseUrl: "https://api.unkey.com",
   timeoutMs: 2000,
 });

@@ -1,84 +1,17 @@
 import { KeyguardConfigError } from "../errors";
-import type { GuardOptions, RouteOptions } from "../guard/guard";
-import type { CacheOptions, VerifierOptions } from "./verifier-options";
+import { nearestName } from "./did-you-mean";
 
-// Each list is the keys of a record typed by its options interface, so that an
-// option added to the interface and forgotten here fails to compile.
-const names = <T>(record: Record<keyof T, true>) =>
+/**
+ * The names of an options interface, from a record typed by it: an option added to the
+ * interface and forgotten in the record fails to compile.
+ *
+ * @example
+ * ```ts
+ * const CACHE_OPTION_NAMES = optionNames<CacheOptions>({ ttlMs: true, negativeTtlMs: true, max: true });
+ * ```
+ */
+export const optionNames = <T>(record: Record<keyof T, true>) =>
   Object.freeze(Object.keys(record)) as readonly (keyof T & string)[];
-
-/** The names `createVerifier` accepts; a typo in JavaScript is refused, not ignored. */
-export const VERIFIER_OPTION_NAMES = names<VerifierOptions>({
-  rootKey: true,
-  baseUrl: true,
-  timeoutMs: true,
-  cache: true,
-  failureMode: true,
-  staleIfErrorMs: true,
-  sharedCache: true,
-  migrationId: true,
-  fetch: true,
-  logger: true,
-});
-
-/** The names of `cache: { … }`. */
-export const CACHE_OPTION_NAMES = names<CacheOptions>({
-  ttlMs: true,
-  negativeTtlMs: true,
-  max: true,
-});
-
-/** The per-route names every adapter accepts (route options and their app-wide defaults). */
-export const ROUTE_OPTION_NAMES = names<RouteOptions>({
-  permissions: true,
-  tags: true,
-  cost: true,
-  ratelimits: true,
-});
-
-type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOptions>;
-
-/** The names `createGuard` accepts, and every adapter besides its own hooks. */
-export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = Object.freeze([
-  ...VERIFIER_OPTION_NAMES,
-  ...ROUTE_OPTION_NAMES,
-  ...names<GuardOnlyOptions>({
-    verifier: true,
-    keySources: true,
-    preflight: true,
-    failureBudget: true,
-  }),
-]);
-
-// Edit distance, to suggest the option a typo meant (`rootkey` → `rootKey`).
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** The known name closest to `name`, when one is close enough to be a typo of it. */
-export function nearestName(name: string, known: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const d = distance(lower, candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  // A plural, a case slip or one or two wrong letters; beyond that a suggestion misleads.
-  return bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
-}
 
 /**
  * Refuses any own property of `options` not in `known`, naming it (with

@@ -1,6 +1,5 @@
 import { KeyguardConfigError } from "../errors";
 import type { FailureMode, Logger } from "../types";
-import { checkSharedCache, type SharedCache } from "../verify/shared-cache";
 import {
   type BaseUrlOrigin,
   CONNECTION_DEFAULTS,
@@ -10,7 +9,8 @@ import {
   resolveConnection,
   wholeNumber,
 } from "./connection-options";
-import { CACHE_OPTION_NAMES, rejectUnknownOptions, VERIFIER_OPTION_NAMES } from "./option-names";
+import { optionNames, rejectUnknownOptions } from "./option-names";
+import { checkSharedCache, type SharedCache } from "./shared-cache-option";
 
 /** Cache settings of a verifier. */
 export interface CacheOptions {
@@ -98,6 +98,27 @@ export interface VerifierOptions {
   logger?: Logger | undefined;
 }
 
+/** The names `createVerifier` accepts; a typo in JavaScript is refused, not ignored. */
+export const VERIFIER_OPTION_NAMES = /* @__PURE__ */ optionNames<VerifierOptions>({
+  rootKey: true,
+  baseUrl: true,
+  timeoutMs: true,
+  cache: true,
+  failureMode: true,
+  staleIfErrorMs: true,
+  sharedCache: true,
+  migrationId: true,
+  fetch: true,
+  logger: true,
+});
+
+/** The names of `cache: { … }`. */
+export const CACHE_OPTION_NAMES = /* @__PURE__ */ optionNames<CacheOptions>({
+  ttlMs: true,
+  negativeTtlMs: true,
+  max: true,
+});
+
 /** Options with every default applied: built once, at creation. */
 export interface ResolvedVerifierOptions {
   readonly rootKey: string;
@@ -118,9 +139,9 @@ export interface ResolvedVerifierOptions {
 }
 
 /** The defaults, in exactly one place. */
-export const VERIFIER_DEFAULTS = Object.freeze({
+export const VERIFIER_DEFAULTS = /* @__PURE__ */ Object.freeze({
   ...CONNECTION_DEFAULTS,
-  cache: Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
+  cache: /* @__PURE__ */ Object.freeze({ ttlMs: 5000, negativeTtlMs: 1000, max: 10_000 }),
   failureMode: "closed" as FailureMode,
   staleIfErrorMs: 0,
 });
@@ -141,29 +162,7 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
   const connection = resolveConnection(options, "/v2/keys.verifyKey");
   const { rootKey, timeoutMs, logger } = connection;
 
-  let cache: Required<CacheOptions> | false = false;
-  if (options.cache !== false) {
-    const given = options.cache ?? {};
-    if (typeof given !== "object" || given === null) {
-      throw new KeyguardConfigError(
-        "cache",
-        `expected an object or false, got ${describe(given)}.`,
-      );
-    }
-    rejectUnknownOptions(given, CACHE_OPTION_NAMES, "cache.");
-    const d = VERIFIER_DEFAULTS.cache;
-    cache = {
-      ttlMs: wholeNumber("cache.ttlMs", given.ttlMs, d.ttlMs, 0, MAX_TIMER_MS),
-      negativeTtlMs: wholeNumber(
-        "cache.negativeTtlMs",
-        given.negativeTtlMs,
-        d.negativeTtlMs,
-        0,
-        MAX_TIMER_MS,
-      ),
-      max: wholeNumber("cache.max", given.max, d.max, 1, MAX_CACHE_ENTRIES),
-    };
-  }
+  const cache = resolveCache(options.cache);
 
   const failureMode = options.failureMode ?? VERIFIER_DEFAULTS.failureMode;
   if (failureMode !== "closed" && failureMode !== "open") {
@@ -200,6 +199,28 @@ export function resolveVerifierOptions(options: VerifierOptions = {}): ResolvedV
     migrationId,
     fetch: connection.fetch,
     logger,
+  };
+}
+
+/** The `cache` option with its defaults, or `false`; each bad field named (`cache.ttlMs`). */
+function resolveCache(given: CacheOptions | false | undefined): Required<CacheOptions> | false {
+  if (given === false) return false;
+  const cache = given ?? {};
+  if (typeof cache !== "object" || cache === null) {
+    throw new KeyguardConfigError("cache", `expected an object or false, got ${describe(cache)}.`);
+  }
+  rejectUnknownOptions(cache, CACHE_OPTION_NAMES, "cache.");
+  const d = VERIFIER_DEFAULTS.cache;
+  return {
+    ttlMs: wholeNumber("cache.ttlMs", cache.ttlMs, d.ttlMs, 0, MAX_TIMER_MS),
+    negativeTtlMs: wholeNumber(
+      "cache.negativeTtlMs",
+      cache.negativeTtlMs,
+      d.negativeTtlMs,
+      0,
+      MAX_TIMER_MS,
+    ),
+    max: wholeNumber("cache.max", cache.max, d.max, 1, MAX_CACHE_ENTRIES),
   };
 }
 

@@ -20,9 +20,7 @@ export interface PreparedRequest {
   readonly metered: boolean;
 }
 
-const prepared = new WeakSet<object>();
-
-export const EMPTY_REQUEST: PreparedRequest = Object.freeze({
+export const EMPTY_REQUEST: PreparedRequest = /* @__PURE__ */ Object.freeze({
   query: undefined,
   querySource: undefined,
   tags: undefined,
@@ -30,10 +28,12 @@ export const EMPTY_REQUEST: PreparedRequest = Object.freeze({
   ratelimits: undefined,
   metered: false,
 });
-prepared.add(EMPTY_REQUEST);
+
+// Filled at construction, not by a statement: a bundle that never prepares a request drops it.
+const prepared = /* @__PURE__ */ new WeakSet<object>([EMPTY_REQUEST]);
 
 /** Unkey's bounds on a verification request (svc/api/openapi/spec/paths/v2/keys/verifyKey/*.yaml). */
-export const UNKEY_LIMITS = Object.freeze({
+export const UNKEY_LIMITS = /* @__PURE__ */ Object.freeze({
   tags: 20,
   tagLength: 512,
   ratelimitName: [3, 255] as const,

@@ -61,19 +61,8 @@ function tokenize(query: string): Token[] {
   return tokens;
 }
 
-/**
- * Parses a permission query written in Unkey's grammar: permission names joined
- * by `AND` and `OR` (case-insensitive, `AND` binds tighter), grouped with
- * parentheses. Throws a {@link PermissionQuerySyntaxError} naming the position
- * on any syntax error, with Unkey's wording.
- *
- * @example
- * ```ts
- * parsePermissionQuery("docs.read AND (docs.write OR admin)");
- * // { type: "and", operands: [{ type: "permission", name: "docs.read" }, { type: "or", … }] }
- * ```
- */
-export function parsePermissionQuery(query: string): PermissionQuery {
+/** The tokens of a query Unkey would take: a string of 1 to 1000 characters, not blank. */
+function tokensOf(query: string): Token[] {
   if (typeof query !== "string") {
     throw new PermissionQuerySyntaxError(String(query), 0, "a permission query must be a string");
   }
@@ -88,6 +77,23 @@ export function parsePermissionQuery(query: string): PermissionQuery {
   if (tokens.length === 1) {
     throw new PermissionQuerySyntaxError(query, 0, "the query is empty");
   }
+  return tokens;
+}
+
+/**
+ * Parses a permission query written in Unkey's grammar: permission names joined
+ * by `AND` and `OR` (case-insensitive, `AND` binds tighter), grouped with
+ * parentheses. Throws a {@link PermissionQuerySyntaxError} naming the position
+ * on any syntax error, with Unkey's wording.
+ *
+ * @example
+ * ```ts
+ * parsePermissionQuery("docs.read AND (docs.write OR admin)");
+ * // { type: "and", operands: [{ type: "permission", name: "docs.read" }, { type: "or", … }] }
+ * ```
+ */
+export function parsePermissionQuery(query: string): PermissionQuery {
+  const tokens = tokensOf(query);
   let pos = 0;
   const peek = () => tokens[pos] as Token;
 

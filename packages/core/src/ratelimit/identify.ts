@@ -38,7 +38,7 @@ export interface IdentifyHelpers<R> {
  * No key id because the key guard failed open: Unkey is unreachable, which is the rate
  * limiter's outage too (its own `failureMode` decides), never an identifier bug (a 500).
  */
-const UNVERIFIED = new VerifierError(
+const UNVERIFIED = /* @__PURE__ */ new VerifierError(
   "VERIFIER_UNAVAILABLE",
   "No key id to limit by: the key guard let this request in unverified while Unkey was unreachable (failureMode: open).",
 );

@@ -1,12 +1,22 @@
-import {
-  fromRatelimit,
-  fromRatelimitFailure,
-  fromUnidentified,
-  type RatelimitDecision,
-} from "../decision/ratelimit-decision";
+import { distinctNames, policyName } from "../decision/policy-name";
 import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "../errors";
 import { rejectUnknownOptions } from "../options/option-names";
+import {
+  CURRENT_DRAFT_ONLY,
+  type RatelimitHeaderSets,
+  type RatelimitHeadersOption,
+  resolveRatelimitHeaders,
+} from "../options/ratelimit-header-options";
 import type { Identify } from "./identify";
+import {
+  FAILED_OPEN,
+  fromQuotas,
+  fromRatelimitFailure,
+  fromUnidentified,
+  quotaOf,
+  type RatelimitDecision,
+  type RatelimitPolicy,
+} from "./ratelimit-decision";
 import {
   createRatelimitGroup,
   GROUP_LIMIT_NAMES,
@@ -33,28 +43,44 @@ export interface GroupMiddlewareLimit<R> extends GroupLimit {
  */
 export type RatelimitGroupMiddlewareOptions<R> = Omit<RatelimitGroupOptions, "limits"> & {
   limits: readonly GroupMiddlewareLimit<R>[];
+  /** Rate-limit header fields, as the key guard's option. @default "draft-09" */
+  ratelimitHeaders?: RatelimitHeadersOption | undefined;
 };
 
 /**
- * The limit a decision reports: the first that refused, else the one with the least room
- * left (what a client should pace itself by).
+ * The index of the limit that refused a group's call: the first that says so, else (a
+ * refusal no limit owns up to) the one with the least room left.
  */
-function reported(response: RatelimitGroupResponse): RatelimitResponse {
-  const { limits } = response;
-  const refused = limits.find((limit) => !limit.success);
-  if (!response.success && refused !== undefined) return refused;
-  let least = limits[0] as RatelimitResponse;
-  for (const limit of limits) if (limit.remaining < least.remaining) least = limit;
+function refusing(limits: readonly RatelimitResponse[]): number {
+  const refused = limits.findIndex((limit) => !limit.success);
+  if (refused !== -1) return refused;
+  let least = 0;
+  limits.forEach((limit, i) => {
+    if (limit.remaining < (limits[least] as RatelimitResponse).remaining) least = i;
+  });
   return least;
 }
 
-/** The decision for a group's answer, with the reported limit's headers. */
-export function fromRatelimitGroup(response: RatelimitGroupResponse): RatelimitDecision {
-  return fromRatelimit({
-    ...reported(response),
-    success: response.success,
-    source: response.source,
-  });
+/**
+ * The decision for a group's answer: one policy per limit (its namespace; a repeat is
+ * `name#2`), in the group's order, and `violated-policies` naming those that refused.
+ */
+export function fromRatelimitGroup(
+  response: RatelimitGroupResponse,
+  policies: readonly RatelimitPolicy[] = [],
+  sets: RatelimitHeaderSets = CURRENT_DRAFT_ONLY,
+  now = Date.now(),
+): RatelimitDecision {
+  if (response.source === "fail-open") return FAILED_OPEN;
+  const names = distinctNames(
+    response.limits.map((_, i) => policyName(policies[i]?.name ?? "default")),
+  );
+  const refused = response.success ? -1 : refusing(response.limits);
+  const states = response.limits.map((limit, i) => ({
+    ...quotaOf(limit, names[i] as string, policies[i]?.windowMs, now),
+    exceeded: !limit.success || i === refused,
+  }));
+  return fromQuotas(states, response.success, now, sets);
 }
 
 function checkIdentifiers<R>(limits: readonly GroupMiddlewareLimit<R>[]): void {
@@ -89,14 +115,19 @@ export function createGroupCheck<R>(options: RatelimitGroupMiddlewareOptions<R>)
   group: RatelimitGroup;
   check(request: R): Promise<RatelimitDecision>;
 } {
-  const { limits, ...rest } = options;
+  const { limits, ratelimitHeaders, ...rest } = options;
   if (Array.isArray(limits)) checkIdentifiers(limits);
+  const sets = resolveRatelimitHeaders(ratelimitHeaders);
   const group = createRatelimitGroup({
     ...rest,
     limits: Array.isArray(limits)
       ? limits.map(({ namespace, limit, duration }) => ({ namespace, limit, duration }))
       : (limits as never),
   });
+  const policies: RatelimitPolicy[] = limits.map(({ namespace, duration }) => ({
+    name: namespace,
+    windowMs: duration,
+  }));
   async function check(request: R): Promise<RatelimitDecision> {
     let checks: { identifier: string; cost: number | undefined }[];
     try {
@@ -111,7 +142,7 @@ export function createGroupCheck<R>(options: RatelimitGroupMiddlewareOptions<R>)
       throw error;
     }
     try {
-      return fromRatelimitGroup(await group.limit(checks));
+      return fromRatelimitGroup(await group.limit(checks), policies, sets);
     } catch (error) {
       if (error instanceof RatelimitIdentifierError) throw error;
       return fromRatelimitFailure(error);

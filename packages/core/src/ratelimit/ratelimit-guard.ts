@@ -1,12 +1,16 @@
+import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "../errors";
+import { rejectUnknownOptions } from "../options/option-names";
+import {
+  type RatelimitHeadersOption,
+  resolveRatelimitHeaders,
+} from "../options/ratelimit-header-options";
+import type { Identify } from "./identify";
 import {
   fromRatelimit,
   fromRatelimitFailure,
   fromUnidentified,
   type RatelimitDecision,
-} from "../decision/ratelimit-decision";
-import { KeyguardConfigError, RatelimitIdentifierError, VerifierError } from "../errors";
-import { rejectUnknownOptions } from "../options/option-names";
-import type { Identify } from "./identify";
+} from "./ratelimit-decision";
 import type { RatelimitGroup } from "./ratelimit-group";
 import {
   createGroupCheck,
@@ -56,6 +60,12 @@ export type RatelimitLimitMiddlewareOptions<R> = Partial<RatelimiterOptions> & {
   identifier: Identify<R>;
   /** Units each request consumes. @default 1 */
   cost?: number | undefined;
+  /**
+   * Rate-limit header fields: `RateLimit-Policy` and `RateLimit` (`"draft-09"`, the policy
+   * named for the namespace), plus draft-06's or `X-RateLimit-*` names for older clients.
+   * @default "draft-09"
+   */
+  ratelimitHeaders?: RatelimitHeadersOption | undefined;
   limits?: undefined;
 };
 
@@ -79,7 +89,7 @@ export interface RatelimitGuard<R> {
 }
 
 const ROUTE_NAMES = ["identifier", "cost", "limit", "duration"] as const;
-const SHARED_NAMES: readonly string[] = ["ratelimiter", ...ROUTE_NAMES];
+const SHARED_NAMES: readonly string[] = ["ratelimiter", "ratelimitHeaders", ...ROUTE_NAMES];
 
 function checkIdentify(option: string, value: unknown): void {
   if (typeof value !== "function")
@@ -116,10 +126,13 @@ function groupGuard<R>(options: RatelimitGroupMiddlewareOptions<R>): RatelimitGu
 }
 
 // What a group guard's routes compile to: the group's own limits (nothing per route).
-const GROUP_ROUTE = Object.freeze({ identifier: () => "", call: Object.freeze({}) });
+const GROUP_ROUTE = /* @__PURE__ */ Object.freeze({
+  identifier: () => "",
+  call: /* @__PURE__ */ Object.freeze({}),
+});
 
 function limiterOf<R>(options: RatelimitLimitMiddlewareOptions<R>): Ratelimiter {
-  const { ratelimiter, identifier: _i, cost: _c, ...rest } = options;
+  const { ratelimiter, identifier: _i, cost: _c, ratelimitHeaders: _h, ...rest } = options;
   if (ratelimiter === undefined) return createRatelimiter(rest as RatelimiterOptions);
   if (typeof ratelimiter?.limit !== "function")
     throw new KeyguardConfigError(
@@ -148,6 +161,7 @@ export function createRatelimitGuard<R>(options: RatelimitMiddlewareOptions<R>):
   if (options.limits !== undefined) return groupGuard(options);
   rejectUnknownOptions(options, [...RATELIMITER_OPTION_NAMES, ...SHARED_NAMES]);
   checkIdentify("identifier", options.identifier);
+  const sets = resolveRatelimitHeaders(options.ratelimitHeaders);
   const ratelimiter = limiterOf(options);
   const shared = options.ratelimiter !== undefined;
   const base: RatelimitRouteOptions<R> = {
@@ -182,7 +196,13 @@ export function createRatelimitGuard<R>(options: RatelimitMiddlewareOptions<R>):
       throw error;
     }
     try {
-      return fromRatelimit(await ratelimiter.limit(identifier, prepared.call));
+      const policy = { name: ratelimiter.options.namespace, windowMs: prepared.call.duration };
+      return fromRatelimit(
+        await ratelimiter.limit(identifier, prepared.call),
+        Date.now(),
+        policy,
+        sets,
+      );
     } catch (error) {
       if (error instanceof RatelimitIdentifierError) throw error;
       return fromRatelimitFailure(error);

@@ -1,4 +1,4 @@
-import { LRUCache } from "lru-cache";
+import { createLRU } from "lru.min";
 import { type WindowAnswer, WindowMemory } from "./ratelimit-window";
 
 /** How a call that others waited on ended: waiters adopt its failure. */
@@ -88,11 +88,11 @@ export class IdentifierMemory {
 
 /** The bounded map of identifiers: a flood of random identifiers costs at most `max` entries. */
 export class RatelimitMemory {
-  readonly #identifiers: LRUCache<string, IdentifierMemory>;
+  readonly #identifiers: ReturnType<typeof createLRU<string, IdentifierMemory>>;
   readonly #trustMs: number;
 
   constructor(max: number, trustMs: number = Number.POSITIVE_INFINITY) {
-    this.#identifiers = new LRUCache({ max });
+    this.#identifiers = createLRU<string, IdentifierMemory>({ max });
     this.#trustMs = trustMs;
   }
 

@@ -14,7 +14,7 @@ import type { FailureMode } from "../types";
 // (svc/api/openapi/spec/paths/v2/ratelimit/limit/V2RatelimitLimitRequestBody.yaml):
 // namespace and identifier 1..512 characters (varchar(512) columns), limit ≥ 1,
 // duration 1 s .. 30 days, cost ≥ 0 (int64: JavaScript stops at 2^53 - 1).
-export const RATELIMIT_BOUNDS = Object.freeze({
+export const RATELIMIT_BOUNDS = /* @__PURE__ */ Object.freeze({
   nameLength: 512,
   minLimit: 1,
   minDuration: 1000,
@@ -77,8 +77,8 @@ export interface RatelimiterOptions extends ConnectionOptions {
 
 /** The names `createRatelimiter` accepts. */
 export const RATELIMITER_OPTION_NAMES: readonly (keyof RatelimiterOptions & string)[] =
-  Object.freeze(
-    Object.keys({
+  /* @__PURE__ */ Object.freeze(
+    /* @__PURE__ */ Object.keys({
       rootKey: true,
       baseUrl: true,
       timeoutMs: true,

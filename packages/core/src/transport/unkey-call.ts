@@ -129,7 +129,7 @@ function unsent(error: unknown, timeoutMs: number, customFetch: boolean): Verifi
  * outage, whichever client (verifier, rate limiter) saw the answer. Keyed by `fetch` too: an
  * answer through one client (a proxy, a test double) says nothing of the path of another.
  */
-const answeredAt = new WeakMap<typeof globalThis.fetch, Map<string, number>>();
+const answeredAt = /* @__PURE__ */ new WeakMap<typeof globalThis.fetch, Map<string, number>>();
 
 function answerClock(fetchImpl: typeof globalThis.fetch): Map<string, number> {
   let clock = answeredAt.get(fetchImpl);
@@ -254,35 +254,10 @@ export function createUnkeyCall<B, T>(
 
   async function exchange(body: B, timeoutMs: number): Promise<T> {
     const response = await send(JSON.stringify(body), timeoutMs);
-    let raw: string | undefined;
-    try {
-      raw = await response.read(MAX_ANSWER_BYTES);
-    } catch (error) {
-      throw new VerifierError(
-        "VERIFIER_UNAVAILABLE",
-        timedOut(error)
-          ? `Unkey did not finish its answer within ${timeoutMs} ms.`
-          : "Unkey's answer was cut off.",
-        // No `cause`: the client's error may hold the request, Authorization header included.
-        { status: response.status },
-      );
-    }
-    const parsed = parseJson(response, raw);
-    // `null`, an array or a number is JSON too, and not an answer.
-    if (response.status === 200 && isObject(parsed)) {
-      const data = parsed.data;
-      const result = endpoint.parse(data, requestIdOf(parsed));
-      if (result !== undefined) {
-        answered();
-        return result;
-      }
-    }
-    const refused = endpoint.refusal?.(response.status, parsed, requestIdOf(parsed), body);
-    if (refused !== undefined) {
-      answered();
-      return refused;
-    }
-    throw failureOf(response, raw, parsed, endpoint as UnkeyEndpoint<unknown>, connection.rootKey);
+    const raw = await readBody(response, timeoutMs);
+    const result = interpret(response, raw, body, endpoint, connection.rootKey);
+    answered();
+    return result;
   }
 
   /** Marks a failure that happened while Unkey answered other calls (within the timeout). */
@@ -302,6 +277,41 @@ export function createUnkeyCall<B, T>(
       return result;
     });
   return Object.assign(call, { calls: () => calls });
+}
+
+/** The answer's body, read within the size cap; a body cut off or late is a failure. */
+async function readBody(response: Answer, timeoutMs: number): Promise<string | undefined> {
+  try {
+    return await response.read(MAX_ANSWER_BYTES);
+  } catch (error) {
+    throw new VerifierError(
+      "VERIFIER_UNAVAILABLE",
+      timedOut(error)
+        ? `Unkey did not finish its answer within ${timeoutMs} ms.`
+        : "Unkey's answer was cut off.",
+      // No `cause`: the client's error may hold the request, Authorization header included.
+      { status: response.status },
+    );
+  }
+}
+
+/** What an answer says: the endpoint's result, or its refusal; a failure is thrown. */
+function interpret<B, T>(
+  response: Answer,
+  raw: string | undefined,
+  body: B,
+  endpoint: UnkeyEndpoint<T>,
+  rootKey: string,
+): T {
+  const parsed = parseJson(response, raw);
+  // `null`, an array or a number is JSON too, and not an answer.
+  if (response.status === 200 && isObject(parsed)) {
+    const result = endpoint.parse(parsed.data, requestIdOf(parsed));
+    if (result !== undefined) return result;
+  }
+  const refused = endpoint.refusal?.(response.status, parsed, requestIdOf(parsed), body);
+  if (refused !== undefined) return refused;
+  throw failureOf(response, raw, parsed, endpoint as UnkeyEndpoint<unknown>, rootKey);
 }
 
 /** The connection's HTTP client, built once; a header the client refuses is a start-up error. */

@@ -1,6 +1,6 @@
 import type { Identity, RatelimitState, UnkeyVerifyCode, VerifyCode, VerifyResult } from "../types";
 
-const KNOWN_CODES: ReadonlySet<string> = new Set<UnkeyVerifyCode>([
+const KNOWN_CODES: ReadonlySet<string> = /* @__PURE__ */ new Set<UnkeyVerifyCode>([
   "VALID",
   "NOT_FOUND",
   "FORBIDDEN",

@@ -1,7 +1,13 @@
-import type { RouteSecurity, SecurityScheme } from "@keyguard/core/adapter";
+import {
+  allOf,
+  type GuardMark,
+  guardMarkOf,
+  type RouteSecurity,
+  type SecurityScheme,
+  schemesOf,
+} from "@keyguard/core/adapter";
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
-import { type GuardMark, guardMarkOf } from "../openapi-mark";
 
 /** A Hono app, as far as documenting it goes: its routes, middleware included, in order. */
 export interface RoutedApp {
@@ -39,29 +45,37 @@ export function covers(pattern: string, path: string): boolean {
   return wanted.length === given.length;
 }
 
-/** The permission queries of one chain, all of which must pass. */
-function allOf(queries: readonly string[]): string | undefined {
-  if (queries.length <= 1) return queries[0];
-  return queries.map((query) => `(${query})`).join(" AND ");
-}
-
-/** The keyguard middleware that run, in order, before the handler of `method path`. */
-function chainOf(app: RoutedApp, method: string, path: string): GuardMark[] {
+/**
+ * The keyguard middleware registered before `app.routes[end]` that run, in order, on
+ * `method path` (OpenAPI spelling): the chain in front of that handler.
+ */
+export function guardsBefore(
+  app: RoutedApp,
+  end: number,
+  method: string,
+  path: string,
+): GuardMark[] {
   const upper = method.toUpperCase();
   const matches = (route: RouterRoute) =>
     (route.method === upper || route.method === "ALL") && covers(toOpenApiPath(route.path), path);
-  // The handler is the last entry registered for exactly this method and path: what comes after it never runs.
-  let handler = -1;
-  app.routes.forEach((route, index) => {
-    if (route.method === upper && toOpenApiPath(route.path) === path) handler = index;
-  });
   const marks: GuardMark[] = [];
-  for (let index = 0; index < handler; index++) {
+  for (let index = 0; index < end; index++) {
     const route = app.routes[index] as RouterRoute;
     const mark = guardMarkOf(findTargetHandler(route.handler));
     if (mark !== undefined && matches(route)) marks.push(mark);
   }
   return marks;
+}
+
+/** The keyguard middleware that run, in order, before the handler of `method path`. */
+function chainOf(app: RoutedApp, method: string, path: string): GuardMark[] {
+  const upper = method.toUpperCase();
+  // The handler is the last entry registered for exactly this method and path: what comes after it never runs.
+  let handler = -1;
+  app.routes.forEach((route, index) => {
+    if (route.method === upper && toOpenApiPath(route.path) === path) handler = index;
+  });
+  return guardsBefore(app, handler, method, path);
 }
 
 /**
@@ -79,9 +93,16 @@ export function securityOf(
   if (chain.length === 0) return undefined;
   let schemes: Record<string, SecurityScheme> = {};
   const queries: string[] = [];
+  // The first guard verifies the key, and so charges it: its cost and rate limits are the route's.
+  const verifying = chain.find((mark) => mark.sources !== undefined);
   for (const mark of chain) {
-    if (mark.schemes !== undefined) schemes = { ...schemes, ...mark.schemes };
+    if (mark.sources !== undefined) schemes = { ...schemes, ...schemesOf(mark.sources) };
     if (mark.permissions !== undefined) queries.push(mark.permissions);
   }
-  return { schemes, permissions: allOf(queries) };
+  return {
+    schemes,
+    permissions: allOf(queries),
+    cost: verifying?.cost,
+    ratelimits: verifying?.ratelimits,
+  };
 }

@@ -3,7 +3,16 @@ import type { Context, Env, Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import { type RoutedApp, securityOf } from "./route-guards";
 
-const METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
+const METHODS = /* @__PURE__ */ new Set([
+  "get",
+  "put",
+  "post",
+  "delete",
+  "options",
+  "head",
+  "patch",
+  "trace",
+]);
 
 type OpenApiDocument = {
   paths?: Record<string, Record<string, unknown> | undefined>;
