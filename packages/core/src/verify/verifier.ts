@@ -1,11 +1,11 @@
 // The Node build swaps this import for ../hash/node (see tsup.config.ts): same output, node:crypto speed.
 import { hashKey } from "../hash/web";
+import type { SharedCount } from "../options/shared-cache-option";
 import {
   type ResolvedVerifierOptions,
   resolveVerifierOptions,
   type VerifierOptions,
 } from "../options/verifier-options";
-import type { SharedCount } from "../options/shared-cache-option";
 import type { PreparedRequest } from "../options/verify-request";
 import { createTransport } from "../transport/transport";
 import type { FailureMode, Logger, VerifierStats, VerifyRequest, VerifyResult } from "../types";
