@@ -3,7 +3,7 @@
 // Env: FRAMEWORK, UNKEY_BASE_URL, UNKEY_ROOT_KEY, REDIS_URL (optional), CACHE_SECRET, TTL_MS,
 // and optionally TIMEOUT_MS (Unkey's, which also bounds a wait on another instance's lease) and
 // STORE_TIMEOUT_MS (one Redis call's).
-// IPC in: {type:"invalidateKeyId", keyId, id}, {type:"ready", id} (answered once the Redis
+// IPC in: {type:"invalidateKeyId", keyId, id}, {type:"invalidateIdentity", externalId, id}, {type:"ready", id} (answered once the Redis
 // connection is up), {type:"stop"}; out: {type:"ready", url}, {type:"done", id}, and
 // {type:"subscribed"} each time the invalidation bus subscribes again after start-up.
 import { createVerifier } from "@keyguard/core";
@@ -65,6 +65,9 @@ process.send({ type: "ready", url: app.url });
 process.on("message", async (message) => {
   if (message.type === "invalidateKeyId") {
     await admin.invalidateKeyId(message.keyId);
+    process.send({ type: "done", id: message.id });
+  } else if (message.type === "invalidateIdentity") {
+    await admin.invalidateIdentity(message.externalId);
     process.send({ type: "done", id: message.id });
   } else if (message.type === "ready") {
     await sharedCache?.ready();

@@ -58,7 +58,10 @@ async function startInstance(framework: "express" | "fastify"): Promise<Instance
 
 let messageId = 0;
 /** Sends an IPC request to an instance; resolves on its `done`. */
-function ask(instance: Instance, request: { type: string; keyId?: string }): Promise<void> {
+function ask(
+  instance: Instance,
+  request: { type: string; keyId?: string; externalId?: string },
+): Promise<void> {
   const id = ++messageId;
   return new Promise((resolve) => {
     const onMessage = (m: { type: string; id: number }) => {
@@ -74,6 +77,9 @@ function ask(instance: Instance, request: { type: string; keyId?: string }): Pro
 
 const invalidateKeyId = (instance: Instance, keyId: string) =>
   ask(instance, { type: "invalidateKeyId", keyId });
+
+const invalidateIdentity = (instance: Instance, externalId: string) =>
+  ask(instance, { type: "invalidateIdentity", externalId });
 
 /** Resolves when the instance's invalidation bus next subscribes (after a lost connection). */
 function resubscribed(instance: Instance): Promise<void> {
@@ -93,6 +99,10 @@ async function until(done: () => boolean | Promise<boolean>): Promise<void> {
 }
 
 const INDEX_KEY = deriveKeys(SECRET).keyId;
+const IDENTITY_INDEX_KEY = deriveKeys(SECRET).identity;
+/** The Redis key of an identity's index, named as the instances name it (HMAC under SECRET). */
+const identityIndexKeyOf = (externalId: string) =>
+  `keyguard:x:${keyedHash(IDENTITY_INDEX_KEY, externalId)}`;
 /** The Redis key of a key id's index, named as the instances name it (HMAC under SECRET). */
 const indexKeyOf = (keyId: string) => `keyguard:k:${keyedHash(INDEX_KEY, keyId)}`;
 
@@ -221,6 +231,38 @@ describe("four app processes (Express and Fastify) sharing one Redis and one emu
       p99: percentile(lags, 99),
       trials: lags.length,
     };
+  });
+
+  it("(g) invalidateIdentity on one instance: every instance drops that identity's keys, and keeps another's", async () => {
+    const suspended = `customer_${randomBytes(4).toString("hex")}`;
+    const ofSuspended = [
+      await newKey({ externalId: suspended }),
+      await newKey({ externalId: suspended }),
+    ];
+    const ofOther = await newKey({ externalId: `${suspended}_other` });
+    for (const instance of instances)
+      for (const { key } of [...ofSuspended, ofOther])
+        expect((await get(instance.url, "/protected", key)).status).toBe(200);
+    expect(await redis.command("EXISTS", identityIndexKeyOf(suspended))).toBe(":1\r\n");
+    for (const { keyId } of ofSuspended)
+      await emulator.call("keys.updateKey", { keyId, enabled: false });
+    const before = verifyCalls();
+
+    await invalidateIdentity(instances[1] as Instance, suspended);
+    // Deleted with its entries before the call resolves (the refusals below index anew).
+    expect(await redis.command("EXISTS", identityIndexKeyOf(suspended))).toBe(":0\r\n");
+    // The bus reaches the other instances after the call resolves: poll, bounded by the test.
+    for (const instance of instances)
+      for (const { key } of ofSuspended)
+        await until(async () => (await get(instance.url, "/protected", key)).status === 401);
+    // At most one call per suspended key per instance, fewer when Redis shares the refusal.
+    expect(verifyCalls() - before).toBeLessThanOrEqual(ofSuspended.length * instances.length);
+    expect(verifyCalls() - before).toBeGreaterThanOrEqual(ofSuspended.length);
+    // The other identity's key is still served from each instance's cache: no upstream call.
+    const afterRefusals = verifyCalls();
+    for (const instance of instances)
+      expect((await get(instance.url, "/protected", ofOther.key)).status).toBe(200);
+    expect(verifyCalls()).toBe(afterRefusals);
   });
 
   it("(d) Redis SIGKILLed under load: no error, no 5xx, every instance answers while it is down; restarted, invalidation flows again", async () => {

@@ -1,6 +1,7 @@
 // The adapter kit of @keyguard/core (`@keyguard/core/adapter`): what a framework
 // adapter needs to turn the framework's request into a decision and back.
 
+export type { FailureBudgetOptions } from "./budget/failure-budget-options";
 export { authorize } from "./decision/authorize";
 export type { Allow, Decision } from "./decision/decision";
 export {

@@ -1,5 +1,6 @@
 // The user API of @keyguard/core. Adapter authors: see ./adapter.ts (`@keyguard/core/adapter`).
 
+export type { FailureBudgetOptions } from "./budget/failure-budget-options";
 export type { AnswerOptions } from "./decision/answer-style";
 export type { DenialCode, Deny, ProblemDetails } from "./decision/denials";
 export {
@@ -23,6 +24,7 @@ export type {
   Invalidation,
   SharedCache,
   SharedCacheListener,
+  SharedCount,
   SharedEntry,
   SharedRead,
 } from "./options/shared-cache-option";

@@ -47,7 +47,7 @@ describe("invalidation", () => {
     expect(state.cache?.get("hash_a", Date.now())).toBeUndefined();
     expect(state.cache?.get("hash_b", Date.now())).toBeUndefined();
     expect(state.cache?.get("hash_c", Date.now())).toBeDefined();
-    expect(state.revocations.since(T0, [], "key_1")).toBe(true);
+    expect(state.revocations.since(T0, [], { keyId: "key_1" })).toBe(true);
     expect(state.revocations.latest).toBe(T0 + 5);
   });
 
@@ -90,7 +90,7 @@ describe("invalidation", () => {
     expect(state.cache?.size).toBe(0);
     expect(state.inflight.get("hash_b")).toBeUndefined();
     expect(state.revocations.latest).toBe(T0);
-    expect(state.revocations.since(0, [], "key_1")).toBe(false);
+    expect(state.revocations.since(0, [], { keyId: "key_1" })).toBe(false);
   });
 
   it("a drop from the bus finds the entry and the call in flight under their shared names", () => {

@@ -5,7 +5,7 @@ import { REVOKED_MEMORY_MS, Revocations, revocationMemoryMs } from "../src/verif
 describe("Revocations", () => {
   it("knows nothing revoked before anything is recorded", () => {
     const revocations = new Revocations(60_000);
-    expect(revocations.since(0, ["name_1"], "key_1")).toBe(false);
+    expect(revocations.since(0, ["name_1"], { keyId: "key_1" })).toBe(false);
     expect(revocations.latest).toBe(0);
   });
 
@@ -15,10 +15,10 @@ describe("Revocations", () => {
     expect(revocations.since(1000, ["name_1"], undefined)).toBe(true);
     expect(revocations.since(999, ["other", "name_1"], undefined)).toBe(true);
     expect(revocations.since(1001, ["name_1"], undefined)).toBe(false);
-    expect(revocations.since(1000, [], "key_1")).toBe(true);
-    expect(revocations.since(1000, ["name_2"], "key_2")).toBe(false);
+    expect(revocations.since(1000, [], { keyId: "key_1" })).toBe(true);
+    expect(revocations.since(1000, ["name_2"], { keyId: "key_2" })).toBe(false);
     // A name and a key id never stand for each other.
-    expect(revocations.since(0, ["key_1"], "name_1")).toBe(false);
+    expect(revocations.since(0, ["key_1"], { keyId: "name_1" })).toBe(false);
   });
 
   it("forgets an invalidation once it is memoryMs old, at the next one", () => {
@@ -47,15 +47,15 @@ describe("Revocations", () => {
     expect(revocations.latest).toBe(5);
     revocations.touch(7);
     expect(revocations.latest).toBe(7);
-    expect(revocations.since(6, [], "key_1")).toBe(false);
+    expect(revocations.since(6, [], { keyId: "key_1" })).toBe(false);
   });
 
   it("keeps: an answer is kept only from a call still attached, with no revocation since it started", () => {
     const revocations = new Revocations(60_000);
     revocations.record(2000, [], ["key_1"]);
-    expect(revocations.keeps(1000, () => true, [], "key_1")).toBe(false);
-    expect(revocations.keeps(3000, () => true, [], "key_1")).toBe(true);
-    expect(revocations.keeps(3000, () => false, [], "key_1")).toBe(false);
+    expect(revocations.keeps(1000, () => true, [], { keyId: "key_1" })).toBe(false);
+    expect(revocations.keeps(3000, () => true, [], { keyId: "key_1" })).toBe(true);
+    expect(revocations.keeps(3000, () => false, [], { keyId: "key_1" })).toBe(false);
     expect(revocations.keeps(1000, () => true, [], undefined)).toBe(true);
   });
 });

@@ -39,7 +39,7 @@ describe("the verifier's state", () => {
     const state = stateOf({ cache: { ttlMs: 100_000 } });
     state.revocations.record(0, [], ["key_1"]);
     state.revocations.record(90_000, [], ["key_2"]);
-    expect(state.revocations.since(0, [], "key_1")).toBe(true);
+    expect(state.revocations.since(0, [], { keyId: "key_1" })).toBe(true);
   });
 
   it("remember keeps what the policy allows, under its shared names, and drops the older entry otherwise", () => {

@@ -57,7 +57,7 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   // a slow lookup: the URL is read only when a key source needs it, the method only when a
   // cookie source does (a cookie key is refused on unsafe cross-site requests) or the headers
   // are a CORS preflight's.
-  const { readsUrl, readsMethod } = guard;
+  const { readsUrl, readsMethod, readsAddress } = guard;
 
   function check(req: Request, res: Response, next: NextFunction, key?: string | null): void {
     const { headers } = req;
@@ -67,6 +67,8 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
       headers,
       rawHeaders: req.rawHeaders,
       url: readsUrl ? (req.originalUrl ?? req.url) : undefined,
+      // `identify.ip()`'s address: after Express's `trust proxy` setting.
+      address: readsAddress ? req.ip : undefined,
       key,
     });
     // A cache hit is decided synchronously: no promise hop, no closure on the hot path.

@@ -30,8 +30,8 @@ type Check = (
 ) => void;
 
 function checkWith(guard: Guard): Check {
-  // The URL is read only when a key source needs it.
-  const { readsUrl } = guard;
+  // The URL is read only when a key source needs it, the address only with a failureBudget.
+  const { readsUrl, readsAddress } = guard;
   return (settle, request, reply, next, route, pattern, key) => {
     const decision = guard.check(
       {
@@ -41,6 +41,8 @@ function checkWith(guard: Guard): Check {
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,
         url: readsUrl ? request.url : undefined,
+        // `identify.ip()`'s address: after Fastify's `trustProxy` setting.
+        address: readsAddress ? request.ip : undefined,
         route: pattern,
         key,
       },

@@ -178,6 +178,8 @@ export class UnkeyGuard implements CanActivate, OnModuleInit {
         // Express gives every request object a map of its own, so each read of it is a slow
         // lookup: the URL is read only when a key source needs it.
         url: this.guard.readsUrl ? (request.originalUrl ?? request.url) : undefined,
+        // `identify.ip()`'s address: after the platform's trust-proxy setting.
+        address: this.guard.readsAddress ? request.ip : undefined,
         key,
       },
       route,

@@ -8,6 +8,9 @@ interface DecisionMessage {
   readonly source: string;
 }
 
+/** The core's denial code for a request refused by the guard's `failureBudget`. */
+const FAILURE_BUDGET_EXCEEDED = "FAILURE_BUDGET_EXCEEDED";
+
 /** Decisions so far of one (code, source, allowed): few, as codes and sources are fixed sets. */
 interface Tally {
   readonly attributes: Attributes;
@@ -24,6 +27,7 @@ export function subscribeDecisions(meter: Meter): () => void {
   // code → source → [denied, allowed]: lookups by the core's own (interned) strings, no key built.
   const tallies = new Map<string, Map<string, (Tally | undefined)[]>>();
   const cache = { hits: 0, misses: 0 };
+  let budgetRefusals = 0;
   const tallyOf = (message: DecisionMessage): Tally => {
     let bySource = tallies.get(message.code);
     if (bySource === undefined) {
@@ -51,6 +55,7 @@ export function subscribeDecisions(meter: Meter): () => void {
     tallyOf(message).count++;
     if (message.source === "cache") cache.hits++;
     else if (message.source === "upstream") cache.misses++;
+    if (message.code === FAILURE_BUDGET_EXCEEDED) budgetRefusals++;
   };
   const instruments = [
     observe(
@@ -72,6 +77,12 @@ export function subscribeDecisions(meter: Meter): () => void {
       "keyguard.cache.misses",
       "Decisions that needed an upstream verification.",
       (result) => result.observe(cache.misses),
+    ),
+    observe(
+      meter,
+      "keyguard.failure_budget.refusals",
+      "Requests answered 429 because their client address spent its failureBudget.",
+      (result) => result.observe(budgetRefusals),
     ),
   ];
   diagnostics.subscribe("keyguard:decision", onDecision);

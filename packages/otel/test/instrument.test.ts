@@ -147,6 +147,28 @@ describe("instrumentKeyguard with the real OpenTelemetry SDK", () => {
     expect(histogram.count).toBe(1);
   });
 
+  it("counts the requests the failureBudget refused (keyguard.failure_budget.refusals)", async () => {
+    const { meterProvider, metricsNow } = sdk();
+    ({ disable } = instrumentKeyguard({ meterProvider }));
+    const guard = createGuard({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      failureBudget: { limit: 1, windowMs: 60_000 },
+    });
+    const request = (n: number) => ({
+      headers: { "x-api-key": `sk_unknown_otel_${n}` },
+      address: "198.51.100.20",
+    });
+    expect(await guard.check(request(1))).toMatchObject({ status: 401 });
+    expect(await guard.check(request(2))).toMatchObject({ status: 429 });
+    expect(await guard.check(request(3))).toMatchObject({ status: 429 });
+    const collected = await metricsNow();
+    const refusals = collected.find(
+      (m) => m.descriptor.name === "keyguard.failure_budget.refusals",
+    );
+    expect(refusals?.dataPoints[0]?.value).toBe(2);
+  });
+
   it("records ratelimit.limit calls under their operation with the rate-limit outcome, never as a verification of code UNKNOWN", async () => {
     const { spans, tracerProvider, meterProvider, metricsNow } = sdk();
     ({ disable } = instrumentKeyguard({ tracerProvider, meterProvider }));

@@ -6,6 +6,8 @@ export interface DerivedKeys {
   readonly id: Buffer;
   /** HMAC key of the key-id index names. */
   readonly keyId: Buffer;
+  /** HMAC key of the identity (`externalId`) index names. */
+  readonly identity: Buffer;
   /** AES-256-GCM key of every stored value and bus message. */
   readonly seal: Buffer;
 }
@@ -17,7 +19,12 @@ export function deriveKeys(secret: string): DerivedKeys {
   const material = Buffer.from(secret, "utf8");
   const derive = (purpose: string) =>
     Buffer.from(hkdfSync("sha256", material, "keyguard/redis", purpose, 32));
-  return { id: derive("entry id"), keyId: derive("key id index"), seal: derive("aes-256-gcm") };
+  return {
+    id: derive("entry id"),
+    keyId: derive("key id index"),
+    identity: derive("identity index"),
+    seal: derive("aes-256-gcm"),
+  };
 }
 
 export const keyedHash = (key: Buffer, value: string): string =>

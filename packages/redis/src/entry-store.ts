@@ -1,4 +1,4 @@
-import type { SharedEntry, SharedRead } from "@keyguard/core";
+import type { Invalidation, SharedCount, SharedEntry, SharedRead } from "@keyguard/core";
 import type { Redis } from "ioredis";
 import type { Keyring } from "./keyring";
 
@@ -12,7 +12,13 @@ end
 if redis.call('SET', KEYS[#KEYS], '1', 'NX', 'PX', ARGV[1]) then return 1 end
 return 0`;
 
-/** An index of a key id's entries outlives them by this much (their TTLs vary). */
+// One round trip: the window opens with the first event (PEXPIRE only then, so later events
+// never push its end back) and its time left comes with the count.
+const COUNT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}`;
+
+/** An index of a key id's (or an identity's) entries outlives them by this much (their TTLs vary). */
 const INDEX_SLACK_MS = 60_000;
 
 /** Where things live in Redis, under one app's prefix. */
@@ -20,7 +26,11 @@ export function layout(prefix: string, keyring: Keyring) {
   return {
     entryKey: (name: string) => `${prefix}e:${name}`,
     leaseKey: (name: string) => `${prefix}l:${name}`,
+    counterKey: (name: string) => `${prefix}b:${name}`,
     indexKeys: (keyId: string) => keyring.indexNames(keyId).map((name) => `${prefix}k:${name}`),
+    // Keyed HMACs too: the store never holds an externalId in clear.
+    identityKeys: (externalId: string) =>
+      keyring.identityNames(externalId).map((name) => `${prefix}x:${name}`),
   };
 }
 
@@ -57,18 +67,31 @@ export function entryStore(redis: Redis, keyring: Keyring, at: ReturnType<typeof
         // prefix, or to another id, does not open.
         .set(at.entryKey(name), keyring.seal(JSON.stringify(entry), at.entryKey(name)), "PX", ttlMs)
         .del(at.leaseKey(name));
-      const keyId = entry.result.keyId;
+      const { keyId, identity } = entry.result;
       // Indexed under every secret's index name: an instance that holds only one of the
-      // secrets (mid-rotation) still finds the entry to delete it by key id.
-      if (keyId !== undefined)
-        for (const index of at.indexKeys(keyId))
-          multi.sadd(index, name).pexpire(index, ttlMs + INDEX_SLACK_MS);
+      // secrets (mid-rotation) still finds the entry to delete it by key id or identity.
+      const indexes = [
+        ...(keyId === undefined ? [] : at.indexKeys(keyId)),
+        ...(identity?.externalId === undefined ? [] : at.identityKeys(identity.externalId)),
+      ];
+      for (const index of indexes) multi.sadd(index, name).pexpire(index, ttlMs + INDEX_SLACK_MS);
       await multi.exec();
     },
 
-    async delete(target: { ids?: readonly string[]; keyIds?: readonly string[] }) {
+    /** Counts an event under `id` (a keyed hash of what is counted) in a window of `windowMs`. */
+    async count(id: string, windowMs: number): Promise<SharedCount> {
+      const key = at.counterKey(keyring.writeName(id));
+      const [count, ttl] = (await redis.eval(COUNT, 1, key, windowMs)) as [number, number];
+      // PTTL is -1 only if the key lost its expiry (a PERSIST by hand): a window of its own then.
+      return { count, resetInMs: ttl >= 0 ? ttl : windowMs };
+    },
+
+    async delete(target: Invalidation) {
       const names = (target.ids ?? []).flatMap((id) => keyring.namesOf(id));
-      const indexes = (target.keyIds ?? []).flatMap(at.indexKeys);
+      const indexes = [
+        ...(target.keyIds ?? []).flatMap(at.indexKeys),
+        ...(target.externalIds ?? []).flatMap(at.identityKeys),
+      ];
       for (const index of indexes) names.push(...(await redis.smembers(index)));
       const doomed = [
         ...indexes,

@@ -38,6 +38,11 @@ export class Keyring {
     return this.#keys.map((keys) => keyedHash(keys.keyId, keyId));
   }
 
+  /** The index names of an identity's (`externalId`) entries, one per secret (the first secret's first). */
+  identityNames(externalId: string): string[] {
+    return this.#keys.map((keys) => keyedHash(keys.identity, externalId));
+  }
+
   /** Seals with the first secret. */
   seal(plaintext: string, context: string): string {
     return seal((this.#keys[0] as DerivedKeys).seal, plaintext, context);

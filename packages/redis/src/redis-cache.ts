@@ -1,4 +1,4 @@
-import type { SharedCache } from "@keyguard/core";
+import type { SharedCache, SharedCount } from "@keyguard/core";
 import { Redis } from "ioredis";
 import { InvalidationBus } from "./bus";
 import { entryStore, layout } from "./entry-store";
@@ -8,6 +8,8 @@ import { type RedisCacheOptions, resolveRedisCacheOptions } from "./options";
 /** A shared cache on Redis: pass it as `sharedCache` to any keyguard adapter or `createVerifier`. */
 export interface RedisCache extends SharedCache {
   readonly timeoutMs: number;
+  /** Counts the failure budget's refusals of one address group for every instance (INCR + PEXPIRE). */
+  count(id: string, windowMs: number): Promise<SharedCount>;
   /** Resolves once Redis answers (both the command and the bus connection). */
   ready(): Promise<void>;
   /** Closes the connections this cache opened (never a client you passed in). */

@@ -23,6 +23,7 @@ export type DenialCode =
   | "CROSS_SITE_REQUEST"
   | "RATE_LIMITED"
   | "USAGE_EXCEEDED"
+  | "FAILURE_BUDGET_EXCEEDED"
   | "VERIFIER_UNAVAILABLE"
   | "VERIFIER_MISCONFIGURED"
   | "RATELIMIT_UNAVAILABLE"
@@ -32,7 +33,7 @@ export type DenialCode =
 
 /** An RFC 9457 problem details body. It never contains the presented key. */
 export interface ProblemDetails {
-  /** IANA's `quota-exceeded` (429) or `temporary-reduced-capacity` (503), else `urn:keyguard:problem:<code>`. */
+  /** IANA's `quota-exceeded` or `abnormal-usage-detected` (429), `temporary-reduced-capacity` (503), else `urn:keyguard:problem:<code>`. */
   readonly type: string;
   readonly title: string;
   readonly status: number;
@@ -122,6 +123,12 @@ export const DENIALS: Readonly<
     title: "Quota Exceeded",
     detail: "The API key has no usage credits left.",
   },
+  FAILURE_BUDGET_EXCEEDED: {
+    status: 429,
+    title: "Abnormal Usage Detected",
+    detail:
+      "Too many requests from this address presented unknown or malformed API keys. Try again after the time in Retry-After.",
+  },
   VERIFIER_UNAVAILABLE: {
     status: 503,
     title: "Temporary Reduced Capacity",
@@ -187,6 +194,8 @@ export interface DenialDetails {
   missing?: readonly string[] | undefined;
   /** With `MALFORMED_KEY`: the only credential was of another auth scheme (`Basic …`). */
   otherScheme?: boolean | undefined;
+  /** With `FAILURE_BUDGET_EXCEEDED`: whole seconds until the address's window ends (`Retry-After`). */
+  retryAfterSeconds?: number | undefined;
 }
 
 // RFC 6750 §3.1: the error each denial is to the bearer of the key, if any. `MISSING_KEY`
@@ -241,6 +250,8 @@ function headersFor(
     const seconds = details.error instanceof VerifierError ? details.error.retryAfterSeconds : 1;
     headers["retry-after"] = String(seconds);
   }
+  if (details.retryAfterSeconds !== undefined)
+    headers["retry-after"] = String(details.retryAfterSeconds);
   if (quotas.length === 0) return headers;
   const now = details.now ?? Date.now();
   return { ...headers, ...ratelimitFields(quotas, now, style.ratelimitHeaders) };

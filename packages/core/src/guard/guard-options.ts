@@ -1,3 +1,4 @@
+import type { FailureBudgetOptions } from "../budget/failure-budget-options";
 import type { AnswerOptions } from "../decision/answer-style";
 import type { CookieKeySource, KeySource } from "../extract/extract-key";
 import { optionNames } from "../options/option-names";
@@ -30,6 +31,14 @@ export interface GuardOptions extends VerifierOptions, RouteOptions, AnswerOptio
    * @default "allow"
    */
   preflight?: "allow" | "guard" | undefined;
+  /**
+   * A budget of refusals for unknown or malformed keys (`NOT_FOUND`, `MALFORMED_KEY`) per
+   * client address: past `limit` within `windowMs`, the address's requests are answered 429
+   * (`FAILURE_BUDGET_EXCEEDED`, `Retry-After`) without calling Unkey, unless their key is
+   * cached as valid. Addresses as `identify.ip()` reads them; shared by every instance
+   * through a `sharedCache` that counts (`@keyguard/redis`'s does).
+   */
+  failureBudget?: FailureBudgetOptions | undefined;
 }
 
 type GuardOnlyOptions = Omit<GuardOptions, keyof VerifierOptions | keyof RouteOptions>;
@@ -39,6 +48,7 @@ export const GUARD_ONLY_OPTION_NAMES = /* @__PURE__ */ optionNames<GuardOnlyOpti
   verifier: true,
   keySources: true,
   preflight: true,
+  failureBudget: true,
   realm: true,
   ratelimitHeaders: true,
   exposeMissingPermissions: true,

@@ -15,6 +15,7 @@ import { announced } from "../telemetry/decision-message";
 import { telemetry } from "../telemetry/web";
 import type { KeyContext, VerifyRequest } from "../types";
 import { createVerifier, decideFor, loggerOf, type Verifier } from "../verify/verifier";
+import { failureBudgetGate } from "./failure-budget-gate";
 import { guardName } from "./guard-name";
 import { GUARD_OPTION_NAMES, type GuardOptions } from "./guard-options";
 import { missingRatelimitLog } from "./missing-ratelimit-log";
@@ -38,6 +39,11 @@ export interface Guard {
    * a lookup (Express's) pass it only when this or {@link mayBePreflight} is true.
    */
   readonly readsMethod: boolean;
+  /**
+   * Whether `check` reads `address`: only with a `failureBudget`, so adapters whose client
+   * address costs a lookup (Express's `req.ip` walks `trust proxy`) pass it only then.
+   */
+  readonly readsAddress: boolean;
   /** Compiles a route's options (merged over the guard's); throws at start-up on a bad one. */
   route(options?: RouteOptions, optionPrefix?: string): PreparedRequest;
   /** Decides one request; synchronous when the answer is in the cache. */
@@ -114,6 +120,7 @@ export function createGuard(
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
   const style = answerStyleOf(presentationOf(sources), options);
   const issuer = createIssuer(name, style);
+  const budget = failureBudgetGate(options.failureBudget, verifier, style);
   const decideRequest = createRequestDecision({
     preflight,
     sources,
@@ -123,6 +130,7 @@ export function createGuard(
     decide: decideFor(verifier),
     noteMissing: missingRatelimitLog(loggerOf(verifier)),
     issuer,
+    budget,
   });
   const twice = secondGuard({ name, fixTwice: naming.fixTwice }, loggerOf(verifier));
 
@@ -143,6 +151,7 @@ export function createGuard(
     sources,
     readsUrl: sources.some((source) => "query" in source),
     readsMethod: cookieGate !== undefined,
+    readsAddress: budget !== undefined,
     route: (routeOptions, optionPrefix) => compileRoute(base, routeOptions, optionPrefix),
     check,
     again: (prior, request, prepared = defaultRoute) => twice(prior, prepared, request),

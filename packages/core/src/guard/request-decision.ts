@@ -19,6 +19,8 @@ import type { PreparedRequest } from "../options/verify-request";
 import type { HeadersLike, VerifyResult } from "../types";
 import type { Decide } from "../verify/decide";
 import type { Verifier } from "../verify/verifier";
+import { budgetedDecision, type VerifiedDecision } from "./budgeted-decision";
+import type { FailureBudgetGate } from "./failure-budget-gate";
 
 /** The request facts a guard needs; adapters build it from their framework's request. */
 export interface GuardRequest extends KeyRequest {
@@ -31,6 +33,12 @@ export interface GuardRequest extends KeyRequest {
    * neither `readsMethod` nor {@link mayBePreflight} is true. Left out, it counts as unsafe.
    */
   readonly method?: string | undefined;
+  /**
+   * The client's address as the framework reports it (after its trust-proxy setting), as
+   * `identify.ip()` reads it; only a guard with a `failureBudget` reads it (see
+   * `Guard.readsAddress`). A request without one is not budgeted.
+   */
+  readonly address?: string | undefined;
   /** The key from a custom `getKey` (`null` for none); when set, `keySources` are not read. */
   readonly key?: string | null | undefined;
 }
@@ -64,6 +72,8 @@ export interface RequestDecisionSetup {
   readonly decide: Decide;
   readonly noteMissing: (result: VerifyResult, route: string | undefined) => void;
   readonly issuer: Issuer;
+  /** The `failureBudget`'s gate, when the guard has one. */
+  readonly budget?: FailureBudgetGate | undefined;
 }
 
 /** A guard's per-request pipeline, the hot path: CORS preflight, key, verification, decision. */
@@ -78,7 +88,9 @@ export type RequestDecision = (
  * cache hit is decided synchronously, a miss when the verifier answers or fails.
  */
 export function createRequestDecision(setup: RequestDecisionSetup): RequestDecision {
-  const { preflight, sources, cookieGate, style, verifier, decide, noteMissing, issuer } = setup;
+  const { preflight, sources, cookieGate, style, budget } = setup;
+  const verified = verifiedDecision(setup);
+  const budgeted = budget === undefined ? undefined : budgetedDecision(budget, style, verified);
   return (request, prepared) => {
     if (
       preflight === "allow" &&
@@ -96,9 +108,18 @@ export function createRequestDecision(setup: RequestDecisionSetup): RequestDecis
         : cookieGate === undefined
           ? extractKey(request, sources)
           : extractGated(request, cookieGate);
+    if (budgeted !== undefined) return budgeted(request, extraction, prepared);
     if (!extraction.ok) return fromExtraction(extraction, style);
+    return verified(request, extraction.key, prepared);
+  };
+}
+
+/** A key's verification to a decision: a cache hit synchronously, a miss when the verifier answers or fails. */
+function verifiedDecision(setup: RequestDecisionSetup): VerifiedDecision<GuardRequest> {
+  const { style, verifier, decide, noteMissing, issuer } = setup;
+  return (request, key, prepared) => {
     // A cache hit is answered synchronously; on a miss the key is not hashed again.
-    const answer = decide(extraction.key, prepared);
+    const answer = decide(key, prepared);
     if (!isPromise(answer)) return fromResult(answer, style, undefined, issuer, prepared.query);
     return answer.then(
       (result) => {

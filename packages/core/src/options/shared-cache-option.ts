@@ -24,10 +24,15 @@ export type SharedRead =
   | { readonly entry: SharedEntry; readonly lease?: undefined }
   | { readonly entry?: undefined; readonly lease: boolean };
 
-/** An invalidation: entry ids (from {@link SharedCache.idFor}) and Unkey key ids. */
+/**
+ * An invalidation: entry ids (from {@link SharedCache.idFor}), Unkey key ids and identities
+ * (`externalId`). An instance from before `externalIds` ignores that field: it keeps that
+ * identity's entries until they expire (at most one TTL), as it would a lost message.
+ */
 export interface Invalidation {
   readonly ids?: readonly string[] | undefined;
   readonly keyIds?: readonly string[] | undefined;
+  readonly externalIds?: readonly string[] | undefined;
 }
 
 /** What a verifier hears on the invalidation bus. */
@@ -66,14 +71,30 @@ export interface SharedCache {
   get(id: string, leaseMs: number): Promise<SharedRead>;
   /** Stores an entry for `ttlMs` (and releases the lease on `id`). */
   set(id: string, entry: SharedEntry, ttlMs: number): Promise<void>;
-  /** Deletes entries by id and by key id (and their leases). */
+  /** Deletes entries by id, by key id and by identity (`externalIds`), and their leases. */
   delete(target: Invalidation): Promise<void>;
   /** Sends an invalidation to every instance subscribed, this one included. */
   publish(invalidation: Invalidation): Promise<void>;
   /** Listens to the bus; returns the function that stops listening. */
   subscribe(listener: SharedCacheListener): () => void;
+  /**
+   * Counts one event under `id` in a window of `windowMs` opened by its first event (Redis:
+   * INCR, then PEXPIRE on the first); resolves with the count so far and the ms the window
+   * has left. Optional: the failure budget (`failureBudget`) is shared by every instance
+   * through it, and counted by each instance alone without it. `id` is a keyed hash like
+   * {@link idFor}'s: the store never sees a client address in clear.
+   */
+  count?(id: string, windowMs: number): Promise<SharedCount>;
   /** Longest wait for one call, in ms. @default 50 */
   readonly timeoutMs?: number | undefined;
+}
+
+/** What {@link SharedCache.count} resolves with. */
+export interface SharedCount {
+  /** Events counted in the current window, this one included. */
+  readonly count: number;
+  /** How long the window has left, in ms. */
+  readonly resetInMs: number;
 }
 
 /** Checks the option at start-up: an object with every method. */
@@ -90,8 +111,10 @@ export function checkSharedCache(value: unknown): SharedCache | undefined {
       `expected a shared cache such as redisCache() from @keyguard/redis (an object with ${methods.join(", ")}); ${missing}() is missing.`,
     );
   }
-  const namesOf = (value as Record<string, unknown>).namesOf;
-  if (namesOf !== undefined && typeof namesOf !== "function")
-    throw new KeyguardConfigError("sharedCache.namesOf", "expected a function, or nothing.");
+  for (const optional of ["namesOf", "count"]) {
+    const method = (value as Record<string, unknown>)[optional];
+    if (method !== undefined && typeof method !== "function")
+      throw new KeyguardConfigError(`sharedCache.${optional}`, "expected a function, or nothing.");
+  }
   return value as SharedCache;
 }

@@ -167,6 +167,20 @@ export interface CacheEntry {
   denied?: VerifyResult;
 }
 
+function link(index: Map<string, Set<string>>, name: string | undefined, hash: string): void {
+  if (name === undefined) return;
+  const hashes = index.get(name);
+  if (hashes === undefined) index.set(name, new Set([hash]));
+  else hashes.add(hash);
+}
+
+function unlink(index: Map<string, Set<string>>, name: string | undefined, hash: string): void {
+  if (name === undefined) return;
+  const hashes = index.get(name);
+  hashes?.delete(hash);
+  if (hashes?.size === 0) index.delete(name);
+}
+
 /**
  * A bounded LRU of verifications keyed by the SHA-256 of the key (never the key).
  * Expiry is kept on the entry and checked against `Date.now()`, so one clock
@@ -178,6 +192,7 @@ export class VerificationCache {
   // Indexes for invalidation by key id and by shared-cache id: kept on writes
   // and evictions, never touched by reads (the hot path).
   readonly #byKeyId = new Map<string, Set<string>>();
+  readonly #byIdentity = new Map<string, Set<string>>();
   readonly #byShared = new Map<string, string>();
   readonly #sharedOf = new Map<string, readonly string[]>();
 
@@ -192,12 +207,8 @@ export class VerificationCache {
   }
 
   #unindex(hash: string, entry: CacheEntry): void {
-    const keyId = entry.result.keyId;
-    if (keyId !== undefined) {
-      const hashes = this.#byKeyId.get(keyId);
-      hashes?.delete(hash);
-      if (hashes?.size === 0) this.#byKeyId.delete(keyId);
-    }
+    unlink(this.#byKeyId, entry.result.keyId, hash);
+    unlink(this.#byIdentity, entry.result.identity?.externalId, hash);
     const names = this.#sharedOf.get(hash);
     if (names !== undefined) {
       this.#sharedOf.delete(hash);
@@ -208,6 +219,11 @@ export class VerificationCache {
   /** The hashes of the entries about a key id. */
   hashesOf(keyId: string): readonly string[] {
     return [...(this.#byKeyId.get(keyId) ?? [])];
+  }
+
+  /** The hashes of the entries about keys of an identity (its `externalId`). */
+  hashesOfIdentity(externalId: string): readonly string[] {
+    return [...(this.#byIdentity.get(externalId) ?? [])];
   }
 
   /** The hash of the entry stored with this shared-cache name (see `SharedCache.namesOf`), if any. */
@@ -228,12 +244,8 @@ export class VerificationCache {
   /** Stores an entry; `sharedNames` name it in the shared cache, so that its invalidation finds it. */
   set(hash: string, entry: CacheEntry, sharedNames?: readonly string[]): void {
     this.#lru.set(hash, entry); // disposes (and unindexes) the entry it replaces
-    const keyId = entry.result.keyId;
-    if (keyId !== undefined) {
-      const hashes = this.#byKeyId.get(keyId);
-      if (hashes === undefined) this.#byKeyId.set(keyId, new Set([hash]));
-      else hashes.add(hash);
-    }
+    link(this.#byKeyId, entry.result.keyId, hash);
+    link(this.#byIdentity, entry.result.identity?.externalId, hash);
     if (sharedNames !== undefined) {
       this.#sharedOf.set(hash, sharedNames);
       for (const name of sharedNames) this.#byShared.set(name, hash);

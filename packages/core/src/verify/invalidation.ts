@@ -4,13 +4,14 @@ import { hashKey } from "../hash/web";
 import type { Invalidation } from "../options/shared-cache-option";
 import type { VerifierState } from "./verifier-state";
 
-/** How a verifier forgets: its `invalidate`, `invalidateKeyId` and `clear`, and what the bus says. */
+/** How a verifier forgets: its `invalidate`, `invalidateKeyId`, `invalidateIdentity` and `clear`, and what the bus says. */
 export interface Forgetting {
   /** Drops what this instance knows about the keys named (an invalidation, local or from the bus). */
   readonly drop: (target: Invalidation) => void;
   readonly clear: () => void;
   readonly invalidate: (key: string) => Promise<void>;
   readonly invalidateKeyId: (keyId: string) => Promise<void>;
+  readonly invalidateIdentity: (externalId: string) => Promise<void>;
 }
 
 /**
@@ -31,12 +32,16 @@ export function createForgetting(state: VerifierState): Forgetting {
     // the instance that sent it may know the key by only one of them.
     const names = (target.ids ?? []).flatMap((id) => shared?.namesOf(id) ?? [id]);
     const keyIds = target.keyIds ?? [];
-    revocations.record(Date.now(), names, keyIds);
+    // A message from another instance is not trusted to be well formed: a non-string names nothing.
+    const externalIds = (target.externalIds ?? []).filter((id) => typeof id === "string");
+    revocations.record(Date.now(), names, keyIds, externalIds);
     for (const name of names) {
       forgetHash(cache?.hashOfShared(name));
       forgetHash(filling.get(name));
     }
     for (const keyId of keyIds) for (const hash of cache?.hashesOf(keyId) ?? []) forgetHash(hash);
+    for (const externalId of externalIds)
+      for (const hash of cache?.hashesOfIdentity(externalId) ?? []) forgetHash(hash);
   }
 
   function clear(): void {
@@ -64,5 +69,15 @@ export function createForgetting(state: VerifierState): Forgetting {
     await shared?.invalidate(target);
   }
 
-  return { drop, clear, invalidate, invalidateKeyId };
+  async function invalidateIdentity(externalId: string): Promise<void> {
+    if (typeof externalId !== "string" || externalId === "")
+      throw new TypeError(
+        `invalidateIdentity(externalId): expected the identity's externalId, a non-empty string; got ${externalId === "" ? "an empty string" : typeof externalId}.`,
+      );
+    const target = { externalIds: [externalId] };
+    drop(target);
+    await shared?.invalidate(target);
+  }
+
+  return { drop, clear, invalidate, invalidateKeyId, invalidateIdentity };
 }

@@ -1,3 +1,4 @@
+import type { VerifyResult } from "../types";
 import type { CachePolicy } from "./cache";
 
 /**
@@ -14,9 +15,13 @@ export function revocationMemoryMs(policy: CachePolicy | undefined): number {
   );
 }
 
+/** What an answer says of whose key it is: its key id and its identity's `externalId`. */
+export type RevocationSubject = Pick<VerifyResult, "keyId" | "identity">;
+
 /**
- * The invalidations a verifier has heard (its own `invalidate`/`invalidateKeyId`, or the
- * shared cache's bus), by shared-cache name and by key id, each with when it happened, for
+ * The invalidations a verifier has heard (its own `invalidate`/`invalidateKeyId`/
+ * `invalidateIdentity`, or the shared cache's bus), by shared-cache name, by key id and by
+ * identity, each with when it happened, for
  * `memoryMs`: an upstream answer, or a shared entry, from a call that started before one of
  * them may predate a revocation, so it is not kept.
  *
@@ -24,11 +29,11 @@ export function revocationMemoryMs(policy: CachePolicy | undefined): number {
  * ```ts
  * const revocations = new Revocations(60_000);
  * revocations.record(Date.now(), [], ["key_123"]);
- * revocations.since(startedAt, [], "key_123"); // true for a call started before it
+ * revocations.since(startedAt, [], { keyId: "key_123" }); // true for a call started before it
  * ```
  */
 export class Revocations {
-  // "i:<shared name>" and "k:<key id>" → when; in time order (each re-inserted last).
+  // "i:<shared name>", "k:<key id>" and "x:<externalId>" → when; in time order (each re-inserted last).
   readonly #at = new Map<string, number>();
   readonly #memoryMs: number;
   /**
@@ -46,11 +51,17 @@ export class Revocations {
     this.latest = now;
   }
 
-  /** Records an invalidation of the keys these shared names and key ids stand for. */
-  record(now: number, names: readonly string[], keyIds: readonly string[]): void {
+  /** Records an invalidation of the keys these shared names, key ids and identities stand for. */
+  record(
+    now: number,
+    names: readonly string[],
+    keyIds: readonly string[],
+    externalIds: readonly string[] = [],
+  ): void {
     this.latest = now;
     for (const name of names) this.#mark(`i:${name}`, now);
     for (const keyId of keyIds) this.#mark(`k:${keyId}`, now);
+    for (const externalId of externalIds) this.#mark(`x:${externalId}`, now);
   }
 
   #mark(name: string, now: number): void {
@@ -62,21 +73,28 @@ export class Revocations {
     }
   }
 
-  /** Whether an invalidation of one of these shared names or of the key id happened at or after `since`. */
-  since(since: number, names: readonly string[], keyId: string | undefined): boolean {
+  /**
+   * Whether an invalidation of one of these shared names, or of the answer's key id or
+   * identity, happened at or after `since`.
+   */
+  since(since: number, names: readonly string[], subject: RevocationSubject | undefined): boolean {
     if (this.#at.size === 0) return false;
-    for (const name of names) {
-      const byName = this.#at.get(`i:${name}`);
-      if (byName !== undefined && byName >= since) return true;
-    }
-    const byKeyId = keyId === undefined ? undefined : this.#at.get(`k:${keyId}`);
-    return byKeyId !== undefined && byKeyId >= since;
+    if (names.some((name) => this.#happenedSince(`i:${name}`, since))) return true;
+    const keyId = subject?.keyId;
+    if (keyId !== undefined && this.#happenedSince(`k:${keyId}`, since)) return true;
+    const externalId = subject?.identity?.externalId;
+    return externalId !== undefined && this.#happenedSince(`x:${externalId}`, since);
+  }
+
+  #happenedSince(name: string, since: number): boolean {
+    const at = this.#at.get(name);
+    return at !== undefined && at >= since;
   }
 
   /**
    * Whether an answer to a call started at `startedAt` may be cached: the call is still
    * attached (no `clear()` or local invalidation detached it) and no invalidation of its
-   * names or key id came since. A call in flight reveals its key id only with its answer,
+   * names, key id or identity came since. A call in flight reveals those only with its answer,
    * so this is checked then; an answer not kept is not shared with callers who joined the
    * call either (they ask Unkey themselves, see `shareable`).
    */
@@ -84,8 +102,8 @@ export class Revocations {
     startedAt: number,
     attached: () => boolean,
     names: readonly string[],
-    keyId: string | undefined,
+    subject: RevocationSubject | undefined,
   ): boolean {
-    return attached() && !this.since(startedAt, names, keyId);
+    return attached() && !this.since(startedAt, names, subject);
   }
 }

@@ -2,6 +2,7 @@ import type {
   Invalidation,
   SharedCache,
   SharedCacheListener,
+  SharedCount,
 } from "../options/shared-cache-option";
 import type { Logger } from "../types";
 import { type CacheEntry, type CachePolicy, entryFromShared, sharedEntryOf } from "./cache";
@@ -97,6 +98,21 @@ export class SharedTier {
       if (Date.now() + pause >= deadline) return undefined;
       await sleep(pause);
     }
+  }
+
+  /**
+   * Counts a failure-budget event of an address group in the store, bounded like any call;
+   * `undefined` when the store has no counter, is paused or fails (the local count rules).
+   */
+  async count(group: string, windowMs: number): Promise<SharedCount | undefined> {
+    const store = this.#store;
+    if (store.count === undefined || Date.now() < this.#downUntil) return undefined;
+    // Keyed like an entry id (in its own namespace), so the store never holds the address.
+    const id = store.idFor(`${this.#scope}:failure-budget:${group}`);
+    const counted = await this.#call(() =>
+      (store.count as NonNullable<SharedCache["count"]>)(id, windowMs),
+    );
+    return counted === FAILED ? undefined : counted;
   }
 
   /** Deletes a shared entry (and its lease) that must not be served, in the background. */

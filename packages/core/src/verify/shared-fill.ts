@@ -20,7 +20,7 @@ export function createDirectFill(state: VerifierState, upstream: UpstreamCall): 
     return upstream(key, request).then((result) => ({
       result,
       // An answer to a call made before `invalidate`/`invalidateKeyId`/`clear` may predate a revocation.
-      entry: state.revocations.keeps(startedAt, attached, [], result.keyId)
+      entry: state.revocations.keeps(startedAt, attached, [], result)
         ? remember(state, hash, result)
         : undefined,
     }));
@@ -49,13 +49,12 @@ export function createSharedFill(
       const found = shared?.entry;
       // An entry whose upstream call started before a revocation heard here (it raced the
       // invalidation's DEL) is refused and deleted, whoever wrote it.
-      const stale =
-        shared !== undefined && revocations.since(shared.askedAt, names, found?.result.keyId);
+      const stale = shared !== undefined && revocations.since(shared.askedAt, names, found?.result);
       if (stale) tier.forget(id);
       if (
         found !== undefined &&
         !stale &&
-        revocations.keeps(startedAt, attached, names, found.result.keyId)
+        revocations.keeps(startedAt, attached, names, found.result)
       ) {
         state.counters.sharedHits++;
         state.cache?.set(hash, found, names);
@@ -66,7 +65,7 @@ export function createSharedFill(
         // One budget for the whole verification: the wait for another instance's call included.
         const result = await upstream(key, request, startedAt + timeoutMs);
         // An answer to a call made before an invalidation may predate a revocation.
-        if (!revocations.keeps(startedAt, attached, names, result.keyId)) return { result };
+        if (!revocations.keeps(startedAt, attached, names, result)) return { result };
         entry = remember(state, hash, result, names);
         return { result, entry };
       } finally {

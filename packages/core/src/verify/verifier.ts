@@ -1,5 +1,6 @@
 // The Node build swaps this import for ../hash/node (see tsup.config.ts): same output, node:crypto speed.
 import { hashKey } from "../hash/web";
+import type { SharedCount } from "../options/shared-cache-option";
 import {
   type ResolvedVerifierOptions,
   resolveVerifierOptions,
@@ -49,11 +50,23 @@ export interface Verifier {
    * ```
    */
   invalidateKeyId(keyId: string): Promise<void>;
+  /**
+   * Forgets what the cache knows about every key of an identity (its `externalId`, as
+   * Unkey's `identity.externalId`): suspending a customer without knowing their key ids.
+   * With a `sharedCache`, every instance drops them; a verification in flight is not
+   * cached. Rejects with a `TypeError` unless `externalId` is a non-empty string.
+   *
+   * @example
+   * ```ts
+   * await verifier.invalidateIdentity("customer_42");
+   * ```
+   */
+  invalidateIdentity(externalId: string): Promise<void>;
   /** Empties the cache. */
   clear(): void;
   /**
    * When this verifier last forgot what it knew (Unix ms): its latest `invalidate`,
-   * `invalidateKeyId` (of any key) or `clear()`, or an invalidation or reconnection heard
+   * `invalidateKeyId` (of any key), `invalidateIdentity` or `clear()`, or an invalidation or reconnection heard
    * on the `sharedCache`; `0` if never. An answer obtained at or before it may predate a
    * revocation: `@keyguard/next` route handlers refuse a hand-off signed by then.
    *
@@ -151,6 +164,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     cached: steps.cached,
     invalidate: forgetting.invalidate,
     invalidateKeyId: forgetting.invalidateKeyId,
+    invalidateIdentity: forgetting.invalidateIdentity,
     clear: forgetting.clear,
     invalidatedAt: () => state.revocations.latest,
     stats: () => ({
@@ -175,6 +189,9 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   };
   loggers.set(verifier, resolved.logger);
   deciders.set(verifier, steps.decide);
+  const shared = state.shared;
+  if (shared !== undefined)
+    sharedCounters.set(verifier, (group, windowMs) => shared.count(group, windowMs));
   return verifier;
 }
 
@@ -182,6 +199,15 @@ export function createVerifier(options?: VerifierOptions): Verifier {
 const deciders = /* @__PURE__ */ new WeakMap<Verifier, Decide>();
 // And its logger, which the verifier does not expose: guards log through it.
 const loggers = /* @__PURE__ */ new WeakMap<Verifier, Logger>();
+
+// And, with a sharedCache, its counter of failure-budget events (see SharedTier.count).
+type SharedCounter = (group: string, windowMs: number) => Promise<SharedCount | undefined>;
+const sharedCounters = /* @__PURE__ */ new WeakMap<Verifier, SharedCounter>();
+
+/** The shared counter a guard's failure budget uses: `undefined` without a `sharedCache`. */
+export function sharedCounterOf(verifier: Verifier): SharedCounter | undefined {
+  return sharedCounters.get(verifier);
+}
 
 /** The logger a verifier from createVerifier() reports to; `console` for any other. */
 export function loggerOf(verifier: Verifier): Logger {
