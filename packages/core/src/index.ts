@@ -18,6 +18,7 @@ export type {
   RatelimitHeaderSet,
   RatelimitHeadersOption,
 } from "./options/ratelimit-header-options";
+export type { ReportOnlyOptions } from "./options/report-only-option";
 export type { RouteOptions } from "./options/route-options";
 export type {
   Invalidation,
@@ -62,6 +63,8 @@ export {
 } from "./ratelimit/ratelimiter";
 export { formatRouteAudit } from "./route-audit/format-route-audit";
 export type { RouteAccess, RouteAuditOptions, RouteAuditRow } from "./route-audit/route-audit-row";
+export type { ReportOnlyMessage } from "./telemetry/report-only-message";
+export type { DecisionMessage, DecisionSource } from "./telemetry/telemetry";
 export type {
   FailureMode,
   Identity,
