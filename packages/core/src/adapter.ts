@@ -48,6 +48,7 @@ export {
 } from "./kit/openapi";
 export { isPromise } from "./maybe-promise";
 export { pickOptions, rejectUnknownOptions } from "./options/option-names";
+export { compileReportOnly } from "./options/report-only-option";
 export { ROUTE_OPTION_NAMES, type RouteOptions } from "./options/route-options";
 export { resolveVerifierOptions } from "./options/verifier-options";
 export { type PreparedRequest, prepareRequest } from "./options/verify-request";

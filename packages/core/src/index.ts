@@ -19,6 +19,7 @@ export type {
   RatelimitHeaderSet,
   RatelimitHeadersOption,
 } from "./options/ratelimit-header-options";
+export type { ReportOnlyOptions } from "./options/report-only-option";
 export type { RouteOptions } from "./options/route-options";
 export type {
   Invalidation,
@@ -69,6 +70,8 @@ export type {
   RouteAuditRow,
   RouteKind,
 } from "./route-audit/route-audit-row";
+export type { ReportOnlyMessage } from "./telemetry/report-only-message";
+export type { DecisionMessage, DecisionSource } from "./telemetry/telemetry";
 export type {
   FailureMode,
   Identity,

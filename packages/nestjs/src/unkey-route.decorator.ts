@@ -1,5 +1,5 @@
 import { KeyguardConfigError, type RouteOptions } from "@keyguard/core";
-import { prepareRequest, ROUTE_OPTION_NAMES } from "@keyguard/core/adapter";
+import { compileReportOnly, prepareRequest, ROUTE_OPTION_NAMES } from "@keyguard/core/adapter";
 import { PUBLIC_METADATA, ROUTE_METADATA } from "./constants";
 import {
   describeTarget,
@@ -16,7 +16,8 @@ const UNKEY_ROUTE_OPTION_NAMES = ROUTE_OPTION_NAMES.filter((name) => name !== "p
 
 /**
  * Per-route verification options: `cost` (credits deducted per request),
- * `ratelimits` and analytics `tags`. On a method its fields override the
+ * `ratelimits`, analytics `tags` and `reportOnly` (a candidate permission query or cost,
+ * reported on `keyguard:decision`, never enforced). On a method its fields override the
  * controller's one by one: a method's `{ tags }` keeps the controller's `cost`.
  * A route with a `cost` or `ratelimits` reaches Unkey on every request.
  * Checked when applied, so a bad value or an unknown option name fails at
@@ -38,7 +39,10 @@ export function UnkeyRoute(options: UnkeyRouteOptions): MethodDecorator & ClassD
     if (typeof options === "object" && options !== null)
       rejectUnknownAt(at, options, UNKEY_ROUTE_OPTION_NAMES);
     refuseBeside(at, { [PUBLIC_METADATA]: "@Public()" }, target, key, descriptor);
-    validateAt(at, () => prepareRequest(options));
+    validateAt(at, () => {
+      prepareRequest(options);
+      compileReportOnly(options?.reportOnly);
+    });
     return setMetadataOn(ROUTE_METADATA, options, target, key, descriptor);
   }) as MethodDecorator & ClassDecorator;
 }

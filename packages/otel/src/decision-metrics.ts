@@ -93,7 +93,7 @@ export function subscribeDecisions(meter: Meter): () => void {
 }
 
 /** An observable counter reporting `report` at each collection; returns its stop. */
-function observe(
+export function observe(
   meter: Meter,
   name: string,
   description: string,

@@ -1,5 +1,6 @@
 import { type MeterProvider, metrics, type TracerProvider, trace } from "@opentelemetry/api";
 import { subscribeDecisions } from "./decision-metrics";
+import { subscribeReportOnly } from "./report-only-metrics";
 import { subscribeUpstream } from "./upstream-spans";
 
 /** Anything with a verifier's `stats()`: its cache size is reported as a gauge. */
@@ -41,7 +42,9 @@ const SCOPE = "@keyguard/otel";
  * `keyguard.code`), and metrics — `keyguard.decisions` (by `code`, `source`,
  * `allowed`), `keyguard.unkey.duration` (ms, by `operation` and `code`),
  * `keyguard.cache.hits` / `keyguard.cache.misses`, and
- * `keyguard.cache.size` for the verifiers you pass. Never a key, nor its hash.
+ * `keyguard.cache.size` for the verifiers you pass, and what routes' `reportOnly` rules
+ * would have done: `keyguard.report_only` (by `keyguard.outcome`, `keyguard.reason`,
+ * `http.route`) and `keyguard.report_only.credits`. Never a key, nor its hash.
  *
  * @example
  * ```ts
@@ -57,7 +60,11 @@ export function instrumentKeyguard(
 ): KeyguardInstrumentation {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
-  const stops = [subscribeUpstream(tracer, meter), subscribeDecisions(meter)];
+  const stops = [
+    subscribeUpstream(tracer, meter),
+    subscribeDecisions(meter),
+    subscribeReportOnly(meter),
+  ];
   const verifiers = options.verifiers ?? [];
   if (verifiers.length > 0) {
     const size = meter.createObservableGauge("keyguard.cache.size", {

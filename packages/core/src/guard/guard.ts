@@ -7,13 +7,14 @@ import { presentationOf } from "../extract/key-presentation";
 import { validateKeySources } from "../extract/key-source-options";
 import { isPromise } from "../maybe-promise";
 import { rejectUnknownOptions } from "../options/option-names";
-import { compileRoute, type RouteOptions } from "../options/route-options";
+import { compileReportOnly, withReportOnly } from "../options/report-only-option";
+import { compileRoute, type RouteBase, type RouteOptions } from "../options/route-options";
 import { VERIFIER_OPTION_NAMES, type VerifierOptions } from "../options/verifier-options";
 import { type PreparedRequest, prepareRequest } from "../options/verify-request";
 import { announced } from "../telemetry/decision-message";
 // The Node build swaps this import for ../telemetry/node: diagnostics_channel publishing.
 import { telemetry } from "../telemetry/web";
-import type { KeyContext, VerifyRequest } from "../types";
+import type { KeyContext } from "../types";
 import { createVerifier, decideFor, loggerOf, type Verifier } from "../verify/verifier";
 import { failureBudgetGate } from "./failure-budget-gate";
 import { guardName } from "./guard-name";
@@ -110,13 +111,14 @@ export function createGuard(
     options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
   const cookieGate = cookieGateOf(sources);
   const preflight = checkPreflight(options.preflight);
-  const base: VerifyRequest = {
+  const base: RouteBase = {
     permissions: options.permissions,
     tags: options.tags,
     cost: options.cost,
     ratelimits: options.ratelimits,
+    reportOnly: options.reportOnly,
   };
-  const defaultRoute = prepareRequest(base);
+  const defaultRoute = withReportOnly(prepareRequest(base), compileReportOnly(base.reportOnly));
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
   const style = answerStyleOf(presentationOf(sources), options);
   const issuer = createIssuer(name, style);
@@ -142,8 +144,8 @@ export function createGuard(
     if (!telemetry.decisionsWanted()) return decideRequest(request, prepared);
     const start = performance.now();
     const decision = decideRequest(request, prepared);
-    if (!isPromise(decision)) return announced(decision, start, request.route);
-    return decision.then((settled) => announced(settled, start, request.route));
+    if (!isPromise(decision)) return announced(decision, start, request.route, prepared);
+    return decision.then((settled) => announced(settled, start, request.route, prepared));
   }
 
   return {

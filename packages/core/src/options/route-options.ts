@@ -2,6 +2,7 @@ import { KeyguardConfigError } from "../errors";
 import type { PermissionQuery } from "../permissions/permission-query";
 import type { RatelimitRequest, VerifyRequest } from "../types";
 import { optionNames, rejectUnknownOptions } from "./option-names";
+import { compileReportOnly, type ReportOnlyOptions, withReportOnly } from "./report-only-option";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
@@ -14,7 +15,16 @@ export interface RouteOptions {
   cost?: number | undefined;
   /** Named rate limits to apply per request; makes every request reach Unkey. */
   ratelimits?: readonly RatelimitRequest[] | undefined;
+  /**
+   * Candidate `permissions` and `cost` reported on `keyguard:decision` (would refuse, would
+   * charge) for requests the route lets in, without enforcing or charging them: see
+   * {@link ReportOnlyOptions}.
+   */
+  reportOnly?: ReportOnlyOptions | undefined;
 }
+
+/** What a route's options are merged over: the guard's own route options. */
+export type RouteBase = VerifyRequest & Pick<RouteOptions, "reportOnly">;
 
 /** The per-route names every adapter accepts (route options and their app-wide defaults). */
 export const ROUTE_OPTION_NAMES = /* @__PURE__ */ optionNames<RouteOptions>({
@@ -22,6 +32,7 @@ export const ROUTE_OPTION_NAMES = /* @__PURE__ */ optionNames<RouteOptions>({
   tags: true,
   cost: true,
   ratelimits: true,
+  reportOnly: true,
 });
 
 /**
@@ -30,7 +41,7 @@ export const ROUTE_OPTION_NAMES = /* @__PURE__ */ optionNames<RouteOptions>({
  * `optionPrefix`), at start-up.
  */
 export function compileRoute(
-  base: VerifyRequest,
+  base: RouteBase,
   routeOptions: RouteOptions = {},
   optionPrefix = "",
 ): PreparedRequest {
@@ -44,5 +55,6 @@ export function compileRoute(
     cost: routeOptions.cost ?? base.cost,
     ratelimits: routeOptions.ratelimits ?? base.ratelimits,
   };
-  return prepareRequest(merged, optionPrefix);
+  const reportOnly = compileReportOnly(routeOptions.reportOnly ?? base.reportOnly, optionPrefix);
+  return withReportOnly(prepareRequest(merged, optionPrefix), reportOnly);
 }

@@ -1,4 +1,6 @@
 import type { Decision } from "../decision/decision";
+import { reportOnlyOutcome } from "../guard/report-only";
+import type { PreparedRequest } from "../options/verify-request";
 // The Node build swaps this import for ./node, diagnostics_channel publishing: the path names
 // its folder because tsup.config.ts (and the `core (node)` alias) match `telemetry/web`.
 import { telemetry } from "../telemetry/web";
@@ -12,8 +14,16 @@ function sourceOf(decision: Decision): DecisionSource {
   return decision.error ? "upstream" : "local";
 }
 
-/** Publishes a decision on `keyguard:decision` (never the key, nor its hash) and returns it. */
-export function announced(decision: Decision, start: number, route: string | undefined): Decision {
+/**
+ * Publishes a decision on `keyguard:decision` (never the key, nor its hash), with what the
+ * route's `reportOnly` rules would have done, and returns it unchanged.
+ */
+export function announced(
+  decision: Decision,
+  start: number,
+  route: string | undefined,
+  prepared: PreparedRequest,
+): Decision {
   telemetry.publishDecision({
     allowed: decision.allowed,
     status: decision.allowed ? 200 : decision.status,
@@ -22,6 +32,7 @@ export function announced(decision: Decision, start: number, route: string | und
     keyId: (decision.allowed ? decision.context?.keyId : decision.result?.keyId) || undefined,
     route,
     durationMs: performance.now() - start,
+    reportOnly: reportOnlyOutcome(decision, prepared),
   });
   return decision;
 }

@@ -1,4 +1,5 @@
 import type { ResultSource } from "../types";
+import type { ReportOnlyMessage } from "./report-only-message";
 
 /**
  * Where a decision's answer came from, as the `keyguard:decision` channel reports it: the
@@ -24,6 +25,11 @@ export interface DecisionMessage {
   readonly route?: string | undefined;
   /** From the guard's start to its decision, in ms. */
   readonly durationMs: number;
+  /**
+   * What the route's `reportOnly` rules would have done (would refuse, would charge), on a
+   * request it let in; absent when the route has none. Never enforced, never charged.
+   */
+  readonly reportOnly?: ReportOnlyMessage | undefined;
 }
 
 /** What the guard and the transport publish through; a no-op outside Node. */
