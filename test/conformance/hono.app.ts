@@ -33,17 +33,22 @@ export interface HonoConformanceApp {
  * The standard conformance app as a Hono user writes it, with Web APIs only (no
  * server): public routes first, the metered route with its own `unkey()` sharing
  * the app's verifier, then `app.use(unkey())` and `requirePermissions(query)`.
- * Served by @hono/node-server in hono.harness.ts, and by Bun, Deno and workerd
- * in test/runtimes. Throws when the adapter refuses the options.
+ * Served by @hono/node-server in hono.harness.ts (with its `getConnInfo`, which a
+ * `failureBudget` needs), and by Bun, Deno and workerd in test/runtimes. Throws when
+ * the adapter refuses the options.
  */
-export function buildHonoApp(options: GuardOptions, spec?: HookSpec): HonoConformanceApp {
+export function buildHonoApp(
+  options: GuardOptions,
+  spec?: HookSpec,
+  runtime: Pick<UnkeyHonoOptions, "getConnInfo"> = {},
+): HonoConformanceApp {
   let calls = 0;
   const handler = (route: string) => (c: Context) => {
     calls++;
     const body: HandlerBody = { route, unkey: c.var.unkey ?? null };
     return c.json(body);
   };
-  const auth = unkey({ ...options, ...honoHooks(specHooks(spec)) });
+  const auth = unkey({ ...options, ...runtime, ...honoHooks(specHooks(spec)) });
   const app = new Hono();
   // A hook's error reaches app.onError; the guard returns its own answers, never throws them.
   app.onError((error) =>

@@ -58,6 +58,22 @@ describe("Revocations", () => {
     expect(revocations.keeps(3000, () => false, [], { keyId: "key_1" })).toBe(false);
     expect(revocations.keeps(1000, () => true, [], undefined)).toBe(true);
   });
+
+  it("keeps no answer for a key of an identity invalidated while its call was in flight", () => {
+    const revocations = new Revocations(60_000);
+    // invalidateIdentity("customer_1") at 2000, during a call started at 1000: the cache held
+    // nothing of it, so only the answer (its identity) ties the key to the revocation.
+    revocations.record(2000, [], [], ["customer_1"]);
+    const ofIdentity = { keyId: "key_1", identity: { id: "id_1", externalId: "customer_1" } };
+    const ofAnother = { keyId: "key_2", identity: { id: "id_2", externalId: "customer_2" } };
+    expect(revocations.keeps(1000, () => true, [], ofIdentity)).toBe(false);
+    expect(revocations.keeps(1000, () => true, [], ofAnother)).toBe(true);
+    expect(revocations.keeps(1000, () => true, [], { keyId: "key_3" })).toBe(true);
+    // A call started after the revocation answers with the key's state since: kept.
+    expect(revocations.keeps(2001, () => true, [], ofIdentity)).toBe(true);
+    // An identity's externalId never stands for a key id or a shared name.
+    expect(revocations.since(0, ["customer_1"], { keyId: "customer_1" })).toBe(false);
+  });
 });
 
 describe("revocationMemoryMs", () => {

@@ -1,10 +1,10 @@
 // The user API of @keyguard/core, so that this package alone type-checks the README's examples.
 export * from "@keyguard/core";
+export type { GetConnInfo } from "./client-address";
 export { keyOf } from "./key-of";
 export { type UnkeyMiddleware, unkey } from "./middleware";
 export type { UnkeyHonoOptions } from "./options";
 export {
-  type GetConnInfo,
   identify,
   type RatelimitGroupHonoOptions,
   type RatelimitGroupMiddleware,

@@ -1,4 +1,4 @@
-import type { Verifier } from "@keyguard/core";
+import { KeyguardConfigError, type Verifier } from "@keyguard/core";
 import {
   createGuard,
   type Decision,
@@ -9,6 +9,7 @@ import {
 } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { clientAddressOf, type GetConnInfo } from "./client-address";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
@@ -16,6 +17,24 @@ import { addAllowHeaders, admit, createRefuse } from "./respond";
 // What the second of two guards on a route says to do (see `Guard.again` in the core).
 const FIX_TWICE =
   "Give the route one guard: register it before app.use(unkey()), or let that guard skip it (its `skip` option), so that the route's own unkey({ verifier, cost }) alone verifies and charges it; to add only permissions, use requirePermissions().";
+
+/**
+ * The address getter a `failureBudget` reads, or `undefined` without one. Hono has no
+ * portable client address (each runtime has its own `getConnInfo`), so a budget without the
+ * helper is refused at start-up rather than silently never counting.
+ */
+function addressGetter(
+  readsAddress: boolean,
+  getConnInfo: GetConnInfo | undefined,
+): GetConnInfo | undefined {
+  if (!readsAddress) return undefined;
+  if (getConnInfo === undefined)
+    throw new KeyguardConfigError(
+      "getConnInfo",
+      "required with `failureBudget`, which counts refusals per client address; Hono reads the address through your runtime's getConnInfo helper (from @hono/node-server/conninfo, hono/bun, hono/deno, hono/cloudflare-workers, …), as identify.ip(getConnInfo) does: pass it.",
+    );
+  return getConnInfo;
+}
 
 /** A Hono middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
 // Any app env (Bindings included), as Hono's own middleware are typed: `c.get("unkey")`
@@ -56,6 +75,7 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
   const { hooks, guardOptions } = splitOptions(options);
   const guard = createGuard(guardOptions, { factory: "unkey", fixTwice: FIX_TWICE });
   const { getKey, skip } = hooks;
+  const getConnInfo = addressGetter(guard.readsAddress, hooks.getConnInfo);
   const refuse = createRefuse(hooks);
 
   const middleware = createMiddleware(async (c, next) => {
@@ -70,7 +90,8 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
         : guard.again(prior, { method: c.req.method, path: c.req.path });
     if (decision === undefined) {
       const key = getKey === undefined ? undefined : ((await getKey(c)) ?? null);
-      decision = guard.check(guardRequestOf(c, key));
+      const address = getConnInfo === undefined ? undefined : clientAddressOf(getConnInfo, c);
+      decision = guard.check(guardRequestOf(c, key, address));
     }
     // A cache hit is decided synchronously: no extra await on the hot path.
     if (isPromise(decision)) decision = await decision;

@@ -1,6 +1,7 @@
 import type { Deny, GuardOptions, KeyContext, KeyguardError } from "@keyguard/core";
 import { splitHooks } from "@keyguard/core/adapter";
 import type { Context } from "hono";
+import type { GetConnInfo } from "./client-address";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -50,12 +51,30 @@ export type UnkeyHonoOptions = GuardOptions & {
    * @default undefined (every request reaching the middleware is guarded)
    */
   skip?: ((c: Context) => MaybePromise<boolean>) | undefined;
+  /**
+   * Your runtime's connection-info helper, as `identify.ip(getConnInfo)` takes it
+   * (`getConnInfo` from `@hono/node-server/conninfo`, `hono/bun`, `hono/deno`,
+   * `hono/cloudflare-workers`, …; or your own reading the header your proxy sets): where a
+   * `failureBudget` finds the client address. Required with `failureBudget` (a start-up
+   * `KeyguardConfigError` naming it otherwise), read only then. A request whose address it
+   * cannot give (it throws, or reports none) is not budgeted.
+   * @default undefined (no address: only allowed without `failureBudget`)
+   */
+  getConnInfo?: GetConnInfo | undefined;
 };
 
 /** The Hono-only hooks, validated. */
-export type HonoHooks = Partial<Pick<UnkeyHonoOptions, "getKey" | "onDenied" | "onError" | "skip">>;
+export type HonoHooks = Partial<
+  Pick<UnkeyHonoOptions, "getKey" | "onDenied" | "onError" | "skip" | "getConnInfo">
+>;
 
 /** Splits the Hono hooks from the core's options and rejects bad ones by name, at start-up. */
 export function splitOptions(options: UnkeyHonoOptions | undefined) {
-  return splitHooks(options, { getKey: [], onDenied: [], onError: ["throw"], skip: [] });
+  return splitHooks(options, {
+    getKey: [],
+    onDenied: [],
+    onError: ["throw"],
+    skip: [],
+    getConnInfo: [],
+  });
 }

@@ -9,6 +9,7 @@ import type {
 import { createRatelimitGuard, identifyHelpers } from "@keyguard/core/adapter";
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { GetConnInfo } from "./client-address";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
 
 /** Options of `ratelimit()`: the rate limiter's options (or a shared `ratelimiter`), `identifier` and `cost`. */
@@ -22,9 +23,6 @@ export type RatelimitMiddleware = MiddlewareHandler & { readonly ratelimiter: Ra
 
 /** A Hono middleware of several limits; `ratelimiter` is its group. */
 export type RatelimitGroupMiddleware = MiddlewareHandler & { readonly ratelimiter: RatelimitGroup };
-
-/** Hono's connection-info helper for your runtime (`getConnInfo` from `@hono/node-server/conninfo`, `hono/bun`, `hono/cloudflare-workers`, …). */
-export type GetConnInfo = (c: Context) => { remote: { address?: string | undefined } };
 
 /**
  * Ready-made identifiers: `identify.ip(getConnInfo)` (the address your

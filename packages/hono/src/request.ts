@@ -43,7 +43,11 @@ function nodeIncoming(c: Context): NodeIncoming | undefined {
  * its `rawHeaders` go along and the core refuses the duplicate, as it refuses the
  * comma-joined pair that `Headers` gives everywhere else.
  */
-export function guardRequestOf(c: Context, key: string | null | undefined): GuardRequest {
+export function guardRequestOf(
+  c: Context,
+  key: string | null | undefined,
+  address: string | undefined,
+): GuardRequest {
   const incoming = nodeIncoming(c);
   return {
     // A plain field read (cheaper than testing `guard.readsMethod` first): always passed.
@@ -51,6 +55,7 @@ export function guardRequestOf(c: Context, key: string | null | undefined): Guar
     headers: incoming === undefined ? c.req.raw.headers : incoming.headers,
     rawHeaders: incoming?.rawHeaders,
     url: c.req.url,
+    address,
     key,
   };
 }

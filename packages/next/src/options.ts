@@ -57,8 +57,15 @@ const env = (name: string): string | undefined =>
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] ||
   undefined;
 
+// Why `failureBudget` is refused here rather than ignored: a budget that never counts would
+// look like protection while guessing goes on unchecked.
+const NO_CLIENT_ADDRESS =
+  "@keyguard/next cannot apply it: it counts refusals per client address, and Next.js gives route handlers, middleware and proxies none (NextRequest.ip is gone since Next.js 15; X-Forwarded-For is whatever the client sends unless your host overwrites it). Limit guessing at your host's edge, or with ratelimit() of an adapter that reads the address.";
+
 /** Splits the hooks from the core's options and rejects bad ones by name, at start-up. */
 export function splitOptions(options: UnkeyNextOptions | undefined) {
+  if (options?.failureBudget !== undefined)
+    throw new KeyguardConfigError("failureBudget", NO_CLIENT_ADDRESS);
   const split = splitHooks(options, { getKey: [], onDenied: [], onError: ["throw"], skip: [] }, [
     "contextSecret",
   ]);
