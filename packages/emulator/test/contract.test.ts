@@ -207,7 +207,14 @@ describe("the contract table", () => {
   });
 
   it("cites the line too in the rows of issue 28", () => {
-    const cited = [...rerollRows, ...migrateRows, ...identityRows, ...rightsRows, ...creditRows, ...errorRows];
+    const cited = [
+      ...rerollRows,
+      ...migrateRows,
+      ...identityRows,
+      ...rightsRows,
+      ...creditRows,
+      ...errorRows,
+    ];
     for (const row of cited) expect(row.source, row.name).toMatch(/:\d+(-\d+)?$/);
   });
 });
