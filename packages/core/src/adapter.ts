@@ -30,6 +30,7 @@ export {
   GUARD_OPTION_NAMES,
   type GuardOptions,
 } from "./guard/guard-options";
+export { chargedBy, type Refund } from "./guard/refund-for";
 export { type GuardRequest, mayBePreflight } from "./guard/request-decision";
 export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
 export { withoutQuery } from "./guard/url-path";

@@ -18,6 +18,7 @@ export type {
   RatelimitHeaderSet,
   RatelimitHeadersOption,
 } from "./options/ratelimit-header-options";
+export type { RefundOptions } from "./options/refund-option";
 export type { RouteOptions } from "./options/route-options";
 export type {
   Invalidation,

@@ -56,8 +56,14 @@ export const DEFAULT_KEY_SOURCES: readonly KeySource[] = /* @__PURE__ */ Object.
 ]);
 
 const MISSING: KeyExtraction = /* @__PURE__ */ Object.freeze({ ok: false, code: "MISSING_KEY" });
-const MALFORMED: KeyExtraction = /* @__PURE__ */ Object.freeze({ ok: false, code: "MALFORMED_KEY" });
-const DUPLICATE: KeyExtraction = /* @__PURE__ */ Object.freeze({ ok: false, code: "DUPLICATE_KEY" });
+const MALFORMED: KeyExtraction = /* @__PURE__ */ Object.freeze({
+  ok: false,
+  code: "MALFORMED_KEY",
+});
+const DUPLICATE: KeyExtraction = /* @__PURE__ */ Object.freeze({
+  ok: false,
+  code: "DUPLICATE_KEY",
+});
 const OTHER_SCHEME: KeyExtraction = /* @__PURE__ */ Object.freeze({
   ok: false,
   code: "MALFORMED_KEY",

@@ -45,8 +45,9 @@ export const GUARD_ONLY_OPTION_NAMES = /* @__PURE__ */ optionNames<GuardOnlyOpti
 });
 
 /** The names `createGuard` accepts, and every adapter besides its own hooks. */
-export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] = /* @__PURE__ */ Object.freeze([
-  ...VERIFIER_OPTION_NAMES,
-  ...ROUTE_OPTION_NAMES,
-  ...GUARD_ONLY_OPTION_NAMES,
-]);
+export const GUARD_OPTION_NAMES: readonly (keyof GuardOptions & string)[] =
+  /* @__PURE__ */ Object.freeze([
+    ...VERIFIER_OPTION_NAMES,
+    ...ROUTE_OPTION_NAMES,
+    ...GUARD_ONLY_OPTION_NAMES,
+  ]);

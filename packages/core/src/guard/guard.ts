@@ -18,6 +18,8 @@ import { createVerifier, decideFor, loggerOf, type Verifier } from "../verify/ve
 import { guardName } from "./guard-name";
 import { GUARD_OPTION_NAMES, type GuardOptions } from "./guard-options";
 import { missingRatelimitLog } from "./missing-ratelimit-log";
+import type { Refund } from "./refund-for";
+import { createRefundRoutes } from "./refund-routes";
 import { createRequestDecision, type GuardRequest, type mayBePreflight } from "./request-decision";
 import { type GuardNaming, type SecondGuardRequest, secondGuard } from "./second-guard";
 
@@ -54,6 +56,13 @@ export interface Guard {
     request: SecondGuardRequest,
     route?: PreparedRequest,
   ): Decision | undefined;
+  /**
+   * The refund a request may claim once its response is sent: `undefined` unless the route
+   * has a `refund` rule and this verification charged credits (a key with limited credits,
+   * a cost above 0, Unkey's own answer to this request). Adapters call it with the status
+   * of the response actually sent (a thrown handler error as the 500 it became), once.
+   */
+  refundFor(decision: Decision, route?: PreparedRequest): Refund | undefined;
 }
 
 /**
@@ -110,7 +119,8 @@ export function createGuard(
     cost: options.cost,
     ratelimits: options.ratelimits,
   };
-  const defaultRoute = prepareRequest(base);
+  const refunds = createRefundRoutes(verifier, options.refund);
+  const defaultRoute = refunds.note(prepareRequest(base), undefined, "refund");
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
   const style = answerStyleOf(presentationOf(sources), options);
   const issuer = createIssuer(name, style);
@@ -143,9 +153,15 @@ export function createGuard(
     sources,
     readsUrl: sources.some((source) => "query" in source),
     readsMethod: cookieGate !== undefined,
-    route: (routeOptions, optionPrefix) => compileRoute(base, routeOptions, optionPrefix),
+    route: (routeOptions, optionPrefix = "") =>
+      refunds.note(
+        compileRoute(base, routeOptions, optionPrefix),
+        routeOptions?.refund,
+        `${optionPrefix}refund`,
+      ),
     check,
     again: (prior, request, prepared = defaultRoute) => twice(prior, prepared, request),
+    refundFor: (decision, prepared = defaultRoute) => refunds.refundFor(decision, prepared),
   };
 }
 

@@ -169,7 +169,9 @@ export const DENIAL_RESPONSES = {
     "DUPLICATE_KEY: the API key was presented more than once (RFC 6750 §3.1 invalid_request).",
     [challenge],
   ),
-  "401": /* @__PURE__ */ problem("No API key, or a malformed, unknown, expired or disabled one.", [challenge]),
+  "401": /* @__PURE__ */ problem("No API key, or a malformed, unknown, expired or disabled one.", [
+    challenge,
+  ]),
   "403": /* @__PURE__ */ problem(
     "The API key lacks the permissions this route requires (insufficient_scope, the scope naming them), or may not be used here.",
     [challenge, policy, limit],

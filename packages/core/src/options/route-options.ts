@@ -2,6 +2,7 @@ import { KeyguardConfigError } from "../errors";
 import type { PermissionQuery } from "../permissions/permission-query";
 import type { RatelimitRequest, VerifyRequest } from "../types";
 import { optionNames, rejectUnknownOptions } from "./option-names";
+import type { RefundOptions } from "./refund-option";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
@@ -14,6 +15,12 @@ export interface RouteOptions {
   cost?: number | undefined;
   /** Named rate limits to apply per request; makes every request reach Unkey. */
   ratelimits?: readonly RatelimitRequest[] | undefined;
+  /**
+   * Gives a charged request's credits back (`keys.updateCredits`, increment) when the status
+   * of the response sent matches, e.g. `{ onStatus: (status) => status >= 500 }`; `false`
+   * turns a guard-wide rule off for this route. The root key needs `api.*.update_key`.
+   */
+  refund?: RefundOptions | false | undefined;
 }
 
 /** The per-route names every adapter accepts (route options and their app-wide defaults). */
@@ -22,6 +29,7 @@ export const ROUTE_OPTION_NAMES = /* @__PURE__ */ optionNames<RouteOptions>({
   tags: true,
   cost: true,
   ratelimits: true,
+  refund: true,
 });
 
 /**

@@ -13,6 +13,7 @@ import { createDecide, type Decide } from "./decide";
 import { createFailurePolicy } from "./failure-policy";
 import { createForgetting } from "./invalidation";
 import { createMeteredCall } from "./metered-call";
+import { createRefunds, type Refunds } from "./refunds";
 import { createDirectFill, createSharedFill } from "./shared-fill";
 import { type CheckOptions, type CheckReport, runStartupCheck } from "./startup-check";
 import { createUpstreamCall } from "./upstream-call";
@@ -139,6 +140,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     upstream,
   });
   const forgetting = createForgetting(state);
+  const refunds = createRefunds(resolved);
   state.shared?.subscribe({
     message: (invalidation) => {
       if (typeof invalidation === "object" && invalidation !== null) forgetting.drop(invalidation);
@@ -157,6 +159,8 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       ...state.counters,
       sharedErrors: state.shared?.errors ?? 0,
       upstreamCalls: transport.calls(),
+      refunds: refunds.given(),
+      refundFailures: refunds.failed(),
       size: state.cache?.size ?? 0,
     }),
     check: (checkOptions?: CheckOptions) =>
@@ -175,6 +179,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   };
   loggers.set(verifier, resolved.logger);
   deciders.set(verifier, steps.decide);
+  refunders.set(verifier, refunds);
   return verifier;
 }
 
@@ -182,6 +187,14 @@ export function createVerifier(options?: VerifierOptions): Verifier {
 const deciders = /* @__PURE__ */ new WeakMap<Verifier, Decide>();
 // And its logger, which the verifier does not expose: guards log through it.
 const loggers = /* @__PURE__ */ new WeakMap<Verifier, Logger>();
+
+// And its refunds, on its connection: guards whose routes refund give credits back through it.
+const refunders = /* @__PURE__ */ new WeakMap<Verifier, Refunds>();
+
+/** The refunds of a verifier from createVerifier(); `undefined` for any other (no connection to refund on). */
+export function refundsOf(verifier: Verifier): Refunds | undefined {
+  return refunders.get(verifier);
+}
 
 /** The logger a verifier from createVerifier() reports to; `console` for any other. */
 export function loggerOf(verifier: Verifier): Logger {
