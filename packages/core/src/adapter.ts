@@ -46,6 +46,7 @@ export {
   schemesOf,
   withKeyguardComponents,
 } from "./kit/openapi";
+export { type FinishingResponse, refundWhenFinished } from "./kit/refund-on-finish";
 export { isPromise } from "./maybe-promise";
 export { pickOptions, rejectUnknownOptions } from "./options/option-names";
 export { ROUTE_OPTION_NAMES, type RouteOptions } from "./options/route-options";
