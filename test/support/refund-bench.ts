@@ -1,3 +1,4 @@
+import { expect, vi } from "vitest";
 // What every adapter's refund test (issue 32 item 4) needs from the emulator: keys with
 // credits, their remaining credits, the keys.updateCredits calls it counted, and a root key
 // that may verify keys but not update them.
@@ -46,3 +47,45 @@ export function keptLogs() {
   const logger = { warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
   return { lines, logger };
 }
+
+type Bench = Awaited<ReturnType<typeof refundBench>>;
+interface Counted {
+  stats(): { refunds: number; refundFailures: number };
+}
+
+/** What every adapter's refund test checks after one request of a key with 10 credits and cost 3. */
+export const expectRefund = {
+  /** A matching status: the 3 credits are back, through one keys.updateCredits, nothing logged. */
+  async given(
+    bench: Bench,
+    verifier: Counted,
+    keyId: string,
+    callsBefore: number,
+    lines: string[],
+  ) {
+    await vi.waitFor(() => expect(verifier.stats().refunds).toBe(1));
+    expect(await bench.remaining(keyId)).toBe(10);
+    expect(bench.refundCalls() - callsBefore).toBe(1);
+    expect(lines).toEqual([]);
+  },
+  /** A status that does not match: charged, no call made. */
+  async kept(bench: Bench, verifier: Counted, keyId: string, callsBefore: number) {
+    expect(await bench.remaining(keyId)).toBe(7);
+    expect(bench.refundCalls()).toBe(callsBefore);
+    expect(verifier.stats()).toMatchObject({ refunds: 0, refundFailures: 0 });
+  },
+  /** A root key without update_key: one failure, logged once with the key id, never the key. */
+  async refused(
+    bench: Bench,
+    verifier: Counted,
+    created: { key: string; keyId: string },
+    lines: string[],
+  ) {
+    await vi.waitFor(() => expect(verifier.stats().refundFailures).toBe(1));
+    expect(await bench.remaining(created.keyId)).toBe(7);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(created.keyId);
+    expect(lines[0]).toContain("HTTP 403");
+    expect(lines[0]).not.toContain(created.key);
+  },
+};
