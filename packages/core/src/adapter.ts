@@ -31,6 +31,7 @@ export {
   GUARD_OPTION_NAMES,
   type GuardOptions,
 } from "./guard/guard-options";
+export { chargedBy, type Refund } from "./guard/refund-for";
 export { type GuardRequest, mayBePreflight } from "./guard/request-decision";
 export type { GuardNaming, SecondGuardRequest } from "./guard/second-guard";
 export { withoutQuery } from "./guard/url-path";
@@ -46,6 +47,7 @@ export {
   schemesOf,
   withKeyguardComponents,
 } from "./kit/openapi";
+export { type FinishingResponse, refundWhenFinished } from "./kit/refund-on-finish";
 export { isPromise } from "./maybe-promise";
 export { pickOptions, rejectUnknownOptions } from "./options/option-names";
 export { compileReportOnly } from "./options/report-only-option";

@@ -19,6 +19,7 @@ export type {
   RatelimitHeaderSet,
   RatelimitHeadersOption,
 } from "./options/ratelimit-header-options";
+export type { RefundOptions } from "./options/refund-option";
 export type { ReportOnlyOptions } from "./options/report-only-option";
 export type { RouteOptions } from "./options/route-options";
 export type {

@@ -192,6 +192,10 @@ export interface VerifierStats {
   readonly staleServed: number;
   /** Keys refused locally as malformed, with no upstream call. */
   readonly refusedLocally: number;
+  /** Credits given back to keys after a response a route's `refund` rule matched (Unkey confirmed). */
+  readonly refunds: number;
+  /** Refunds that failed (each one logged, none retried after Unkey may have seen it). */
+  readonly refundFailures: number;
   /** Entries in the cache now. */
   readonly size: number;
 }

@@ -206,6 +206,9 @@ export const handlers: Handlers = {
     return { data: EMPTY };
   },
   "keys.updateCredits"(ctx, body) {
+    // v2_keys_update_credits/handler.go:61-69: its own wording for a missing key.
+    if (!ctx.state.keys.has(body.keyId))
+      throw notFound("key", "We could not find the requested key.");
     const key = requireKey(ctx, body.keyId);
     ctx.authorize(rights.updateKey(ws(ctx), keyPlace(ctx.state, key)));
     const value = body.value ?? null;
@@ -214,16 +217,15 @@ export const handlers: Handlers = {
       else if (key.credits) key.credits.remaining = value;
       else key.credits = toCredits({ remaining: value }, ctx.now());
     } else {
+      // v2_keys_update_credits/handler.go: both refusals are fault.New with no validation
+      // errors, answered `errors: []` (svc/api/internal/middleware/errors.go), in this order.
       if (value === null) {
-        throw invalidInput(`A value is required to ${body.operation} credits.`, [
-          { location: "body.value", message: `required for operation "${body.operation}"` },
-        ]);
+        throw invalidInput(
+          "When specifying an increment or decrement operation, a value must be provided.",
+        );
       }
       if (!key.credits || key.credits.remaining === null) {
-        throw invalidInput(
-          `The key has unlimited credits; ${body.operation} needs a limited key (use "set").`,
-          [{ location: "body.operation", message: "the key has unlimited credits" }],
-        );
+        throw invalidInput("You cannot increment or decrement a key with unlimited credits.");
       }
       const next = key.credits.remaining + (body.operation === "increment" ? value : -value);
       key.credits.remaining = Math.max(0, next);

@@ -73,6 +73,8 @@ export interface Row {
     /** Error `type` (docs URL). */
     type?: string;
     detail?: string | RegExp;
+    /** toEqual on the error's `errors` (a 400 always carries the array). */
+    errors?: Json[];
     /** The answer carries no `data` (Unkey's `{ meta }` alone). */
     noData?: true;
     /** toEqual on `pagination`. */

@@ -3,6 +3,7 @@
 import { Unkey } from "@unkey/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, type SeedData, startEmulator } from "../src/index";
+import { creditRows } from "./contract-credits";
 import { errorRows } from "./contract-errors";
 import { identityRows } from "./contract-identities";
 import { migrateRows } from "./contract-migrate";
@@ -165,6 +166,7 @@ function check(row: Row, vars: Vars, answer: Answer): void {
   if (typeof want.detail === "string") expect(answer.error.detail).toBe(want.detail);
   else if (want.detail) expect(answer.error.detail).toMatch(want.detail);
   if (want.status === 400) expect(answer.error.errors).toBeInstanceOf(Array);
+  if (want.errors !== undefined) expect(answer.error.errors).toEqual(want.errors);
 }
 
 async function run(row: Row, via: typeof overHttp): Promise<void> {
@@ -182,6 +184,7 @@ const rows = [
   ...migrateRows,
   ...identityRows,
   ...rightsRows,
+  ...creditRows,
   ...errorRows,
   ...ratelimitRows,
 ];
@@ -204,7 +207,14 @@ describe("the contract table", () => {
   });
 
   it("cites the line too in the rows of issue 28", () => {
-    const cited = [...rerollRows, ...migrateRows, ...identityRows, ...rightsRows, ...errorRows];
+    const cited = [
+      ...rerollRows,
+      ...migrateRows,
+      ...identityRows,
+      ...rightsRows,
+      ...creditRows,
+      ...errorRows,
+    ];
     for (const row of cited) expect(row.source, row.name).toMatch(/:\d+(-\d+)?$/);
   });
 });

@@ -1,10 +1,12 @@
 import type { Verifier } from "@keyguard/core";
 import {
   createGuard,
+  type Decision,
   hookBoolean,
   isPromise,
   markGuard,
   mayBePreflight,
+  refundWhenFinished,
   requirementsOf,
   whenSettled,
 } from "@keyguard/core/adapter";
@@ -73,8 +75,15 @@ export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
     });
     // A cache hit is decided synchronously: no promise hop, no closure on the hot path.
     if (isPromise(decision))
-      whenSettled(decision, (settled) => settle(settled, req, res, next), next);
-    else settle(decision, req, res, next);
+      whenSettled(decision, (settled) => admit(settled, req, res, next), next);
+    else admit(decision, req, res, next);
+  }
+
+  // Express's final handler answers a handler's throw with a 500 before `finish`, so the
+  // status the refund rule sees is the one the client got.
+  function admit(decision: Decision, req: Request, res: Response, next: NextFunction): void {
+    refundWhenFinished(res, guard.refundFor(decision));
+    settle(decision, req, res, next);
   }
 
   function guardRequest(req: Request, res: Response, next: NextFunction): void {

@@ -1,8 +1,10 @@
 import {
+  type Decision,
   type Guard,
   hookBoolean,
   isPromise,
   type PreparedRequest,
+  refundWhenFinished,
   whenSettled,
 } from "@keyguard/core/adapter";
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
@@ -50,9 +52,23 @@ function checkWith(guard: Guard): Check {
     );
     // A cache hit is decided synchronously: no promise, no closure on the hot path.
     if (isPromise(decision))
-      whenSettled(decision, (settled) => settle(settled, request, reply, next), next);
-    else settle(decision, request, reply, next);
+      whenSettled(decision, (settled) => admit(settle, settled, request, reply, next, route), next);
+    else admit(settle, decision, request, reply, next, route);
   };
+
+  // Fastify's error handler answers a handler's throw (500) before the raw response's
+  // `finish`, as its own onResponse hooks see it; only a refundable request listens.
+  function admit(
+    settle: Settle,
+    decision: Decision,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    next: Next,
+    route: PreparedRequest,
+  ): void {
+    refundWhenFinished(reply.raw, guard.refundFor(decision, route));
+    settle(decision, request, reply, next);
+  }
 }
 
 /** The guard on one request: its route, a key an outer keyguard let in, `getKey`, the check. */

@@ -98,6 +98,9 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
     if (!decision.allowed) return refuse(decision, c);
     admit(decision, c);
     await next();
+    // Hono's compose has already turned a handler's throw into app.onError's answer (500 by
+    // default), so `c.res` is what the client gets. Hono cannot see a client hang up.
+    guard.refundFor(decision)?.(c.res.status);
     addAllowHeaders(decision, c);
   });
   // What @keyguard/hono/openapi documents, and auditRoutes() lists, for the routes it guards.

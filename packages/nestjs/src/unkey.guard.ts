@@ -22,6 +22,7 @@ import { UNKEY_CORE_GUARD } from "./constants";
 import { UNKEY_GUARD_MARK } from "./guard-mark";
 import { type HttpResponseLike, setResponseHeader } from "./http-response";
 import { assertModuleImported } from "./module-missing";
+import { refundOnResponse } from "./refund-response";
 import { readRouteMetadata } from "./route-metadata";
 import { UnkeyDeniedException } from "./unkey-denied.exception";
 
@@ -186,16 +187,19 @@ export class UnkeyGuard implements CanActivate, OnModuleInit {
     );
     // A cache hit is decided synchronously: no promise on the hot path.
     return isPromise(decision)
-      ? decision.then((settled) => this.settle(settled, context, request))
-      : this.settle(decision, context, request);
+      ? decision.then((settled) => this.settle(settled, context, request, route))
+      : this.settle(decision, context, request, route);
   }
 
   private settle(
     decision: Decision,
     context: ExecutionContext,
     request: UnkeyHttpRequest,
+    route: PreparedRequest,
   ): boolean | Promise<boolean> {
     if (!decision.allowed) return hookBoolean("onDenied", this.onDenied(decision, context));
+    const refund = this.guard.refundFor(decision, route);
+    if (refund !== undefined) refundOnResponse(this.getResponse(context), refund);
     let response: HttpResponseLike | undefined;
     for (const name in decision.headers) {
       response ??= this.getResponse(context);

@@ -20,6 +20,8 @@ import { failureBudgetGate } from "./failure-budget-gate";
 import { guardName } from "./guard-name";
 import { GUARD_OPTION_NAMES, type GuardOptions } from "./guard-options";
 import { missingRatelimitLog } from "./missing-ratelimit-log";
+import type { Refund } from "./refund-for";
+import { createRefundRoutes } from "./refund-routes";
 import { createRequestDecision, type GuardRequest, type mayBePreflight } from "./request-decision";
 import { type GuardNaming, type SecondGuardRequest, secondGuard } from "./second-guard";
 
@@ -61,6 +63,13 @@ export interface Guard {
     request: SecondGuardRequest,
     route?: PreparedRequest,
   ): Decision | undefined;
+  /**
+   * The refund a request may claim once its response is sent: `undefined` unless the route
+   * has a `refund` rule and this verification charged credits (a key with limited credits,
+   * a cost above 0, Unkey's own answer to this request). Adapters call it with the status
+   * of the response actually sent (a thrown handler error as the 500 it became), once.
+   */
+  refundFor(decision: Decision, route?: PreparedRequest): Refund | undefined;
 }
 
 /**
@@ -118,7 +127,12 @@ export function createGuard(
     ratelimits: options.ratelimits,
     reportOnly: options.reportOnly,
   };
-  const defaultRoute = withReportOnly(prepareRequest(base), compileReportOnly(base.reportOnly));
+  const refunds = createRefundRoutes(verifier, options.refund);
+  const defaultRoute = refunds.note(
+    withReportOnly(prepareRequest(base), compileReportOnly(base.reportOnly)),
+    undefined,
+    "refund",
+  );
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
   const style = answerStyleOf(presentationOf(sources), options);
   const issuer = createIssuer(name, style);
@@ -154,9 +168,15 @@ export function createGuard(
     readsUrl: sources.some((source) => "query" in source),
     readsMethod: cookieGate !== undefined,
     readsAddress: budget !== undefined,
-    route: (routeOptions, optionPrefix) => compileRoute(base, routeOptions, optionPrefix),
+    route: (routeOptions, optionPrefix = "") =>
+      refunds.note(
+        compileRoute(base, routeOptions, optionPrefix),
+        routeOptions?.refund,
+        `${optionPrefix}refund`,
+      ),
     check,
     again: (prior, request, prepared = defaultRoute) => twice(prior, prepared, request),
+    refundFor: (decision, prepared = defaultRoute) => refunds.refundFor(decision, prepared),
   };
 }
 

@@ -3,6 +3,7 @@ import type { PermissionQuery } from "../permissions/permission-query";
 import type { RatelimitRequest, VerifyRequest } from "../types";
 import { optionNames, rejectUnknownOptions } from "./option-names";
 import { compileReportOnly, type ReportOnlyOptions, withReportOnly } from "./report-only-option";
+import type { RefundOptions } from "./refund-option";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
@@ -21,6 +22,12 @@ export interface RouteOptions {
    * {@link ReportOnlyOptions}.
    */
   reportOnly?: ReportOnlyOptions | undefined;
+  /**
+   * Gives a charged request's credits back (`keys.updateCredits`, increment) when the status
+   * of the response sent matches, e.g. `{ onStatus: (status) => status >= 500 }`; `false`
+   * turns a guard-wide rule off for this route. The root key needs `api.*.update_key`.
+   */
+  refund?: RefundOptions | false | undefined;
 }
 
 /** What a route's options are merged over: the guard's own route options. */
@@ -33,6 +40,7 @@ export const ROUTE_OPTION_NAMES = /* @__PURE__ */ optionNames<RouteOptions>({
   cost: true,
   ratelimits: true,
   reportOnly: true,
+  refund: true,
 });
 
 /**

@@ -14,6 +14,7 @@ import { createDecide, type Decide } from "./decide";
 import { createFailurePolicy } from "./failure-policy";
 import { createForgetting } from "./invalidation";
 import { createMeteredCall } from "./metered-call";
+import { createRefunds, type Refunds } from "./refunds";
 import { createDirectFill, createSharedFill } from "./shared-fill";
 import { type CheckOptions, type CheckReport, runStartupCheck } from "./startup-check";
 import { createUpstreamCall } from "./upstream-call";
@@ -152,6 +153,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
     upstream,
   });
   const forgetting = createForgetting(state);
+  const refunds = createRefunds(resolved);
   state.shared?.subscribe({
     message: (invalidation) => {
       if (typeof invalidation === "object" && invalidation !== null) forgetting.drop(invalidation);
@@ -171,6 +173,8 @@ export function createVerifier(options?: VerifierOptions): Verifier {
       ...state.counters,
       sharedErrors: state.shared?.errors ?? 0,
       upstreamCalls: transport.calls(),
+      refunds: refunds.given(),
+      refundFailures: refunds.failed(),
       size: state.cache?.size ?? 0,
     }),
     check: (checkOptions?: CheckOptions) =>
@@ -192,6 +196,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   const shared = state.shared;
   if (shared !== undefined)
     sharedCounters.set(verifier, (group, windowMs) => shared.count(group, windowMs));
+  refunders.set(verifier, refunds);
   return verifier;
 }
 
@@ -207,6 +212,14 @@ const sharedCounters = /* @__PURE__ */ new WeakMap<Verifier, SharedCounter>();
 /** The shared counter a guard's failure budget uses: `undefined` without a `sharedCache`. */
 export function sharedCounterOf(verifier: Verifier): SharedCounter | undefined {
   return sharedCounters.get(verifier);
+}
+
+// And its refunds, on its connection: guards whose routes refund give credits back through it.
+const refunders = /* @__PURE__ */ new WeakMap<Verifier, Refunds>();
+
+/** The refunds of a verifier from createVerifier(); `undefined` for any other (no connection to refund on). */
+export function refundsOf(verifier: Verifier): Refunds | undefined {
+  return refunders.get(verifier);
 }
 
 /** The logger a verifier from createVerifier() reports to; `console` for any other. */
