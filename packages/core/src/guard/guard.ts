@@ -120,13 +120,7 @@ export function createGuard(
     options.keySources === undefined ? DEFAULT_KEY_SOURCES : validateKeySources(options.keySources);
   const cookieGate = cookieGateOf(sources);
   const preflight = checkPreflight(options.preflight);
-  const base: RouteBase = {
-    permissions: options.permissions,
-    tags: options.tags,
-    cost: options.cost,
-    ratelimits: options.ratelimits,
-    reportOnly: options.reportOnly,
-  };
+  const base = routeBaseOf(options);
   const refunds = createRefundRoutes(verifier, options.refund);
   const defaultRoute = refunds.note(
     withReportOnly(prepareRequest(base), compileReportOnly(base.reportOnly)),
@@ -178,6 +172,12 @@ export function createGuard(
     again: (prior, request, prepared = defaultRoute) => twice(prior, prepared, request),
     refundFor: (decision, prepared = defaultRoute) => refunds.refundFor(decision, prepared),
   };
+}
+
+/** The guard's own route options: what every route's options are merged over. */
+function routeBaseOf(options: GuardOptions): RouteBase {
+  const { permissions, tags, cost, ratelimits, reportOnly } = options;
+  return { permissions, tags, cost, ratelimits, reportOnly };
 }
 
 /** The verifier a guard verifies with: the one given (alone), or one made from the verifier options. */

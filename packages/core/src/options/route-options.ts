@@ -2,8 +2,8 @@ import { KeyguardConfigError } from "../errors";
 import type { PermissionQuery } from "../permissions/permission-query";
 import type { RatelimitRequest, VerifyRequest } from "../types";
 import { optionNames, rejectUnknownOptions } from "./option-names";
-import { compileReportOnly, type ReportOnlyOptions, withReportOnly } from "./report-only-option";
 import type { RefundOptions } from "./refund-option";
+import { compileReportOnly, type ReportOnlyOptions, withReportOnly } from "./report-only-option";
 import { type PreparedRequest, prepareRequest } from "./verify-request";
 
 /** What one route asks of a key. Route options replace the app-wide ones field by field. */
