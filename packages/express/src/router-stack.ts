@@ -3,6 +3,7 @@ import { type FoundRoute, guardMarkOf, routeFromChain } from "@keyguard/core/ada
 import { guardsOn, type Scoped, withNote } from "./guard-coverage";
 import { middlewareRows } from "./middleware-rows";
 import { declaredPaths, joinPath, type Layer, mountPathsOf } from "./mount-paths";
+import { guardsBeforeHandler } from "./route-layers";
 
 /** A route of a router's stack: its path, its methods, its own handlers in order. */
 interface Route {
@@ -13,9 +14,8 @@ interface Route {
 
 /**
  * One found route per path and method of an Express route: the keyguard middleware met
- * before it that Express runs on its path, then the route's own handlers before the last
- * one (`app.get(path, unkey(), handler)`). `.all()` is `ALL`; a method whose last handler
- * is a guard answers nothing itself (`router.route(p).all(unkey()).get(h)`).
+ * before it that Express runs on its path, then the route's own guards declared before
+ * its first handler (see `guardsBeforeHandler`). `.all()` is `ALL`.
  */
 function routesOf(route: Route, prefix: string, before: readonly Scoped[]): FoundRoute[] {
   const found: FoundRoute[] = [];
@@ -27,11 +27,11 @@ function routesOf(route: Route, prefix: string, before: readonly Scoped[]): Foun
       const layers = route.stack.filter(
         (layer) => layer.method === undefined || (!all && layer.method === method),
       );
-      const handler = layers.at(-1);
-      if (handler === undefined || guardMarkOf(handler.handle) !== undefined) continue;
-      const own = layers.slice(0, -1).flatMap((layer) => guardMarkOf(layer.handle) ?? []);
-      const chain = [...applying, ...own];
-      found.push(withNote(routeFromChain(all ? "ALL" : method, full, chain), note));
+      if (layers.length === 0) continue;
+      const own = guardsBeforeHandler(layers);
+      const chain = [...applying, ...own.marks];
+      const row = routeFromChain(all ? "ALL" : method, full, chain);
+      found.push(withNote(row, [note, own.note].filter(Boolean).join("; ") || undefined));
     }
   }
   return found;
