@@ -7,9 +7,9 @@ const audit = createRouteAudit(expressRoutes);
  * Every route of an Express app (4 or 5) or router with its protection, read from its
  * router stack in Express's own order: `"key"` where an `unkey()` runs before the route
  * (`app.use(unkey())` declared before it, `router.use(unkey())` in a router it sits in,
- * or in the route itself), with the permissions, cost and rate limits it asks;
- * `"public"` where `options.public` names it; `"open"` elsewhere, `ratelimit()` or
- * `requirePermissions()` alone included. Paths include the routers' mount paths
+ * or in the route itself before its first handler), with the permissions, cost and rate
+ * limits it asks; `"public"` where `options.public` names it; `"open"` elsewhere,
+ * `ratelimit()` or `requirePermissions()` alone, or a handler before the guard, included. Paths include the routers' mount paths
  * (`/v1/docs/:id`); sorted by path, then method. A `public` entry that names no route is
  * a `KeyguardConfigError`; an app mounted inside another (`app.use(path, subApp)`),
  * whose routes Express hides, is a `KeyguardSetupError`.
