@@ -33,14 +33,14 @@ export interface HonoConformanceApp {
  * The standard conformance app as a Hono user writes it, with Web APIs only (no
  * server): public routes first, the metered route with its own `unkey()` sharing
  * the app's verifier, then `app.use(unkey())` and `requirePermissions(query)`.
- * Served by @hono/node-server in hono.harness.ts (with its `getConnInfo`, which a
- * `failureBudget` needs), and by Bun, Deno and workerd in test/runtimes. Throws when
+ * Served by @hono/node-server in hono.harness.ts (with `clientAddress: identify.ip(getConnInfo)`,
+ * which a `failureBudget` needs), and by Bun, Deno and workerd in test/runtimes. Throws when
  * the adapter refuses the options.
  */
 export function buildHonoApp(
   options: GuardOptions,
   spec?: HookSpec,
-  runtime: Pick<UnkeyHonoOptions, "getConnInfo"> = {},
+  runtime: Pick<UnkeyHonoOptions, "clientAddress"> = {},
 ): HonoConformanceApp {
   let calls = 0;
   const handler = (route: string) => (c: Context) => {

@@ -23,6 +23,7 @@ export {
   createGuard,
   type Guard,
   type GuardNamingOptions,
+  type GuardParts,
 } from "./guard/guard";
 export { guardMissing } from "./guard/guard-missing";
 export { guardName, routeSummary } from "./guard/guard-name";
@@ -54,6 +55,7 @@ export { compileReportOnly } from "./options/report-only-option";
 export { ROUTE_OPTION_NAMES, type RouteOptions } from "./options/route-options";
 export { resolveVerifierOptions } from "./options/verifier-options";
 export { type PreparedRequest, prepareRequest } from "./options/verify-request";
+export { addressGroup } from "./ratelimit/client-address";
 export { type IdentifyReaders, identifyHelpers } from "./ratelimit/identify";
 export {
   fromRatelimit,

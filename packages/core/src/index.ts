@@ -37,8 +37,8 @@ export {
   type PermissionQuery,
   parsePermissionQuery,
 } from "./permissions/permission-query";
-export type { IpOptions } from "./ratelimit/client-address";
 export type { Identify, IdentifyHelpers } from "./ratelimit/identify";
+export type { IpOptions } from "./ratelimit/ipv6-subnet";
 export {
   createRatelimitGroup,
   type GroupCheck,

@@ -1,5 +1,6 @@
 import type { Verifier } from "@keyguard/core";
 import {
+  addressGroup,
   createGuard,
   type Decision,
   hookBoolean,
@@ -52,7 +53,11 @@ export type UnkeyMiddleware = RequestHandler & { readonly verifier: Verifier };
  */
 export function unkey(options?: UnkeyExpressOptions): UnkeyMiddleware {
   const { hooks, guardOptions } = splitOptions(options);
-  const guard = createGuard(guardOptions, { factory: "unkey", fixTwice: FIX_TWICE });
+  const guard = createGuard(
+    guardOptions,
+    { factory: "unkey", fixTwice: FIX_TWICE },
+    { addressGroup },
+  );
   const { getKey, skip } = hooks;
   const settle = createSettle(hooks);
   // Express gives every request object a map of its own, so each property read on `req` is

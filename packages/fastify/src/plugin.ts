@@ -1,4 +1,5 @@
 import {
+  addressGroup,
   createGuard,
   type Guard,
   loggerOf,
@@ -42,7 +43,7 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     hooks = split.hooks;
     addHook = split.addHook;
     const name = pluginName(fastify, addHook, split.guardOptions);
-    guard = createGuard(split.guardOptions, { name, fixTwice: FIX_TWICE });
+    guard = createGuard(split.guardOptions, { name, fixTwice: FIX_TWICE }, { addressGroup });
   } catch (error) {
     return done(error as Error);
   }

@@ -1,6 +1,6 @@
 // The user API of @keyguard/core, so that this package alone type-checks the README's examples.
 export * from "@keyguard/core";
-export type { GetConnInfo } from "./client-address";
+export type { ClientAddress, GetConnInfo } from "./client-address";
 export { keyOf } from "./key-of";
 export { type UnkeyMiddleware, unkey } from "./middleware";
 export type { UnkeyHonoOptions } from "./options";

@@ -9,7 +9,7 @@ import {
 } from "@keyguard/core/adapter";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { clientAddressOf, type GetConnInfo } from "./client-address";
+import { type ClientAddress, clientAddressOf } from "./client-address";
 import { splitOptions, type UnkeyHonoOptions } from "./options";
 import { guardRequestOf } from "./request";
 import { addAllowHeaders, admit, createRefuse } from "./respond";
@@ -19,22 +19,32 @@ const FIX_TWICE =
   "Give the route one guard: register it before app.use(unkey()), or let that guard skip it (its `skip` option), so that the route's own unkey({ verifier, cost }) alone verifies and charges it; to add only permissions, use requirePermissions().";
 
 /**
- * The address getter a `failureBudget` reads, or `undefined` without one. Hono has no
- * portable client address (each runtime has its own `getConnInfo`), so a budget without the
- * helper is refused at start-up rather than silently never counting.
+ * Where a `failureBudget` finds the client, or `undefined` without a budget. Hono has no
+ * portable client address (each runtime has its own `getConnInfo`), so a budget without
+ * `clientAddress` is refused at start-up rather than silently never counting.
  */
 function addressGetter(
   readsAddress: boolean,
-  getConnInfo: GetConnInfo | undefined,
-): GetConnInfo | undefined {
+  options: UnkeyHonoOptions | undefined,
+  clientAddress: ClientAddress | undefined,
+): ClientAddress | undefined {
   if (!readsAddress) return undefined;
-  if (getConnInfo === undefined)
+  const budget = options?.failureBudget;
+  if (clientAddress === undefined)
     throw new KeyguardConfigError(
-      "getConnInfo",
-      "required with `failureBudget`, which counts refusals per client address; Hono reads the address through your runtime's getConnInfo helper (from @hono/node-server/conninfo, hono/bun, hono/deno, hono/cloudflare-workers, …), as identify.ip(getConnInfo) does: pass it.",
+      "clientAddress",
+      "required with `failureBudget`, which counts refusals per client address: pass `clientAddress: identify.ip(getConnInfo)` with your runtime's getConnInfo (from @hono/node-server/conninfo, hono/bun, hono/deno, hono/cloudflare-workers, …).",
     );
-  return getConnInfo;
+  if (typeof budget === "object" && budget !== null && budget.ipv6Subnet !== undefined)
+    throw new KeyguardConfigError(
+      "failureBudget.ipv6Subnet",
+      "on Hono the client's group is clientAddress's: pass it to identify.ip(getConnInfo, { ipv6Subnet }).",
+    );
+  return clientAddress;
 }
+
+// The addresses come grouped by the user's identify.ip(): the guard keeps them as they are.
+const ALREADY_GROUPED = { addressGroup: (group: string) => group };
 
 /** A Hono middleware that guards with Unkey; `verifier` is its verifier, to share its cache. */
 // Any app env (Bindings included), as Hono's own middleware are typed: `c.get("unkey")`
@@ -73,9 +83,13 @@ export type UnkeyMiddleware = MiddlewareHandler & { readonly verifier: Verifier 
  */
 export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
   const { hooks, guardOptions } = splitOptions(options);
-  const guard = createGuard(guardOptions, { factory: "unkey", fixTwice: FIX_TWICE });
+  const guard = createGuard(
+    guardOptions,
+    { factory: "unkey", fixTwice: FIX_TWICE },
+    ALREADY_GROUPED,
+  );
+  const clientAddress = addressGetter(guard.readsAddress, options, hooks.clientAddress);
   const { getKey, skip } = hooks;
-  const getConnInfo = addressGetter(guard.readsAddress, hooks.getConnInfo);
   const refuse = createRefuse(hooks);
 
   const middleware = createMiddleware(async (c, next) => {
@@ -90,7 +104,8 @@ export function unkey(options?: UnkeyHonoOptions): UnkeyMiddleware {
         : guard.again(prior, { method: c.req.method, path: c.req.path });
     if (decision === undefined) {
       const key = getKey === undefined ? undefined : ((await getKey(c)) ?? null);
-      const address = getConnInfo === undefined ? undefined : clientAddressOf(getConnInfo, c);
+      const address =
+        clientAddress === undefined ? undefined : await clientAddressOf(clientAddress, c);
       decision = guard.check(guardRequestOf(c, key, address));
     }
     // A cache hit is decided synchronously: no extra await on the hot path.

@@ -1,7 +1,7 @@
 import type { Deny, GuardOptions, KeyContext, KeyguardError } from "@keyguard/core";
 import { splitHooks } from "@keyguard/core/adapter";
 import type { Context } from "hono";
-import type { GetConnInfo } from "./client-address";
+import type { ClientAddress } from "./client-address";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -52,20 +52,20 @@ export type UnkeyHonoOptions = GuardOptions & {
    */
   skip?: ((c: Context) => MaybePromise<boolean>) | undefined;
   /**
-   * Your runtime's connection-info helper, as `identify.ip(getConnInfo)` takes it
-   * (`getConnInfo` from `@hono/node-server/conninfo`, `hono/bun`, `hono/deno`,
-   * `hono/cloudflare-workers`, …; or your own reading the header your proxy sets): where a
-   * `failureBudget` finds the client address. Required with `failureBudget` (a start-up
-   * `KeyguardConfigError` naming it otherwise), read only then. A request whose address it
-   * cannot give (it throws, or reports none) is not budgeted.
-   * @default undefined (no address: only allowed without `failureBudget`)
+   * The client a `failureBudget` counts refusals against: `identify.ip(getConnInfo)` with your
+   * runtime's `getConnInfo` (`@hono/node-server/conninfo`, `hono/bun`, `hono/deno`,
+   * `hono/cloudflare-workers`, …), which groups IPv6 addresses by their /64 (its `ipv6Subnet`
+   * option). Required with `failureBudget` (a start-up `KeyguardConfigError` naming it
+   * otherwise), read only then. A request it cannot place (it throws, or gives nothing) is not
+   * budgeted.
+   * @default undefined (only allowed without `failureBudget`)
    */
-  getConnInfo?: GetConnInfo | undefined;
+  clientAddress?: ClientAddress | undefined;
 };
 
 /** The Hono-only hooks, validated. */
 export type HonoHooks = Partial<
-  Pick<UnkeyHonoOptions, "getKey" | "onDenied" | "onError" | "skip" | "getConnInfo">
+  Pick<UnkeyHonoOptions, "getKey" | "onDenied" | "onError" | "skip" | "clientAddress">
 >;
 
 /** Splits the Hono hooks from the core's options and rejects bad ones by name, at start-up. */
@@ -75,6 +75,6 @@ export function splitOptions(options: UnkeyHonoOptions | undefined) {
     onDenied: [],
     onError: ["throw"],
     skip: [],
-    getConnInfo: [],
+    clientAddress: [],
   });
 }

@@ -5,10 +5,10 @@ import { KeyguardConfigError } from "@keyguard/core";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { type Context, Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type UnkeyHonoOptions, unkey } from "../src/index";
+import { identify, type UnkeyHonoOptions, unkey } from "../src/index";
 
-// failureBudget on Hono: the address comes from the getConnInfo the app passes, as
-// identify.ip(getConnInfo) reads it; the emulator counts what reaches Unkey.
+// failureBudget on Hono: the client comes from the app's clientAddress, identify.ip(getConnInfo)
+// (grouped as the rate limiter groups it); the emulator counts what reaches Unkey.
 
 let emulator: Emulator;
 
@@ -42,17 +42,35 @@ function appWith(options: Partial<UnkeyHonoOptions>): Hono {
 const fromProxyHeader = (c: Context) => ({ remote: { address: c.req.header("x-real-ip") } });
 
 describe("unkey({ failureBudget }) on Hono", () => {
-  it("refuses a budget without getConnInfo at start-up, naming getConnInfo and failureBudget", () => {
+  it("refuses a budget without clientAddress at start-up, naming clientAddress and failureBudget", () => {
     const start = () =>
       unkey({ rootKey: emulator.rootKey, failureBudget: { limit: 2, windowMs: 60_000 } });
     expect(start).toThrow(KeyguardConfigError);
-    expect(start).toThrow(/`getConnInfo`.*failureBudget/);
-    // Without a budget, no address is read: getConnInfo is not needed.
+    expect(start).toThrow(/`clientAddress`.*failureBudget/);
+    // Without a budget, no address is read: clientAddress is not needed.
     expect(() => unkey({ rootKey: emulator.rootKey })).not.toThrow();
   });
 
-  it("counts per address as getConnInfo reports it, and answers 429 without calling Unkey", async () => {
-    const app = appWith({ getConnInfo: fromProxyHeader });
+  it("refuses failureBudget.ipv6Subnet: the grouping is identify.ip()'s", () => {
+    const start = () =>
+      unkey({
+        rootKey: emulator.rootKey,
+        failureBudget: { limit: 2, windowMs: 60_000, ipv6Subnet: 48 },
+        clientAddress: identify.ip(getConnInfo),
+      });
+    expect(start).toThrow(expect.objectContaining({ option: "failureBudget.ipv6Subnet" }));
+  });
+
+  it("counts one IPv6 /64 as one client (identify.ip()'s grouping)", async () => {
+    const app = appWith({ clientAddress: identify.ip(fromProxyHeader) });
+    const from = (ip: string) => ({ headers: { ...guess().headers, "x-real-ip": ip } });
+    expect((await app.request("/docs", from("2001:db8:1:2::1"))).status).toBe(401);
+    expect((await app.request("/docs", from("2001:db8:1:2::ffff"))).status).toBe(401);
+    expect((await app.request("/docs", from("2001:db8:1:2:aaaa::7"))).status).toBe(429);
+  });
+
+  it("counts per address as clientAddress reports it, and answers 429 without calling Unkey", async () => {
+    const app = appWith({ clientAddress: identify.ip(fromProxyHeader) });
     const from = (ip: string) => ({ headers: { ...guess().headers, "x-real-ip": ip } });
     for (let i = 0; i < 2; i++)
       expect((await app.request("/docs", from("198.51.100.7"))).status).toBe(401);
@@ -66,10 +84,10 @@ describe("unkey({ failureBudget }) on Hono", () => {
     expect(verifyCalls()).toBe(before + 1);
   });
 
-  it("leaves a request unbudgeted, never a 500, where getConnInfo cannot find the address", async () => {
+  it("leaves a request unbudgeted, never a 500, where clientAddress cannot place the client", async () => {
     // @hono/node-server's getConnInfo under app.request(): no Node request behind it, so it throws.
-    const throwing = appWith({ getConnInfo });
-    const none = appWith({ getConnInfo: () => ({ remote: {} }) });
+    const throwing = appWith({ clientAddress: identify.ip(getConnInfo) });
+    const none = appWith({ clientAddress: () => undefined });
     for (const app of [throwing, none]) {
       const before = verifyCalls();
       for (let i = 0; i < 4; i++) expect((await app.request("/docs", guess())).status).toBe(401);
@@ -78,7 +96,7 @@ describe("unkey({ failureBudget }) on Hono", () => {
   });
 
   it("on @hono/node-server, budgets by the socket's address", async () => {
-    const app = appWith({ getConnInfo });
+    const app = appWith({ clientAddress: identify.ip(getConnInfo) });
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise((resolve) => server.once("listening", resolve));
     try {

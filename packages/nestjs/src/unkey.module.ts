@@ -1,5 +1,6 @@
 import { type GuardOptions, KeyguardConfigError } from "@keyguard/core";
 import {
+  addressGroup,
   createGuard,
   GUARD_OPTION_NAMES,
   type Guard,
@@ -152,7 +153,12 @@ export class UnkeyModule implements OnApplicationBootstrap {
     }
     const providers: Provider[] = [
       optionsProvider,
-      { provide: UNKEY_CORE_GUARD, useFactory: createGuard, inject: [UNKEY_OPTIONS] },
+      {
+        provide: UNKEY_CORE_GUARD,
+        // Nest runs on Node: failureBudget groups addresses as identify.ip() does (ipaddr.js).
+        useFactory: (options: GuardOptions) => createGuard(options, undefined, { addressGroup }),
+        inject: [UNKEY_OPTIONS],
+      },
       {
         provide: UNKEY_VERIFIER,
         useFactory: (guard: Guard) => guard.verifier,

@@ -1,7 +1,7 @@
 import { KeyguardConfigError } from "../errors";
 import { describe } from "../options/connection-options";
 import { rejectUnknownOptions } from "../options/option-names";
-import { type IpOptions, resolveIpv6Subnet } from "../ratelimit/client-address";
+import { type IpOptions, resolveIpv6Subnet } from "../ratelimit/ipv6-subnet";
 
 /**
  * The `failureBudget` guard option: how many requests one client address may have refused

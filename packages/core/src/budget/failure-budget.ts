@@ -1,6 +1,5 @@
 import { createLRU } from "lru.min";
 import type { DenialCode } from "../decision/denials";
-import { addressGroup } from "../ratelimit/client-address";
 import type { ResolvedFailureBudget } from "./failure-budget-options";
 
 /**
@@ -10,6 +9,14 @@ import type { ResolvedFailureBudget } from "./failure-budget-options";
  * Nor does a request with no key (`MISSING_KEY`): it costs no Unkey call and guesses nothing.
  */
 export const COUNTED_CODES: ReadonlySet<DenialCode> = new Set(["NOT_FOUND", "MALFORMED_KEY"]);
+
+/**
+ * Groups a client address as `identify.ip()` does (IPv4 as is, IPv6 by its `ipv6Subnet`
+ * network); `undefined` for what is not an IP address. Given by the adapter: on Node it is
+ * `addressGroup` (ipaddr.js); a Worker's adapter passes addresses already grouped by the
+ * user's `identify.ip()`, so a Worker without a budget bundles no IP parser.
+ */
+export type AddressGroup = (address: string, ipv6Subnet: number | false) => string | undefined;
 
 /** The shared count of an address's refusals, and how long its window has left. */
 export interface SharedFailureCount {
@@ -37,16 +44,19 @@ export class FailureBudget {
   readonly options: ResolvedFailureBudget;
   readonly #windows: ReturnType<typeof createLRU<string, Window>>;
   readonly #countShared: CountShared | undefined;
+  readonly #group: AddressGroup | undefined;
 
-  constructor(options: ResolvedFailureBudget, countShared?: CountShared) {
+  constructor(options: ResolvedFailureBudget, countShared?: CountShared, group?: AddressGroup) {
     this.options = options;
+    this.#group = group;
     this.#countShared = countShared;
     this.#windows = createLRU<string, Window>({ max: options.max });
   }
 
   /** The address's group, as `identify.ip()` makes it; `undefined` when it is not an IP address. */
   groupOf(address: string | undefined): string | undefined {
-    return address === undefined ? undefined : addressGroup(address, this.options.ipv6Subnet);
+    if (address === undefined || this.#group === undefined) return undefined;
+    return this.#group(address, this.options.ipv6Subnet);
   }
 
   /** When the group's spent budget is restored (Unix ms), or `undefined` while some is left. */

@@ -1,8 +1,9 @@
-import { COUNTED_CODES, FailureBudget } from "../budget/failure-budget";
+import { type AddressGroup, COUNTED_CODES, FailureBudget } from "../budget/failure-budget";
 import { resolveFailureBudget } from "../budget/failure-budget-options";
 import type { AnswerStyle } from "../decision/answer-style";
 import type { Decision } from "../decision/decision";
 import { deny } from "../decision/denials";
+import { KeyguardConfigError } from "../errors";
 import { sharedCounterOf, type Verifier } from "../verify/verifier";
 
 /** What the guard asks of the failure budget around one request. */
@@ -20,10 +21,16 @@ export function failureBudgetGate(
   option: unknown,
   verifier: Verifier,
   style: AnswerStyle,
+  group: AddressGroup | undefined,
 ): FailureBudgetGate | undefined {
   const resolved = resolveFailureBudget(option);
   if (resolved === undefined) return undefined;
-  const budget = new FailureBudget(resolved, sharedCounterOf(verifier));
+  if (group === undefined)
+    throw new KeyguardConfigError(
+      "failureBudget",
+      "this guard has no way to group client addresses: the adapters give it one; with createGuard() pass `createGuard(options, naming, { addressGroup })` (addressGroup from @keyguard/core/adapter).",
+    );
+  const budget = new FailureBudget(resolved, sharedCounterOf(verifier), group);
   return {
     groupOf: (address) => budget.groupOf(address),
     refuse(group, key) {

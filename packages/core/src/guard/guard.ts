@@ -1,3 +1,4 @@
+import type { AddressGroup } from "../budget/failure-budget";
 import { answerStyleOf } from "../decision/answer-style";
 import { createIssuer, type Decision } from "../decision/decision";
 import { KeyguardConfigError } from "../errors";
@@ -81,6 +82,15 @@ export type GuardNamingOptions =
   | { readonly factory: string; readonly fixTwice: string }
   | GuardNaming;
 
+/** What an adapter gives a guard besides its name: the parts that depend on the runtime. */
+export interface GuardParts {
+  /**
+   * Groups a client address for `failureBudget` (`addressGroup` from `@keyguard/core/adapter`,
+   * or, where addresses come grouped, `(group) => group`); without it `failureBudget` is refused.
+   */
+  readonly addressGroup?: AddressGroup | undefined;
+}
+
 const UNNAMED: GuardNamingOptions = {
   factory: "createGuard",
   fixTwice: "Let one guard verify each request.",
@@ -111,6 +121,7 @@ function pickVerifierOptions(options: GuardOptions): VerifierOptions {
 export function createGuard(
   options: GuardOptions = {},
   naming: GuardNamingOptions = UNNAMED,
+  parts: GuardParts = {},
 ): Guard {
   if (typeof options !== "object" || options === null)
     throw new KeyguardConfigError("options", "expected an object.");
@@ -130,7 +141,7 @@ export function createGuard(
   const name = "name" in naming ? naming.name : guardName(naming.factory, defaultRoute);
   const style = answerStyleOf(presentationOf(sources), options);
   const issuer = createIssuer(name, style);
-  const budget = failureBudgetGate(options.failureBudget, verifier, style);
+  const budget = failureBudgetGate(options.failureBudget, verifier, style, parts.addressGroup);
   const decideRequest = createRequestDecision({
     preflight,
     sources,

@@ -1,6 +1,7 @@
 import { RatelimitIdentifierError, VerifierError } from "../errors";
 import { isPromise } from "../maybe-promise";
-import { addressGroup, type IpOptions, resolveIpv6Subnet } from "./client-address";
+import { addressGroup } from "./client-address";
+import { type IpOptions, resolveIpv6Subnet } from "./ipv6-subnet";
 
 /** Computes the rate-limit identifier of a request; may be async. */
 export type Identify<R> = (request: R) => string | Promise<string>;
