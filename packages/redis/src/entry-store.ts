@@ -21,6 +21,17 @@ return {n, redis.call('PTTL', KEYS[1])}`;
 /** An index of a key id's (or an identity's) entries outlives them by this much (their TTLs vary). */
 const INDEX_SLACK_MS = 60_000;
 
+// Adds the entry's name to each index and lets the index's TTL only grow: it must outlive the
+// longest-lived entry it names, or a delete by key id / identity misses that entry (attacker
+// review, issue 32 item 5). A script, not `PEXPIRE … GT`: GT takes a key with no TTL as
+// infinite and would never set a fresh index's (Redis docs, EXPIRE "Options"), and NX/GT need
+// Redis 7. A fresh index (made by the SADD) has PTTL -1, smaller than any TTL: it gets one.
+const INDEX = `for i = 1, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[1])
+  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+end
+return #KEYS`;
+
 /** Where things live in Redis, under one app's prefix. */
 export function layout(prefix: string, keyring: Keyring) {
   return {
@@ -74,7 +85,8 @@ export function entryStore(redis: Redis, keyring: Keyring, at: ReturnType<typeof
         ...(keyId === undefined ? [] : at.indexKeys(keyId)),
         ...(identity?.externalId === undefined ? [] : at.identityKeys(identity.externalId)),
       ];
-      for (const index of indexes) multi.sadd(index, name).pexpire(index, ttlMs + INDEX_SLACK_MS);
+      if (indexes.length > 0)
+        multi.eval(INDEX, indexes.length, ...indexes, name, ttlMs + INDEX_SLACK_MS);
       await multi.exec();
     },
 
