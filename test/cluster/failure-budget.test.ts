@@ -24,7 +24,9 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function instance(): Promise<Guard> {
+async function instance(
+  failureBudget: { limit: number; windowMs: number } = { limit: 4, windowMs: 60_000 },
+): Promise<Guard> {
   // Generous: on a busy machine a Redis round trip may take more than the 50 ms default.
   const sharedCache = redisCache({ url: redis.url, secret: SECRET, timeoutMs: 5_000 });
   caches.push(sharedCache);
@@ -33,7 +35,7 @@ async function instance(): Promise<Guard> {
     rootKey: emulator.rootKey,
     baseUrl: emulator.url,
     sharedCache,
-    failureBudget: { limit: 4, windowMs: 60_000 },
+    failureBudget,
   });
 }
 
@@ -64,6 +66,24 @@ describe("failureBudget shared by two instances through Redis", () => {
     expect(verifyCalls()).toBe(before + 1);
     // Another address has its own budget.
     expect(await status(a, "203.0.113.5")).toBe(401);
+  });
+
+  it("guards with different budgets keep their own counts and windows (attacker review, issue 32 item 2)", async () => {
+    const address = "198.51.100.88";
+    const strict = await instance({ limit: 3, windowMs: 10_000 });
+    const lax = await instance({ limit: 100, windowMs: 3_600_000 });
+    for (let i = 0; i < 3; i++) expect(await status(lax, address)).toBe(401);
+    // The strict guard's own budget is whole: three refusals, then 429 for its own window.
+    expect(await status(strict, address)).toBe(401);
+    expect(await status(strict, address)).toBe(401);
+    expect(await status(strict, address)).toBe(401);
+    const refused = await strict.check({ headers: { "x-api-key": "sk_strict_next" }, address });
+    expect(refused.allowed ? 200 : refused.status).toBe(429);
+    const retryAfter = Number(!refused.allowed && refused.headers["retry-after"]);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(10);
+    // Nor did the strict guard's refusals spend the lax guard's budget.
+    expect(await status(lax, address)).toBe(401);
   });
 
   it("keys the counter by a keyed hash: Redis never holds the address", async () => {

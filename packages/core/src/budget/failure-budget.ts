@@ -69,12 +69,22 @@ export class FailureBudget {
     window.failures++;
     if (this.#countShared === undefined) return undefined;
     const local = window;
-    return this.#countShared(group, this.options.windowMs).then((shared) => {
+    return this.#countShared(this.#counterOf(group), this.options.windowMs).then((shared) => {
       if (shared === undefined) return;
       // Every instance's refusals: the window ends when the store's does, never earlier than ours.
       local.failures = Math.max(local.failures, shared.count);
       local.resetAt = Math.max(local.resetAt, Date.now() + shared.resetInMs);
     });
+  }
+
+  /**
+   * The shared counter's name for the group under this budget: guards with different budgets
+   * (a strict route, a lax rest of the API) each keep their own count and window, or one
+   * guard's refusals would spend the other's budget and impose its window (attacker review,
+   * issue 32 item 2).
+   */
+  #counterOf(group: string): string {
+    return `${this.options.limit}/${this.options.windowMs}:${group}`;
   }
 
   /** Addresses tracked now. */
