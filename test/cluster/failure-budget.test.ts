@@ -24,7 +24,9 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function instance(): Promise<Guard> {
+async function instance(
+  failureBudget: { limit: number; windowMs: number } = { limit: 4, windowMs: 60_000 },
+): Promise<Guard> {
   // Generous: on a busy machine a Redis round trip may take more than the 50 ms default.
   const sharedCache = redisCache({ url: redis.url, secret: SECRET, timeoutMs: 5_000 });
   caches.push(sharedCache);
@@ -33,7 +35,7 @@ async function instance(): Promise<Guard> {
     rootKey: emulator.rootKey,
     baseUrl: emulator.url,
     sharedCache,
-    failureBudget: { limit: 4, windowMs: 60_000 },
+    failureBudget,
   });
 }
 
@@ -46,6 +48,15 @@ const status = async (guard: Guard, address = ADDRESS) => {
   });
   return decision.allowed ? 200 : decision.status;
 };
+
+/** The values of the failure-budget counters under the default prefix. */
+async function counterValues(): Promise<string[]> {
+  const listing = await redis.command("KEYS", "keyguard:b:*");
+  const keys = listing.split("\r\n").filter((line) => line.startsWith("keyguard:b:"));
+  const values: string[] = [];
+  for (const key of keys) values.push((await redis.command("GET", key)).split("\r\n")[1] ?? "");
+  return values;
+}
 
 describe("failureBudget shared by two instances through Redis", () => {
   it("refusals on A and B add up: past the limit both answer 429 without calling Unkey", async () => {
@@ -64,6 +75,46 @@ describe("failureBudget shared by two instances through Redis", () => {
     expect(verifyCalls()).toBe(before + 1);
     // Another address has its own budget.
     expect(await status(a, "203.0.113.5")).toBe(401);
+  });
+
+  it("guards with different budgets keep their own counts and windows (attacker review, issue 32 item 2)", async () => {
+    const address = "198.51.100.88";
+    const strict = await instance({ limit: 3, windowMs: 10_000 });
+    const lax = await instance({ limit: 100, windowMs: 3_600_000 });
+    for (let i = 0; i < 3; i++) expect(await status(lax, address)).toBe(401);
+    // The strict guard's own budget is whole: three refusals, then 429 for its own window.
+    expect(await status(strict, address)).toBe(401);
+    expect(await status(strict, address)).toBe(401);
+    expect(await status(strict, address)).toBe(401);
+    const refused = await strict.check({ headers: { "x-api-key": "sk_strict_next" }, address });
+    expect(refused.allowed ? 200 : refused.status).toBe(429);
+    const retryAfter = Number(!refused.allowed && refused.headers["retry-after"]);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(10);
+    // Nor did the strict guard's refusals spend the lax guard's budget.
+    expect(await status(lax, address)).toBe(401);
+  });
+
+  it("valid keys' counts are given back in Redis too: another instance's budget is whole (issue 32 item 2)", async () => {
+    const address = "198.51.100.99";
+    // Only this test's counter in Redis (earlier tests leave theirs).
+    await redis.command("FLUSHALL");
+    const [a, b] = [await instance(), await instance()];
+    const { apiId } = await emulator.call<{ apiId: string }>("apis.createApi", {
+      name: "give-back",
+    });
+    // Six real keys A has not verified yet: each counted in Redis before Unkey answers, each
+    // given back (DECR) once it answers VALID.
+    for (let i = 0; i < 6; i++) {
+      const { key } = await emulator.call<{ key: string }>("keys.createKey", { apiId });
+      const decision = await a.check({ headers: { "x-api-key": key }, address });
+      expect(decision.allowed).toBe(true);
+    }
+    // The give-back is in the background: wait for the counter to be back at zero (an event,
+    // not a duration: the DECRs are the last writes to it).
+    await expect.poll(() => counterValues()).toEqual(["0"]);
+    for (let i = 0; i < 4; i++) expect(await status(b, address)).toBe(401);
+    expect(await status(b, address)).toBe(429);
   });
 
   it("keys the counter by a keyed hash: Redis never holds the address", async () => {

@@ -1,4 +1,4 @@
-import type { Invalidation, SharedCount, SharedEntry, SharedRead } from "@keyguard/core";
+import type { Invalidation, SharedEntry, SharedRead } from "@keyguard/core";
 import type { Redis } from "ioredis";
 import type { Keyring } from "./keyring";
 
@@ -12,14 +12,19 @@ end
 if redis.call('SET', KEYS[#KEYS], '1', 'NX', 'PX', ARGV[1]) then return 1 end
 return 0`;
 
-// One round trip: the window opens with the first event (PEXPIRE only then, so later events
-// never push its end back) and its time left comes with the count.
-const COUNT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
-
 /** An index of a key id's (or an identity's) entries outlives them by this much (their TTLs vary). */
 const INDEX_SLACK_MS = 60_000;
+
+// Adds the entry's name to each index and lets the index's TTL only grow: it must outlive the
+// longest-lived entry it names, or a delete by key id / identity misses that entry (attacker
+// review, issue 32 item 5). A script, not `PEXPIRE … GT`: GT takes a key with no TTL as
+// infinite and would never set a fresh index's (Redis docs, EXPIRE "Options"), and NX/GT need
+// Redis 7. A fresh index (made by the SADD) has PTTL -1, smaller than any TTL: it gets one.
+const INDEX = `for i = 1, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[1])
+  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+end
+return #KEYS`;
 
 /** Where things live in Redis, under one app's prefix. */
 export function layout(prefix: string, keyring: Keyring) {
@@ -74,16 +79,9 @@ export function entryStore(redis: Redis, keyring: Keyring, at: ReturnType<typeof
         ...(keyId === undefined ? [] : at.indexKeys(keyId)),
         ...(identity?.externalId === undefined ? [] : at.identityKeys(identity.externalId)),
       ];
-      for (const index of indexes) multi.sadd(index, name).pexpire(index, ttlMs + INDEX_SLACK_MS);
+      if (indexes.length > 0)
+        multi.eval(INDEX, indexes.length, ...indexes, name, ttlMs + INDEX_SLACK_MS);
       await multi.exec();
-    },
-
-    /** Counts an event under `id` (a keyed hash of what is counted) in a window of `windowMs`. */
-    async count(id: string, windowMs: number): Promise<SharedCount> {
-      const key = at.counterKey(keyring.writeName(id));
-      const [count, ttl] = (await redis.eval(COUNT, 1, key, windowMs)) as [number, number];
-      // PTTL is -1 only if the key lost its expiry (a PERSIST by hand): a window of its own then.
-      return { count, resetInMs: ttl >= 0 ? ttl : windowMs };
     },
 
     async delete(target: Invalidation) {

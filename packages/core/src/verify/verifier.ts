@@ -195,7 +195,10 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   deciders.set(verifier, steps.decide);
   const shared = state.shared;
   if (shared !== undefined)
-    sharedCounters.set(verifier, (group, windowMs) => shared.count(group, windowMs));
+    sharedCounters.set(verifier, {
+      count: (group, windowMs) => shared.count(group, windowMs),
+      uncount: (group) => shared.uncount(group),
+    });
   refunders.set(verifier, refunds);
   return verifier;
 }
@@ -206,7 +209,10 @@ const deciders = /* @__PURE__ */ new WeakMap<Verifier, Decide>();
 const loggers = /* @__PURE__ */ new WeakMap<Verifier, Logger>();
 
 // And, with a sharedCache, its counter of failure-budget events (see SharedTier.count).
-type SharedCounter = (group: string, windowMs: number) => Promise<SharedCount | undefined>;
+interface SharedCounter {
+  count(group: string, windowMs: number): Promise<SharedCount | undefined>;
+  uncount(group: string): void;
+}
 const sharedCounters = /* @__PURE__ */ new WeakMap<Verifier, SharedCounter>();
 
 /** The shared counter a guard's failure budget uses: `undefined` without a `sharedCache`. */
