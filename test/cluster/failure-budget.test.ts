@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createGuard, type Guard } from "@keyguard/core/adapter";
+import { addressGroup, createGuard, type Guard } from "@keyguard/core/adapter";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { type RedisCache, redisCache } from "@keyguard/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,12 +31,16 @@ async function instance(
   const sharedCache = redisCache({ url: redis.url, secret: SECRET, timeoutMs: 5_000 });
   caches.push(sharedCache);
   await sharedCache.ready();
-  return createGuard({
-    rootKey: emulator.rootKey,
-    baseUrl: emulator.url,
-    sharedCache,
-    failureBudget,
-  });
+  return createGuard(
+    {
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      sharedCache,
+      failureBudget,
+    },
+    undefined,
+    { addressGroup },
+  );
 }
 
 const verifyCalls = () => emulator.stats().calls["keys.verifyKey"] ?? 0;

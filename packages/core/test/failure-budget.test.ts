@@ -1,6 +1,6 @@
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createGuard, type Decision, type GuardOptions } from "../src/adapter";
+import { addressGroup, createGuard, type Decision, type GuardOptions } from "../src/adapter";
 import { FailureBudget } from "../src/budget/failure-budget";
 import { resolveFailureBudget } from "../src/budget/failure-budget-options";
 import { KeyguardConfigError } from "../src/index";
@@ -30,12 +30,16 @@ let guesses = 0;
 const guess = () => `sk_guess_${++guesses}_${Math.random().toString(36).slice(2)}`;
 
 function guardWith(failureBudget: GuardOptions["failureBudget"]) {
-  const guard = createGuard({
-    rootKey: emulator.rootKey,
-    baseUrl: emulator.url,
-    cache: { ttlMs: 600_000 },
-    failureBudget,
-  });
+  const guard = createGuard(
+    {
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      cache: { ttlMs: 600_000 },
+      failureBudget,
+    },
+    undefined,
+    { addressGroup },
+  );
   return (address: string | undefined, key?: string): Promise<Decision> =>
     Promise.resolve(
       guard.check({ headers: key === undefined ? {} : { "x-api-key": key }, address }),
@@ -156,6 +160,15 @@ describe("failureBudget under concurrent requests (attacker review, issue 32 ite
     expect(status(during)).toBe(200);
     expect((await Promise.all(inFlight)).map(status)).toEqual([401, 401]);
     expect(verifyCalls()).toBe(before + 2);
+  });
+});
+
+describe("createGuard({ failureBudget }) without an address grouping", () => {
+  it("is refused at start-up, naming failureBudget: a guard that cannot place clients would never count", () => {
+    const start = () =>
+      createGuard({ rootKey: "unkey_root", failureBudget: { limit: 2, windowMs: 60_000 } });
+    expect(start).toThrow(expect.objectContaining({ option: "failureBudget" }));
+    expect(start).toThrow(/addressGroup/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { createRatelimiter, createVerifier } from "@keyguard/core";
-import { createGuard } from "@keyguard/core/adapter";
+import { addressGroup, createGuard } from "@keyguard/core/adapter";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -150,11 +150,15 @@ describe("instrumentKeyguard with the real OpenTelemetry SDK", () => {
   it("counts the requests the failureBudget refused (keyguard.failure_budget.refusals)", async () => {
     const { meterProvider, metricsNow } = sdk();
     ({ disable } = instrumentKeyguard({ meterProvider }));
-    const guard = createGuard({
-      rootKey: emulator.rootKey,
-      baseUrl: emulator.url,
-      failureBudget: { limit: 1, windowMs: 60_000 },
-    });
+    const guard = createGuard(
+      {
+        rootKey: emulator.rootKey,
+        baseUrl: emulator.url,
+        failureBudget: { limit: 1, windowMs: 60_000 },
+      },
+      undefined,
+      { addressGroup },
+    );
     const request = (n: number) => ({
       headers: { "x-api-key": `sk_unknown_otel_${n}` },
       address: "198.51.100.20",
