@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Emulator, startEmulator } from "@keyguard/emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createGuard } from "../src/adapter";
+import { createGuard, createRatelimitGuard } from "../src/adapter";
 import { createRatelimiter, createRatelimitGroup, type RatelimiterOptions } from "../src/index";
 
 // Rate limits as Unkey applies them, against the emulator (which transcribes Unkey's
@@ -256,5 +256,52 @@ describe("a key imported with keys.migrateKeys", () => {
     expect(garbage).toMatchObject({ allowed: false, status: 401, code: "NOT_FOUND" });
     // Other keys keep verifying.
     expect(await migrated.check({ headers })).toMatchObject({ allowed: true });
+  });
+});
+
+describe("RateLimit-Policy under an override of Unkey's (limit 2 per 10 s where the route asks 100 per minute)", () => {
+  // An override replaces the limit and the duration; the answer names the override but not
+  // its duration, so keyguard cannot say `w` (unkey svc/api/routes/v2_ratelimit_limit/handler.go).
+  async function guarded(identifier: string, overridden: boolean) {
+    const namespace = `core.policy.${++namespaces}`;
+    const guard = createRatelimitGuard<string>({
+      rootKey: emulator.rootKey,
+      baseUrl: emulator.url,
+      namespace,
+      limit: 100,
+      duration: MINUTE,
+      identifier: (id) => id,
+    });
+    await emulator.call("ratelimit.limit", {
+      namespace,
+      identifier: "setup",
+      limit: 1,
+      duration: MINUTE,
+    });
+    if (overridden)
+      await emulator.call("ratelimit.setOverride", {
+        namespace,
+        identifier,
+        limit: 2,
+        duration: 10_000,
+      });
+    return guard;
+  }
+
+  it("leaves `w` out (allowed and refused), keeping the override's quota", async () => {
+    const guard = await guarded("user_9", true);
+    const allowed = await guard.check("user_9");
+    expect(allowed).toMatchObject({ allowed: true });
+    expect(allowed.headers["ratelimit-policy"]).toMatch(/;q=2$/);
+    await guard.check("user_9");
+    const refused = await guard.check("user_9");
+    expect(refused).toMatchObject({ allowed: false, status: 429, code: "RATE_LIMITED" });
+    expect(refused.headers["ratelimit-policy"]).toMatch(/;q=2$/);
+  });
+
+  it("says the route's window (w=60) when no override applies", async () => {
+    const guard = await guarded("user_10", false);
+    const allowed = await guard.check("user_10");
+    expect(allowed.headers["ratelimit-policy"]).toMatch(/;q=100;w=60$/);
   });
 });

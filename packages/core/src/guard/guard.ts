@@ -25,6 +25,7 @@ import type { Refund } from "./refund-for";
 import { createRefundRoutes } from "./refund-routes";
 import { createRequestDecision, type GuardRequest, type mayBePreflight } from "./request-decision";
 import { type GuardNaming, type SecondGuardRequest, secondGuard } from "./second-guard";
+import { reportedAgain } from "./second-guard-report";
 
 /** The guard every adapter wraps: options are resolved once, then `check` runs per request. */
 export interface Guard {
@@ -57,7 +58,8 @@ export interface Guard {
    * in (`prior` is the context it issued): the route's permissions are checked locally, and
    * a metered route (`cost`, `ratelimits`) is refused with 500 `GUARDED_TWICE`, since only
    * a second charge could honour it. `undefined` when `prior` is not a context a keyguard
-   * guard issued: then `check` the request as usual.
+   * guard issued: then `check` the request as usual. A route with `reportOnly` rules has
+   * them evaluated on `prior` and published on `keyguard:decision`, as `check` does.
    */
   again(
     prior: KeyContext,
@@ -180,7 +182,8 @@ export function createGuard(
         `${optionPrefix}refund`,
       ),
     check,
-    again: (prior, request, prepared = defaultRoute) => twice(prior, prepared, request),
+    again: (prior, request, prepared = defaultRoute) =>
+      reportedAgain(twice(prior, prepared, request), prepared, request.route),
     refundFor: (decision, prepared = defaultRoute) => refunds.refundFor(decision, prepared),
   };
 }

@@ -11,6 +11,8 @@ import { withoutQuery } from "./url-path";
 export interface SecondGuardRequest {
   readonly method: string;
   readonly path: string;
+  /** The route's pattern (e.g. `/docs/:id`), for telemetry, when the adapter knows it. */
+  readonly route?: string | undefined;
 }
 
 /** How an adapter names a guard, for the refusal that involves two of them. */

@@ -30,7 +30,7 @@ export const FAILED_OPEN: RatelimitDecision = /* @__PURE__ */ Object.freeze({
 
 const UNNAMED: RatelimitPolicy = /* @__PURE__ */ Object.freeze({ name: "default" });
 
-/** One answer as a quota state of `policy` (its name already rendered). */
+/** One answer as a quota state of `policy` (its name already rendered); no window under an override. */
 export function quotaOf(
   response: RatelimitResponse,
   policy: string,
@@ -40,7 +40,10 @@ export function quotaOf(
   return {
     policy,
     quota: response.limit,
-    windowMs,
+    // An override replaces the limit and the duration, but Unkey's answer names only the
+    // override, not its duration (unkey svc/api/routes/v2_ratelimit_limit/handler.go): the
+    // window asked for is then not the one applied, so `w` is left out rather than wrong.
+    windowMs: response.overrideId === undefined ? windowMs : undefined,
     remaining: response.remaining,
     // A reset already past (a clock behind Unkey's) still says "about a second".
     resetAt: Math.max(response.reset, now + 1),
