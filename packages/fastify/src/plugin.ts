@@ -19,14 +19,15 @@ import type {
 import fp from "fastify-plugin";
 import { noteGuardRan } from "./guard-ran";
 import { SECURITY_KEY } from "./openapi";
+import { optInOf } from "./opt-in";
 import { auditOptIns } from "./opt-in-audit";
 import { type KeyguardFastifyOptions, splitOptions } from "./options";
 import { pluginName } from "./plugin-name";
 import { guardRequestWith, onRequestHook } from "./request-hook";
 import { createSettle, type Settle, settleOrThrow } from "./respond";
-import { noteGuard, trackRoutes } from "./route-inventory";
+import { noteGuard, noteOpen, trackRoutes } from "./route-inventory";
 import { createRouteTable, PUBLIC } from "./route-table";
-import { asksForKey, unguardedRoute, watchScopes } from "./scope-audit";
+import { unguardedRoute, watchScopes } from "./scope-audit";
 
 // What the second of two keyguard guards on a route says to do (see `Guard.again` in the
 // core): the plugin that guards the route already applies its config.unkey, in one verification.
@@ -64,10 +65,11 @@ const keyguardPlugin: FastifyPluginCallback<KeyguardFastifyOptions> = (fastify, 
     const config = route.config?.unkey;
     const compiled = routes.declare(config, route.method, route.url);
     if (compiled === PUBLIC) return;
-    const optedIn = [route.onRequest ?? []].flat().includes(verifyUnkey);
-    if (addHook || optedIn) annotate(route, schemes, compiled);
-    // For auditRoutes(): decorate-only, a route that asks for a key is refused unless verified.
-    if (addHook || optedIn || asksForKey(config)) noteGuard(fastify, route, compiled);
+    const optIn = addHook ? undefined : optInOf(route, verifyUnkey);
+    if (addHook || optIn?.runs) annotate(route, schemes, compiled);
+    // For auditRoutes(): "key" only where no route hook can answer before the guard.
+    if (addHook || optIn?.first) noteGuard(fastify, route, compiled);
+    else if (optIn?.note !== undefined) noteOpen(fastify, route, optIn.note);
   });
   if (addHook) {
     // onRequest runs before the body is read: a refused request never costs a parse.

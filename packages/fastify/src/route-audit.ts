@@ -8,7 +8,7 @@ export type AuditedApp = Pick<FastifyInstance, "printRoutes">;
 function foundOf(seen: SeenRoute, method: string): FoundRoute {
   const path = seen.url;
   if (seen.route.config?.unkey?.public === true) return { method, path, access: "public" };
-  if (seen.guard === undefined) return { method, path, access: "open" };
+  if (seen.guard === undefined) return { method, path, access: "open", note: seen.note };
   return { method, path, access: "key", ...requirementsOf(seen.guard) };
 }
 
@@ -33,8 +33,10 @@ const audit = createRouteAudit(fastifyRoutes, "`config: { unkey: { public: true 
  * Every route of a Fastify app with its protection, once `await app.ready()` has run
  * (refused before, with a `KeyguardSetupError`): `"key"` where a keyguard plugin's hook
  * runs on it (registered at the root, or in a scope holding the route; with `addHook:
- * false`, where the route opts in with `onRequest: app.verifyUnkey` or asks for a key in
- * `config.unkey`), with the permissions, cost and rate limits it asks; `"public"` with
+ * false`, only where `app.verifyUnkey` is the route's first `onRequest` hook, since an
+ * earlier route hook may answer without a key: `"open"` with a note otherwise), with the
+ * permissions, cost and rate limits it asks; scope-level hooks (`app.addHook`) are out of
+ * its sight; `"public"` with
  * `config.unkey.public` or in `options.public`; `"open"` elsewhere, a rate limit alone
  * included. Routes are seen from the first keyguard plugin's load: an app that declared
  * routes before it is refused, naming them. Paths with their prefixes (`/v1/docs/:id`);

@@ -14,6 +14,8 @@ export interface SeenRoute {
   readonly handler: unknown;
   /** What the first keyguard plugin whose `onRequest` hook runs on the route asks of the key. */
   guard: PreparedRequest | undefined;
+  /** Why the route is open though a keyguard plugin names it (verifyUnkey not first), when so. */
+  note: string | undefined;
 }
 
 /**
@@ -46,7 +48,14 @@ function record(inventory: Inventory, instance: FastifyInstance, route: RouteOpt
   let seen = inventory.routes.get(route);
   if (seen === undefined) {
     const { url, handler } = route;
-    seen = { route, methods: methodsOf(instance, route.method), url, handler, guard: undefined };
+    seen = {
+      route,
+      methods: methodsOf(instance, route.method),
+      url,
+      handler,
+      guard: undefined,
+      note: undefined,
+    };
     inventory.routes.set(route, seen);
   }
   return seen;
@@ -100,6 +109,18 @@ export function noteGuard(scope: FastifyInstance, route: RouteOptions, compiled:
   if (inventory === undefined) return;
   const seen = record(inventory, scope, route);
   seen.guard ??= compiled;
+}
+
+/**
+ * From a decorate-only plugin's `onRoute` hook: the route names the guard (verifyUnkey in its
+ * hooks, or a key asked in `config.unkey`) but a hook of its own may answer first, so it is
+ * listed open with `note`, unless another plugin guards it.
+ */
+export function noteOpen(scope: FastifyInstance, route: RouteOptions, note: string) {
+  const inventory = inventories.get(rootOf(scope));
+  if (inventory === undefined) return;
+  const seen = record(inventory, scope, route);
+  seen.note ??= note;
 }
 
 /** The routes of a ready app with a keyguard plugin, or the `KeyguardSetupError` that says why not. */
