@@ -9,8 +9,15 @@ interface Layer {
   readonly regexp?: (RegExp & { fast_slash?: boolean }) | undefined;
 }
 
+interface ExpressAdapterLike {
+  getType?(): string;
+  getInstance?(): unknown;
+  /** Nest 12: the global prefixes it mounted its not-found and error routers on. */
+  readonly registeredPrefixes?: ReadonlySet<string> | undefined;
+}
+
 function stackOf(app: INestApplication): readonly Layer[] | undefined {
-  const adapter = app.getHttpAdapter() as { getType?(): string; getInstance?(): unknown };
+  const adapter = app.getHttpAdapter() as ExpressAdapterLike;
   if (adapter.getType?.() !== "express") return undefined;
   const express = adapter.getInstance?.() as
     | { router?: { stack?: Layer[] }; _router?: { stack?: Layer[] } }
@@ -22,6 +29,22 @@ function stackOf(app: INestApplication): readonly Layer[] | undefined {
 function pathOf(layer: Layer): string {
   if (layer.rawPath !== undefined) return String(layer.rawPath);
   return layer.regexp?.fast_slash ? "/" : String(layer.regexp ?? "/");
+}
+
+/**
+ * Nest 12 mounts, at each global prefix, a router holding only its not-found handler (a
+ * catch-all route answering 404) or its error handler (four parameters): Nest's own, never a
+ * user's path middleware. Recognised by both: the prefix Nest recorded, and such a stack.
+ */
+function isNestPrefixRouter(app: INestApplication, layer: Layer, path: string): boolean {
+  const prefixes = (app.getHttpAdapter() as ExpressAdapterLike).registeredPrefixes;
+  const stack = layer.handle?.stack;
+  if (!(prefixes instanceof Set) || !prefixes.has(path) || !Array.isArray(stack)) return false;
+  return (stack as Layer[]).every((inner) =>
+    inner.route !== undefined
+      ? String(inner.route.path) === "*path" && "_all" in inner.route.methods
+      : inner.handle?.length === 4,
+  );
 }
 
 /**
@@ -50,6 +73,7 @@ export function* adapterRoutes(
     }
     const path = pathOf(layer);
     if (layer.handle === undefined || layer.handle.length === 4 || path === "/") continue;
+    if (isNestPrefixRouter(app, layer, path)) continue;
     yield { method: "ALL", path, access: "open", kind: "middleware" };
   }
 }
