@@ -124,42 +124,14 @@ describe("failureBudget on a guard", () => {
   });
 });
 
-describe("failureBudget under concurrent requests (attacker review, issue 32 item 2)", () => {
-  it("a burst of concurrent unknown keys from one address: at most `limit` reach Unkey", async () => {
+describe("failureBudget and concurrent customers (attacker review, round 2)", () => {
+  it("never refuses valid keys, however many from one address are in flight", async () => {
     const check = guardWith({ limit: 3, windowMs: 60_000 });
-    const before = verifyCalls();
-    const burst = await Promise.all(
-      Array.from({ length: 20 }, () => check("198.51.100.21", guess())),
+    const keys = await Promise.all(Array.from({ length: 6 }, () => newKey()));
+    const statuses = (await Promise.all(keys.map((key) => check("198.51.100.24", key)))).map(
+      status,
     );
-    const statuses = burst.map(status);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
-    expect(verifyCalls()).toBe(before + 3);
-    expect(status(await check("198.51.100.21", guess()))).toBe(429);
-    expect(verifyCalls()).toBe(before + 3);
-  });
-
-  it("gives the count back for valid keys: customers do not spend an address's budget", async () => {
-    const check = guardWith({ limit: 2, windowMs: 60_000 });
-    // Five real keys this instance has not verified yet, one after another: each reserved
-    // while Unkey is asked, each given back when it answers VALID.
-    for (let i = 0; i < 5; i++)
-      expect(status(await check("198.51.100.22", await newKey()))).toBe(200);
-    expect(status(await check("198.51.100.22", guess()))).toBe(401);
-    expect(status(await check("198.51.100.22", guess()))).toBe(401);
-    expect(status(await check("198.51.100.22", guess()))).toBe(429);
-  });
-
-  it("a key cached as valid passes while guesses hold the whole budget in flight, and reserves nothing", async () => {
-    const check = guardWith({ limit: 2, windowMs: 60_000 });
-    const valid = await newKey();
-    expect(status(await check("198.51.100.23", valid))).toBe(200);
-    const before = verifyCalls();
-    const inFlight = [check("198.51.100.23", guess()), check("198.51.100.23", guess())];
-    const during = await check("198.51.100.23", valid);
-    expect(status(during)).toBe(200);
-    expect((await Promise.all(inFlight)).map(status)).toEqual([401, 401]);
-    expect(verifyCalls()).toBe(before + 2);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
   });
 });
 
@@ -207,7 +179,7 @@ describe("FailureBudget counting", () => {
       resolveFailureBudget({ limit: 3, windowMs: 5000 }) as NonNullable<
         ReturnType<typeof resolveFailureBudget>
       >,
-      { count: async () => ({ count: 3, resetInMs: 4000 }), uncount: () => {} },
+      async () => ({ count: 3, resetInMs: 4000 }),
     );
     vi.useFakeTimers({ toFake: ["Date"], now: 2000 });
     await budget.fail("a", 2000);
@@ -219,7 +191,7 @@ describe("FailureBudget counting", () => {
       resolveFailureBudget({ limit: 2, windowMs: 5000 }) as NonNullable<
         ReturnType<typeof resolveFailureBudget>
       >,
-      { count: async () => undefined, uncount: () => {} },
+      async () => undefined,
     );
     await budget.fail("a", 0);
     await budget.fail("a", 1);

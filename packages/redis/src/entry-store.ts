@@ -1,4 +1,4 @@
-import type { Invalidation, SharedEntry, SharedRead } from "@keyguard/core";
+import type { Invalidation, SharedCount, SharedEntry, SharedRead } from "@keyguard/core";
 import type { Redis } from "ioredis";
 import type { Keyring } from "./keyring";
 
@@ -11,6 +11,12 @@ const GET_OR_LEASE = `for i = 1, #KEYS - 1 do
 end
 if redis.call('SET', KEYS[#KEYS], '1', 'NX', 'PX', ARGV[1]) then return 1 end
 return 0`;
+
+// One round trip: the window opens with the first event (PEXPIRE only then, so later events
+// never push its end back) and its time left comes with the count.
+const COUNT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}`;
 
 /** An index of a key id's (or an identity's) entries outlives them by this much (their TTLs vary). */
 const INDEX_SLACK_MS = 60_000;
@@ -82,6 +88,14 @@ export function entryStore(redis: Redis, keyring: Keyring, at: ReturnType<typeof
       if (indexes.length > 0)
         multi.eval(INDEX, indexes.length, ...indexes, name, ttlMs + INDEX_SLACK_MS);
       await multi.exec();
+    },
+
+    /** Counts an event under `id` (a keyed hash of what is counted) in a window of `windowMs`. */
+    async count(id: string, windowMs: number): Promise<SharedCount> {
+      const key = at.counterKey(keyring.writeName(id));
+      const [count, ttl] = (await redis.eval(COUNT, 1, key, windowMs)) as [number, number];
+      // PTTL is -1 only if the key lost its expiry (a PERSIST by hand): a window of its own then.
+      return { count, resetInMs: ttl >= 0 ? ttl : windowMs };
     },
 
     async delete(target: Invalidation) {

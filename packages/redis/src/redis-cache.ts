@@ -1,7 +1,6 @@
 import type { SharedCache, SharedCount } from "@keyguard/core";
 import { Redis } from "ioredis";
 import { InvalidationBus } from "./bus";
-import { counterStore } from "./counter-store";
 import { entryStore, layout } from "./entry-store";
 import { Keyring } from "./keyring";
 import { type RedisCacheOptions, resolveRedisCacheOptions } from "./options";
@@ -11,8 +10,6 @@ export interface RedisCache extends SharedCache {
   readonly timeoutMs: number;
   /** Counts the failure budget's refusals of one address group for every instance (INCR + PEXPIRE). */
   count(id: string, windowMs: number): Promise<SharedCount>;
-  /** Gives one counted back (DECR, while the window lasts): a request that was not a guess. */
-  uncount(id: string): Promise<void>;
   /** Resolves once Redis answers (both the command and the bus connection). */
   ready(): Promise<void>;
   /** Closes the connections this cache opened (never a client you passed in). */
@@ -64,7 +61,6 @@ export function redisCache(options: RedisCacheOptions): RedisCache {
     idFor: (key) => keyring.idFor(key),
     namesOf: (id) => keyring.namesOf(id),
     ...entryStore(redis, keyring, layout(prefix, keyring)),
-    ...counterStore(redis, keyring, layout(prefix, keyring)),
     publish: (invalidation) => bus.publish(invalidation),
     subscribe: (listener) => bus.subscribe(listener),
     async ready() {

@@ -24,33 +24,15 @@ export interface SharedFailureCount {
   readonly resetInMs: number;
 }
 
-/** The shared store's counter of refusals, one per address group and budget. */
-export interface CountShared {
-  /** Counts one; `undefined` when the store cannot say (then the local count rules). */
-  count(name: string, windowMs: number): Promise<SharedFailureCount | undefined>;
-  /** Gives one back, in the background. */
-  uncount(name: string): void;
-}
+/** Counts one refusal in the shared store; `undefined` when the store cannot say (then the local count rules). */
+export type CountShared = (
+  group: string,
+  windowMs: number,
+) => Promise<SharedFailureCount | undefined>;
 
 interface Window {
   failures: number;
   resetAt: number;
-}
-
-/**
- * A request counted before its answer is known (see {@link FailureBudget.reserve}): kept when
- * it is refused for an unknown or malformed key, given back otherwise.
- */
-export interface Reservation {
-  /** Settles once the store's count is merged; `undefined` without a shared store. */
-  readonly counted: Promise<unknown> | undefined;
-  /** Gives the count back: the request was not a guess. */
-  release(): void;
-}
-
-function giveBack(window: Window): void {
-  // A window that ended meanwhile is no longer the group's: taking one from it changes nothing.
-  if (window.failures > 0) window.failures--;
 }
 
 /**
@@ -88,57 +70,20 @@ export class FailureBudget {
    * Counts one refusal of the group here and, when there is a shared store, there: then the
    * promise settles once the store's count is merged (bounded by the store's `timeoutMs`).
    */
-  fail(group: string, now: number): Promise<boolean> | undefined {
-    return this.#share(group, this.#count(group, now));
-  }
-
-  /**
-   * Counts a request of the group before Unkey is asked, as {@link fail} counts a refusal:
-   * concurrent guesses then meet the budget as they are made, not once they are answered
-   * (attacker review, issue 32 item 2: a burst of 20 all reached Unkey under a limit of 3).
-   * The count is given back if the answer is not a counted refusal. With a shared store the
-   * count is made there now too, without waiting for it: each instance holds its own
-   * concurrent guesses to the limit, and the store's count rules once merged.
-   */
-  reserve(group: string, now: number): Reservation {
-    const window = this.#count(group, now);
-    const counted = this.#share(group, window);
-    let released = false;
-    return {
-      counted,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (counted === undefined) return giveBack(window);
-        // After the merge, or the store's count would take the given-back one again.
-        void counted.then((inStore) => {
-          giveBack(window);
-          if (inStore) this.#countShared?.uncount(this.#counterOf(group));
-        });
-      },
-    };
-  }
-
-  #count(group: string, now: number): Window {
+  fail(group: string, now: number): Promise<void> | undefined {
     let window = this.#windows.get(group);
     if (window === undefined || now >= window.resetAt) {
       window = { failures: 0, resetAt: now + this.options.windowMs };
       this.#windows.set(group, window);
     }
     window.failures++;
-    return window;
-  }
-
-  /** Counts in the store too; resolves `true` once its count is merged, `false` if it could not say. */
-  #share(group: string, local: Window): Promise<boolean> | undefined {
     if (this.#countShared === undefined) return undefined;
-    const name = this.#counterOf(group);
-    return this.#countShared.count(name, this.options.windowMs).then((shared) => {
-      if (shared === undefined) return false;
+    const local = window;
+    return this.#countShared(this.#counterOf(group), this.options.windowMs).then((shared) => {
+      if (shared === undefined) return;
       // Every instance's refusals: the window ends when the store's does, never earlier than ours.
       local.failures = Math.max(local.failures, shared.count);
       local.resetAt = Math.max(local.resetAt, Date.now() + shared.resetInMs);
-      return true;
     });
   }
 

@@ -21,7 +21,7 @@ export type BudgetedDecision<Request> = (
 
 /**
  * The decision under a failure budget: refused 429 while the address's budget is spent,
- * else counted before it is decided (given back unless it refused an unknown or malformed key).
+ * else decided as ever and counted when it refused an unknown or malformed key.
  */
 export function budgetedDecision<Request extends { readonly address?: string | undefined }>(
   gate: FailureBudgetGate,
@@ -33,24 +33,11 @@ export function budgetedDecision<Request extends { readonly address?: string | u
     // No key at all is not a guess (nor a cookie refused cross-site): answered, never counted.
     if (!extraction.ok && extraction.code !== "MALFORMED_KEY")
       return fromExtraction(extraction, style);
-    const pass = gate.admit(group, extraction.ok ? extraction.key : undefined);
-    if (!("settle" in pass)) return pass;
-    if (!extraction.ok) return pass.settle(fromExtraction(extraction, style));
-    let decision: Decision | Promise<Decision>;
-    try {
-      decision = verified(request, extraction.key, prepared);
-    } catch (error) {
-      // A request that got no answer guessed nothing: its count is given back.
-      pass.release();
-      throw error;
-    }
-    if (!isPromise(decision)) return pass.settle(decision);
-    return decision.then(
-      (settled) => pass.settle(settled),
-      (error: unknown) => {
-        pass.release();
-        throw error;
-      },
-    );
+    const refused = gate.refuse(group, extraction.ok ? extraction.key : undefined);
+    if (refused !== undefined) return refused;
+    if (!extraction.ok) return gate.note(group, fromExtraction(extraction, style));
+    const decision = verified(request, extraction.key, prepared);
+    if (!isPromise(decision)) return gate.note(group, decision);
+    return decision.then((settled) => gate.note(group, settled));
   };
 }

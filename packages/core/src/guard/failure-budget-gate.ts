@@ -1,9 +1,4 @@
-import {
-  type AddressGroup,
-  COUNTED_CODES,
-  FailureBudget,
-  type Reservation,
-} from "../budget/failure-budget";
+import { type AddressGroup, COUNTED_CODES, FailureBudget } from "../budget/failure-budget";
 import { resolveFailureBudget } from "../budget/failure-budget-options";
 import type { AnswerStyle } from "../decision/answer-style";
 import type { Decision } from "../decision/decision";
@@ -11,54 +6,14 @@ import { deny } from "../decision/denials";
 import { KeyguardConfigError } from "../errors";
 import { sharedCounterOf, type Verifier } from "../verify/verifier";
 
-/** A request the budget let through: its answer, once decided, is counted by `settle`. */
-export interface BudgetPass {
-  /** Keeps the request counted when it refused an unknown or malformed key, else gives it back. */
-  settle(decision: Decision): Decision | Promise<Decision>;
-  /** Gives the count back when no answer came (the decision threw). */
-  release(): void;
-}
-
 /** What the guard asks of the failure budget around one request. */
 export interface FailureBudgetGate {
-  /**
-   * The 429 for a request from a spent address whose key is not known valid; else the pass
-   * that holds the request counted while Unkey is asked.
-   */
-  admit(group: string | undefined, key: string | undefined): Decision | BudgetPass;
+  /** The 429 for a request from a spent address whose key is not known valid; else `undefined`. */
+  refuse(group: string | undefined, key: string | undefined): Decision | undefined;
+  /** Counts the decision against the address when it refused an unknown or malformed key. */
+  note(group: string | undefined, decision: Decision): Decision | Promise<Decision>;
   /** The address's group (`identify.ip()`'s rules); `undefined`: the request is not budgeted. */
   groupOf(address: string | undefined): string | undefined;
-}
-
-const counted = (decision: Decision) => !decision.allowed && COUNTED_CODES.has(decision.code);
-
-// Not budgeted (no address) or a key known valid: nothing reserved, and a counted refusal
-// (a cached answer gone stale under it) is counted once it is known.
-function unreserved(budget: FailureBudget, group: string | undefined): BudgetPass {
-  return {
-    settle(decision) {
-      if (group === undefined || !counted(decision)) return decision;
-      // With a shared store, the refusal is sent once every instance's count is known here:
-      // the next request from the address (wherever it lands) meets the budget as it stands.
-      const shared = budget.fail(group, Date.now());
-      return shared === undefined ? decision : shared.then(() => decision);
-    },
-    release() {},
-  };
-}
-
-function reserved(reservation: Reservation): BudgetPass {
-  return {
-    settle(decision) {
-      if (!counted(decision)) {
-        reservation.release();
-        return decision;
-      }
-      const { counted: merged } = reservation;
-      return merged === undefined ? decision : merged.then(() => decision);
-    },
-    release: () => reservation.release(),
-  };
 }
 
 /** The gate for the `failureBudget` option, or `undefined` when it is not set. */
@@ -78,20 +33,26 @@ export function failureBudgetGate(
   const budget = new FailureBudget(resolved, sharedCounterOf(verifier), group);
   return {
     groupOf: (address) => budget.groupOf(address),
-    admit(group, key) {
-      if (group === undefined) return unreserved(budget, group);
-      // A key this instance holds as valid (whatever the route asks of it) passes and is not
-      // counted: the budget stops guessing, not customers.
-      if (key !== undefined && verifier.cached(key)?.valid === true)
-        return unreserved(budget, group);
+    refuse(group, key) {
+      if (group === undefined) return undefined;
       const now = Date.now();
       const until = budget.exhaustedUntil(group, now);
-      // Counted before Unkey is asked, so concurrent guesses cannot outrun the count.
-      if (until === undefined) return reserved(budget.reserve(group, now));
+      if (until === undefined) return undefined;
+      // A key this instance holds as valid (whatever the route asks of it) still passes: the
+      // budget stops guessing, not customers.
+      if (key !== undefined && verifier.cached(key)?.valid === true) return undefined;
       // Rounded up: a client that waits this long finds the window over (RFC 9110 §10.2.3).
       const seconds = Math.max(1, Math.ceil((until - now) / 1000));
       // The guard's style like every denial's; a 429 carries no challenge (RFC 6750 §3.1).
       return deny("FAILURE_BUDGET_EXCEEDED", { style, retryAfterSeconds: seconds });
+    },
+    note(group, decision) {
+      if (group === undefined || decision.allowed || !COUNTED_CODES.has(decision.code))
+        return decision;
+      // With a shared store, the refusal is sent once every instance's count is known here:
+      // the next request from the address (wherever it lands) meets the budget as it stands.
+      const shared = budget.fail(group, Date.now());
+      return shared === undefined ? decision : shared.then(() => decision);
     },
   };
 }

@@ -85,13 +85,6 @@ export interface SharedCache {
    * {@link idFor}'s: the store never sees a client address in clear.
    */
   count?(id: string, windowMs: number): Promise<SharedCount>;
-  /**
-   * Gives back one event {@link count} counted under `id`, while its window lasts (Redis:
-   * DECR of an existing counter). Optional: the failure budget counts a request before it
-   * calls Unkey and gives the count back when the key turns out valid; without it, such a
-   * request stays counted in the store until the window ends.
-   */
-  uncount?(id: string): Promise<void>;
   /** Longest wait for one call, in ms. @default 50 */
   readonly timeoutMs?: number | undefined;
 }

@@ -115,14 +115,6 @@ export class SharedTier {
     return counted === FAILED ? undefined : counted;
   }
 
-  /** Gives back one event {@link count} counted, in the background (nothing without `uncount`). */
-  uncount(group: string): void {
-    const store = this.#store;
-    if (store.uncount === undefined || Date.now() < this.#downUntil) return;
-    const id = store.idFor(`${this.#scope}:failure-budget:${group}`);
-    this.#fireAndForget(() => (store.uncount as NonNullable<SharedCache["uncount"]>)(id));
-  }
-
   /** Deletes a shared entry (and its lease) that must not be served, in the background. */
   forget(id: string): void {
     this.#fireAndForget(() => this.#store.delete({ ids: [id] }));

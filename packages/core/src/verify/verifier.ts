@@ -195,10 +195,7 @@ export function createVerifier(options?: VerifierOptions): Verifier {
   deciders.set(verifier, steps.decide);
   const shared = state.shared;
   if (shared !== undefined)
-    sharedCounters.set(verifier, {
-      count: (group, windowMs) => shared.count(group, windowMs),
-      uncount: (group) => shared.uncount(group),
-    });
+    sharedCounters.set(verifier, (group, windowMs) => shared.count(group, windowMs));
   refunders.set(verifier, refunds);
   return verifier;
 }
@@ -209,10 +206,7 @@ const deciders = /* @__PURE__ */ new WeakMap<Verifier, Decide>();
 const loggers = /* @__PURE__ */ new WeakMap<Verifier, Logger>();
 
 // And, with a sharedCache, its counter of failure-budget events (see SharedTier.count).
-interface SharedCounter {
-  count(group: string, windowMs: number): Promise<SharedCount | undefined>;
-  uncount(group: string): void;
-}
+type SharedCounter = (group: string, windowMs: number) => Promise<SharedCount | undefined>;
 const sharedCounters = /* @__PURE__ */ new WeakMap<Verifier, SharedCounter>();
 
 /** The shared counter a guard's failure budget uses: `undefined` without a `sharedCache`. */
