@@ -1,4 +1,8 @@
-import type { RatelimitResponse, RatelimitSource } from "./ratelimit-response";
+import {
+  parseRatelimitData,
+  type RatelimitResponse,
+  type RatelimitSource,
+} from "./ratelimit-response";
 
 /** The outcome of one call of a rate-limit group: all limits passed, or none was counted. */
 export interface RatelimitGroupResponse {
@@ -9,32 +13,6 @@ export interface RatelimitGroupResponse {
   readonly source: RatelimitSource;
   /** Unkey's `meta.requestId` when this answer is Unkey's own. */
   readonly requestId?: string | undefined;
-}
-
-const count = (value: unknown): number | undefined =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
-
-function limitOf(value: unknown, requestId: string | undefined): RatelimitResponse | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const fields = value as Record<string, unknown>;
-  const limit = count(fields.limit);
-  const remaining = count(fields.remaining);
-  const reset = count(fields.reset);
-  if (typeof fields.passed !== "boolean" || limit === undefined) return undefined;
-  if (remaining === undefined || reset === undefined) return undefined;
-  const overrideId =
-    typeof fields.overrideId === "string" && fields.overrideId !== ""
-      ? fields.overrideId
-      : undefined;
-  return Object.freeze({
-    success: fields.passed,
-    limit,
-    remaining,
-    reset,
-    source: "upstream",
-    requestId,
-    overrideId,
-  });
 }
 
 /**
@@ -50,7 +28,7 @@ export function parseMultiLimitData(
   const { passed, limits } = data as Record<string, unknown>;
   if (typeof passed !== "boolean" || !Array.isArray(limits) || limits.length === 0)
     return undefined;
-  const parsed = limits.map((limit) => limitOf(limit, requestId));
+  const parsed = limits.map((limit) => parseRatelimitData(limit, requestId, "passed"));
   if (parsed.some((limit) => limit === undefined)) return undefined;
   return Object.freeze({
     success: passed,

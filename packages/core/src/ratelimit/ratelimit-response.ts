@@ -29,25 +29,28 @@ const count = (value: unknown): number | undefined =>
 /**
  * Turns the `data` of a `ratelimit.limit` 200 answer into a frozen
  * {@link RatelimitResponse}, or `undefined` when it is not one: `success` must be
- * a boolean and `limit`, `remaining`, `reset` non-negative numbers.
+ * a boolean and `limit`, `remaining`, `reset` non-negative numbers. `verdict` names the
+ * boolean: `ratelimit.multiLimit` answers each limit with `passed` instead.
  */
 export function parseRatelimitData(
   data: unknown,
   requestId: string | undefined,
+  verdict: "success" | "passed" = "success",
 ): RatelimitResponse | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const fields = data as Record<string, unknown>;
   const limit = count(fields.limit);
   const remaining = count(fields.remaining);
   const reset = count(fields.reset);
-  if (typeof fields.success !== "boolean" || limit === undefined) return undefined;
+  const success = fields[verdict];
+  if (typeof success !== "boolean" || limit === undefined) return undefined;
   if (remaining === undefined || reset === undefined) return undefined;
   const overrideId =
     typeof fields.overrideId === "string" && fields.overrideId !== ""
       ? fields.overrideId
       : undefined;
   return Object.freeze({
-    success: fields.success,
+    success,
     limit,
     remaining,
     reset,
